@@ -1,0 +1,259 @@
+package arsenal
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Component is a managed infrastructure client: a SQLite database, a Redis
+// client, a WebSocket connection, an S3 client, or a plugin's backend.
+//
+// The contract is small on purpose. Further abilities are optional
+// interfaces a caller finds by type assertion (Pinger-style), such as
+// Describer.
+//
+// Every method is safe for concurrent use. Close is idempotent: the first
+// call releases resources and returns their error; later calls return nil.
+// Every other call made after Close fails with an *Error whose code is
+// FailedPrecondition and whose cause is ErrClosed.
+type Component interface {
+	// Kind names the domain, such as "sqlite", "redis", "websocket" or "s3".
+	Kind() string
+	// Health checks the component is usable right now (a ping, a HEAD, a
+	// trivial query). It honours ctx and returns a coded error.
+	Health(ctx context.Context) error
+	// Stats returns a snapshot of the component's counters and latencies.
+	// It does no I/O and is cheap enough to call once a second.
+	Stats() Stats
+	// Close releases the component's resources.
+	Close() error
+}
+
+// Describer is an optional Component ability: a one-line description safe
+// to log (target address, mode), with secrets redacted.
+type Describer interface {
+	Describe() string
+}
+
+// Stats is a snapshot of a component's activity.
+type Stats struct {
+	Kind      string             // the component's Kind
+	Target    string             // where it points, secrets redacted (host:port, path, bucket)
+	Connected bool               // whether it holds a usable connection right now
+	Since     time.Time          // when counting began
+	Ops       map[string]OpStats // per-operation counters and latencies, by operation name
+	Gauges    map[string]float64 // point-in-time values: pool sizes, reconnects, queue depth
+}
+
+// OpStats summarises one operation's calls.
+type OpStats struct {
+	Count  uint64        // calls completed, successful or not
+	Errors uint64        // calls that returned an error
+	Mean   time.Duration // mean latency
+	P50    time.Duration
+	P95    time.Duration
+	P99    time.Duration
+	Max    time.Duration
+}
+
+// ErrorRate is Errors/Count, or 0 when nothing ran.
+func (o OpStats) ErrorRate() float64 {
+	if o.Count == 0 {
+		return 0
+	}
+	return float64(o.Errors) / float64(o.Count)
+}
+
+// Total sums the counts and errors of every operation.
+func (s Stats) Total() (count, errors uint64) {
+	for _, o := range s.Ops {
+		count += o.Count
+		errors += o.Errors
+	}
+	return count, errors
+}
+
+// OpNames returns the operation names in sorted order.
+func (s Stats) OpNames() []string {
+	names := make([]string, 0, len(s.Ops))
+	for n := range s.Ops {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Plugin is an outside backend (or a built-in domain) that brings its own
+// components. The plugin package manages their lifecycle.
+type Plugin interface {
+	// Name is the plugin's unique name, such as "postgres".
+	Name() string
+	// Version is the plugin's semantic version, such as "1.2.0".
+	Version() string
+	// Databases lists the database or service kinds the plugin serves.
+	Databases() []string
+	// Components lists the component kinds or extensions it provides.
+	Components() []string
+	// Initialize prepares the plugin (registers schemes, starts workers).
+	Initialize(ctx context.Context) error
+	// Cleanup releases what Initialize acquired. It is idempotent.
+	Cleanup(ctx context.Context) error
+}
+
+// PerformanceProfile describes what a CustomClient is built for, so a
+// caller can pick timeouts and concurrency.
+type PerformanceProfile struct {
+	ExpectedLatency time.Duration // typical round trip on a local network
+	MaxConcurrency  int           // useful parallel calls; 0 means unbounded
+	Pipelining      bool          // whether concurrent calls share a connection
+	Streaming       bool          // whether results can stream
+}
+
+// Query is one request to a CustomClient.
+type Query struct {
+	Statement string         // the command or statement text
+	Args      []any          // positional arguments
+	Options   map[string]any // backend-specific options
+}
+
+// Result is what a CustomClient returns from Execute.
+type Result struct {
+	Columns      []string
+	Rows         [][]any
+	RowsAffected int64
+	Metadata     map[string]any
+}
+
+// CustomClient is the contract a plugin's client meets: a named protocol
+// that connects, executes queries and disconnects.
+type CustomClient interface {
+	Name() string
+	Protocol() string
+	Features() []string
+	Performance() PerformanceProfile
+	Connect(ctx context.Context, config map[string]any) error
+	Execute(ctx context.Context, q Query) (Result, error)
+	Disconnect(ctx context.Context) error
+}
+
+// Opener opens a Component from a URL whose scheme it was registered for.
+type Opener func(ctx context.Context, u *url.URL) (Component, error)
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Opener{}
+)
+
+// Register makes open the Opener for URLs with scheme. Domains call it from
+// init. It panics if the scheme is empty, the opener nil, or the scheme
+// registered twice, as database/sql.Register does.
+func Register(scheme string, open Opener) {
+	scheme = strings.ToLower(scheme)
+	if scheme == "" || open == nil {
+		panic("arsenal: Register needs a scheme and an opener")
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[scheme]; dup {
+		panic("arsenal: Register called twice for scheme " + scheme)
+	}
+	registry[scheme] = open
+}
+
+// Schemes lists the registered URL schemes in sorted order.
+func Schemes() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	out := make([]string, 0, len(registry))
+	for s := range registry {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Open parses rawURL and opens a Component with the Opener registered for
+// its scheme. An unknown scheme is InvalidArgument with a hint naming the
+// package to import.
+func Open(ctx context.Context, rawURL string) (Component, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, &Error{Code: InvalidArgument, Op: "open", Message: "cannot parse URL: " + RedactURL(rawURL)}
+	}
+	if u.Scheme == "" {
+		return nil, &Error{Code: InvalidArgument, Op: "open", Message: fmt.Sprintf("URL %q has no scheme", RedactURL(rawURL))}
+	}
+	scheme := strings.ToLower(u.Scheme)
+	registryMu.RLock()
+	open, ok := registry[scheme]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, &Error{Code: InvalidArgument, Op: "open", Message: fmt.Sprintf(
+			"unknown URL scheme %q (forgotten import? %s; registered: %s)",
+			scheme, importHint(scheme), strings.Join(Schemes(), ", "))}
+	}
+	return open(ctx, u)
+}
+
+func importHint(scheme string) string {
+	switch {
+	case strings.HasPrefix(scheme, "sqlite"), scheme == "file":
+		return `import _ "github.com/infra-arsenal/arsenal/sqlite"`
+	case strings.HasPrefix(scheme, "redis"), strings.HasPrefix(scheme, "valkey"), scheme == "unix":
+		return `import _ "github.com/infra-arsenal/arsenal/redis"`
+	case scheme == "ws", scheme == "wss":
+		return `import _ "github.com/infra-arsenal/arsenal/websocket"`
+	case scheme == "s3":
+		return `import _ "github.com/infra-arsenal/arsenal/s3"`
+	case strings.HasPrefix(scheme, "postgres"):
+		return `import _ "github.com/infra-arsenal/arsenal/plugin/postgres"`
+	}
+	return "import the package that registers it"
+}
+
+// RedactURL returns rawURL with any password replaced by "xxxxx" and any
+// query parameter that looks like a secret blanked, for errors and logs.
+func RedactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "<unparseable URL>"
+	}
+	return RedactedURL(u)
+}
+
+// RedactedURL is RedactURL for a parsed URL; u is not modified.
+func RedactedURL(u *url.URL) string {
+	c := *u
+	if c.User != nil {
+		if _, has := c.User.Password(); has {
+			c.User = url.UserPassword(c.User.Username(), "xxxxx")
+		}
+	}
+	if c.RawQuery != "" {
+		q := c.Query()
+		for k := range q {
+			if IsSecretName(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		c.RawQuery = q.Encode()
+	}
+	return c.String()
+}
+
+// IsSecretName reports whether a field or parameter name suggests a secret
+// (password, secret, token, key material).
+func IsSecretName(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"password", "passwd", "secret", "token", "credential", "private", "apikey", "api_key", "pwd"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,143 @@
+package bench
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/infra-arsenal/arsenal"
+)
+
+// Histogram bounds: latencies are recorded in nanoseconds from 1 µs
+// resolution up to 10 minutes with 3 significant digits (about 0.1% error).
+const (
+	histLowest  = int64(time.Microsecond / 10)
+	histHighest = int64(10 * time.Minute)
+	histSigFigs = 3
+)
+
+// Recorder keeps a latency histogram, a call count and an error count per
+// operation. It is safe for concurrent use; recording allocates nothing once
+// the operation's histogram exists.
+type Recorder struct {
+	since time.Time
+	mu    sync.RWMutex
+	ops   map[string]*Op
+}
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{since: time.Now(), ops: map[string]*Op{}}
+}
+
+// Op returns the recorder for one operation, creating it on first use.
+// Callers on a hot path keep the *Op to skip the map lookup.
+func (r *Recorder) Op(name string) *Op {
+	r.mu.RLock()
+	op := r.ops[name]
+	r.mu.RUnlock()
+	if op != nil {
+		return op
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if op = r.ops[name]; op == nil {
+		op = newOp()
+		r.ops[name] = op
+	}
+	return op
+}
+
+// Record adds one call of op that took d and returned err.
+func (r *Recorder) Record(op string, d time.Duration, err error) { r.Op(op).Record(d, err) }
+
+// Since is when the recorder started (or was last reset).
+func (r *Recorder) Since() time.Time {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.since
+}
+
+// Snapshot returns every operation's summary.
+func (r *Recorder) Snapshot() map[string]arsenal.OpStats {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make(map[string]arsenal.OpStats, len(r.ops))
+	for name, op := range r.ops {
+		out[name] = op.Stats()
+	}
+	return out
+}
+
+// Reset clears every operation.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.since = time.Now()
+	for _, op := range r.ops {
+		op.Reset()
+	}
+}
+
+// Op records the calls of one operation.
+type Op struct {
+	count  atomic.Uint64
+	errors atomic.Uint64
+	mu     sync.Mutex
+	hist   *hdrhistogram.Histogram
+}
+
+func newOp() *Op {
+	return &Op{hist: hdrhistogram.New(histLowest, histHighest, histSigFigs)}
+}
+
+// Record adds one call that took d and returned err.
+func (o *Op) Record(d time.Duration, err error) {
+	o.count.Add(1)
+	if err != nil {
+		o.errors.Add(1)
+	}
+	v := int64(d)
+	if v < histLowest {
+		v = histLowest
+	} else if v > histHighest {
+		v = histHighest
+	}
+	o.mu.Lock()
+	_ = o.hist.RecordValue(v) // v is clamped into range, so this cannot fail
+	o.mu.Unlock()
+}
+
+// Since records a call that started at start and returned err; it returns
+// err so a method can end with `return x, op.Since(start, err)`.
+func (o *Op) Since(start time.Time, err error) error {
+	o.Record(time.Since(start), err)
+	return err
+}
+
+// Stats returns the operation's summary.
+func (o *Op) Stats() arsenal.OpStats {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := arsenal.OpStats{Count: o.count.Load(), Errors: o.errors.Load()}
+	if o.hist.TotalCount() == 0 {
+		return s
+	}
+	s.Mean = time.Duration(o.hist.Mean())
+	s.P50 = time.Duration(o.hist.ValueAtQuantile(50))
+	s.P95 = time.Duration(o.hist.ValueAtQuantile(95))
+	s.P99 = time.Duration(o.hist.ValueAtQuantile(99))
+	s.Max = time.Duration(o.hist.Max())
+	return s
+}
+
+// Reset clears the operation.
+func (o *Op) Reset() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.count.Store(0)
+	o.errors.Store(0)
+	o.hist.Reset()
+}
