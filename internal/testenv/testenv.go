@@ -107,8 +107,18 @@ func RandomHex(n int) string {
 
 // Logf reports what the environment did on stderr, so a test log always
 // says which servers were real and which were stand-ins.
+// When ARSENAL_TESTENV_LOG names a file, the line is also appended there
+// with the test binary's name, so a quiet `go test ./...` run can still show
+// which servers every package used (.ci/run prints that file).
 func Logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "testenv: "+format+"\n", args...)
+	line := fmt.Sprintf("testenv: "+format+"\n", args...)
+	fmt.Fprint(os.Stderr, line)
+	if path := os.Getenv("ARSENAL_TESTENV_LOG"); path != "" {
+		if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintf(f, "%s: %s", filepath.Base(os.Args[0]), line)
+			f.Close()
+		}
+	}
 }
 
 // WaitTCP waits until addr accepts TCP connections or the timeout passes.

@@ -1,0 +1,115 @@
+package testenv_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/infra-arsenal/arsenal/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func TestSharedRedisAnswersAndIsNotTheSharedInstance(t *testing.T) {
+	r := testenv.SharedRedis(t)
+	if strings.HasSuffix(r.Addr, ":6379") {
+		t.Fatalf("testenv used the shared default port: %s", r.Addr)
+	}
+	if testenv.RequireReal() && !r.Real {
+		t.Fatal("ARSENAL_REQUIRE_REAL=1 but a stand-in was used")
+	}
+	if got, err := testenv.RedisCommand(r.Addr, "SET testenv:k v"); err != nil || got != "+OK" {
+		t.Fatalf("SET = %q, %v", got, err)
+	}
+	if got, err := testenv.RedisCommand(r.Addr, "EXISTS testenv:k"); err != nil || got != ":1" {
+		t.Fatalf("EXISTS = %q, %v", got, err)
+	}
+	if again := testenv.SharedRedis(t); again != r {
+		t.Error("SharedRedis started a second server")
+	}
+}
+
+func TestDedicatedRedisSurvivesKillAndRestartWithAppendOnly(t *testing.T) {
+	r := testenv.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always")
+	if !r.Real {
+		if testenv.RequireReal() {
+			t.Fatal("stand-in used under ARSENAL_REQUIRE_REAL=1")
+		}
+		t.Skip("redis-server not installed: kill/restart needs a real server")
+	}
+	if got, _ := testenv.RedisCommand(r.Addr, "SET durable 1"); got != "+OK" {
+		t.Fatalf("SET = %q", got)
+	}
+	r.Kill()
+	if _, err := testenv.RedisCommand(r.Addr, "PING"); err == nil {
+		t.Fatal("server still answers after Kill")
+	}
+	if err := r.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := testenv.RedisCommand(r.Addr, "GET durable"); got != "$1" {
+		t.Errorf("after restart GET durable = %q, want the value back", got)
+	}
+}
+
+func TestSharedS3StoresAndReturnsObjects(t *testing.T) {
+	s := testenv.SharedS3(t)
+	if testenv.RequireReal() && !s.Real {
+		t.Fatal("ARSENAL_REQUIRE_REAL=1 but a stand-in was used")
+	}
+	bucket := s.NewBucket(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := s.Client()
+	body := []byte("hello arsenal")
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("a/b.txt"), Body: bytes.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("a/b.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if !bytes.Equal(got, body) {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestPostgresGivesAThrowawayDatabase(t *testing.T) {
+	dsn := testenv.Postgres(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var name string
+	if err := conn.QueryRow(ctx, "select current_database()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(name, "arsenal_test_") {
+		t.Errorf("connected to %q, not a throwaway database", name)
+	}
+	if _, err := conn.Exec(ctx, "create table t(x int); insert into t values (1)"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFreePortIsOnLoopbackAndUsable(t *testing.T) {
+	p, err := testenv.FreePort()
+	if err != nil || p <= 0 || p == 6379 {
+		t.Fatalf("FreePort = %d, %v", p, err)
+	}
+	if err := testenv.WaitTCP("127.0.0.1:1", 100*time.Millisecond); err == nil {
+		t.Error("WaitTCP succeeded on a closed port")
+	}
+}
