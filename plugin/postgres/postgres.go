@@ -1,0 +1,298 @@
+// Package postgres is Arsenal's first outside backend: a PostgreSQL plugin
+// on github.com/jackc/pgx/v5. It provides a Component (*DB, opened by
+// arsenal.Open for postgres:// and postgresql:// URLs), a CustomClient and
+// the Plugin that announces them.
+//
+// # Configuration
+//
+// Config.URL is a libpq-style URL or key=value string. MaxConns defaults to
+// 4 and ConnectTimeout to 10 s.
+//
+// # Errors
+//
+// Server errors are translated once by SQLSTATE class: 23505 ->
+// AlreadyExists, other integrity violations -> FailedPrecondition, syntax
+// and undefined objects -> InvalidArgument/NotFound, 28xxx ->
+// Unauthenticated, 42501 -> PermissionDenied, 40001/40P01 -> Aborted
+// (retryable), 53xxx -> ResourceExhausted, 57014 -> Canceled, 08xxx and
+// 57P0x -> Unavailable, XX001/XX002 -> DataLoss.
+//
+// # Concurrency
+//
+// *DB and *Client are safe for concurrent use and must be closed.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/bench"
+)
+
+// Kind is the component kind.
+const Kind = "postgres"
+
+func init() {
+	open := func(ctx context.Context, u *url.URL) (arsenal.Component, error) {
+		return Open(ctx, Config{URL: u.String()})
+	}
+	arsenal.Register("postgres", open)
+	arsenal.Register("postgresql", open)
+	arsenal.RegisterClassifier(Kind, func(err error) (arsenal.Code, bool) {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			return codeOfSQLState(pe.Code), true
+		}
+		return 0, false
+	})
+}
+
+// Config configures a DB.
+type Config struct {
+	// URL is the connection string (postgres://user@host:port/db?sslmode=...).
+	// Required.
+	URL string
+	// MaxConns caps the pool; default 4.
+	MaxConns int32
+	// ConnectTimeout bounds each dial; default 10 s.
+	ConnectTimeout time.Duration
+}
+
+// Validate checks the config without I/O and lists every bad field.
+func (c Config) Validate() error {
+	v := arsenal.Validation{Component: Kind}
+	if c.URL == "" {
+		v.Add("URL", "is required")
+	} else if _, err := pgxpool.ParseConfig(c.URL); err != nil {
+		v.Add("URL", "cannot be parsed (%s)", redactParseError(err))
+	}
+	v.Check(c.MaxConns >= 0, "MaxConns", "must not be negative")
+	v.Check(c.ConnectTimeout >= 0, "ConnectTimeout", "must not be negative")
+	return v.Err()
+}
+
+func redactParseError(err error) string {
+	// pgconn.ParseConfigError already redacts the password in its message.
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	return "invalid connection string"
+}
+
+// DB is a pooled PostgreSQL connection: an arsenal.Component.
+type DB struct {
+	pool   *pgxpool.Pool
+	target string
+	rec    *bench.Recorder
+	opExec *bench.Op
+	opQry  *bench.Op
+	mu     sync.RWMutex
+	closed bool
+}
+
+// Open validates cfg, creates the pool and pings the server.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	pc, _ := pgxpool.ParseConfig(cfg.URL)
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = 4
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	pc.MaxConns = cfg.MaxConns
+	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, translate("open", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, translate("open", err)
+	}
+	rec := bench.NewRecorder()
+	return &DB{
+		pool: pool, rec: rec, opExec: rec.Op("exec"), opQry: rec.Op("query"),
+		target: pc.ConnConfig.Host + "/" + pc.ConnConfig.Database,
+	}, nil
+}
+
+func (d *DB) live(op string) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return arsenal.Closed(Kind, op)
+	}
+	return nil
+}
+
+// Kind returns "postgres".
+func (d *DB) Kind() string { return Kind }
+
+// Health pings the server.
+func (d *DB) Health(ctx context.Context) error {
+	if err := d.live("health"); err != nil {
+		return err
+	}
+	start := time.Now()
+	err := d.pool.Ping(ctx)
+	d.rec.Record("ping", time.Since(start), err)
+	return translate("health", err)
+}
+
+// Exec runs a statement and returns the rows it affected.
+func (d *DB) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	if err := d.live("exec"); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	tag, err := d.pool.Exec(ctx, sql, args...)
+	d.opExec.Record(time.Since(start), err)
+	if err != nil {
+		return 0, translate("exec", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Query runs a query and returns every row as column values.
+func (d *DB) Query(ctx context.Context, sql string, args ...any) (arsenal.Result, error) {
+	if err := d.live("query"); err != nil {
+		return arsenal.Result{}, err
+	}
+	start := time.Now()
+	res, err := d.query(ctx, sql, args...)
+	d.opQry.Record(time.Since(start), err)
+	return res, translate("query", err)
+}
+
+func (d *DB) query(ctx context.Context, sql string, args ...any) (arsenal.Result, error) {
+	rows, err := d.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return arsenal.Result{}, err
+	}
+	defer rows.Close()
+	var res arsenal.Result
+	for _, f := range rows.FieldDescriptions() {
+		res.Columns = append(res.Columns, f.Name)
+	}
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return arsenal.Result{}, err
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return arsenal.Result{}, err
+	}
+	res.RowsAffected = rows.CommandTag().RowsAffected()
+	return res, nil
+}
+
+// Stats reports per-operation latencies and pool gauges.
+func (d *DB) Stats() arsenal.Stats {
+	st := d.pool.Stat()
+	d.mu.RLock()
+	closed := d.closed
+	d.mu.RUnlock()
+	return arsenal.Stats{
+		Kind: Kind, Target: d.target, Connected: !closed, Since: d.rec.Since(), Ops: d.rec.Snapshot(),
+		Gauges: map[string]float64{
+			"pool_total": float64(st.TotalConns()), "pool_idle": float64(st.IdleConns()),
+			"pool_acquired": float64(st.AcquiredConns()), "pool_max": float64(st.MaxConns()),
+		},
+	}
+}
+
+// Close closes the pool. It is idempotent.
+func (d *DB) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	d.pool.Close()
+	return nil
+}
+
+// translate turns a pgx error into an *arsenal.Error, once.
+func translate(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *arsenal.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return arsenal.E(arsenal.NotFound, Kind, op, err)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return &arsenal.Error{Code: codeOfSQLState(pe.Code), Component: Kind, Op: op, Message: pe.Code + " " + pe.Message, Err: err}
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		code := arsenal.NativeCode(err)
+		if code == arsenal.Unknown {
+			code = arsenal.Unavailable
+		}
+		return arsenal.E(code, Kind, op, err)
+	}
+	return arsenal.E(arsenal.NativeCode(err), Kind, op, err)
+}
+
+func codeOfSQLState(s string) arsenal.Code {
+	switch s {
+	case "23505":
+		return arsenal.AlreadyExists
+	case "23502":
+		return arsenal.InvalidArgument
+	case "42501":
+		return arsenal.PermissionDenied
+	case "42P01", "42703", "42883", "3D000", "3F000":
+		return arsenal.NotFound
+	case "42P07", "42710", "42P04":
+		return arsenal.AlreadyExists
+	case "40001", "40P01":
+		return arsenal.Aborted
+	case "57014":
+		return arsenal.Canceled
+	case "25006":
+		return arsenal.FailedPrecondition
+	case "XX001", "XX002":
+		return arsenal.DataLoss
+	}
+	switch {
+	case strings.HasPrefix(s, "23"):
+		return arsenal.FailedPrecondition
+	case strings.HasPrefix(s, "22"), strings.HasPrefix(s, "42"):
+		return arsenal.InvalidArgument
+	case strings.HasPrefix(s, "28"):
+		return arsenal.Unauthenticated
+	case strings.HasPrefix(s, "53"), strings.HasPrefix(s, "54"):
+		return arsenal.ResourceExhausted
+	case strings.HasPrefix(s, "08"), strings.HasPrefix(s, "57P"):
+		return arsenal.Unavailable
+	case strings.HasPrefix(s, "0A"):
+		return arsenal.Unimplemented
+	case strings.HasPrefix(s, "XX"):
+		return arsenal.Internal
+	}
+	return arsenal.Unknown
+}
+
+var _ arsenal.Component = (*DB)(nil)
