@@ -1,0 +1,338 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/bench"
+)
+
+func init() {
+	arsenal.Register("s3", func(ctx context.Context, u *url.URL) (arsenal.Component, error) {
+		cfg, err := parseURL(u)
+		if err != nil {
+			return nil, err
+		}
+		return Open(ctx, cfg)
+	})
+}
+
+// Client is a handle on one bucket of an S3-compatible store. It is an
+// arsenal.Component: safe for concurrent use, and it must be closed.
+//
+// Operations take keys relative to Config.Prefix, record their latency in
+// Stats, and return *arsenal.Error values whose codes follow the table in
+// the package documentation.
+type Client struct {
+	cfg       Config // resolved: defaults applied, credentials filled in
+	api       *s3.Client
+	presigner *s3.PresignClient
+	transport *http.Transport
+	pathStyle bool
+	log       *slog.Logger
+
+	rec                                           *bench.Recorder
+	opPut, opGet, opStat, opDelete, opDeleteMany  *bench.Op
+	opCopy, opList, opHealth, opPart, opComplete  *bench.Op
+	opCreateMPU, opAbort, opPresign, opWriteClose *bench.Op
+
+	attempts   atomic.Uint64 // HTTP attempts, retries included
+	resumes    atomic.Uint64 // downloads resumed after a mid-body failure
+	bytesUp    atomic.Int64
+	bytesDown  atomic.Int64
+	uploads    atomic.Int64 // multipart uploads in progress
+	inflight   atomic.Int64
+	connected  atomic.Bool
+	closed     atomic.Bool
+	background sync.WaitGroup // open Writers and their aborts
+	wmu        sync.Mutex
+	writers    map[*Writer]struct{}
+	bufs       sync.Pool // *[]byte of cap PartSize
+}
+
+// Open validates cfg, resolves credentials (static, S3_* then AWS_*
+// environment, then the standard AWS chain) and returns a Client. It does
+// no network I/O: the first operation (or Health) dials. Errors are
+// InvalidArgument for a bad config and Unauthenticated when the AWS chain
+// cannot be loaded.
+func Open(ctx context.Context, cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults(lookupEnv)
+	if err := cfg.Validate(); err != nil { // values read from the environment
+		return nil, err
+	}
+	c := &Client{cfg: cfg, pathStyle: cfg.pathStyle(), rec: bench.NewRecorder(), log: cfg.Logger}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	for _, p := range []struct {
+		op   **bench.Op
+		name string
+	}{
+		{&c.opPut, "put"}, {&c.opGet, "get"}, {&c.opStat, "stat"}, {&c.opDelete, "delete"},
+		{&c.opDeleteMany, "delete_many"}, {&c.opCopy, "copy"}, {&c.opList, "list"},
+		{&c.opHealth, "health"}, {&c.opPart, "upload_part"}, {&c.opComplete, "complete_upload"},
+		{&c.opCreateMPU, "create_upload"}, {&c.opAbort, "abort_upload"}, {&c.opPresign, "presign"},
+		{&c.opWriteClose, "writer_close"},
+	} {
+		*p.op = c.rec.Op(p.name)
+	}
+	partSize := cfg.PartSize
+	c.bufs.New = func() any { b := make([]byte, 0, partSize); return &b }
+
+	dialer := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	c.transport = &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		MaxConnsPerHost:       cfg.MaxConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   cfg.DialTimeout,
+		ResponseHeaderTimeout: cfg.AttemptTimeout,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+		WriteBufferSize:       64 << 10,
+		ReadBufferSize:        64 << 10,
+	}
+	if u, err := url.Parse(cfg.Endpoint); err == nil && strings.EqualFold(u.Scheme, "http") {
+		c.transport.Proxy = nil // never send plain-HTTP S3 traffic (signed headers) through a proxy implicitly
+	}
+	httpClient := &http.Client{Transport: c.transport}
+
+	var creds aws.CredentialsProvider
+	switch {
+	case cfg.Anonymous:
+		creds = aws.AnonymousCredentials{}
+	case cfg.AccessKeyID != "":
+		creds = credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken)
+	default:
+		awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(cfg.Region), config.WithHTTPClient(httpClient))
+		if err != nil {
+			return nil, arsenal.E(arsenal.Unauthenticated, Kind, "open", err)
+		}
+		creds = awsCfg.Credentials
+	}
+	if creds != nil {
+		if _, anon := creds.(aws.AnonymousCredentials); !anon {
+			creds = aws.NewCredentialsCache(creds)
+		}
+	}
+
+	reqChecksum, respChecksum := aws.RequestChecksumCalculationWhenRequired, aws.ResponseChecksumValidationWhenRequired
+	if cfg.Checksum == ChecksumCRC32 {
+		reqChecksum, respChecksum = aws.RequestChecksumCalculationWhenSupported, aws.ResponseChecksumValidationWhenSupported
+	}
+	maxAttempts := cfg.MaxRetries + 1
+	c.api = s3.New(s3.Options{
+		Region:      cfg.Region,
+		Credentials: creds,
+		HTTPClient:  httpClient,
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = maxAttempts
+			o.MaxBackoff = cfg.RetryMaxBackoff
+			o.RateLimiter = ratelimit.None // the retry quota fails healthy calls after a burst of faults
+		}),
+		RequestChecksumCalculation:                reqChecksum,
+		ResponseChecksumValidation:                respChecksum,
+		UsePathStyle:                              c.pathStyle,
+		ContinueHeaderThresholdBytes:              -1, // no Expect: 100-continue round trip per part
+		DisableLogOutputChecksumValidationSkipped: true,
+	}, func(o *s3.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+		o.APIOptions = append(o.APIOptions, c.attemptMiddleware)
+	})
+	c.presigner = s3.NewPresignClient(c.api)
+	c.connected.Store(true)
+	return c, nil
+}
+
+func lookupEnv(name string) string { return os.Getenv(name) }
+
+// attemptMiddleware counts every HTTP attempt and bounds each one (except
+// GetObject, whose body outlives the call) by AttemptTimeout.
+func (c *Client) attemptMiddleware(st *middleware.Stack) error {
+	mw := middleware.FinalizeMiddlewareFunc("ArsenalAttempt", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		c.attempts.Add(1)
+		op := middleware.GetOperationName(ctx)
+		if op == "GetObject" {
+			return next.HandleFinalize(ctx, in)
+		}
+		actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+		defer cancel()
+		out, md, err := next.HandleFinalize(actx, in)
+		if err != nil && ctx.Err() == nil && actx.Err() != nil {
+			c.log.Debug("s3: attempt timed out; retrying", "op", op)
+			err = &attemptTimeoutError{op: op}
+		}
+		return out, md, err
+	})
+	if err := st.Finalize.Insert(mw, "Retry", middleware.After); err != nil {
+		return st.Finalize.Add(mw, middleware.Before)
+	}
+	return nil
+}
+
+// Kind returns "s3".
+func (c *Client) Kind() string { return Kind }
+
+// Bucket returns the bucket the client addresses.
+func (c *Client) Bucket() string { return c.cfg.Bucket }
+
+// Config returns the resolved configuration (defaults applied, credentials
+// from the environment filled in). Treat it as secret-bearing; its String
+// method redacts.
+func (c *Client) Config() Config { return c.cfg }
+
+// Describe returns a one-line description safe to log.
+func (c *Client) Describe() string {
+	style := "virtual-hosted"
+	if c.pathStyle {
+		style = "path"
+	}
+	return "s3 " + c.target() + " (" + style + " style, region " + c.cfg.Region + ")"
+}
+
+// String is Describe.
+func (c *Client) String() string { return c.Describe() }
+
+func (c *Client) target() string {
+	ep := c.cfg.Endpoint
+	if ep == "" {
+		ep = "aws"
+	} else {
+		ep = arsenal.RedactURL(ep)
+	}
+	return ep + "/" + c.cfg.Bucket + "/" + c.cfg.Prefix
+}
+
+// Health checks the bucket exists and the credentials may reach it with
+// one HeadBucket request.
+func (c *Client) Health(ctx context.Context) error {
+	const op = "health"
+	if c.closed.Load() {
+		return arsenal.Closed(Kind, op)
+	}
+	start := time.Now()
+	_, err := c.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &c.cfg.Bucket})
+	return c.done(c.opHealth, op, start, err)
+}
+
+// done records an operation's latency and outcome and translates its error.
+func (c *Client) done(o *bench.Op, op string, start time.Time, err error) error {
+	err = wrapErr(op, err)
+	o.Record(time.Since(start), err)
+	switch {
+	case err == nil:
+		c.connected.Store(true)
+	case arsenal.CodeOf(err) == arsenal.Unavailable:
+		c.connected.Store(false)
+	}
+	return err
+}
+
+// Stats returns per-operation counts and latencies and these gauges:
+// attempts (HTTP attempts, retries included), resumed_downloads,
+// bytes_uploaded, bytes_downloaded, multipart_uploads (in progress),
+// in_flight (operations running) and part_size/concurrency.
+func (c *Client) Stats() arsenal.Stats {
+	return arsenal.Stats{
+		Kind:      Kind,
+		Target:    c.target(),
+		Connected: c.connected.Load() && !c.closed.Load(),
+		Since:     c.rec.Since(),
+		Ops:       c.rec.Snapshot(),
+		Gauges: map[string]float64{
+			"attempts":          float64(c.attempts.Load()),
+			"resumed_downloads": float64(c.resumes.Load()),
+			"bytes_uploaded":    float64(c.bytesUp.Load()),
+			"bytes_downloaded":  float64(c.bytesDown.Load()),
+			"multipart_uploads": float64(c.uploads.Load()),
+			"in_flight":         float64(c.inflight.Load()),
+			"part_size":         float64(c.cfg.PartSize),
+			"concurrency":       float64(c.cfg.Concurrency),
+		},
+	}
+}
+
+// Close aborts every Writer still open (their uploads leave no parts
+// behind), waits for those aborts, then closes idle connections. It is idempotent; later calls to other methods
+// fail with FailedPrecondition wrapping arsenal.ErrClosed. Readers from Get
+// that are still open keep working until closed.
+func (c *Client) Close() error {
+	c.wmu.Lock()
+	if c.closed.Swap(true) {
+		c.wmu.Unlock()
+		return nil
+	}
+	open := make([]*Writer, 0, len(c.writers))
+	for w := range c.writers {
+		open = append(open, w)
+	}
+	c.wmu.Unlock()
+	for _, w := range open {
+		w.fail(arsenal.Closed(Kind, "write"))
+	}
+	c.background.Wait()
+	c.transport.CloseIdleConnections()
+	c.connected.Store(false)
+	return nil
+}
+
+// API returns the underlying AWS SDK client, for operations Arsenal does
+// not wrap. Its errors are not translated and its calls are not counted.
+func (c *Client) API() *s3.Client { return c.api }
+
+func (c *Client) checkOpen(op string) error {
+	if c.closed.Load() {
+		return arsenal.Closed(Kind, op)
+	}
+	return nil
+}
+
+var errNoKey = errors.New("empty key")
+
+// key maps a caller's key to the full object key under Prefix, checking
+// S3's rules before any request.
+func (c *Client) key(op, k string) (string, error) {
+	if k == "" {
+		return "", arsenal.E(arsenal.InvalidArgument, Kind, op, errNoKey)
+	}
+	full := c.cfg.Prefix + k
+	if len(full) > MaxKeyLength {
+		return "", invalid(op, "key is %d bytes with the prefix; S3 allows %d", len(full), MaxKeyLength)
+	}
+	if !utf8.ValidString(full) {
+		return "", invalid(op, "key is not valid UTF-8")
+	}
+	return full, nil
+}
+
+// rel strips Prefix from a listed key.
+func (c *Client) rel(full string) string { return strings.TrimPrefix(full, c.cfg.Prefix) }
+
+var _ arsenal.Component = (*Client)(nil)
+var _ arsenal.Describer = (*Client)(nil)

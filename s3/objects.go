@@ -1,0 +1,637 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/infra-arsenal/arsenal"
+)
+
+// PutOptions are the optional attributes of an uploaded object. A nil
+// *PutOptions means none: the object gets the Client's default storage
+// class and ACL.
+type PutOptions struct {
+	ContentType        string            // Content-Type; default "" (the server's default, usually binary/octet-stream)
+	ContentDisposition string            // Content-Disposition, such as `attachment; filename="a.pdf"`
+	ContentEncoding    string            // Content-Encoding, such as "gzip"
+	ContentLanguage    string            // Content-Language
+	CacheControl       string            // Cache-Control, such as "max-age=3600"
+	Metadata           map[string]string // user metadata, sent as x-amz-meta-*; keys are case-insensitive, 2 KB in all
+	StorageClass       string            // one of StorageClasses; default Config.StorageClass
+	ACL                string            // canned ACL, one of ACLs; default Config.ACL
+	// IfNoneMatch "*" writes only when no object exists under the key
+	// (FailedPrecondition otherwise). IfMatch writes only over the given
+	// ETag. Stores without conditional writes ignore them.
+	IfNoneMatch string
+	IfMatch     string
+}
+
+// PutResult describes a stored object.
+type PutResult struct {
+	Key       string // the key as given (relative to Config.Prefix)
+	ETag      string // the entity tag, quotes removed
+	VersionID string // the version, when the bucket is versioned
+	Size      int64  // bytes stored
+	Parts     int    // multipart parts; 0 for a single PUT
+}
+
+// ObjectInfo is an object's metadata, from Stat or Get.
+type ObjectInfo struct {
+	Key                string
+	Size               int64 // the whole object's size, also for ranged gets
+	ETag               string
+	LastModified       time.Time
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	StorageClass       string            // "" when the store does not say (STANDARD on AWS)
+	Metadata           map[string]string // user metadata, keys lower-cased
+	VersionID          string
+}
+
+func (c *Client) checkPutOptions(op string, o *PutOptions) error {
+	if o == nil {
+		return nil
+	}
+	if !ValidStorageClass(o.StorageClass) {
+		return invalid(op, "unknown storage class %q (one of %s)", o.StorageClass, strings.Join(StorageClasses(), ", "))
+	}
+	if !ValidACL(o.ACL) {
+		return invalid(op, "unknown canned ACL %q (one of %s)", o.ACL, strings.Join(ACLs(), ", "))
+	}
+	total := 0
+	for k, v := range o.Metadata {
+		if k == "" || !isToken(k) {
+			return invalid(op, "metadata key %q must be letters, digits, '-' or '_'", k)
+		}
+		for i := 0; i < len(v); i++ {
+			if v[i] < 0x20 || v[i] > 0x7e {
+				return invalid(op, "metadata value of %q must be printable ASCII", k)
+			}
+		}
+		total += len(k) + len(v)
+	}
+	if total > 2048 {
+		return invalid(op, "user metadata is %d bytes; S3 allows 2048", total)
+	}
+	return nil
+}
+
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_' || ch == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Client) classOf(o *PutOptions) (types.StorageClass, types.ObjectCannedACL) {
+	sc, acl := c.cfg.StorageClass, c.cfg.ACL
+	if o != nil {
+		if o.StorageClass != "" {
+			sc = o.StorageClass
+		}
+		if o.ACL != "" {
+			acl = o.ACL
+		}
+	}
+	return types.StorageClass(sc), types.ObjectCannedACL(acl)
+}
+
+func optStr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}
+
+func md5b64(b []byte) *string {
+	sum := md5.Sum(b)
+	return aws.String(base64.StdEncoding.EncodeToString(sum[:]))
+}
+
+// Put stores data under key, in one PutObject when data fits in one part
+// and as a concurrent multipart upload otherwise. With the default
+// checksum mode the body carries a Content-MD5 the server verifies. It
+// costs one request per PartSize bytes; data is not copied for a single
+// PUT.
+func (c *Client) Put(ctx context.Context, key string, data []byte, opts *PutOptions) (PutResult, error) {
+	const op = "put"
+	if err := c.checkOpen(op); err != nil {
+		return PutResult{}, err
+	}
+	full, err := c.key(op, key)
+	if err != nil {
+		return PutResult{}, err
+	}
+	if err := c.checkPutOptions(op, opts); err != nil {
+		return PutResult{}, err
+	}
+	if int64(len(data)) > c.cfg.PartSize {
+		return c.Upload(ctx, key, bytes.NewReader(data), opts)
+	}
+	res, err := c.putObject(ctx, op, full, data, opts)
+	res.Key = key
+	return res, err
+}
+
+func (c *Client) putObject(ctx context.Context, op, full string, data []byte, o *PutOptions) (PutResult, error) {
+	start := time.Now()
+	c.inflight.Add(1)
+	defer c.inflight.Add(-1)
+	sc, acl := c.classOf(o)
+	in := &s3.PutObjectInput{
+		Bucket:        &c.cfg.Bucket,
+		Key:           aws.String(full),
+		Body:          bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))),
+		StorageClass:  sc,
+		ACL:           acl,
+	}
+	if o != nil {
+		in.ContentType, in.ContentDisposition = optStr(o.ContentType), optStr(o.ContentDisposition)
+		in.ContentEncoding, in.ContentLanguage = optStr(o.ContentEncoding), optStr(o.ContentLanguage)
+		in.CacheControl, in.Metadata = optStr(o.CacheControl), o.Metadata
+		in.IfNoneMatch, in.IfMatch = optStr(o.IfNoneMatch), optStr(o.IfMatch)
+	}
+	switch c.cfg.Checksum {
+	case ChecksumMD5:
+		in.ContentMD5 = md5b64(data)
+	case ChecksumCRC32:
+		in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
+	}
+	out, err := c.api.PutObject(ctx, in)
+	if err != nil {
+		return PutResult{}, c.done(c.opPut, op, start, err)
+	}
+	c.bytesUp.Add(int64(len(data)))
+	return PutResult{ETag: unquote(aws.ToString(out.ETag)), VersionID: aws.ToString(out.VersionId), Size: int64(len(data))},
+		c.done(c.opPut, op, start, nil)
+}
+
+// Upload stores everything r yields under key. r may be of unknown
+// length: Upload reads up to one part, uses a single PutObject when r ends
+// within it and a concurrent multipart upload otherwise (see Writer). A
+// failed or cancelled upload is aborted, leaving no parts behind. Memory
+// use is at most PartSize × (Concurrency + 1).
+func (c *Client) Upload(ctx context.Context, key string, r io.Reader, opts *PutOptions) (PutResult, error) {
+	w, err := c.NewWriter(ctx, key, opts)
+	if err != nil {
+		return PutResult{}, err
+	}
+	if _, err := w.ReadFrom(r); err != nil {
+		w.CloseWithError(err)
+		return PutResult{}, w.err()
+	}
+	if err := w.Close(); err != nil {
+		return PutResult{}, err
+	}
+	return w.Result(), nil
+}
+
+// GetOptions select part of an object and guard against it changing.
+type GetOptions struct {
+	// Offset is the first byte to read. Default 0.
+	Offset int64
+	// Length is how many bytes to read from Offset; 0 means to the end.
+	Length int64
+	// IfMatch fails the read with FailedPrecondition unless the object's
+	// ETag matches.
+	IfMatch string
+}
+
+// Reader streams an object's bytes. When a download breaks off (a reset
+// connection, or no bytes for AttemptTimeout) it resumes from the byte it
+// reached with a ranged GET pinned to the same ETag, up to MaxRetries
+// times in a row. A Reader is not safe for concurrent use and must be
+// closed.
+type Reader struct {
+	// Info is the object's metadata; Info.Size is the whole object's size.
+	Info ObjectInfo
+
+	c        *Client
+	ctx      context.Context
+	full     string
+	body     io.ReadCloser
+	pos, end int64 // next byte to read; end is exclusive
+	watchdog *time.Timer
+	watched  atomic.Pointer[io.ReadCloser]
+	failures int
+	closed   bool
+}
+
+// Get opens key for reading; nil opts reads the whole object. The bytes
+// stream from the network as the caller reads: memory use is a small
+// buffer regardless of the object's size. A missing key is NotFound.
+func (c *Client) Get(ctx context.Context, key string, opts *GetOptions) (*Reader, error) {
+	const op = "get"
+	if err := c.checkOpen(op); err != nil {
+		return nil, err
+	}
+	full, err := c.key(op, key)
+	if err != nil {
+		return nil, err
+	}
+	var o GetOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Offset < 0 || o.Length < 0 {
+		return nil, invalid(op, "offset and length must not be negative")
+	}
+	r := &Reader{c: c, ctx: ctx, full: full, pos: o.Offset, end: -1}
+	if o.Length > 0 {
+		r.end = o.Offset + o.Length
+	}
+	start := time.Now()
+	out, err := r.open(o.IfMatch, o.Offset != 0 || o.Length != 0)
+	if err != nil {
+		return nil, c.done(c.opGet, op, start, err)
+	}
+	r.Info = infoFromGet(key, out)
+	if r.end < 0 || r.end > r.Info.Size {
+		r.end = r.Info.Size
+	}
+	if cl := aws.ToInt64(out.ContentLength); out.ContentLength != nil && r.pos+cl < r.end {
+		r.end = r.pos + cl
+	}
+	return r, c.done(c.opGet, op, start, nil)
+}
+
+// open issues GetObject from r.pos (to r.end when known).
+func (r *Reader) open(ifMatch string, ranged bool) (*s3.GetObjectOutput, error) {
+	in := &s3.GetObjectInput{Bucket: &r.c.cfg.Bucket, Key: aws.String(r.full), IfMatch: optStr(ifMatch)}
+	if ranged {
+		rng := "bytes=" + strconv.FormatInt(r.pos, 10) + "-"
+		if r.end > 0 {
+			rng += strconv.FormatInt(r.end-1, 10)
+		}
+		in.Range = aws.String(rng)
+	}
+	if r.c.cfg.Checksum == ChecksumCRC32 && !ranged {
+		in.ChecksumMode = types.ChecksumModeEnabled
+	}
+	out, err := r.c.api.GetObject(r.ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	r.body = out.Body
+	return out, nil
+}
+
+// Read reads the next bytes of the object.
+func (r *Reader) Read(p []byte) (int, error) {
+	if r.closed {
+		return 0, arsenal.E(arsenal.FailedPrecondition, Kind, "read", errors.New("reader is closed"))
+	}
+	for {
+		if r.pos >= r.end {
+			return 0, io.EOF
+		}
+		if r.body == nil {
+			if err := r.resume(); err != nil {
+				return 0, err
+			}
+		}
+		if rem := r.end - r.pos; int64(len(p)) > rem {
+			p = p[:rem]
+		}
+		n, err := r.readBody(p)
+		r.pos += int64(n)
+		r.c.bytesDown.Add(int64(n))
+		if n > 0 {
+			r.failures = 0
+		}
+		if err == nil || (err == io.EOF && r.pos >= r.end) {
+			if n > 0 || err == nil {
+				return n, nil
+			}
+			return 0, io.EOF
+		}
+		// The body ended early or failed: drop it and resume on the next pass.
+		r.body.Close()
+		r.body = nil
+		if cerr := r.ctx.Err(); cerr != nil {
+			return n, wrapErr("read", cerr)
+		}
+		r.failures++
+		if r.failures > r.c.cfg.MaxRetries {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return n, wrapErr("read", err)
+		}
+		r.c.log.Debug("s3: download broke off; resuming", "key", r.full, "at", r.pos, "err", err)
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+// readBody reads once from the body under the stall watchdog: when no
+// byte arrives for AttemptTimeout, the watchdog closes the body, which
+// makes the blocked Read fail and the download resume.
+func (r *Reader) readBody(p []byte) (int, error) {
+	body := r.body
+	r.watched.Store(&body)
+	if r.watchdog == nil {
+		r.watchdog = time.AfterFunc(r.c.cfg.AttemptTimeout, func() {
+			if b := r.watched.Load(); b != nil && *b != nil {
+				(*b).Close()
+			}
+		})
+	} else {
+		r.watchdog.Reset(r.c.cfg.AttemptTimeout)
+	}
+	n, err := body.Read(p)
+	r.watchdog.Stop()
+	r.watched.Store(nil)
+	return n, err
+}
+
+func (r *Reader) resume() error {
+	r.c.resumes.Add(1)
+	delay := time.Duration(50<<min(r.failures, 6)) * time.Millisecond
+	t := time.NewTimer(delay)
+	select {
+	case <-r.ctx.Done():
+		t.Stop()
+		return wrapErr("read", r.ctx.Err())
+	case <-t.C:
+	}
+	if _, err := r.open(r.Info.ETag, true); err != nil {
+		return wrapErr("read", err)
+	}
+	return nil
+}
+
+// Close releases the connection. It is idempotent.
+func (r *Reader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if r.watchdog != nil {
+		r.watchdog.Stop()
+	}
+	if r.body != nil {
+		return r.body.Close()
+	}
+	return nil
+}
+
+// GetBytes reads a whole object (or the range opts selects) into memory.
+func (c *Client) GetBytes(ctx context.Context, key string, opts *GetOptions) ([]byte, error) {
+	r, err := c.Get(ctx, key, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	buf := make([]byte, 0, r.end-r.pos)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+func infoFromGet(key string, out *s3.GetObjectOutput) ObjectInfo {
+	size := aws.ToInt64(out.ContentLength)
+	if cr := aws.ToString(out.ContentRange); cr != "" {
+		if i := strings.LastIndexByte(cr, '/'); i >= 0 {
+			if n, err := strconv.ParseInt(cr[i+1:], 10, 64); err == nil {
+				size = n
+			}
+		}
+	}
+	return ObjectInfo{
+		Key: key, Size: size, ETag: unquote(aws.ToString(out.ETag)), LastModified: aws.ToTime(out.LastModified),
+		ContentType: aws.ToString(out.ContentType), ContentEncoding: aws.ToString(out.ContentEncoding),
+		ContentDisposition: aws.ToString(out.ContentDisposition), ContentLanguage: aws.ToString(out.ContentLanguage),
+		CacheControl: aws.ToString(out.CacheControl), StorageClass: string(out.StorageClass),
+		Metadata: out.Metadata, VersionID: aws.ToString(out.VersionId),
+	}
+}
+
+// Stat returns key's metadata with one HeadObject request. A missing key
+// is NotFound.
+func (c *Client) Stat(ctx context.Context, key string) (ObjectInfo, error) {
+	const op = "stat"
+	if err := c.checkOpen(op); err != nil {
+		return ObjectInfo{}, err
+	}
+	full, err := c.key(op, key)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	start := time.Now()
+	out, err := c.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &c.cfg.Bucket, Key: &full})
+	if err != nil {
+		return ObjectInfo{}, c.done(c.opStat, op, start, err)
+	}
+	return ObjectInfo{
+		Key: key, Size: aws.ToInt64(out.ContentLength), ETag: unquote(aws.ToString(out.ETag)),
+		LastModified: aws.ToTime(out.LastModified), ContentType: aws.ToString(out.ContentType),
+		ContentEncoding: aws.ToString(out.ContentEncoding), ContentDisposition: aws.ToString(out.ContentDisposition),
+		ContentLanguage: aws.ToString(out.ContentLanguage), CacheControl: aws.ToString(out.CacheControl),
+		StorageClass: string(out.StorageClass), Metadata: out.Metadata, VersionID: aws.ToString(out.VersionId),
+	}, c.done(c.opStat, op, start, nil)
+}
+
+// Exists reports whether key exists, with one HeadObject request.
+func (c *Client) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := c.Stat(ctx, key)
+	switch {
+	case err == nil:
+		return true, nil
+	case arsenal.IsCode(err, arsenal.NotFound):
+		return false, nil
+	}
+	return false, err
+}
+
+// Delete removes key. Deleting a missing key succeeds, as S3 does.
+func (c *Client) Delete(ctx context.Context, key string) error {
+	const op = "delete"
+	if err := c.checkOpen(op); err != nil {
+		return err
+	}
+	full, err := c.key(op, key)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	_, err = c.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &c.cfg.Bucket, Key: &full})
+	return c.done(c.opDelete, op, start, err)
+}
+
+// BatchDeleteError lists the keys a DeleteMany could not delete.
+type BatchDeleteError struct {
+	Keys   []string // keys relative to Config.Prefix
+	Errors []error  // one coded error per key
+}
+
+func (e *BatchDeleteError) Error() string {
+	msg := strconv.Itoa(len(e.Keys)) + " keys not deleted"
+	if len(e.Errors) > 0 {
+		msg += ", first " + e.Keys[0] + ": " + e.Errors[0].Error()
+	}
+	return msg
+}
+
+// DeleteMany removes keys with DeleteObjects, 1,000 keys per request.
+// When some keys fail, the error's code is that of the first failure and
+// it wraps a *BatchDeleteError naming every failed key.
+func (c *Client) DeleteMany(ctx context.Context, keys []string) error {
+	const op = "delete_many"
+	if err := c.checkOpen(op); err != nil {
+		return err
+	}
+	ids := make([]types.ObjectIdentifier, 0, len(keys))
+	for _, k := range keys {
+		full, err := c.key(op, k)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, types.ObjectIdentifier{Key: aws.String(full)})
+	}
+	batch := &BatchDeleteError{}
+	for len(ids) > 0 {
+		n := min(len(ids), maxDeleteKeys)
+		start := time.Now()
+		out, err := c.api.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			Bucket: &c.cfg.Bucket,
+			Delete: &types.Delete{Objects: ids[:n], Quiet: aws.Bool(true)},
+		})
+		if err = c.done(c.opDeleteMany, op, start, err); err != nil {
+			return err
+		}
+		for _, e := range out.Errors {
+			code := apiCodes[aws.ToString(e.Code)]
+			if code == arsenal.OK {
+				code = arsenal.Unknown
+			}
+			batch.Keys = append(batch.Keys, c.rel(aws.ToString(e.Key)))
+			batch.Errors = append(batch.Errors, arsenal.Errorf(code, Kind, op, "%s: %s", aws.ToString(e.Code), aws.ToString(e.Message)))
+		}
+		ids = ids[n:]
+	}
+	if len(batch.Keys) > 0 {
+		return arsenal.E(arsenal.CodeOf(batch.Errors[0]), Kind, op, batch)
+	}
+	return nil
+}
+
+// CopyOptions control a server-side copy.
+type CopyOptions struct {
+	// SourceBucket is the bucket to copy from; default the Client's. The
+	// source key is then taken literally (Config.Prefix is not applied).
+	SourceBucket string
+	// ReplaceMetadata replaces the content headers and user metadata with
+	// those in Put; by default they are copied from the source.
+	ReplaceMetadata bool
+	// Put holds the new attributes. StorageClass and ACL apply in both
+	// modes (a copy is how S3 changes an object's storage class); the
+	// content headers and Metadata only with ReplaceMetadata.
+	Put PutOptions
+	// IfMatch copies only if the source's ETag matches.
+	IfMatch string
+}
+
+// Copy copies src to dst inside the store, without the bytes passing
+// through the client (one CopyObject; S3 limits it to 5 GiB sources).
+func (c *Client) Copy(ctx context.Context, src, dst string, opts *CopyOptions) (PutResult, error) {
+	const op = "copy"
+	if err := c.checkOpen(op); err != nil {
+		return PutResult{}, err
+	}
+	var o CopyOptions
+	if opts != nil {
+		o = *opts
+	}
+	srcBucket, srcFull := c.cfg.Bucket, src
+	if o.SourceBucket != "" {
+		if !ValidBucketName(o.SourceBucket) {
+			return PutResult{}, invalid(op, "source bucket %q is not a valid bucket name", o.SourceBucket)
+		}
+		srcBucket = o.SourceBucket
+		if src == "" {
+			return PutResult{}, arsenal.E(arsenal.InvalidArgument, Kind, op, errNoKey)
+		}
+	} else {
+		var err error
+		if srcFull, err = c.key(op, src); err != nil {
+			return PutResult{}, err
+		}
+	}
+	dstFull, err := c.key(op, dst)
+	if err != nil {
+		return PutResult{}, err
+	}
+	if err := c.checkPutOptions(op, &o.Put); err != nil {
+		return PutResult{}, err
+	}
+	sc, acl := c.classOf(&o.Put)
+	in := &s3.CopyObjectInput{
+		Bucket:            &c.cfg.Bucket,
+		Key:               aws.String(dstFull),
+		CopySource:        aws.String(escapePath(srcBucket + "/" + srcFull)),
+		StorageClass:      sc,
+		ACL:               acl,
+		MetadataDirective: types.MetadataDirectiveCopy,
+		CopySourceIfMatch: optStr(o.IfMatch),
+	}
+	if o.ReplaceMetadata {
+		p := o.Put
+		in.MetadataDirective = types.MetadataDirectiveReplace
+		in.ContentType, in.ContentDisposition = optStr(p.ContentType), optStr(p.ContentDisposition)
+		in.ContentEncoding, in.ContentLanguage = optStr(p.ContentEncoding), optStr(p.ContentLanguage)
+		in.CacheControl, in.Metadata = optStr(p.CacheControl), p.Metadata
+	}
+	start := time.Now()
+	out, err := c.api.CopyObject(ctx, in)
+	if err != nil {
+		return PutResult{}, c.done(c.opCopy, op, start, err)
+	}
+	res := PutResult{Key: dst, VersionID: aws.ToString(out.VersionId)}
+	if out.CopyObjectResult != nil {
+		res.ETag = unquote(aws.ToString(out.CopyObjectResult.ETag))
+	}
+	return res, c.done(c.opCopy, op, start, nil)
+}
+
+// escapePath percent-encodes each segment of p, keeping the slashes.
+func escapePath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		parts[i] = url.PathEscape(s)
+	}
+	return strings.Join(parts, "/")
+}
+
+func unquote(s string) string { return strings.Trim(s, `"`) }
