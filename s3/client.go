@@ -128,7 +128,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	case cfg.AccessKeyID != "":
 		creds = credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken)
 	default:
-		awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(cfg.Region), config.WithHTTPClient(httpClient))
+		awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(cfg.Region))
 		if err != nil {
 			return nil, arsenal.E(arsenal.Unauthenticated, Kind, "open", err)
 		}

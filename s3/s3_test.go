@@ -1,0 +1,223 @@
+package s3_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/componenttest"
+	"github.com/infra-arsenal/arsenal/internal/testenv"
+	"github.com/infra-arsenal/arsenal/s3"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// testConfig is a Config for a fresh bucket on the shared versitygw.
+func testConfig(t testing.TB) (s3.Config, *testenv.S3) {
+	t.Helper()
+	srv := testenv.SharedS3(t)
+	return s3.Config{
+		Bucket: srv.NewBucket(t), Endpoint: srv.Endpoint, Region: srv.Region,
+		AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey,
+	}, srv
+}
+
+// open opens cfg and closes the client when t ends.
+func open(t testing.TB, cfg s3.Config) *s3.Client {
+	t.Helper()
+	c, err := s3.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func newClient(t testing.TB, mod ...func(*s3.Config)) (*s3.Client, *testenv.S3) {
+	t.Helper()
+	cfg, srv := testConfig(t)
+	for _, m := range mod {
+		m(&cfg)
+	}
+	return open(t, cfg), srv
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// orphans lists the unfinished multipart uploads of bucket, bypassing
+// Arsenal's client.
+func orphans(t testing.TB, srv *testenv.S3, bucket string) []string {
+	t.Helper()
+	out, err := srv.Client().ListMultipartUploads(context.Background(), &awss3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatalf("ListMultipartUploads: %v", err)
+	}
+	var keys []string
+	for _, u := range out.Uploads {
+		keys = append(keys, aws.ToString(u.Key)+"#"+aws.ToString(u.UploadId))
+	}
+	return keys
+}
+
+func TestClientPassesTheConformanceSuite(t *testing.T) {
+	cfg, _ := testConfig(t)
+	componenttest.Run(t, componenttest.Harness{
+		Kind: "s3",
+		Open: func(ctx context.Context) (arsenal.Component, error) { return s3.Open(ctx, cfg) },
+		OpenInvalid: func(ctx context.Context) error {
+			bad := cfg
+			bad.Bucket, bad.PartSize, bad.StorageClass, bad.Style, bad.Concurrency = "Bad_Bucket", 1<<20, "PLATINUM", "sideways", -1
+			_, err := s3.Open(ctx, bad)
+			return err
+		},
+		InvalidFields: []string{"Bucket", "PartSize", "StorageClass", "Style", "Concurrency"},
+		Unreachable: func(ctx context.Context) error {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			addr := l.Addr().String()
+			l.Close() // nothing listens there now
+			dead := cfg
+			dead.Endpoint, dead.DialTimeout, dead.MaxRetries, dead.RetryMaxBackoff = "http://"+addr, 3*time.Second, 1, 100*time.Millisecond
+			c, err := s3.Open(ctx, dead)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return c.Health(ctx)
+		},
+		Exercise: func(ctx context.Context, c arsenal.Component) error {
+			_, err := c.(*s3.Client).Put(ctx, "conformance", []byte("x"), nil)
+			return err
+		},
+		Blocking: func(ctx context.Context, c arsenal.Component) error {
+			// A streaming upload from a reader that never ends: it waits
+			// until ctx is cancelled, then aborts.
+			_, err := c.(*s3.Client).Upload(ctx, "blocking", blockingReader{ctx}, nil)
+			return err
+		},
+	})
+}
+
+// blockingReader yields nothing until ctx ends.
+type blockingReader struct{ ctx context.Context }
+
+func (b blockingReader) Read(p []byte) (int, error) {
+	<-b.ctx.Done()
+	return 0, b.ctx.Err()
+}
+
+func TestStatsCountEveryOperationAndGauges(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := ctxT(t)
+	if _, err := c.Put(ctx, "k", []byte("v"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetBytes(ctx, "k", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stat(ctx, "missing"); !arsenal.IsCode(err, arsenal.NotFound) {
+		t.Fatalf("Stat(missing) = %v, want NotFound", err)
+	}
+	s := c.Stats()
+	for _, tc := range []struct {
+		name   string
+		op     string
+		count  uint64
+		errors uint64
+	}{
+		{"put counted", "put", 1, 0},
+		{"get counted", "get", 1, 0},
+		{"failed stat counted as an error", "stat", 1, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := s.Ops[tc.op]
+			if o.Count != tc.count || o.Errors != tc.errors {
+				t.Errorf("%s: count %d errors %d, want %d and %d", tc.op, o.Count, o.Errors, tc.count, tc.errors)
+			}
+		})
+	}
+	if s.Gauges["bytes_uploaded"] != 1 || s.Gauges["bytes_downloaded"] != 1 {
+		t.Errorf("byte gauges = %v", s.Gauges)
+	}
+	if s.Gauges["attempts"] < 3 {
+		t.Errorf("attempts gauge %v after 3 requests", s.Gauges["attempts"])
+	}
+	if !s.Connected {
+		t.Error("Connected is false after successful calls")
+	}
+}
+
+func TestOpenWithTheRegisteredSchemeWorks(t *testing.T) {
+	cfg, _ := testConfig(t)
+	t.Setenv("S3_ACCESS_KEY_ID", cfg.AccessKeyID)
+	t.Setenv("S3_SECRET_ACCESS_KEY", cfg.SecretAccessKey)
+	ctx := ctxT(t)
+	comp, err := arsenal.Open(ctx, fmt.Sprintf("s3://%s/sub?endpoint=%s&style=path&region=%s", cfg.Bucket, cfg.Endpoint, cfg.Region))
+	if err != nil {
+		t.Fatalf("arsenal.Open: %v", err)
+	}
+	defer comp.Close()
+	c := comp.(*s3.Client)
+	if _, err := c.Put(ctx, "file", []byte("under prefix"), nil); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := testenv.SharedS3(t).Client().HeadObject(ctx, &awss3.HeadObjectInput{Bucket: &cfg.Bucket, Key: aws.String("sub/file")})
+	if err != nil {
+		t.Fatalf("object not stored under the URL's prefix: %v", err)
+	}
+	if aws.ToInt64(raw.ContentLength) != int64(len("under prefix")) {
+		t.Errorf("stored %d bytes", aws.ToInt64(raw.ContentLength))
+	}
+	if err := comp.Health(ctx); err != nil {
+		t.Errorf("Health: %v", err)
+	}
+}
+
+func TestWrongCredentialsAreUnauthenticated(t *testing.T) {
+	c, _ := newClient(t, func(c *s3.Config) { c.SecretAccessKey = "wrong-secret-value" })
+	err := c.Health(ctxT(t))
+	if err == nil {
+		t.Fatal("Health with a wrong secret succeeded")
+	}
+	// HEAD responses carry no error code: 403 reads as PermissionDenied.
+	if code := arsenal.CodeOf(err); code != arsenal.Unauthenticated && code != arsenal.PermissionDenied {
+		t.Errorf("code %v, want Unauthenticated or PermissionDenied (%v)", code, err)
+	}
+	_, err = c.Put(ctxT(t), "k", []byte("x"), nil)
+	if code := arsenal.CodeOf(err); code != arsenal.Unauthenticated {
+		t.Errorf("Put with a wrong secret: code %v, want Unauthenticated (%v)", code, err)
+	}
+	if s := fmt.Sprintf("%v %+v", err, err); contains(s, "wrong-secret-value") {
+		t.Errorf("error leaks the secret: %s", s)
+	}
+}
+
+func TestAMissingBucketIsNotFound(t *testing.T) {
+	c, _ := newClient(t, func(c *s3.Config) { c.Bucket = "arsenal-no-such-bucket-" + testenv.RandomHex(4) })
+	if err := c.Health(ctxT(t)); !arsenal.IsCode(err, arsenal.NotFound) {
+		t.Errorf("Health on a missing bucket = %v, want NotFound", err)
+	}
+}
+
+func contains(s, sub string) bool { return len(sub) > 0 && len(s) >= len(sub) && indexOf(s, sub) >= 0 }
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
