@@ -141,3 +141,13 @@ func (o *Op) Reset() {
 	o.errors.Store(0)
 	o.hist.Reset()
 }
+
+// Rate returns o's calls per second over the window from since to now (the
+// recorder's Since and the snapshot's time), or 0 for an empty window.
+func Rate(o arsenal.OpStats, since, now time.Time) float64 {
+	d := now.Sub(since)
+	if d <= 0 {
+		return 0
+	}
+	return float64(o.Count) / d.Seconds()
+}

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package bench
+
+// readCPU reports nothing where getrusage does not exist.
+func readCPU() cpuTimes { return cpuTimes{} }

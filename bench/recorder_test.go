@@ -1,0 +1,199 @@
+package bench_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/infra-arsenal/arsenal/bench"
+)
+
+func TestRecorderCountsCallsAndErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		calls      int
+		failEvery  int // 0: never
+		wantErrors uint64
+	}{
+		{name: "no calls", calls: 0},
+		{name: "all succeed", calls: 10},
+		{name: "every other call fails", calls: 10, failEvery: 2, wantErrors: 5},
+		{name: "every call fails", calls: 7, failEvery: 1, wantErrors: 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := bench.NewRecorder()
+			op := r.Op("get")
+			for i := 1; i <= tt.calls; i++ {
+				var err error
+				if tt.failEvery > 0 && i%tt.failEvery == 0 {
+					err = errors.New("boom")
+				}
+				op.Record(time.Millisecond, err)
+			}
+			s := op.Stats()
+			if s.Count != uint64(tt.calls) || s.Errors != tt.wantErrors {
+				t.Errorf("count/errors = %d/%d, want %d/%d", s.Count, s.Errors, tt.calls, tt.wantErrors)
+			}
+		})
+	}
+}
+
+func TestRecorderPercentilesMatchAKnownDistribution(t *testing.T) {
+	r := bench.NewRecorder()
+	// 1 µs .. 1000 µs, once each: p50 = 500 µs, p95 = 950 µs, p99 = 990 µs.
+	for i := 1; i <= 1000; i++ {
+		r.Record("q", time.Duration(i)*time.Microsecond, nil)
+	}
+	s := r.Snapshot()["q"]
+	for _, c := range []struct {
+		name      string
+		got, want time.Duration
+	}{
+		{"p50", s.P50, 500 * time.Microsecond},
+		{"p95", s.P95, 950 * time.Microsecond},
+		{"p99", s.P99, 990 * time.Microsecond},
+		{"max", s.Max, 1000 * time.Microsecond},
+		{"mean", s.Mean, 500500 * time.Nanosecond},
+	} {
+		// HdrHistogram with 3 significant digits: within 0.1%.
+		if diff := c.got - c.want; diff < -c.want/1000 || diff > c.want/1000 {
+			t.Errorf("%s = %v, want %v within 0.1%%", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestRecorderClampsOutOfRangeLatencies(t *testing.T) {
+	r := bench.NewRecorder()
+	r.Record("op", -time.Second, nil)
+	r.Record("op", time.Hour, nil)
+	s := r.Snapshot()["op"]
+	if s.Count != 2 || s.Max < 9*time.Minute || s.Max > 11*time.Minute {
+		t.Errorf("stats = %+v, want 2 calls with max clamped to about 10 minutes", s)
+	}
+}
+
+func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
+	r := bench.NewRecorder()
+	const workers, each = 8, 5000
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := []string{"a", "b"}[w%2]
+			for i := range each {
+				var err error
+				if i%10 == 0 {
+					err = errors.New("x")
+				}
+				if i%2 == 0 {
+					r.Record(name, time.Duration(i)*time.Microsecond, err)
+				} else {
+					_ = r.Op(name).Since(time.Now(), err)
+				}
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	readers.Add(1)
+	go func() { // readers race with writers
+		defer readers.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = r.Snapshot()
+				_ = r.Since()
+			}
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	snap := r.Snapshot()
+	for _, name := range []string{"a", "b"} {
+		s := snap[name]
+		if s.Count != workers/2*each || s.Errors != workers/2*each/10 {
+			t.Errorf("%s: count/errors = %d/%d, want %d/%d", name, s.Count, s.Errors, workers/2*each, workers/2*each/10)
+		}
+	}
+}
+
+func TestRecorderResetStartsANewWindow(t *testing.T) {
+	r := bench.NewRecorder()
+	before := r.Since()
+	r.Record("op", time.Millisecond, errors.New("x"))
+	time.Sleep(2 * time.Millisecond)
+	r.Reset()
+	s := r.Snapshot()["op"]
+	if s.Count != 0 || s.Errors != 0 || s.P99 != 0 {
+		t.Errorf("after Reset: %+v, want zero", s)
+	}
+	if !r.Since().After(before) {
+		t.Errorf("Since did not move forward on Reset")
+	}
+}
+
+func TestRecordingDoesNotAllocate(t *testing.T) {
+	r := bench.NewRecorder()
+	op := r.Op("get")
+	err := errors.New("x")
+	if n := testing.AllocsPerRun(1000, func() { op.Record(123*time.Microsecond, nil) }); n != 0 {
+		t.Errorf("Op.Record allocates %v times per call, want 0", n)
+	}
+	if n := testing.AllocsPerRun(1000, func() { _ = op.Since(time.Now(), err) }); n != 0 {
+		t.Errorf("Op.Since allocates %v times per call, want 0", n)
+	}
+	if n := testing.AllocsPerRun(1000, func() { r.Record("get", time.Microsecond, nil) }); n != 0 {
+		t.Errorf("Recorder.Record allocates %v times per call, want 0", n)
+	}
+}
+
+func TestRateIsCallsPerSecondOverTheWindow(t *testing.T) {
+	r := bench.NewRecorder()
+	for range 50 {
+		r.Record("op", time.Millisecond, nil)
+	}
+	s := r.Snapshot()["op"]
+	got := bench.Rate(s, r.Since(), r.Since().Add(10*time.Second))
+	if got != 5 {
+		t.Errorf("Rate = %v, want 5 calls/s", got)
+	}
+	if bench.Rate(s, r.Since(), r.Since()) != 0 {
+		t.Errorf("Rate over an empty window should be 0")
+	}
+}
+
+// BenchmarkOpRecord proves the hot path allocates nothing (0 allocs/op).
+func BenchmarkOpRecord(b *testing.B) {
+	op := bench.NewRecorder().Op("get")
+	b.ReportAllocs()
+	d := 250 * time.Microsecond
+	for b.Loop() {
+		op.Record(d, nil)
+	}
+}
+
+// BenchmarkOpRecordParallel measures recording from every P at once.
+func BenchmarkOpRecordParallel(b *testing.B) {
+	op := bench.NewRecorder().Op("get")
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			op.Record(250*time.Microsecond, nil)
+		}
+	})
+}
+
+// BenchmarkOpSince measures the usual call-site form, including time.Now.
+func BenchmarkOpSince(b *testing.B) {
+	op := bench.NewRecorder().Op("get")
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = op.Since(time.Now(), nil)
+	}
+}
