@@ -1,0 +1,121 @@
+package codegen_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/infra-arsenal/arsenal/codegen"
+	"github.com/infra-arsenal/arsenal/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// runSlots bounds how many generated programs run at once: the machine
+// has two cores and each runtime starts several threads.
+var runSlots = make(chan struct{}, 3)
+
+// TestGeneratedJavaScriptRunsUnderBunNodeAndDeno renders every supported
+// TypeScript and JavaScript combination and runs it under its runtime
+// against real servers; the program checks its own results (Advanced and
+// Production) and must exit 0.
+func TestGeneratedJavaScriptRunsUnderBunNodeAndDeno(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs external runtimes; skipped with -short")
+	}
+	for _, cb := range combinations() {
+		if cb.T.Language == codegen.Go {
+			continue
+		}
+		name := string(cb.C) + "/" + cb.T.String()
+		t.Run(name, func(t *testing.T) {
+			env := serverEnv(t, cb.C)
+			t.Parallel()
+			code, err := codegen.Render(sampleConfig(t, cb.C), cb.T)
+			if err != nil {
+				t.Fatalf("Render: %v", err)
+			}
+			runJS(t, code, env)
+		})
+	}
+}
+
+// runJS writes code to a temporary directory (whose node_modules links to
+// the installed npm peers) and runs it under its runtime.
+func runJS(t *testing.T, code codegen.Code, env []string) {
+	t.Helper()
+	runtime := string(code.Template.Framework)
+	bin := testenv.RequirePeer(t, runtime)
+	dir := t.TempDir()
+	if err := os.Symlink(testenv.NodeModules(), filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	file, src := code.Filename, code.Source
+	if code.Template.Framework == codegen.Node && code.Template.Language == codegen.TypeScript {
+		// The installed Node (20) cannot run TypeScript: strip the types
+		// with esbuild, as a build step would.
+		res := api.Transform(src, api.TransformOptions{Loader: api.LoaderTS, Format: api.FormatESModule, Target: api.ES2022})
+		if len(res.Errors) > 0 {
+			t.Fatalf("esbuild: %v", res.Errors[0].Text)
+		}
+		file, src = "main.mjs", string(res.Code)
+	}
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var args []string
+	switch code.Template.Framework {
+	case codegen.Bun:
+		args = []string{"run", file}
+	case codegen.Node:
+		args = []string{file}
+	case codegen.Deno:
+		args = []string{"run", "-A", "--node-modules-dir=manual", "--no-lock", file}
+	}
+	runSlots <- struct{}{}
+	defer func() { <-runSlots }()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NODE_PATH="+testenv.NodeModules(), "NO_COLOR=1", "DENO_NO_UPDATE_CHECK=1")
+	cmd.Env = append(cmd.Env, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	if err != nil {
+		t.Fatalf("%s %v: %v after %s\n--- stdout\n%s--- stderr\n%s--- source\n%s", runtime, args, err, time.Since(start).Round(time.Millisecond), stdout.String(), stderr.String(), numbered(src))
+	}
+	t.Logf("%s ran in %s:\n%s", runtime, time.Since(start).Round(time.Millisecond), stdout.String())
+}
+
+// serverEnv starts (or reuses) the servers a component's programs talk to
+// and returns the environment pointing the programs at them.
+func serverEnv(t *testing.T, c codegen.Component) []string {
+	t.Helper()
+	switch c {
+	case codegen.Redis:
+		r := testenv.SharedRedis(t)
+		return []string{"REDIS_ADDR=" + r.Addr}
+	}
+	t.Skipf("no test server for %s yet", c)
+	return nil
+}
+
+func numbered(src string) string {
+	var b bytes.Buffer
+	for i, l := range bytes.Split([]byte(src), []byte("\n")) {
+		b.WriteString(itoa(i + 1))
+		b.WriteString("\t")
+		b.Write(l)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
