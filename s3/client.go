@@ -177,6 +177,9 @@ func lookupEnv(name string) string { return os.Getenv(name) }
 func (c *Client) attemptMiddleware(st *middleware.Stack) error {
 	mw := middleware.FinalizeMiddlewareFunc("ArsenalAttempt", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 		c.attempts.Add(1)
+		if n, ok := ctx.Value(attemptCounterKey{}).(*atomic.Int32); ok {
+			n.Add(1)
+		}
 		op := middleware.GetOperationName(ctx)
 		if op == "GetObject" {
 			return next.HandleFinalize(ctx, in)

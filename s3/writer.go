@@ -3,10 +3,14 @@ package s3
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -115,11 +119,17 @@ func (w *Writer) putBuf(b *[]byte) {
 	w.freeMu.Unlock()
 }
 
-// err returns the first failure, or nil.
+// err returns the first failure, or nil. A cancelled context counts as a
+// failure at once, before the AfterFunc watching it has run.
 func (w *Writer) err() error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.failure
+	err, completing := w.failure, w.completing
+	w.mu.Unlock()
+	if err == nil && !completing && w.ctx.Err() != nil {
+		w.fail(wrapErr("write", w.ctx.Err()))
+		return w.err()
+	}
+	return err
 }
 
 // Write buffers p, uploading each part as it fills. It blocks while
@@ -284,9 +294,15 @@ func (w *Writer) create() error {
 	}
 	ctx, cancel := w.detached()
 	defer cancel()
+	ctx, attempts := withAttemptCounter(ctx)
 	start := time.Now()
 	out, err := w.c.api.CreateMultipartUpload(ctx, in)
 	err = w.c.done(w.c.opCreateMPU, "create_upload", start, err)
+	if err == nil && attempts.Load() > 1 {
+		// An earlier attempt may have created an upload whose response was
+		// lost: abort it rather than leave it orphaned.
+		w.c.sweepUploads(ctx, w.full, aws.ToString(out.UploadId), start)
+	}
 
 	w.mu.Lock()
 	w.creating = false
@@ -493,14 +509,25 @@ func (w *Writer) close() error {
 		// Cancelled between the last part and completion: abort instead.
 		return w.abortAfterComplete(wrapErr("write", w.ctx.Err()))
 	}
+	ctx, attempts := withAttemptCounter(ctx)
 	start := time.Now()
 	out, err := w.c.api.CompleteMultipartUpload(ctx, in)
+	etag, version := "", ""
+	if err == nil {
+		etag, version = unquote(aws.ToString(out.ETag)), aws.ToString(out.VersionId)
+	} else if attempts.Load() > 1 && arsenal.IsCode(wrapErr("", err), arsenal.NotFound) {
+		// A retried completion finds no upload: an earlier attempt may have
+		// completed it and lost the response. Compare the stored object's
+		// ETag with the one these parts make.
+		if e, ok := w.c.completedEarlier(ctx, w.full, parts); ok {
+			etag, err = e, nil
+		}
+	}
 	if err = w.c.done(w.c.opComplete, "complete_upload", start, err); err != nil {
 		return w.abortAfterComplete(err)
 	}
 	w.c.uploads.Add(-1)
-	w.result = PutResult{Key: w.key, ETag: unquote(aws.ToString(out.ETag)), VersionID: aws.ToString(out.VersionId),
-		Size: w.size, Parts: len(parts)}
+	w.result = PutResult{Key: w.key, ETag: etag, VersionID: version, Size: w.size, Parts: len(parts)}
 	w.finish()
 	return nil
 }
@@ -535,3 +562,51 @@ func (w *Writer) Size() int64 { return w.size }
 
 // Result describes the stored object after a successful Close.
 func (w *Writer) Result() PutResult { return w.result }
+
+// sweepUploads aborts uploads of key other than keep that the server
+// initiated since just before start: the leftovers of a retried
+// CreateMultipartUpload whose first response was lost. (A concurrent
+// Writer to the same key started within that minute would be aborted too;
+// S3's last-writer-wins makes such races pointless anyway.)
+func (c *Client) sweepUploads(ctx context.Context, full, keep string, start time.Time) {
+	out, err := c.api.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &c.cfg.Bucket, Prefix: &full})
+	if err != nil {
+		c.log.Warn("s3: could not list uploads after a retried create; one may be orphaned", "key", full, "err", wrapErr("list_uploads", err))
+		return
+	}
+	for _, u := range out.Uploads {
+		id := aws.ToString(u.UploadId)
+		if aws.ToString(u.Key) != full || id == keep || (u.Initiated != nil && u.Initiated.Before(start.Add(-time.Minute))) {
+			continue
+		}
+		c.abortUpload(ctx, full, id)
+	}
+}
+
+// completedEarlier reports whether key holds the object that completing
+// parts makes, by its multipart ETag (MD5 of the parts' MD5s, "-N").
+func (c *Client) completedEarlier(ctx context.Context, full string, parts []types.CompletedPart) (string, bool) {
+	h := md5.New()
+	for _, p := range parts {
+		b, err := hex.DecodeString(unquote(aws.ToString(p.ETag)))
+		if err != nil || len(b) != md5.Size {
+			return "", false
+		}
+		h.Write(b)
+	}
+	want := hex.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(len(parts))
+	out, err := c.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &c.cfg.Bucket, Key: &full})
+	if err != nil || unquote(aws.ToString(out.ETag)) != want {
+		return "", false
+	}
+	return want, true
+}
+
+type attemptCounterKey struct{}
+
+// withAttemptCounter returns a context whose requests count their HTTP
+// attempts into the returned counter.
+func withAttemptCounter(ctx context.Context) (context.Context, *atomic.Int32) {
+	n := new(atomic.Int32)
+	return context.WithValue(ctx, attemptCounterKey{}, n), n
+}
