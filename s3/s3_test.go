@@ -221,3 +221,5 @@ func indexOf(s, sub string) int {
 	}
 	return -1
 }
+
+func testenvS3(t testing.TB) *testenv.S3 { return testenv.SharedS3(t) }

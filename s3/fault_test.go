@@ -1,0 +1,192 @@
+package s3_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/s3"
+)
+
+// faultyClient is a client whose every request passes through a proxy
+// that injects resets, stalls and SlowDown responses.
+func faultyClient(t *testing.T, rates map[fault]float64) (*s3.Client, *faultProxy, s3.Config) {
+	t.Helper()
+	cfg, srv := testConfig(t)
+	p := startProxy(t, srv.Addr, randomFaults(42, rates))
+	cfg.Endpoint = p.Endpoint()
+	cfg.PartSize, cfg.Concurrency = s3.MinPartSize, 3
+	cfg.MaxRetries, cfg.RetryMaxBackoff = 12, 100*time.Millisecond
+	cfg.AttemptTimeout = 1500 * time.Millisecond
+	return open(t, cfg), p, cfg
+}
+
+func TestPutsGetsAndMultipartSurviveInjectedFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault injection takes ~20 s")
+	}
+	c, p, cfg := faultyClient(t, map[fault]float64{
+		slowDown: 0.08, resetEarly: 0.05, resetMidway: 0.05, resetInRequest: 0.04, stallEarly: 0.02, stallMidway: 0.02,
+	})
+	srv := testenvS3(t)
+	ctx := ctxT(t)
+
+	// Small objects, eight callers.
+	small := map[string][]byte{}
+	for i := range 40 {
+		small[fmt.Sprintf("small/%02d", i)] = randomBytes(64<<10 + i)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(small))
+	sem := make(chan struct{}, 8)
+	for k, v := range small {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if _, err := c.Put(ctx, k, v, nil); err != nil {
+				errs <- fmt.Errorf("put %s: %w", k, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for k, v := range small {
+		got, err := c.GetBytes(ctx, k, nil)
+		if err != nil {
+			t.Fatalf("get %s: %v", k, err)
+		}
+		if sha256.Sum256(got) != sha256.Sum256(v) {
+			t.Fatalf("get %s: content differs", k)
+		}
+	}
+
+	// A multipart upload from a stream of unknown length.
+	big := randomBytes(6*s3.MinPartSize + 4321)
+	res, err := c.Upload(ctx, "big", unknownLength{bytes.NewReader(big)}, nil)
+	if err != nil {
+		t.Fatalf("multipart upload: %v", err)
+	}
+	if res.Parts != 7 {
+		t.Errorf("%d parts, want 7", res.Parts)
+	}
+	r, err := c.Get(ctx, "big", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		t.Fatalf("streaming get of the multipart object: %v", err)
+	}
+	r.Close()
+	if want := sha256.Sum256(big); !bytes.Equal(h.Sum(nil), want[:]) {
+		t.Error("multipart object content differs")
+	}
+	rng, err := c.GetBytes(ctx, "big", &s3.GetOptions{Offset: 3 << 20, Length: 9 << 20})
+	if err != nil || !bytes.Equal(rng, big[3<<20:12<<20]) {
+		t.Errorf("ranged get: %d bytes, %v", len(rng), err)
+	}
+
+	// Every kind of fault happened, and retries covered them.
+	for _, f := range []fault{slowDown, resetEarly, resetMidway, resetInRequest} {
+		if p.Count(f) == 0 {
+			t.Errorf("no %s fault was injected; the test proves less than it claims (%s)", faultNames[f], p.Summary())
+		}
+	}
+	if p.Count(stallEarly)+p.Count(stallMidway) == 0 {
+		t.Errorf("no stall was injected (%s)", p.Summary())
+	}
+	s := c.Stats()
+	var calls uint64
+	for _, o := range s.Ops {
+		calls += o.Count
+	}
+	t.Logf("faults: %s; %v attempts for %d calls, %v resumed downloads", p.Summary(), s.Gauges["attempts"], calls, s.Gauges["resumed_downloads"])
+	if s.Gauges["attempts"] <= float64(calls) {
+		t.Errorf("attempts %v not above calls %d: nothing was retried", s.Gauges["attempts"], calls)
+	}
+	if o := orphans(t, srv, cfg.Bucket); len(o) != 0 {
+		t.Errorf("orphaned uploads: %v", o)
+	}
+}
+
+func TestAStalledDownloadResumesWhereItStopped(t *testing.T) {
+	cfg, srv := testConfig(t)
+	data := randomBytes(3 << 20)
+	plain := open(t, cfg)
+	if _, err := plain.Put(ctxT(t), "obj", data, nil); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	gets := 0
+	p := startProxy(t, srv.Addr, func(r *http.Request) fault {
+		if r.Method != http.MethodGet {
+			return pass
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		gets++
+		switch gets {
+		case 1:
+			return stallMidway
+		case 2:
+			return resetMidway
+		}
+		return pass
+	})
+	cfg.Endpoint, cfg.AttemptTimeout = p.Endpoint(), time.Second
+	c := open(t, cfg)
+	got, err := c.GetBytes(ctxT(t), "obj", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("content differs after resuming (%d bytes)", len(got))
+	}
+	if n := c.Stats().Gauges["resumed_downloads"]; n < 2 {
+		t.Errorf("%v resumes, want 2 (one after the stall, one after the reset)", n)
+	}
+}
+
+func TestAFailedMultipartUploadUnderFaultsLeavesNoOrphan(t *testing.T) {
+	cfg, srv := testConfig(t)
+	var mu sync.Mutex
+	parts := 0
+	// Parts stall forever from the third on; the caller gives up via ctx.
+	p := startProxy(t, srv.Addr, func(r *http.Request) fault {
+		if r.URL.Query().Has("partNumber") {
+			mu.Lock()
+			defer mu.Unlock()
+			if parts++; parts >= 3 {
+				return stallEarly
+			}
+		}
+		return pass
+	})
+	cfg.Endpoint, cfg.PartSize, cfg.Concurrency = p.Endpoint(), s3.MinPartSize, 2
+	c := open(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Upload(ctx, "stalled", unknownLength{bytes.NewReader(randomBytes(6 * s3.MinPartSize))}, nil)
+	if !arsenal.IsCode(err, arsenal.DeadlineExceeded) {
+		t.Errorf("err = %v, want DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("Upload took %s to give up", d)
+	}
+	if o := orphans(t, srv, cfg.Bucket); len(o) != 0 {
+		t.Errorf("orphans: %v", o)
+	}
+}
