@@ -1,0 +1,671 @@
+package websocket
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/httphead"
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsflate"
+
+	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/bench"
+)
+
+// Server defaults, after Bun.serve's websocket options.
+const (
+	DefaultIdleTimeout = 120 * time.Second
+	DefaultMaxPayload  = 16 << 20
+)
+
+// ServerConfig configures a Server. The zero value is valid: no
+// subprotocols, no compression, same-origin only, 16 MiB messages, 120 s
+// idle timeout with server pings, 16 MiB backpressure limit (drop).
+type ServerConfig struct {
+	// Subprotocols the server speaks, in its own order of preference: the
+	// first of these that the client offered is chosen. Default: none (a
+	// client offering subprotocols gets none, as RFC 6455 allows).
+	Subprotocols []string
+	// Compression negotiates permessage-deflate when the client offers it,
+	// with context takeover on both sides unless the client (or
+	// NoContextTakeover) says otherwise. Default false, as in Bun.serve.
+	Compression bool
+	// NoContextTakeover makes the server reset its compressor after every
+	// message (less memory per connection, worse ratio). Default false.
+	NoContextTakeover bool
+	// CompressionLevel is the compress/flate level 1..9. Default 5.
+	CompressionLevel int
+	// CompressionThreshold: shorter messages are sent uncompressed.
+	// Default 32 bytes; negative compresses everything.
+	CompressionThreshold int
+	// AllowedOrigins lists the browser origins accepted besides the
+	// server's own: host patterns ("app.example.com", "*.example.com",
+	// "localhost:*") or whole origins ("https://app.example.com"); "*"
+	// allows any. Default empty: same-origin only, so cross-site WebSocket
+	// hijacking is refused with 403. Requests without an Origin header
+	// (non-browser clients) are always accepted.
+	AllowedOrigins []string
+	// MaxPayload is the largest message accepted (after decompression);
+	// larger ones close the connection with 1009. Default 16 MiB.
+	MaxPayload int64
+	// IdleTimeout closes a connection (1001) that has sent nothing for this
+	// long. Default 120 s; negative disables.
+	IdleTimeout time.Duration
+	// DisablePings stops the server pinging connections idle for half the
+	// idle timeout. Default false (pings on, as Bun's sendPings).
+	DisablePings bool
+	// BackpressureLimit caps the bytes queued for one connection by Send
+	// and Publish. Default 16 MiB.
+	BackpressureLimit int
+	// BackpressurePolicy says what happens past the limit. Default
+	// BackpressureDrop: the message is refused for that connection.
+	BackpressurePolicy BackpressurePolicy
+	// CloseTimeout bounds how long Close waits for a peer's close frame.
+	// Default 5 s.
+	CloseTimeout time.Duration
+	// HandshakeTimeout bounds writing the handshake response. Default 10 s.
+	HandshakeTimeout time.Duration
+	// Header holds extra handshake response headers. Default none.
+	Header http.Header
+	// Upgrade, when set, runs before the upgrade (authentication, routing).
+	// It returns the value Conn.Data gives back and extra response headers.
+	// An error refuses the upgrade with the HTTP status of its code:
+	// Unauthenticated 401, PermissionDenied 403, NotFound 404,
+	// InvalidArgument 400, ResourceExhausted 429, Unavailable 503, else 500.
+	Upgrade func(r *http.Request) (data any, header http.Header, err error)
+	// OnOpen is called on the connection's goroutine once it is open.
+	OnOpen func(c *Conn)
+	// OnMessage receives each data message on the connection's goroutine;
+	// data is the callee's to keep. Nil drops messages (ServeHTTP) —
+	// connections from Accept are read with Conn.Read instead.
+	OnMessage func(c *Conn, typ MessageType, data []byte)
+	// OnClose is called once when a connection ends, after it has left
+	// every topic.
+	OnClose func(c *Conn, code StatusCode, reason string)
+	// OnDrain is called when a connection's send queue has been written
+	// out after backing up.
+	OnDrain func(c *Conn)
+}
+
+// Validate checks every field without I/O.
+func (sc ServerConfig) Validate() error {
+	v := arsenal.Validation{Component: Kind}
+	seen := map[string]bool{}
+	for _, p := range sc.Subprotocols {
+		if !isToken(p) {
+			v.Add("Subprotocols", "%q is not an HTTP token", p)
+		} else if seen[p] {
+			v.Add("Subprotocols", "%q is listed twice", p)
+		}
+		seen[p] = true
+	}
+	v.Check(sc.CompressionLevel >= 0 && sc.CompressionLevel <= 9, "CompressionLevel", "must be 1..9 (0 for the default)")
+	for _, o := range sc.AllowedOrigins {
+		if _, err := path.Match(o, ""); err != nil || o == "" {
+			v.Add("AllowedOrigins", "%q is not a valid pattern", o)
+		}
+	}
+	v.Check(sc.MaxPayload >= 0, "MaxPayload", "must not be negative")
+	v.Check(sc.BackpressureLimit >= 0, "BackpressureLimit", "must not be negative")
+	v.Check(sc.BackpressurePolicy == BackpressureDrop || sc.BackpressurePolicy == BackpressureClose,
+		"BackpressurePolicy", "unknown policy %d", int(sc.BackpressurePolicy))
+	v.Check(sc.CloseTimeout >= 0, "CloseTimeout", "must not be negative")
+	v.Check(sc.HandshakeTimeout >= 0, "HandshakeTimeout", "must not be negative")
+	return v.Err()
+}
+
+// Server upgrades HTTP requests to WebSocket connections and keeps track of
+// them: counts, topics (publish/subscribe as in Bun.serve), idle timeouts
+// and server pings. It is an http.Handler and an arsenal.Component, safe
+// for concurrent use, and must be closed.
+type Server struct {
+	cfg    ServerConfig
+	cbSet  connSettings // connections served by ServeHTTP (callbacks)
+	rdSet  connSettings // connections returned by Accept (Read)
+	rec    *bench.Recorder
+	opUp   *bench.Op
+	tick   atomic.Int64
+	closed atomic.Bool
+
+	mu      sync.Mutex
+	conns   map[*Conn]struct{}
+	janitor chan struct{} // closed to stop the janitor; nil until started
+	jdone   chan struct{}
+
+	topicMu sync.RWMutex
+	topics  map[string]map[*Conn]struct{}
+
+	accepted, refused atomic.Uint64
+}
+
+// NewServer validates cfg and returns a Server.
+func NewServer(cfg ServerConfig) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.CompressionLevel == 0 {
+		cfg.CompressionLevel = DefaultCompressionLevel
+	}
+	if cfg.CompressionThreshold == 0 {
+		cfg.CompressionThreshold = DefaultCompressionThreshold
+	} else if cfg.CompressionThreshold < 0 {
+		cfg.CompressionThreshold = 0
+	}
+	if cfg.MaxPayload == 0 {
+		cfg.MaxPayload = DefaultMaxPayload
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.BackpressureLimit == 0 {
+		cfg.BackpressureLimit = DefaultBackpressureLimit
+	}
+	if cfg.CloseTimeout == 0 {
+		cfg.CloseTimeout = DefaultCloseTimeout
+	}
+	if cfg.HandshakeTimeout == 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	s := &Server{cfg: cfg, conns: map[*Conn]struct{}{}, topics: map[string]map[*Conn]struct{}{}}
+	s.cbSet = connSettings{
+		server: true, readLimit: cfg.MaxPayload, compressMin: cfg.CompressionThreshold,
+		compressLevel: cfg.CompressionLevel, bpLimit: cfg.BackpressureLimit, bpPolicy: cfg.BackpressurePolicy,
+		closeTimeout: cfg.CloseTimeout, onMessage: cfg.OnMessage, onClose: cfg.OnClose, onDrain: cfg.OnDrain,
+	}
+	if s.cbSet.onMessage == nil {
+		s.cbSet.onMessage = func(*Conn, MessageType, []byte) {}
+	}
+	s.rdSet = s.cbSet
+	s.rdSet.onMessage = nil
+	s.rec = bench.NewRecorder()
+	s.opUp = s.rec.Op("upgrade")
+	s.tick.Store(time.Now().UnixNano())
+	return s, nil
+}
+
+// ServeHTTP upgrades the request and serves the connection with the
+// configured callbacks on a goroutine of its own; it returns once the
+// connection is open.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c, err := s.upgrade(w, r, &s.cbSet)
+	if err != nil {
+		return
+	}
+	go func() {
+		if s.cfg.OnOpen != nil {
+			s.cfg.OnOpen(c)
+		}
+		c.readLoop()
+	}()
+}
+
+// Accept upgrades the request and returns the connection for the caller
+// to Read and Write (OnMessage is not used). On failure the HTTP response
+// has been written and the error says why.
+func (s *Server) Accept(w http.ResponseWriter, r *http.Request) (*Conn, error) {
+	c, err := s.upgrade(w, r, &s.rdSet)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.OnOpen != nil {
+		s.cfg.OnOpen(c)
+	}
+	go c.readLoop()
+	return c, nil
+}
+
+func httpStatusFor(code arsenal.Code) int {
+	switch code {
+	case arsenal.Unauthenticated:
+		return http.StatusUnauthorized
+	case arsenal.PermissionDenied:
+		return http.StatusForbidden
+	case arsenal.NotFound:
+		return http.StatusNotFound
+	case arsenal.InvalidArgument:
+		return http.StatusBadRequest
+	case arsenal.ResourceExhausted:
+		return http.StatusTooManyRequests
+	case arsenal.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) refuse(w http.ResponseWriter, status int, op string, msg string) error {
+	s.refused.Add(1)
+	http.Error(w, http.StatusText(status), status)
+	return arsenal.E(statusCode(status, false), Kind, op, &HandshakeError{StatusCode: status}).WithRetry(false)
+}
+
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, set *connSettings) (*Conn, error) {
+	start := time.Now()
+	if s.closed.Load() {
+		return nil, s.refuse(w, http.StatusServiceUnavailable, "upgrade", "server closed")
+	}
+	if !s.originAllowed(r) {
+		return nil, s.refuse(w, http.StatusForbidden, "upgrade", "origin not allowed")
+	}
+	var data any
+	header := s.cfg.Header
+	if s.cfg.Upgrade != nil {
+		d, h, err := s.cfg.Upgrade(r)
+		if err != nil {
+			status := httpStatusFor(arsenal.CodeOf(err))
+			s.refused.Add(1)
+			for k, vs := range h {
+				w.Header()[k] = vs
+			}
+			http.Error(w, http.StatusText(status), status)
+			return nil, arsenal.Wrap(Kind, "upgrade", err)
+		}
+		data = d
+		if len(h) > 0 {
+			merged := header.Clone()
+			if merged == nil {
+				merged = http.Header{}
+			}
+			for k, vs := range h {
+				merged[k] = vs
+			}
+			header = merged
+		}
+	}
+	chosen := s.selectSubprotocol(r)
+	var comp Compression
+	up := ws.HTTPUpgrader{Timeout: s.cfg.HandshakeTimeout, Header: header}
+	if chosen != "" {
+		up.Protocol = func(p string) bool { return p == chosen }
+	}
+	if s.cfg.Compression {
+		up.Negotiate = func(opt httphead.Option) (httphead.Option, error) {
+			if comp.Enabled || !bytes.Equal(opt.Name, wsflate.ExtensionNameBytes) {
+				return httphead.Option{}, nil
+			}
+			c, resp, ok := negotiateServer(opt, s.cfg.NoContextTakeover)
+			if !ok {
+				return httphead.Option{}, nil
+			}
+			comp = c
+			return resp, nil
+		}
+	}
+	nc, rw, hs, err := up.Upgrade(r, w)
+	if err != nil {
+		s.refused.Add(1)
+		if nc != nil {
+			_ = nc.Close()
+		}
+		return nil, translate("upgrade", err)
+	}
+	var primed []byte
+	if rw != nil && rw.Reader.Buffered() > 0 {
+		p, _ := rw.Reader.Peek(rw.Reader.Buffered())
+		primed = append([]byte(nil), p...)
+	}
+	c := newConn(nc, primed, set, hs.Protocol, comp)
+	c.srv = s
+	c.data = data
+	c.target = r.RemoteAddr
+	c.lastActive.Store(s.tick.Load())
+	if !s.add(c) {
+		_ = nc.Close()
+		return nil, arsenal.Closed(Kind, "upgrade")
+	}
+	s.accepted.Add(1)
+	s.opUp.Record(time.Since(start), nil)
+	return c, nil
+}
+
+func (s *Server) selectSubprotocol(r *http.Request) string {
+	if len(s.cfg.Subprotocols) == 0 {
+		return ""
+	}
+	var offered []string
+	for _, h := range r.Header.Values("Sec-Websocket-Protocol") {
+		for _, p := range strings.Split(h, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				offered = append(offered, p)
+			}
+		}
+	}
+	for _, want := range s.cfg.Subprotocols {
+		for _, p := range offered {
+			if p == want {
+				return want
+			}
+		}
+	}
+	return ""
+}
+
+// originAllowed applies the Origin policy: no Origin (not a browser) or
+// the request's own host passes; otherwise AllowedOrigins decides.
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	host := strings.ToLower(u.Host)
+	if host == strings.ToLower(r.Host) {
+		return true
+	}
+	lo := strings.ToLower(origin)
+	for _, pat := range s.cfg.AllowedOrigins {
+		pat = strings.ToLower(pat)
+		if pat == "*" {
+			return true
+		}
+		target := host
+		if strings.Contains(pat, "://") {
+			target = lo
+		}
+		if ok, _ := path.Match(pat, target); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) add(c *Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	if s.janitor == nil && (s.cfg.IdleTimeout > 0) {
+		s.janitor = make(chan struct{})
+		s.jdone = make(chan struct{})
+		go s.runJanitor(s.janitor, s.jdone)
+	}
+	return true
+}
+
+func (s *Server) remove(c *Conn) {
+	s.topicMu.Lock()
+	for t := range c.topics {
+		if subs := s.topics[t]; subs != nil {
+			delete(subs, c)
+			if len(subs) == 0 {
+				delete(s.topics, t)
+			}
+		}
+	}
+	c.topics = nil
+	s.topicMu.Unlock()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// runJanitor enforces idle timeouts and sends server pings.
+func (s *Server) runJanitor(stop, done chan struct{}) {
+	defer close(done)
+	idle := s.cfg.IdleTimeout
+	every := min(max(idle/8, 10*time.Millisecond), 15*time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var batch []*Conn
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			s.tick.Store(now.UnixNano())
+			batch = batch[:0]
+			s.mu.Lock()
+			for c := range s.conns {
+				batch = append(batch, c)
+			}
+			s.mu.Unlock()
+			for _, c := range batch {
+				quiet := time.Duration(now.UnixNano() - c.lastActive.Load())
+				switch {
+				case quiet >= idle:
+					c.closeIdle()
+				case !s.cfg.DisablePings && quiet >= idle/2 && !c.pinged.Load():
+					c.pinged.Store(true)
+					c.sendControl(ws.OpPing, nil)
+				}
+			}
+		}
+	}
+}
+
+func (c *Conn) closeIdle() {
+	c.setTerm(&CloseError{Code: StatusGoingAway, Reason: "idle timeout"})
+	if c.closeSent.CompareAndSwap(false, true) {
+		c.sendControl(ws.OpClose, ws.NewCloseFrameBody(ws.StatusGoingAway, "idle timeout"))
+	}
+	time.AfterFunc(100*time.Millisecond, func() { _ = c.nc.Close() })
+}
+
+// ---- topics ----
+
+// Subscribe adds the connection to topic (server side only). It costs a
+// map insert under the server's topic lock.
+func (c *Conn) Subscribe(topic string) error {
+	s := c.srv
+	if s == nil {
+		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "subscribe", "topics exist on server connections only")
+	}
+	if err := c.usable("subscribe"); err != nil {
+		return err
+	}
+	s.topicMu.Lock()
+	defer s.topicMu.Unlock()
+	select {
+	case <-c.done:
+		return c.usable("subscribe")
+	default:
+	}
+	if c.topics == nil {
+		c.topics = map[string]struct{}{}
+	}
+	c.topics[topic] = struct{}{}
+	subs := s.topics[topic]
+	if subs == nil {
+		subs = map[*Conn]struct{}{}
+		s.topics[topic] = subs
+	}
+	subs[c] = struct{}{}
+	return nil
+}
+
+// Unsubscribe removes the connection from topic.
+func (c *Conn) Unsubscribe(topic string) error {
+	s := c.srv
+	if s == nil {
+		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "unsubscribe", "topics exist on server connections only")
+	}
+	s.topicMu.Lock()
+	defer s.topicMu.Unlock()
+	delete(c.topics, topic)
+	if subs := s.topics[topic]; subs != nil {
+		delete(subs, c)
+		if len(subs) == 0 {
+			delete(s.topics, topic)
+		}
+	}
+	return nil
+}
+
+// IsSubscribed reports whether the connection is subscribed to topic.
+func (c *Conn) IsSubscribed(topic string) bool {
+	if c.srv == nil {
+		return false
+	}
+	c.srv.topicMu.RLock()
+	defer c.srv.topicMu.RUnlock()
+	_, ok := c.topics[topic]
+	return ok
+}
+
+// Subscriptions lists the connection's topics in sorted order.
+func (c *Conn) Subscriptions() []string {
+	if c.srv == nil {
+		return nil
+	}
+	c.srv.topicMu.RLock()
+	out := make([]string, 0, len(c.topics))
+	for t := range c.topics {
+		out = append(out, t)
+	}
+	c.srv.topicMu.RUnlock()
+	sort.Strings(out)
+	return out
+}
+
+// Publish sends a message to every subscriber of topic except c itself,
+// as Bun's ws.publish does, without waiting for any socket. It returns how
+// many connections it was queued for (subscribers past their backpressure
+// limit are skipped, or closed under BackpressureClose).
+func (c *Conn) Publish(topic string, typ MessageType, data []byte) (int, error) {
+	if c.srv == nil {
+		return 0, arsenal.Errorf(arsenal.FailedPrecondition, Kind, "publish", "topics exist on server connections only")
+	}
+	if err := c.usable("publish"); err != nil {
+		return 0, err
+	}
+	return c.srv.publish(topic, typ, data, c)
+}
+
+// Publish sends a message to every subscriber of topic (server-wide, as
+// Bun's server.publish). It returns how many connections it was queued for.
+// The frame is built once and shared by subscribers without compression.
+func (s *Server) Publish(topic string, typ MessageType, data []byte) (int, error) {
+	if s.closed.Load() {
+		return 0, arsenal.Closed(Kind, "publish")
+	}
+	return s.publish(topic, typ, data, nil)
+}
+
+func (s *Server) publish(topic string, typ MessageType, data []byte, except *Conn) (int, error) {
+	if typ != Text && typ != Binary {
+		return 0, arsenal.Errorf(arsenal.InvalidArgument, Kind, "publish", "unknown message type %d", int(typ))
+	}
+	var shared []byte
+	n := 0
+	s.topicMu.RLock()
+	defer s.topicMu.RUnlock()
+	for c := range s.topics[topic] {
+		if c == except {
+			continue
+		}
+		if c.defl != nil && len(data) >= c.set.compressMin {
+			if c.Send(typ, data) == nil {
+				n++
+			}
+			continue
+		}
+		if shared == nil {
+			shared = appendHeader(make([]byte, 0, len(data)+10), true, false, typ.opcode(), len(data), false, [4]byte{})
+			shared = append(shared, data...)
+		}
+		if c.sendFrame(shared, len(data)) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// SubscriberCount returns how many connections are subscribed to topic.
+func (s *Server) SubscriberCount(topic string) int {
+	s.topicMu.RLock()
+	defer s.topicMu.RUnlock()
+	return len(s.topics[topic])
+}
+
+// ConnectionCount returns how many connections are open.
+func (s *Server) ConnectionCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Kind returns "websocket".
+func (s *Server) Kind() string { return Kind }
+
+// Health reports whether the server still accepts connections.
+func (s *Server) Health(ctx context.Context) error {
+	if s.closed.Load() {
+		return arsenal.Closed(Kind, "health")
+	}
+	return arsenal.Wrap(Kind, "health", ctx.Err())
+}
+
+// Stats returns the handshake latencies ("upgrade") and gauges:
+// connections, topics, accepted and refused upgrades, and message counters
+// summed over open connections (O(connections)).
+func (s *Server) Stats() arsenal.Stats {
+	var in, out, bin, bout uint64
+	s.mu.Lock()
+	n := len(s.conns)
+	for c := range s.conns {
+		in += c.msgsIn.Load()
+		out += c.msgsOut.Load()
+		bin += c.bytesIn.Load()
+		bout += c.bytesOut.Load()
+	}
+	s.mu.Unlock()
+	s.topicMu.RLock()
+	topics := len(s.topics)
+	s.topicMu.RUnlock()
+	return arsenal.Stats{
+		Kind: Kind, Target: "server", Connected: !s.closed.Load(), Since: s.rec.Since(),
+		Ops: s.rec.Snapshot(),
+		Gauges: map[string]float64{
+			"connections": float64(n), "topics": float64(topics),
+			"upgrades_accepted": float64(s.accepted.Load()), "upgrades_refused": float64(s.refused.Load()),
+			"messages_in": float64(in), "messages_out": float64(out),
+			"payload_bytes_in": float64(bin), "payload_bytes_out": float64(bout),
+		},
+	}
+}
+
+// Close refuses new upgrades, closes every connection with 1001 (going
+// away) in parallel, waiting up to the close timeout for their replies,
+// and stops the server's goroutine. It is idempotent.
+func (s *Server) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	s.mu.Lock()
+	conns := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	stop, done := s.janitor, s.jdone
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = c.CloseWith(StatusGoingAway, "server shutting down")
+		}()
+	}
+	wg.Wait()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+	return nil
+}
+
+
+var _ arsenal.Component = (*Server)(nil)
+var _ http.Handler = (*Server)(nil)
