@@ -1,0 +1,252 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"zombiezen.com/go/sqlite"
+)
+
+// conn is one SQLite connection with its statement cache. A conn is used
+// by one goroutine at a time (whoever acquired it from the pool).
+type conn struct {
+	c        *sqlite.Conn
+	db       *DB
+	readOnly bool // opened with SQLITE_OPEN_READONLY
+	funcGen  uint64
+
+	// statement cache: an LRU list through cachedStmt.prev/next plus a map.
+	cacheMax   int
+	cache      map[string]*cachedStmt
+	head, tail *cachedStmt
+
+	// interrupt: ctx cancellation calls sqlite3_interrupt through
+	// context.AfterFunc; gen stops a late callback from hitting the next
+	// user of the connection.
+	imu  sync.Mutex
+	gen  uint64
+	stop func() bool
+}
+
+// cachedStmt is a prepared statement plus what binding and scanning need.
+type cachedStmt struct {
+	s          *sqlite.Stmt
+	query      string
+	readOnly   bool
+	params     []string // 1-based: params[i-1] is parameter i's name with prefix, "" for ?
+	bare       []string // the names without their :, @ or $ prefix
+	named      bool     // any parameter has a name
+	cols       []string // column names
+	prev, next *cachedStmt
+	cached     bool
+}
+
+// errScript reports that a query holds more than one statement.
+type errScript struct{ rest string }
+
+func (errScript) Error() string { return "query holds more than one statement" }
+
+func newConn(db *DB, c *sqlite.Conn, readOnly bool) *conn {
+	cn := &conn{c: c, db: db, readOnly: readOnly, cacheMax: db.cfg.StatementCache}
+	if cn.cacheMax > 0 {
+		cn.cache = make(map[string]*cachedStmt, cn.cacheMax)
+	}
+	return cn
+}
+
+// arm makes cancellation of ctx interrupt the statement running on cn
+// until disarm. A context that can never be cancelled costs nothing.
+func (cn *conn) arm(ctx context.Context) {
+	if ctx.Done() == nil {
+		return
+	}
+	cn.imu.Lock()
+	g := cn.gen
+	cn.imu.Unlock()
+	cn.stop = context.AfterFunc(ctx, func() {
+		cn.imu.Lock()
+		if cn.gen == g {
+			interruptConn(cn.c)
+		}
+		cn.imu.Unlock()
+	})
+}
+
+// disarm ends what arm started. After it returns no interrupt from the
+// old context can reach the connection.
+func (cn *conn) disarm() {
+	if cn.stop == nil {
+		return
+	}
+	cn.stop()
+	// Whether or not the callback started, bumping the generation under
+	// the lock means it either finished already or will do nothing.
+	cn.imu.Lock()
+	cn.gen++
+	cn.imu.Unlock()
+	cn.stop = nil
+}
+
+// prepare returns the statement for query from the cache or prepares it.
+// A query with a second statement after the first returns errScript.
+func (cn *conn) prepare(query string) (*cachedStmt, error) {
+	if cn.cache != nil {
+		if cs := cn.cache[query]; cs != nil {
+			cn.db.cacheHits.Add(1)
+			cn.moveFront(cs)
+			return cs, nil
+		}
+	}
+	cn.db.cacheMisses.Add(1)
+	s, trailing, err := cn.c.PrepareTransient(query)
+	if err != nil {
+		return nil, err
+	}
+	if trailing > 0 {
+		if rest := query[len(query)-trailing:]; strings.TrimSpace(rest) != "" && !onlyComments(rest) {
+			if s != nil {
+				s.Finalize()
+			}
+			return nil, errScript{rest: rest}
+		}
+	}
+	if s == nil {
+		return nil, errEmpty
+	}
+	cs := &cachedStmt{s: s, query: query, readOnly: stmtReadOnly(s)}
+	n := s.BindParamCount()
+	if n > 0 {
+		cs.params = make([]string, n)
+		cs.bare = make([]string, n)
+		for i := 1; i <= n; i++ {
+			name := s.BindParamName(i)
+			cs.params[i-1] = name
+			if len(name) > 1 && (name[0] == ':' || name[0] == '@' || name[0] == '$') {
+				cs.bare[i-1] = name[1:]
+				cs.named = true
+			}
+		}
+	}
+	cs.cols = make([]string, s.ColumnCount())
+	for i := range cs.cols {
+		cs.cols[i] = s.ColumnName(i)
+	}
+	if cn.cache != nil {
+		cs.cached = true
+		cn.cache[query] = cs
+		cn.pushFront(cs)
+		if len(cn.cache) > cn.cacheMax {
+			old := cn.tail
+			cn.unlink(old)
+			delete(cn.cache, old.query)
+			old.s.Finalize()
+		}
+	}
+	return cs, nil
+}
+
+var errEmpty = errScript{}
+
+// onlyComments reports whether s holds nothing but SQL comments and space.
+func onlyComments(s string) bool {
+	for {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+			return true
+		case strings.HasPrefix(s, "--"):
+			i := strings.IndexByte(s, '\n')
+			if i < 0 {
+				return true
+			}
+			s = s[i+1:]
+		case strings.HasPrefix(s, "/*"):
+			i := strings.Index(s, "*/")
+			if i < 0 {
+				return true
+			}
+			s = s[i+2:]
+		case s == ";":
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// done resets cs after use, finalizing it when it is not cached.
+func (cn *conn) done(cs *cachedStmt) {
+	if cs.cached {
+		cs.s.Reset()
+		return
+	}
+	cs.s.Finalize()
+}
+
+func (cn *conn) pushFront(cs *cachedStmt) {
+	cs.prev, cs.next = nil, cn.head
+	if cn.head != nil {
+		cn.head.prev = cs
+	}
+	cn.head = cs
+	if cn.tail == nil {
+		cn.tail = cs
+	}
+}
+
+func (cn *conn) unlink(cs *cachedStmt) {
+	if cs.prev != nil {
+		cs.prev.next = cs.next
+	} else {
+		cn.head = cs.next
+	}
+	if cs.next != nil {
+		cs.next.prev = cs.prev
+	} else {
+		cn.tail = cs.prev
+	}
+	cs.prev, cs.next = nil, nil
+}
+
+func (cn *conn) moveFront(cs *cachedStmt) {
+	if cn.head == cs {
+		return
+	}
+	cn.unlink(cs)
+	cn.pushFront(cs)
+}
+
+// close finalizes every cached statement and closes the connection.
+func (cn *conn) close() error {
+	for cs := cn.head; cs != nil; cs = cs.next {
+		cs.s.Finalize()
+	}
+	cn.head, cn.tail, cn.cache = nil, nil, nil
+	return cn.c.Close()
+}
+
+// execSimple runs one statement with no arguments and no result rows,
+// bypassing the cache (pragmas, BEGIN, COMMIT).
+func (cn *conn) execSimple(query string) error {
+	s, _, err := cn.c.PrepareTransient(query)
+	if err != nil {
+		return err
+	}
+	defer s.Finalize()
+	for {
+		row, err := s.Step()
+		if err != nil {
+			return err
+		}
+		if !row {
+			return nil
+		}
+	}
+}
+
+// counters shared by a DB's connections.
+type cacheCounters struct {
+	cacheHits, cacheMisses atomic.Uint64
+}

@@ -1,0 +1,399 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/puddle/v2"
+	"zombiezen.com/go/sqlite"
+
+	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/bench"
+)
+
+// DB is an open SQLite database: one writer connection and, for a file in
+// WAL mode, a pool of reader connections, both managed by puddle. Writes
+// (Exec, Tx) queue for the writer in the order they arrive, so callers in
+// this process never see SQLITE_BUSY; reads (Query, Get, All) run on
+// readers beside the writer. In-memory and deserialized databases have a
+// single connection that serves both.
+//
+// A DB is safe for concurrent use and must be closed.
+type DB struct {
+	cfg    Config
+	target string
+	single bool // one connection serves reads and writes
+	memory bool // the data lives only in that connection
+
+	writer  *puddle.Pool[*conn]
+	readers *puddle.Pool[*conn] // nil when single or ReadOnly uses only readers
+
+	// deserialized databases: extra per-connection setup.
+	setup func(*sqlite.Conn) error
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+
+	connsMu sync.Mutex
+	conns   map[*conn]struct{} // every open connection, for Close to interrupt
+
+	funcsMu sync.RWMutex
+	funcs   []namedFunc
+	funcGen atomic.Uint64
+
+	rec                                           *bench.Recorder
+	opExec, opQuery, opGet, opTx, opSerialize     *bench.Op
+	opDeserialize, opBackup, opHealth, opFunction *bench.Op
+	cacheCounters
+	txCommits, txRollbacks atomic.Uint64
+	opened                 atomic.Int64 // connections opened
+}
+
+// Open validates cfg, opens the database and returns it. The writer
+// connection (or the only connection) is opened before Open returns, so a
+// missing file or directory fails here: NotFound (or PermissionDenied,
+// InvalidArgument for a directory, DataLoss for a file that is not a
+// database). Reader connections open on first use.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, wrapErr(ctx, "open", err)
+	}
+	db := newDB(cfg.withDefaults())
+	if err := db.start(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+func newDB(cfg Config) *DB {
+	db := &DB{cfg: cfg, conns: map[*conn]struct{}{}, rec: bench.NewRecorder()}
+	db.memory = cfg.IsMemory()
+	db.single = db.memory || cfg.JournalMode != "wal" && !cfg.ReadOnly
+	if db.memory {
+		db.target = Memory
+	} else {
+		db.target = cfg.Path
+	}
+	db.opExec = db.rec.Op("exec")
+	db.opQuery = db.rec.Op("query")
+	db.opGet = db.rec.Op("get")
+	db.opTx = db.rec.Op("tx")
+	db.opSerialize = db.rec.Op("serialize")
+	db.opDeserialize = db.rec.Op("deserialize")
+	db.opBackup = db.rec.Op("backup")
+	db.opHealth = db.rec.Op("health")
+	db.opFunction = db.rec.Op("function")
+	return db
+}
+
+// start opens the first connection and builds the pools.
+func (db *DB) start(ctx context.Context) error {
+	first, err := db.openConn(!db.cfg.ReadOnly)
+	if err != nil {
+		return err
+	}
+	var handed atomic.Bool
+	writerCtor := func(context.Context) (*conn, error) {
+		if !handed.Swap(true) {
+			return first, nil
+		}
+		if db.memory {
+			// Never silently replace the only copy of the data.
+			return nil, arsenal.Errorf(arsenal.DataLoss, Kind, "open", "the in-memory connection was lost")
+		}
+		return db.openConn(!db.cfg.ReadOnly)
+	}
+	destroy := func(cn *conn) { db.closeConn(cn) }
+	wp, err := puddle.NewPool(&puddle.Config[*conn]{Constructor: writerCtor, Destructor: destroy, MaxSize: 1})
+	if err != nil {
+		db.closeConn(first)
+		return arsenal.E(arsenal.Internal, Kind, "open", err)
+	}
+	if err := wp.CreateResource(ctx); err != nil {
+		wp.Close()
+		db.closeConn(first)
+		return wrapErr(ctx, "open", err)
+	}
+	db.writer = wp
+	if !db.single {
+		// Readers open lazily, read-only. For a ReadOnly database the
+		// "writer" above is one more read-only connection.
+		rp, err := puddle.NewPool(&puddle.Config[*conn]{
+			Constructor: func(context.Context) (*conn, error) { return db.openConn(false) },
+			Destructor:  destroy,
+			MaxSize:     int32(db.cfg.Readers),
+		})
+		if err != nil {
+			wp.Close()
+			return arsenal.E(arsenal.Internal, Kind, "open", err)
+		}
+		db.readers = rp
+	}
+	return nil
+}
+
+// openConn opens and configures one connection; write selects a
+// read-write connection (the writer) over a read-only one (a reader).
+func (db *DB) openConn(write bool) (*conn, error) {
+	cfg := db.cfg
+	flags := sqlite.OpenNoMutex
+	if write {
+		flags |= sqlite.OpenReadWrite
+		if cfg.Create || db.memory {
+			flags |= sqlite.OpenCreate
+		}
+	} else {
+		flags |= sqlite.OpenReadOnly
+	}
+	path := cfg.Path
+	if db.memory {
+		flags |= sqlite.OpenMemory
+	}
+	c, err := sqlite.OpenConn(path, flags)
+	if err != nil {
+		return nil, db.openError(err)
+	}
+	cn := newConn(db, c, !write)
+	if err := db.configure(cn, write); err != nil {
+		cn.close()
+		return nil, err
+	}
+	db.opened.Add(1)
+	db.connsMu.Lock()
+	db.conns[cn] = struct{}{}
+	db.connsMu.Unlock()
+	return cn, nil
+}
+
+// openError refines SQLITE_CANTOPEN with what the file system says.
+func (db *DB) openError(err error) error {
+	rc, _ := resultCode(err)
+	if rc.ToPrimary() != sqlite.ResultCantOpen || db.memory {
+		return wrapErr(nil, "open", err)
+	}
+	path := db.cfg.Path
+	code := arsenal.NotFound
+	msg := "cannot open " + path
+	if fi, serr := os.Stat(path); serr == nil {
+		if fi.IsDir() {
+			code, msg = arsenal.InvalidArgument, path+" is a directory"
+		} else {
+			code, msg = arsenal.PermissionDenied, "cannot open "+path+" (permission denied?)"
+		}
+	} else if errors.Is(serr, os.ErrPermission) {
+		code = arsenal.PermissionDenied
+	} else if _, derr := os.Stat(filepath.Dir(path)); derr != nil {
+		msg = "directory " + filepath.Dir(path) + " does not exist"
+	} else if !db.cfg.Create {
+		msg = path + " does not exist (set Create to make it)"
+	}
+	return &arsenal.Error{Code: code, Component: Kind, Op: "open", Message: msg, Err: err}
+}
+
+// configure applies the Config's pragmas to a new connection.
+func (db *DB) configure(cn *conn, write bool) error {
+	cfg := db.cfg
+	c := cn.c
+	c.SetBusyTimeout(cfg.BusyTimeout)
+	if db.setup != nil {
+		if err := db.setup(c); err != nil {
+			return err
+		}
+	}
+	var stmts []string
+	if write && !db.memory {
+		stmts = append(stmts, "PRAGMA journal_mode="+cfg.JournalMode, "PRAGMA synchronous="+cfg.Synchronous)
+	}
+	for _, p := range cfg.Pragmas {
+		stmts = append(stmts, "PRAGMA "+p)
+	}
+	if !db.memory && db.setup == nil {
+		// Reading the schema now turns "not a database" into an Open error.
+		stmts = append(stmts, "SELECT count(*) FROM sqlite_schema")
+	}
+	for _, q := range stmts {
+		if err := cn.execSimple(q); err != nil {
+			return wrapErr(nil, "open", fmt.Errorf("%s: %w", q, err))
+		}
+	}
+	if write && !db.memory && cfg.JournalMode == "wal" {
+		// journal_mode=wal can silently stay on another mode (a read-only
+		// directory, say); report it rather than run without readers.
+		var mode string
+		s, _, err := c.PrepareTransient("PRAGMA journal_mode")
+		if err == nil {
+			if ok, _ := s.Step(); ok {
+				mode = s.ColumnText(0)
+			}
+			s.Finalize()
+		}
+		if mode != "wal" {
+			return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "open", "journal_mode=wal did not take effect (mode %q)", mode)
+		}
+	}
+	return db.applyFuncs(cn)
+}
+
+func (db *DB) closeConn(cn *conn) {
+	db.connsMu.Lock()
+	delete(db.conns, cn)
+	db.connsMu.Unlock()
+	cn.close()
+}
+
+// acquire takes a connection: the writer when write is set (or when the
+// database has a single connection), else a reader.
+func (db *DB) acquire(ctx context.Context, op string, write bool) (*puddle.Resource[*conn], error) {
+	if db.closed.Load() {
+		return nil, arsenal.Closed(Kind, op)
+	}
+	p := db.writer
+	if !write && db.readers != nil {
+		p = db.readers
+	}
+	res, err := p.Acquire(ctx)
+	if err != nil {
+		if errors.Is(err, puddle.ErrClosedPool) {
+			return nil, arsenal.Closed(Kind, op)
+		}
+		return nil, wrapErr(ctx, op, err)
+	}
+	cn := res.Value()
+	if cn.funcGen != db.funcGen.Load() {
+		if err := db.applyFuncs(cn); err != nil {
+			res.Release()
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// release returns a connection to its pool. A connection left inside a
+// transaction (a failed COMMIT, or a BEGIN sent through Exec) is rolled
+// back first; one that cannot be is destroyed.
+func (db *DB) release(res *puddle.Resource[*conn]) {
+	cn := res.Value()
+	if !cn.c.AutocommitEnabled() {
+		if err := cn.execSimple("ROLLBACK"); err != nil && !db.memory {
+			res.Destroy()
+			return
+		}
+	}
+	res.Release()
+}
+
+// Kind returns "sqlite".
+func (db *DB) Kind() string { return Kind }
+
+// Config returns the configuration the database was opened with, defaults
+// filled in.
+func (db *DB) Config() Config { return db.cfg }
+
+// Describe returns a one-line description safe to log.
+func (db *DB) Describe() string {
+	mode := "read-write"
+	if db.cfg.ReadOnly {
+		mode = "read-only"
+	}
+	if db.single {
+		return fmt.Sprintf("sqlite %s (%s, one connection)", db.target, mode)
+	}
+	return fmt.Sprintf("sqlite %s (%s, %s, 1 writer + %d readers)", db.target, mode, db.cfg.JournalMode, db.cfg.Readers)
+}
+
+// Health checks the database answers a query that reads its header (PRAGMA
+// schema_version) on a reader connection.
+func (db *DB) Health(ctx context.Context) error {
+	start := time.Now()
+	res, err := db.acquire(ctx, "health", false)
+	if err != nil {
+		return db.opHealth.Since(start, err)
+	}
+	cn := res.Value()
+	cn.arm(ctx)
+	err = cn.execSimple("PRAGMA schema_version")
+	cn.disarm()
+	db.release(res)
+	return db.opHealth.Since(start, wrapErr(ctx, "health", err))
+}
+
+// Stats returns per-operation latencies and pool gauges. It does no I/O.
+//
+// Gauges: writer_acquired (0 or 1), writer_waits (acquires that had to
+// queue), writer_wait_seconds, readers_max, readers_total, readers_idle,
+// readers_acquired, reader_waits, reader_wait_seconds, acquire_canceled,
+// connections_opened, stmt_cache_hits, stmt_cache_misses, tx_commits,
+// tx_rollbacks.
+func (db *DB) Stats() arsenal.Stats {
+	g := map[string]float64{
+		"connections_opened": float64(db.opened.Load()),
+		"stmt_cache_hits":    float64(db.cacheHits.Load()),
+		"stmt_cache_misses":  float64(db.cacheMisses.Load()),
+		"tx_commits":         float64(db.txCommits.Load()),
+		"tx_rollbacks":       float64(db.txRollbacks.Load()),
+	}
+	var canceled int64
+	if db.writer != nil {
+		s := db.writer.Stat()
+		g["writer_acquired"] = float64(s.AcquiredResources())
+		g["writer_waits"] = float64(s.EmptyAcquireCount())
+		g["writer_wait_seconds"] = s.EmptyAcquireWaitTime().Seconds()
+		canceled += s.CanceledAcquireCount()
+	}
+	if db.readers != nil {
+		s := db.readers.Stat()
+		g["readers_max"] = float64(s.MaxResources())
+		g["readers_total"] = float64(s.TotalResources())
+		g["readers_idle"] = float64(s.IdleResources())
+		g["readers_acquired"] = float64(s.AcquiredResources())
+		g["reader_waits"] = float64(s.EmptyAcquireCount())
+		g["reader_wait_seconds"] = s.EmptyAcquireWaitTime().Seconds()
+		canceled += s.CanceledAcquireCount()
+	}
+	g["acquire_canceled"] = float64(canceled)
+	return arsenal.Stats{
+		Kind:      Kind,
+		Target:    db.target,
+		Connected: !db.closed.Load(),
+		Since:     db.rec.Since(),
+		Ops:       db.rec.Snapshot(),
+		Gauges:    g,
+	}
+}
+
+// Close interrupts running statements, waits for every connection to come
+// back to its pool, and closes them (the writer last, which checkpoints
+// the WAL). It is idempotent; later calls on the DB fail with
+// FailedPrecondition wrapping arsenal.ErrClosed.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		db.closed.Store(true)
+		db.connsMu.Lock()
+		for cn := range db.conns {
+			interruptConn(cn.c)
+		}
+		db.connsMu.Unlock()
+		if db.readers != nil {
+			db.readers.Close()
+		}
+		if db.writer != nil {
+			db.writer.Close()
+		}
+	})
+	return nil
+}
+
+var _ arsenal.Component = (*DB)(nil)
+var _ arsenal.Describer = (*DB)(nil)
+
+func closedErr(op string) error { return arsenal.Closed(Kind, op) }

@@ -1,0 +1,87 @@
+// Package sqlite is Arsenal's SQLite component: a pooled, concurrent
+// database on zombiezen.com/go/sqlite (the pure-Go modernc.org build of
+// SQLite), with bun:sqlite's features and more.
+//
+//	db, err := sqlite.Open(ctx, sqlite.Config{Path: "app.db", Create: true})
+//	if err != nil { ... }
+//	defer db.Close()
+//	_, err = db.Exec(ctx, "INSERT INTO users(name) VALUES (:name)", sqlite.Named{"name": "ada"})
+//	users, err := sqlite.AllAs[User](ctx, db, "SELECT id, name FROM users")
+//
+// What it offers: Exec, Query (an iter.Seq2 of rows), QueryRow, Get, All,
+// Values and AllAs (rows into structs, bun:sqlite's as(Class)); positional
+// and named parameters (:name, @name, $name) from a Named map, a
+// map[string]any or a struct; a per-connection LRU cache of prepared
+// statements; Tx with deferred, immediate and exclusive modes and nested
+// savepoints; Serialize and Deserialize (read-only, strict, safe integers);
+// column introspection (Inspect, Row.Columns: declared type, storage class
+// of the current row, origin table and column); online Backup, VacuumInto
+// and Restore; user-defined scalar functions (CreateFunction); JSON rows
+// that keep large integers exact (QueryJSON, MarshalRows).
+//
+// # Configuration
+//
+// Config holds every setting with its default in the field comment; the
+// zero Config is a private in-memory database. Validate checks a Config
+// without I/O and names every bad field. ParseURL reads sqlite: and file:
+// URLs (sqlite:app.db?mode=rwc&strict=true&readers=8); importing this
+// package registers both schemes with arsenal.Open. A file database runs
+// in WAL mode with synchronous=NORMAL unless configured otherwise.
+//
+// Strict (bun:sqlite's strict): named parameters may be given with or
+// without their prefix; a missing parameter, an unknown name in a map, or
+// too few positional arguments is an InvalidArgument error. Without
+// Strict: names are still accepted with or without the prefix, a
+// parameter given no value binds NULL (SQLite's own behaviour), and map
+// keys that name no parameter are ignored. Too many positional arguments
+// is an error either way.
+//
+// Binding: nil, a nil pointer and a nil []byte bind NULL; an empty non-nil
+// []byte binds an empty BLOB; integers bind exactly, and a uint64 above
+// MaxInt64 is an InvalidArgument error rather than a wrapped negative
+// number; time.Time binds as RFC 3339 text; driver.Valuer is honoured; any
+// other type (structs, maps, slices, complex numbers) is an
+// InvalidArgument error, never a fmt.Sprint string.
+//
+// SafeIntegers: in Go, integers are always exact int64. The setting
+// governs the JavaScript boundary: QueryJSON, AllJSON and MarshalRows
+// (with JSONOptions.SafeIntegers) write integers beyond ±(2^53-1) as JSON
+// strings of their exact digits, and scanning such an integer into a
+// float64 fails instead of rounding. Without it those integers are written
+// as JSON numbers (exact digits, which JavaScript then rounds) and scan
+// into floats with rounding.
+//
+// # Errors
+//
+// Every error is an *arsenal.Error with Component "sqlite". SQLite result
+// codes are translated once (errors.go): BUSY and LOCKED are Unavailable
+// (retryable); UNIQUE and PRIMARY KEY constraints AlreadyExists; NOT NULL,
+// CHECK and DATATYPE constraints InvalidArgument; FOREIGN KEY and other
+// constraints FailedPrecondition; READONLY FailedPrecondition; PERM and
+// AUTH (an authorizer refusal) PermissionDenied; CANTOPEN NotFound (Open
+// refines it with the file system: PermissionDenied, or InvalidArgument for
+// a directory); CORRUPT and NOTADB DataLoss; INTERRUPT Canceled (or
+// DeadlineExceeded when the context's deadline passed); FULL, NOMEM and
+// TOOBIG ResourceExhausted; syntax errors and other SQLITE_ERRORs
+// InvalidArgument with SQLite's message. No row from Get or QueryRow is
+// NotFound wrapping ErrNoRows. Bad input (parameters, scan destinations,
+// configuration) is InvalidArgument and never panics.
+//
+// # Concurrency
+//
+// A DB is safe for concurrent use and must be closed. It owns one writer
+// connection and, for a file in WAL mode, a pool of Config.Readers reader
+// connections (opened read-only, lazily), both pooled with
+// github.com/jackc/puddle/v2. Exec and Tx queue for the writer in arrival
+// order, so concurrent writers in this process never see SQLITE_BUSY;
+// Query, Get, All and Serialize run on readers beside the writer and see
+// the last committed state. A Query whose statement writes (INSERT ...
+// RETURNING) moves to the writer by itself. In-memory and deserialized
+// databases have one connection that serves everything.
+//
+// Every call takes a context: it bounds the wait for a connection, and its
+// cancellation interrupts the running statement (sqlite3_interrupt), which
+// then fails with Canceled. A Tx holds the writer until its function
+// returns; inside it, write through the Tx. Stats reports per-operation
+// latencies and pool gauges without I/O.
+package sqlite

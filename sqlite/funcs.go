@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"fmt"
+	"time"
+
+	"zombiezen.com/go/sqlite"
+)
+
+// Function is a user-defined scalar SQL function.
+type Function struct {
+	// NArgs is the number of arguments; -1 accepts any number.
+	NArgs int
+	// Deterministic promises the same output for the same input, which
+	// lets SQLite use the function in indexes and optimize calls.
+	Deterministic bool
+	// Scalar computes the result. Arguments arrive as int64, float64,
+	// string, []byte or nil; the result may be any value a parameter can
+	// bind (see DB.Exec), and an error fails the statement with its text.
+	// It runs on the connection's goroutine and must not call back into
+	// the DB.
+	Scalar func(args []any) (any, error)
+}
+
+type namedFunc struct {
+	name string
+	f    Function
+}
+
+// CreateFunction registers a scalar SQL function on every connection of
+// the database: open connections pick it up the next time they are
+// acquired, new ones when they open. Registering the same name and NArgs
+// again replaces it. Cost: one registration per connection.
+func (db *DB) CreateFunction(name string, f Function) error {
+	if db.closed.Load() {
+		return closedErr("create-function")
+	}
+	if name == "" || f.Scalar == nil || f.NArgs < -1 || f.NArgs > 127 {
+		return invalid("create-function", "function needs a name, a Scalar, and NArgs between -1 and 127")
+	}
+	db.funcsMu.Lock()
+	replaced := false
+	for i, nf := range db.funcs {
+		if nf.name == name && nf.f.NArgs == f.NArgs {
+			db.funcs[i].f = f
+			replaced = true
+		}
+	}
+	if !replaced {
+		db.funcs = append(db.funcs, namedFunc{name, f})
+	}
+	db.funcGen.Add(1)
+	db.funcsMu.Unlock()
+	return nil
+}
+
+// applyFuncs (re)registers the database's functions on cn.
+func (db *DB) applyFuncs(cn *conn) error {
+	db.funcsMu.RLock()
+	defer db.funcsMu.RUnlock()
+	gen := db.funcGen.Load()
+	for _, nf := range db.funcs {
+		if err := cn.c.CreateFunction(nf.name, db.impl(nf)); err != nil {
+			return wrapErr(nil, "create-function", err)
+		}
+	}
+	cn.funcGen = gen
+	return nil
+}
+
+func (db *DB) impl(nf namedFunc) *sqlite.FunctionImpl {
+	f := nf.f
+	return &sqlite.FunctionImpl{
+		NArgs:         f.NArgs,
+		Deterministic: f.Deterministic,
+		AllowIndirect: true,
+		Scalar: func(_ sqlite.Context, args []sqlite.Value) (sqlite.Value, error) {
+			start := time.Now()
+			in := make([]any, len(args))
+			for i, a := range args {
+				in[i] = valueOf(a)
+			}
+			out, err := f.Scalar(in)
+			if err != nil {
+				db.opFunction.Record(time.Since(start), err)
+				return sqlite.Value{}, fmt.Errorf("%s: %w", nf.name, err)
+			}
+			v, err := toValue(out)
+			db.opFunction.Record(time.Since(start), err)
+			if err != nil {
+				return sqlite.Value{}, fmt.Errorf("%s returned %T: %w", nf.name, out, err)
+			}
+			return v, nil
+		},
+	}
+}
+
+func valueOf(v sqlite.Value) any {
+	switch v.Type() {
+	case sqlite.TypeInteger:
+		return v.Int64()
+	case sqlite.TypeFloat:
+		return v.Float()
+	case sqlite.TypeText:
+		return v.Text()
+	case sqlite.TypeBlob:
+		return append([]byte{}, v.Blob()...)
+	}
+	return nil
+}
+
+// toValue converts a function result with the binding rules.
+func toValue(v any) (sqlite.Value, error) {
+	switch x := v.(type) {
+	case nil:
+		return sqlite.Value{}, nil
+	case int64:
+		return sqlite.IntegerValue(x), nil
+	case int:
+		return sqlite.IntegerValue(int64(x)), nil
+	case float64:
+		return sqlite.FloatValue(x), nil
+	case string:
+		return sqlite.TextValue(x), nil
+	case []byte:
+		if x == nil {
+			return sqlite.Value{}, nil
+		}
+		return sqlite.BlobValue(x), nil
+	case bool:
+		if x {
+			return sqlite.IntegerValue(1), nil
+		}
+		return sqlite.IntegerValue(0), nil
+	}
+	// Everything else goes through the parameter rules via a scratch
+	// conversion.
+	c, err := normalize(v)
+	if err != nil {
+		return sqlite.Value{}, err
+	}
+	return toValue(c)
+}

@@ -1,0 +1,484 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/jackc/puddle/v2"
+	"zombiezen.com/go/sqlite"
+
+	"github.com/infra-arsenal/arsenal"
+)
+
+// Result is what Exec reports.
+type Result struct {
+	RowsAffected int64 // rows changed by the (last) statement
+	LastInsertID int64 // rowid of the most recent successful INSERT on the connection
+}
+
+// Row is the current row of a query. It is valid only until the loop body
+// (or callback) that received it returns; copy what you keep.
+type Row struct {
+	cs   *cachedStmt
+	safe bool
+}
+
+var (
+	errStop        = errors.New("stop")
+	errNeedsWriter = errors.New("statement writes")
+)
+
+// run executes query on cn, calling each for every row (at most one row
+// when one is set). A statement that writes on a reader connection returns
+// errNeedsWriter before doing anything.
+func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Row) error, one bool) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	cn.arm(ctx)
+	defer cn.disarm()
+	cs, err := cn.prepare(query)
+	if err != nil {
+		var es errScript
+		if errors.As(err, &es) && cn.prepErrIsScript(err) {
+			if len(args) > 0 || each != nil {
+				return Result{}, invalid("exec", "a query with several statements takes no arguments and returns no rows; run them one at a time")
+			}
+			if cn.readOnly && !cn.db.single {
+				return Result{}, errNeedsWriter
+			}
+			return cn.script(query)
+		}
+		return Result{}, err
+	}
+	if cn.readOnly && !cs.readOnly && !cn.db.single {
+		cn.done(cs)
+		return Result{}, errNeedsWriter
+	}
+	if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
+		cn.done(cs)
+		return Result{}, err
+	}
+	row := Row{cs: cs, safe: cn.db.cfg.SafeIntegers}
+	s := cs.s
+	for {
+		ok, err := s.Step()
+		if err != nil {
+			cn.done(cs)
+			return Result{}, err
+		}
+		if !ok {
+			break
+		}
+		if each == nil {
+			continue
+		}
+		if err := each(&row); err != nil {
+			cn.done(cs)
+			if err == errStop {
+				return Result{}, nil
+			}
+			return Result{}, err
+		}
+		if one {
+			break
+		}
+	}
+	cn.done(cs)
+	return Result{RowsAffected: int64(cn.c.Changes()), LastInsertID: cn.c.LastInsertRowID()}, nil
+}
+
+func (cn *conn) prepErrIsScript(err error) bool {
+	es, ok := err.(errScript)
+	return ok && es.rest != ""
+}
+
+// script runs a text of several statements with no arguments.
+func (cn *conn) script(query string) (Result, error) {
+	rest := query
+	var r Result
+	for strings.TrimSpace(rest) != "" && !onlyComments(rest) {
+		s, trailing, err := cn.c.PrepareTransient(rest)
+		if err != nil {
+			return r, err
+		}
+		rest = rest[len(rest)-trailing:]
+		if s == nil {
+			continue
+		}
+		for {
+			ok, err := s.Step()
+			if err != nil {
+				s.Finalize()
+				return r, err
+			}
+			if !ok {
+				break
+			}
+		}
+		s.Finalize()
+		r = Result{RowsAffected: int64(cn.c.Changes()), LastInsertID: cn.c.LastInsertRowID()}
+	}
+	return r, nil
+}
+
+// do runs query on a pooled connection: the writer for write, else a
+// reader, moving to the writer when the statement turns out to write.
+func (db *DB) do(ctx context.Context, op string, write bool, query string, args []any, each func(*Row) error, one bool) (Result, error) {
+	res, err := db.acquire(ctx, op, write)
+	if err != nil {
+		return Result{}, err
+	}
+	r, err := res.Value().run(ctx, query, args, each, one)
+	if err == errNeedsWriter {
+		db.release(res)
+		if res, err = db.acquire(ctx, op, true); err != nil {
+			return Result{}, err
+		}
+		r, err = res.Value().run(ctx, query, args, each, one)
+	}
+	if err == nil && !res.Value().c.AutocommitEnabled() {
+		err = arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "the statement left a transaction open; it was rolled back (use Tx)")
+	}
+	db.releaseChecked(res)
+	return r, wrapErr(ctx, op, err)
+}
+
+func (db *DB) releaseChecked(res *puddle.Resource[*conn]) { db.release(res) }
+
+// Exec runs a statement that returns no rows (or whose rows are not
+// wanted) on the writer connection and reports the rows it changed. A text
+// of several statements runs them all when there are no args. Writers
+// queue for the one writer connection in arrival order; ctx bounds both
+// the wait and the statement (cancellation interrupts it).
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, error) {
+	start := time.Now()
+	r, err := db.do(ctx, "exec", true, query, args, nil, false)
+	return r, db.opExec.Since(start, err)
+}
+
+// Query runs query and yields its rows one at a time, streaming: nothing
+// runs until the loop starts, and breaking out of the loop stops the
+// statement. A read-only statement runs on a reader connection; one that
+// writes (INSERT ... RETURNING) runs on the writer. An error is yielded
+// once, with a nil *Row, and ends the loop.
+//
+//	for row, err := range db.Query(ctx, "SELECT id, name FROM users") {
+//		if err != nil { return err }
+//		var id int64; var name string
+//		if err := row.Scan(&id, &name); err != nil { return err }
+//	}
+//
+// The *Row is valid only inside the loop body. The connection is held
+// until the loop ends, so keep the body short.
+func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*Row, error] {
+	return func(yield func(*Row, error) bool) {
+		start := time.Now()
+		stopped := false
+		_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
+			if !yield(r, nil) {
+				stopped = true
+				return errStop
+			}
+			return nil
+		}, false)
+		db.opQuery.Since(start, err)
+		if err != nil && !stopped {
+			yield(nil, err)
+		}
+	}
+}
+
+// Each runs query and calls fn for every row; an error from fn stops the
+// query and is returned. It is Query with a callback.
+func (db *DB) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
+	start := time.Now()
+	_, err := db.do(ctx, "query", false, query, args, fn, false)
+	return db.opQuery.Since(start, err)
+}
+
+// Get runs query and stores its first row in dest: a pointer to a struct
+// (columns matched to fields by `db` tag or name, case-insensitively), to a
+// map[string]any, or, for a one-column result, to a scalar. No row is a
+// NotFound error wrapping ErrNoRows.
+func (db *DB) Get(ctx context.Context, dest any, query string, args ...any) error {
+	start := time.Now()
+	err := db.get(ctx, dest, query, args)
+	return db.opGet.Since(start, err)
+}
+
+func (db *DB) get(ctx context.Context, dest any, query string, args []any) error {
+	found := false
+	_, err := db.do(ctx, "get", false, query, args, func(r *Row) error {
+		found = true
+		return r.scanDest(dest)
+	}, true)
+	if err == nil && !found {
+		err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
+	}
+	return err
+}
+
+// QueryRow runs query when Scan is called on the result and scans the
+// first row's columns into Scan's destinations, like database/sql's
+// QueryRow. No row is a NotFound error wrapping ErrNoRows.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) RowScanner {
+	return RowScanner{db: db, ctx: ctx, query: query, args: args}
+}
+
+// RowScanner is the deferred single-row query QueryRow returns.
+type RowScanner struct {
+	db    *DB
+	tx    *Tx
+	ctx   context.Context
+	query string
+	args  []any
+}
+
+// Scan runs the query and copies the first row's columns into dest, in
+// order. See Row.Scan for the conversions.
+func (rs RowScanner) Scan(dest ...any) error {
+	start := time.Now()
+	found := false
+	each := func(r *Row) error {
+		found = true
+		return r.Scan(dest...)
+	}
+	var err error
+	if rs.tx != nil {
+		_, err = rs.tx.run(rs.ctx, "get", rs.query, rs.args, each, true)
+		if err == nil && !found {
+			err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
+		}
+		return rs.tx.db.opGet.Since(start, err)
+	} else {
+		_, err = rs.db.do(rs.ctx, "get", false, rs.query, rs.args, each, true)
+	}
+	if err == nil && !found {
+		err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
+	}
+	return rs.db.opGet.Since(start, err)
+}
+
+// All runs query and returns every row as a map from column name to value
+// (int64, float64, string, []byte or nil), as bun:sqlite's all() does.
+func (db *DB) All(ctx context.Context, query string, args ...any) ([]map[string]any, error) {
+	start := time.Now()
+	var out []map[string]any
+	_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
+		out = append(out, r.Map())
+		return nil
+	}, false)
+	return out, db.opQuery.Since(start, err)
+}
+
+// Values runs query and returns every row as a slice of values in column
+// order, as bun:sqlite's values() does.
+func (db *DB) Values(ctx context.Context, query string, args ...any) ([][]any, error) {
+	start := time.Now()
+	var out [][]any
+	_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
+		out = append(out, r.Values())
+		return nil
+	}, false)
+	return out, db.opQuery.Since(start, err)
+}
+
+// Querier is what *DB and *Tx have in common for the generic helpers.
+type Querier interface {
+	Each(ctx context.Context, query string, args []any, fn func(*Row) error) error
+}
+
+// AllAs runs query and returns every row as a T, bun:sqlite's as(Class):
+// T is a struct (columns matched to fields by `db` tag or name,
+// case-insensitively; columns without a field are ignored), a pointer to
+// one, a map[string]any, or a scalar for a one-column result.
+func AllAs[T any](ctx context.Context, q Querier, query string, args ...any) ([]T, error) {
+	var out []T
+	err := q.Each(ctx, query, args, func(r *Row) error {
+		var v T
+		if err := r.scanDest(&v); err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
+
+// Scan copies the row's columns into dest, in order; fewer destinations
+// than columns leave the rest unread. A bad conversion (NULL into a plain
+// int, text into an int, an integer out of the destination's range) is an
+// InvalidArgument error.
+func (r *Row) Scan(dest ...any) error {
+	if len(dest) > len(r.cs.cols) {
+		return invalid("scan", "%d destinations for %d columns", len(dest), len(r.cs.cols))
+	}
+	for i, d := range dest {
+		if err := scanColumn(r.cs.s, i, d, r.safe); err != nil {
+			return invalid("scan", "column %d (%s): %v", i, r.cs.cols[i], err)
+		}
+	}
+	return nil
+}
+
+// scanDest fills a struct, map or scalar destination.
+func (r *Row) scanDest(dest any) error {
+	switch d := dest.(type) {
+	case *map[string]any:
+		*d = r.Map()
+		return nil
+	case *[]any:
+		*d = r.Values()
+		return nil
+	}
+	rv := reflect.ValueOf(dest)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return invalid("scan", "destination %T is not a non-nil pointer", dest)
+	}
+	v := rv.Elem()
+	t := v.Type()
+	if t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && t.Elem() != reflect.TypeFor[time.Time]() {
+		if v.IsNil() {
+			v.Set(reflect.New(t.Elem()))
+		}
+		v = v.Elem()
+		t = v.Type()
+	}
+	if t.Kind() == reflect.Struct && t != reflect.TypeFor[time.Time]() && !implementsScanner(t) {
+		return r.scanStruct(v)
+	}
+	if len(r.cs.cols) != 1 {
+		return invalid("scan", "cannot scan %d columns into %T (use a struct, a map or Scan)", len(r.cs.cols), dest)
+	}
+	return r.Scan(dest)
+}
+
+func (r *Row) scanStruct(v reflect.Value) error {
+	info := structInfoOf(v.Type())
+	for i, name := range r.cs.cols {
+		f, ok := info.byName[strings.ToLower(name)]
+		if !ok {
+			continue
+		}
+		fv := fieldForSet(v, f.index)
+		if err := scanColumn(r.cs.s, i, fv.Addr().Interface(), r.safe); err != nil {
+			return invalid("scan", "column %q into field %s: %v", name, f.name, err)
+		}
+	}
+	return nil
+}
+
+func implementsScanner(t reflect.Type) bool {
+	return reflect.PointerTo(t).Implements(reflect.TypeFor[interface{ Scan(any) error }]())
+}
+
+// ColumnCount is the number of columns.
+func (r *Row) ColumnCount() int { return len(r.cs.cols) }
+
+// ColumnNames returns the column names (shared; do not modify).
+func (r *Row) ColumnNames() []string { return r.cs.cols }
+
+// Type returns the storage class of column i in this row.
+func (r *Row) Type(i int) StorageClass { return StorageClass(r.cs.s.ColumnType(i)) }
+
+// Columns describes the columns, with this row's storage classes.
+func (r *Row) Columns() []Column { return columnsOf(r.cs.s, true) }
+
+// Value returns column i as int64, float64, string, []byte (a copy) or nil.
+func (r *Row) Value(i int) any { return columnValue(r.cs.s, i, r.cs.s.ColumnType(i)) }
+
+// Values returns every column as Value does.
+func (r *Row) Values() []any {
+	out := make([]any, len(r.cs.cols))
+	for i := range out {
+		out[i] = r.Value(i)
+	}
+	return out
+}
+
+// Map returns the row as a map from column name to Value. When two columns
+// share a name, the later one wins (as in bun:sqlite).
+func (r *Row) Map() map[string]any {
+	m := make(map[string]any, len(r.cs.cols))
+	for i, n := range r.cs.cols {
+		m[n] = r.Value(i)
+	}
+	return m
+}
+
+// Int64 returns column i as an integer (SQLite's conversion rules apply:
+// NULL is 0, text is parsed).
+func (r *Row) Int64(i int) int64 { return r.cs.s.ColumnInt64(i) }
+
+// Float64 returns column i as a float (SQLite's conversion rules).
+func (r *Row) Float64(i int) float64 { return r.cs.s.ColumnFloat(i) }
+
+// Text returns column i as text (SQLite's conversion rules).
+func (r *Row) Text(i int) string { return r.cs.s.ColumnText(i) }
+
+// Bytes returns a copy of column i as bytes; nil for NULL.
+func (r *Row) Bytes(i int) []byte {
+	if r.cs.s.ColumnType(i) == sqlite.TypeNull {
+		return nil
+	}
+	b := make([]byte, r.cs.s.ColumnLen(i))
+	r.cs.s.ColumnBytes(i, b)
+	return b
+}
+
+// IsNull reports whether column i is NULL.
+func (r *Row) IsNull(i int) bool { return r.cs.s.ColumnType(i) == sqlite.TypeNull }
+
+// Inspect prepares query, binds args, and describes it, as bun:sqlite's
+// Statement properties do: parameter names, column names, declared types
+// (sqlite3_column_decltype), origin database, table and column, and the
+// storage classes of the first row. A read-only statement is stepped once
+// to get that row; a statement that writes is prepared but never run, and
+// its columns report Type Null.
+func (db *DB) Inspect(ctx context.Context, query string, args ...any) (Statement, error) {
+	res, err := db.acquire(ctx, "inspect", false)
+	if err != nil {
+		return Statement{}, err
+	}
+	defer db.release(res)
+	st, err := res.Value().describe(ctx, query, args)
+	return st, wrapErr(ctx, "inspect", err)
+}
+
+func (cn *conn) describe(ctx context.Context, query string, args []any) (Statement, error) {
+	cn.arm(ctx)
+	defer cn.disarm()
+	cs, err := cn.prepare(query)
+	if err != nil {
+		if cn.prepErrIsScript(err) {
+			return Statement{}, invalid("inspect", "a query with several statements cannot be inspected")
+		}
+		return Statement{}, err
+	}
+	defer cn.done(cs)
+	st := Statement{SQL: query, ReadOnly: cs.readOnly, Params: append([]string(nil), cs.params...)}
+	if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
+		return Statement{}, err
+	}
+	st.ExpandedSQL = expandedSQL(cs.s)
+	if cs.readOnly {
+		ok, err := cs.s.Step()
+		if err != nil {
+			return Statement{}, err
+		}
+		st.HasRow = ok
+	}
+	st.Columns = columnsOf(cs.s, st.HasRow)
+	return st, nil
+}
+
+// String implements fmt.Stringer for debugging output.
+func (st Statement) String() string {
+	return fmt.Sprintf("%s (%d params, %d columns)", st.SQL, len(st.Params), len(st.Columns))
+}
