@@ -1,0 +1,556 @@
+package redis
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/bench"
+)
+
+// Client is a Redis or Valkey client: typed commands, pipelines,
+// transactions, pub/sub and client-side caching over rueidis, with
+// connection monitoring and coded errors. It is an arsenal.Component.
+//
+// A Client is safe for concurrent use; concurrent calls are pipelined on a
+// few shared connections. It must be closed.
+type Client struct {
+	cfg  Config // with defaults applied
+	orig Config // as given to Open, for Duplicate
+	rc   rueidis.Client
+	bld  rueidis.Builder
+	rec  *bench.Recorder
+	ops  []atomic.Pointer[bench.Op]
+
+	st       *connState
+	cacheOn  bool   // client-side caching is active
+	cacheWhy string // why caching is off, when it is
+	resp2    bool   // the connection speaks RESP2 (fallback)
+
+	cacheHits, cacheMisses atomic.Uint64
+
+	ctx    context.Context // cancelled by Close; parent of background work
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closed atomic.Bool
+	once   sync.Once
+
+	subsMu sync.Mutex
+	subs   map[*Subscription]struct{}
+	subCnt atomic.Int64
+	dropped atomic.Uint64
+
+	lsMu      sync.Mutex
+	listeners map[int]func(Event)
+	lsNext    int
+	events    chan Event
+	evDropped atomic.Uint64
+
+	scriptsMu sync.Mutex
+	scripts   map[string]string // sha1 -> body, for EVALSHA fallbacks
+}
+
+// Open validates cfg, connects, and returns a ready Client. It fails with
+// InvalidArgument (before any I/O) for a bad config, and with Unavailable,
+// DeadlineExceeded or Unauthenticated when the server cannot be used. A
+// server without CLIENT TRACKING (older Redis, miniredis, some compatible
+// stores) is detected: the Client then runs without client-side caching
+// and over RESP2, and CacheInfo says why.
+//
+// Open honours ctx; each dial and handshake is bounded by
+// Config.ConnectTimeout.
+func Open(ctx context.Context, cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, wrapErr("open", err)
+	}
+	c := &Client{
+		orig:      cfg,
+		cfg:       cfg.withDefaults(),
+		rec:       bench.NewRecorder(),
+		ops:       make([]atomic.Pointer[bench.Op], len(opNames)),
+		st:        newConnState(),
+		subs:      map[*Subscription]struct{}{},
+		listeners: map[int]func(Event){},
+		events:    make(chan Event, 256),
+		scripts:   map[string]string{},
+	}
+	opt := c.options()
+	start := time.Now()
+	rc, err := newRueidis(ctx, opt)
+	if err != nil && errors.Is(err, rueidis.ErrNoCache) && !opt.DisableCache {
+		// The server lacks CLIENT TRACKING or RESP3: run without caching,
+		// and over RESP2 so pub/sub gets a connection of its own.
+		c.cacheWhy = "server does not support CLIENT TRACKING (client-side caching off, RESP2)"
+		opt.DisableCache, opt.AlwaysRESP2 = true, true
+		c.resp2 = true
+		rc, err = newRueidis(ctx, opt)
+	}
+	c.rec.Record("open", time.Since(start), err)
+	if err != nil {
+		return nil, wrapErr("open", err)
+	}
+	if opt.DisableCache && c.cacheWhy == "" {
+		c.cacheWhy = "disabled by Config.DisableCache"
+	}
+	c.cacheOn = !opt.DisableCache
+	if c.cfg.Mode == ModeCluster && rc.Mode() != rueidis.ClientModeCluster {
+		rc.Close()
+		return nil, arsenal.Errorf(arsenal.FailedPrecondition, Kind, "open", "Mode is cluster but %s is not a cluster node", c.cfg.target())
+	}
+	c.rc = rc
+	c.bld = rc.B()
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.wg.Add(2)
+	go c.monitor()
+	go c.dispatch()
+	return c, nil
+}
+
+// newRueidis runs rueidis.NewClient (which dials without a context) so that
+// ctx can end the wait; a client that connects after ctx ended is closed.
+func newRueidis(ctx context.Context, opt rueidis.ClientOption) (rueidis.Client, error) {
+	type result struct {
+		c   rueidis.Client
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := rueidis.NewClient(opt)
+		ch <- result{c, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.c, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.c != nil {
+				r.c.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// options maps the Config onto rueidis options.
+func (c *Client) options() rueidis.ClientOption {
+	cfg := c.cfg
+	opt := rueidis.ClientOption{
+		InitAddress:           cfg.Addrs,
+		Username:              cfg.Username,
+		Password:              cfg.Password,
+		ClientName:            cfg.ClientName,
+		SelectDB:              cfg.DB,
+		DisableCache:          cfg.DisableCache,
+		CacheSizeEachConn:     cfg.CacheSizeEachConn,
+		DisableAutoPipelining: cfg.DisableAutoPipelining,
+		PipelineMultiplex:     cfg.PipelineMultiplex,
+		MaxFlushDelay:         cfg.MaxFlushDelay,
+		BlockingPoolCleanup:   cfg.IdleTimeout,
+		ReplicaOnly:           cfg.ReplicaOnly,
+		DisableRetry:          cfg.DisableOfflineQueue || cfg.DisableAutoReconnect,
+		RetryDelay:            c.retryDelay,
+		ClientSetInfo:         rueidis.DisableClientSetInfo,
+	}
+	opt.Dialer.Timeout = cfg.ConnectTimeout
+	if cfg.UnixSocket != "" {
+		opt.InitAddress = []string{cfg.UnixSocket}
+		opt.ForceSingleClient = true
+	}
+	if cfg.TLS {
+		opt.TLSConfig = cfg.TLSConfig
+		if opt.TLSConfig == nil {
+			opt.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.TLSInsecureSkipVerify} //nolint:gosec // opt-in for tests
+		} else if cfg.TLSInsecureSkipVerify {
+			opt.TLSConfig = opt.TLSConfig.Clone()
+			opt.TLSConfig.InsecureSkipVerify = true
+		}
+	}
+	if cfg.ReadFromReplicas {
+		opt.SendToReplicas = func(cmd rueidis.Completed) bool { return cmd.IsReadOnly() }
+	}
+	switch cfg.mode() {
+	case ModeStandalone:
+		if len(cfg.ReplicaAddrs) > 0 {
+			opt.Standalone.ReplicaAddress = cfg.ReplicaAddrs
+			if opt.SendToReplicas == nil {
+				opt.SendToReplicas = func(rueidis.Completed) bool { return false }
+			}
+		} else {
+			opt.ForceSingleClient = true
+		}
+	case ModeAuto:
+		if len(cfg.ReplicaAddrs) > 0 {
+			opt.Standalone.ReplicaAddress = cfg.ReplicaAddrs
+			if opt.SendToReplicas == nil {
+				opt.SendToReplicas = func(rueidis.Completed) bool { return false }
+			}
+		}
+	case ModeCluster:
+		opt.ClusterOption.ShardsRefreshInterval = cfg.ClusterRefreshInterval
+	case ModeSentinel:
+		opt.Sentinel.MasterSet = cfg.SentinelMaster
+		opt.Sentinel.Username = cfg.SentinelUsername
+		opt.Sentinel.Password = cfg.SentinelPassword
+		opt.Sentinel.Dialer.Timeout = cfg.ConnectTimeout
+		opt.Sentinel.TLSConfig = opt.TLSConfig
+		opt.Sentinel.TopologyRefreshInterval = cfg.ClusterRefreshInterval
+	}
+	opt.DialCtxFn = c.dial
+	return opt
+}
+
+// dial opens one connection (TCP or Unix, optionally TLS) and watches it so
+// a dropped connection is noticed at once.
+func (c *Client) dial(ctx context.Context, addr string, d *net.Dialer, tlsCfg *tls.Config) (net.Conn, error) {
+	network := "tcp"
+	if c.cfg.UnixSocket != "" && addr == c.cfg.UnixSocket {
+		network = "unix"
+	}
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		c.st.dialErrors.Add(1)
+		c.st.noteErr(err)
+		return nil, err
+	}
+	if tlsCfg != nil {
+		cfg := tlsCfg
+		if cfg.ServerName == "" && !cfg.InsecureSkipVerify && network == "tcp" {
+			cfg = cfg.Clone()
+			cfg.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			c.st.dialErrors.Add(1)
+			c.st.noteErr(err)
+			return nil, err
+		}
+		conn = tc
+	}
+	c.st.dials.Add(1)
+	return &watchedConn{Conn: conn, c: c}, nil
+}
+
+// watchedConn reports a connection the server dropped (EOF, reset) to the
+// client's connection state. Errors after its own Close are not reported.
+type watchedConn struct {
+	net.Conn
+	c       *Client
+	closing atomic.Bool
+}
+
+func (w *watchedConn) Read(p []byte) (int, error) {
+	n, err := w.Conn.Read(p)
+	if err != nil {
+		w.failed(err)
+	}
+	return n, err
+}
+
+func (w *watchedConn) Write(p []byte) (int, error) {
+	n, err := w.Conn.Write(p)
+	if err != nil {
+		w.failed(err)
+	}
+	return n, err
+}
+
+func (w *watchedConn) Close() error {
+	w.closing.Store(true)
+	return w.Conn.Close()
+}
+
+func (w *watchedConn) failed(err error) {
+	if w.closing.Load() || w.c.closed.Load() {
+		return
+	}
+	if codeOf(err) == arsenal.Unavailable {
+		w.c.markDown(err)
+	}
+}
+
+// retryDelay is rueidis's retry policy for read-only commands and
+// subscriptions: the reconnect backoff, at most MaxRetries times.
+func (c *Client) retryDelay(attempts int, _ rueidis.Completed, _ error) time.Duration {
+	if c.cfg.MaxRetries >= 0 && attempts > c.cfg.MaxRetries {
+		return -1
+	}
+	return c.backoff(attempts)
+}
+
+// backoff is the delay before reconnect attempt n (1-based): Min doubling
+// per attempt, capped at Max.
+func (c *Client) backoff(n int) time.Duration {
+	d := c.cfg.ReconnectBackoffMin
+	for i := 1; i < n && d < c.cfg.ReconnectBackoffMax; i++ {
+		d *= 2
+	}
+	return min(d, c.cfg.ReconnectBackoffMax)
+}
+
+// giveUpAfter is how long calls wait for a reconnection: the sum of
+// MaxRetries backoff delays (no limit when MaxRetries is negative).
+func (c *Client) giveUpAfter() time.Duration {
+	if c.cfg.MaxRetries < 0 {
+		return -1
+	}
+	var total time.Duration
+	for i := 1; i <= c.cfg.MaxRetries; i++ {
+		total += c.backoff(i)
+	}
+	return total
+}
+
+// Kind returns "redis".
+func (c *Client) Kind() string { return Kind }
+
+// Describe returns the target and mode, secrets redacted.
+func (c *Client) Describe() string {
+	mode := string(c.rc.Mode())
+	return "redis " + c.cfg.target() + " (" + mode + ")"
+}
+
+// Mode returns the deployment the client found: "standalone", "cluster" or
+// "sentinel".
+func (c *Client) Mode() Mode { return Mode(c.rc.Mode()) }
+
+// CacheInfo reports whether client-side caching is active and, when it is
+// not, why (disabled in Config, or the server lacks CLIENT TRACKING).
+func (c *Client) CacheInfo() (enabled bool, reason string) { return c.cacheOn, c.cacheWhy }
+
+// Health sends PING. It fails fast with Unavailable while the client is
+// disconnected instead of waiting for the reconnection.
+func (c *Client) Health(ctx context.Context) error {
+	if c.closed.Load() {
+		return arsenal.Closed(Kind, "health")
+	}
+	if !c.st.up.Load() {
+		return c.downErr("health")
+	}
+	_, err := c.exec(ctx, opPing, c.bld.Ping().Build())
+	return err
+}
+
+// Ping sends PING and returns the server's reply ("PONG").
+func (c *Client) Ping(ctx context.Context) (string, error) {
+	return run(c, ctx, opPing, c.bld.Ping().Build(), asString)
+}
+
+// Stats returns per-command counts and latency percentiles plus gauges:
+// connected (0/1), reconnects, disconnects, dials, dial_errors,
+// cache_enabled, cache_hits, cache_misses, subscriptions,
+// pubsub_dropped, events_dropped, pipeline_conns, last_error_code and
+// last_error_unix (seconds). It does no I/O.
+func (c *Client) Stats() arsenal.Stats {
+	s := arsenal.Stats{
+		Kind:      Kind,
+		Target:    c.cfg.target(),
+		Connected: c.st.up.Load() && !c.closed.Load(),
+		Since:     c.rec.Since(),
+		Ops:       c.rec.Snapshot(),
+	}
+	b2f := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	lastErr, lastAt := c.st.last()
+	conns := 4
+	if c.cfg.PipelineMultiplex > 0 {
+		conns = 1 << c.cfg.PipelineMultiplex
+	}
+	s.Gauges = map[string]float64{
+		"connected":      b2f(s.Connected),
+		"reconnects":     float64(c.st.reconnects.Load()),
+		"disconnects":    float64(c.st.disconnects.Load()),
+		"dials":          float64(c.st.dials.Load()),
+		"dial_errors":    float64(c.st.dialErrors.Load()),
+		"cache_enabled":  b2f(c.cacheOn),
+		"cache_hits":     float64(c.cacheHits.Load()),
+		"cache_misses":   float64(c.cacheMisses.Load()),
+		"subscriptions":  float64(c.subCnt.Load()),
+		"pubsub_dropped": float64(c.dropped.Load()),
+		"events_dropped": float64(c.evDropped.Load()),
+		"pipeline_conns": float64(conns),
+	}
+	if lastErr != nil {
+		s.Gauges["last_error_code"] = float64(codeOf(lastErr))
+		s.Gauges["last_error_unix"] = float64(lastAt.UnixNano()) / 1e9
+	}
+	return s
+}
+
+// ConnState is a snapshot of the connection monitor.
+type ConnState struct {
+	Connected   bool      // the client holds a working connection
+	Reconnects  int64     // disconnected -> connected transitions since Open
+	Disconnects int64     // connected -> disconnected transitions since Open
+	DownSince   time.Time // when the current outage began (zero when connected)
+	LastError   error     // the last connection-level error, coded; nil if none
+	LastErrorAt time.Time
+}
+
+// State returns the connection monitor's snapshot. It does no I/O.
+func (c *Client) State() ConnState {
+	err, at := c.st.last()
+	s := ConnState{
+		Connected:   c.st.up.Load() && !c.closed.Load(),
+		Reconnects:  c.st.reconnects.Load(),
+		Disconnects: c.st.disconnects.Load(),
+		LastError:   wrapErr("connection", err),
+		LastErrorAt: at,
+	}
+	if o := c.st.outage.Load(); o != nil {
+		s.DownSince = o.since
+	}
+	return s
+}
+
+// Duplicate opens a second, independent Client with the same Config (new
+// connections; its own subscriptions, stats and Close), as Bun's
+// duplicate() does. A dedicated subscriber connection is the usual use.
+func (c *Client) Duplicate(ctx context.Context) (*Client, error) {
+	if c.closed.Load() {
+		return nil, arsenal.Closed(Kind, "duplicate")
+	}
+	return Open(ctx, c.orig)
+}
+
+// Close unsubscribes every subscription, waits for calls in flight, closes
+// the connections and stops the monitor. It is idempotent; every later
+// call fails with FailedPrecondition wrapping arsenal.ErrClosed.
+func (c *Client) Close() error {
+	c.once.Do(func() {
+		c.closed.Store(true)
+		c.cancel()
+		c.subsMu.Lock()
+		subs := make([]*Subscription, 0, len(c.subs))
+		for s := range c.subs {
+			subs = append(subs, s)
+		}
+		c.subsMu.Unlock()
+		for _, s := range subs {
+			s.stop()
+		}
+		c.rc.Close()
+		c.wg.Wait()
+	})
+	return nil
+}
+
+// op returns the recorder of an operation, creating it on first use.
+func (c *Client) op(id opID) *bench.Op {
+	if p := c.ops[id].Load(); p != nil {
+		return p
+	}
+	p := c.rec.Op(opNames[id])
+	c.ops[id].Store(p)
+	return p
+}
+
+// gate lets a call through when the client is connected; otherwise it
+// waits for the reconnection (offline queue) or fails with Unavailable.
+func (c *Client) gate(ctx context.Context, name string) error {
+	if c.closed.Load() {
+		return arsenal.Closed(Kind, name)
+	}
+	if c.st.up.Load() {
+		return nil
+	}
+	return c.waitUp(ctx, name)
+}
+
+func (c *Client) downErr(op string) error {
+	err, _ := c.st.last()
+	if err == nil {
+		return arsenal.E(arsenal.Unavailable, Kind, op, ErrDisconnected)
+	}
+	return &arsenal.Error{Code: arsenal.Unavailable, Component: Kind, Op: op, Message: "not connected: " + err.Error(), Err: ErrDisconnected}
+}
+
+func (c *Client) waitUp(ctx context.Context, op string) error {
+	o := c.st.outage.Load()
+	if o == nil {
+		return nil
+	}
+	o.demand.Store(time.Now().UnixNano())
+	if c.cfg.DisableOfflineQueue || c.cfg.DisableAutoReconnect {
+		c.st.kickProbe()
+		return c.downErr(op)
+	}
+	o.waiters.Add(1)
+	defer o.waiters.Add(-1)
+	c.st.kickProbe()
+	select {
+	case <-o.up:
+		if c.closed.Load() {
+			return arsenal.Closed(Kind, op)
+		}
+		return nil
+	case <-o.gaveUp:
+		return c.downErr(op)
+	case <-ctx.Done():
+		return wrapErr(op, ctx.Err())
+	case <-c.ctx.Done():
+		return arsenal.Closed(Kind, op)
+	}
+}
+
+// exec runs one command: gate, send, record latency, translate errors. A
+// nil reply is not an error here; the typed parsers decide.
+func (c *Client) exec(ctx context.Context, id opID, cmd rueidis.Completed) (rueidis.RedisMessage, error) {
+	if err := c.gate(ctx, opNames[id]); err != nil {
+		return rueidis.RedisMessage{}, err
+	}
+	start := time.Now()
+	msg, err := c.rc.Do(ctx, cmd).ToMessage()
+	if err != nil {
+		if rueidis.IsRedisNil(err) {
+			c.op(id).Record(time.Since(start), nil)
+			return msg, nil
+		}
+		err = c.failed(opNames[id], err)
+	}
+	c.op(id).Record(time.Since(start), err)
+	return msg, err
+}
+
+// failed translates a command error and reports connection failures to
+// the monitor.
+func (c *Client) failed(op string, err error) error {
+	if c.closed.Load() && errors.Is(err, rueidis.ErrClosing) {
+		return arsenal.Closed(Kind, op)
+	}
+	if isNetworkError(err) {
+		c.markDown(err)
+	}
+	return wrapErr(op, err)
+}
+
+// run executes cmd and parses its reply with parse.
+func run[T any](c *Client, ctx context.Context, id opID, cmd rueidis.Completed, parse func(*rueidis.RedisMessage) (T, error)) (T, error) {
+	msg, err := c.exec(ctx, id, cmd)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := parse(&msg)
+	if err != nil {
+		return v, wrapErr(opNames[id], err)
+	}
+	return v, nil
+}
+
+var _ arsenal.Component = (*Client)(nil)
+var _ arsenal.Describer = (*Client)(nil)

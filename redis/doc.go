@@ -1,0 +1,85 @@
+// Package redis is Arsenal's Redis and Valkey client, built on
+// github.com/redis/rueidis: typed commands with Go results, automatic and
+// explicit pipelining, MULTI/EXEC transactions with WATCH, Lua scripts run
+// by SHA, pub/sub that survives reconnects, client-side caching, cluster
+// and sentinel support, and per-command latency statistics.
+//
+//	c, err := redis.Open(ctx, redis.Config{Addrs: []string{"127.0.0.1:6379"}})
+//	if err != nil { ... }
+//	defer c.Close()
+//	_ = c.Set(ctx, "greeting", "hello")
+//	v, err := c.Get(ctx, "greeting")
+//	if redis.IsNotFound(err) { ... } // a missing key, never ""
+//
+// # Configuration
+//
+// Config holds every setting; each field's comment states its default, and
+// the zero Config connects to localhost:6379. ParseURL reads redis://,
+// rediss://, redis+tls://, redis+unix://, redis+tls+unix://, valkey://,
+// valkeys:// and unix:// URLs (user, password, database, TLS and query
+// options); DefaultConfig reads REDIS_URL, then VALKEY_URL. The package
+// registers those schemes with arsenal.Register, so arsenal.Open(ctx,
+// "redis://...") works after importing it. Validate checks a Config
+// without I/O and names every bad field.
+//
+// The defaults follow Bun's RedisClient: 10 s connect timeout, automatic
+// reconnection with backoff from 50 ms doubling to 2 s, an offline queue
+// (calls made while disconnected wait for the reconnection, bounded by
+// their context and MaxRetries backoff steps), and auto-pipelining.
+// While calls are waiting the client re-dials every ReconnectBackoffMin,
+// so service resumes soon after the server accepts again; an idle client
+// backs off. DisableOfflineQueue makes such calls fail at once.
+//
+// Open detects servers without CLIENT TRACKING (older Redis, miniredis,
+// some compatible stores) and then runs without client-side caching and
+// over RESP2; CacheInfo says which. The Cached* methods are plain reads
+// there.
+//
+// # Errors
+//
+// Every error is an *arsenal.Error. Redis error replies are translated
+// once by their typed prefix: NOAUTH and WRONGPASS are Unauthenticated,
+// NOPERM PermissionDenied, WRONGTYPE and READONLY FailedPrecondition,
+// LOADING, BUSY, TRYAGAIN, MASTERDOWN and CLUSTERDOWN Unavailable
+// (retryable), OOM ResourceExhausted, ERR (syntax, arity, bad values)
+// InvalidArgument, NOSCRIPT and NOGROUP NotFound, BUSYGROUP AlreadyExists.
+// Refused or reset connections are Unavailable, timeouts
+// DeadlineExceeded, and the caller's own cancellation Canceled (never
+// retryable). A typed method that promises a value (Get, HGet, LPop,
+// ZScore ...) returns a NotFound error whose cause is ErrNil when the
+// server replies nil: test it with IsNotFound. Methods whose reply may
+// legitimately hold missing elements return Opt values (MGet, HMGet,
+// ZMScore, GetSet) or Reply.IsNil (Do, Eval). A WATCH conflict is Aborted
+// with cause ErrTxAborted.
+//
+// Every call honours its context's deadline, Publish included; a call
+// made after Close fails with FailedPrecondition wrapping
+// arsenal.ErrClosed.
+//
+// # Concurrency
+//
+// A Client is safe for concurrent use and must be closed. Concurrent calls
+// are pipelined automatically on a few shared connections (4 by default
+// for a standalone server), which is where the throughput comes from: use
+// many goroutines rather than many Clients. Blocking commands (BLPop,
+// XRead with Block) and transactions with Watch use dedicated pooled
+// connections. Subscriptions deliver to their handler from one goroutine
+// each. A Pipeline is for one goroutine. OnEvent listeners run on one
+// goroutine of the Client's and must not block.
+//
+// Stats reports per-command counts and p50/p95/p99 latencies, and gauges
+// for the connection (connected, reconnects, disconnects, last error),
+// the cache and pub/sub; State gives the same connection facts as Go
+// values, and OnEvent reports disconnects, reconnects and restored
+// subscriptions as they happen.
+//
+// # Cluster and sentinel
+//
+// With several Addrs, or a single node that has cluster mode on, the
+// Client speaks Redis Cluster: commands follow their key's slot and
+// MOVED/ASK redirects. Multi-key commands need their keys in one slot
+// (use {hash tags}); MGet, MSet, Del, Exists, Unlink and Touch instead
+// split their keys by slot into one pipelined command per slot (so they
+// are not atomic across slots). With Mode sentinel (or a master_set URL
+// parameter) Addrs are sentinels and the Client follows failovers.
+package redis

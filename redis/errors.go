@@ -1,0 +1,169 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/redis/rueidis"
+
+	"github.com/infra-arsenal/arsenal"
+)
+
+// ErrNil is the cause of the NotFound error a typed method returns when the
+// server replies nil where the method promises a value (GET of a missing
+// key, HGET of a missing field, LPOP of an empty list ...). Test with
+// IsNotFound, errors.Is(err, ErrNil) or arsenal.IsCode(err, arsenal.NotFound).
+var ErrNil = errors.New("redis: nil reply (no such key or field)")
+
+// ErrTxAborted is the cause of the Aborted error a transaction returns when
+// a WATCHed key changed before EXEC.
+var ErrTxAborted = errors.New("redis: transaction aborted: a watched key changed")
+
+// ErrDisconnected is the cause of the Unavailable error calls return while
+// the client is disconnected and cannot wait (offline queue off, automatic
+// reconnection off, or MaxRetries reconnect attempts failed).
+var ErrDisconnected = errors.New("redis: not connected")
+
+// IsNotFound reports whether err says a key or field does not exist.
+func IsNotFound(err error) bool { return arsenal.IsCode(err, arsenal.NotFound) }
+
+// serverErrorCodes maps the first word of a Redis error reply (its typed
+// prefix, as the Redis protocol defines it) to a code.
+var serverErrorCodes = map[string]arsenal.Code{
+	"ERR":          arsenal.InvalidArgument, // syntax, arity, bad values
+	"WRONGTYPE":    arsenal.FailedPrecondition,
+	"NOAUTH":       arsenal.Unauthenticated,
+	"WRONGPASS":    arsenal.Unauthenticated,
+	"NOPERM":       arsenal.PermissionDenied,
+	"LOADING":      arsenal.Unavailable,
+	"BUSY":         arsenal.Unavailable,
+	"TRYAGAIN":     arsenal.Unavailable,
+	"MASTERDOWN":   arsenal.Unavailable,
+	"CLUSTERDOWN":  arsenal.Unavailable,
+	"NOREPLICAS":   arsenal.Unavailable,
+	"MISCONF":      arsenal.Unavailable,
+	"MOVED":        arsenal.Unavailable,
+	"ASK":          arsenal.Unavailable,
+	"OOM":          arsenal.ResourceExhausted,
+	"READONLY":     arsenal.FailedPrecondition,
+	"NOSCRIPT":     arsenal.NotFound,
+	"NOGROUP":      arsenal.NotFound,
+	"BUSYGROUP":    arsenal.AlreadyExists,
+	"BUSYKEY":      arsenal.AlreadyExists,
+	"EXECABORT":    arsenal.InvalidArgument, // a queued command was invalid
+	"CROSSSLOT":    arsenal.InvalidArgument,
+	"NOTBUSY":      arsenal.FailedPrecondition,
+	"UNBLOCKED":    arsenal.Aborted,
+	"UNKILLABLE":   arsenal.FailedPrecondition,
+	"NOPROTO":      arsenal.Unimplemented,
+	"NOTREADONLY":  arsenal.FailedPrecondition,
+	"NOMASTERLINK": arsenal.Unavailable,
+}
+
+// serverErrorPrefix returns the typed prefix of a Redis error reply.
+func serverErrorPrefix(re *rueidis.RedisError) string {
+	msg := re.Error()
+	if i := strings.IndexByte(msg, ' '); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// nativeCode translates rueidis and Redis errors; ok is false for errors it
+// does not know.
+func nativeCode(err error) (arsenal.Code, bool) {
+	if rueidis.IsRedisNil(err) || errors.Is(err, ErrNil) {
+		return arsenal.NotFound, true
+	}
+	var re *rueidis.RedisError
+	if errors.As(err, &re) {
+		if re.IsNil() {
+			return arsenal.NotFound, true
+		}
+		if code, ok := serverErrorCodes[serverErrorPrefix(re)]; ok {
+			return code, true
+		}
+		return arsenal.Unknown, true
+	}
+	switch {
+	case errors.Is(err, rueidis.ErrClosing), errors.Is(err, rueidis.ErrNoAddr), errors.Is(err, rueidis.ErrNoSlot),
+		errors.Is(err, ErrDisconnected):
+		return arsenal.Unavailable, true
+	case errors.Is(err, rueidis.ErrNoCache):
+		return arsenal.Unimplemented, true
+	case errors.Is(err, rueidis.ErrDoCacheAborted), errors.Is(err, ErrTxAborted):
+		return arsenal.Aborted, true
+	case errors.Is(err, rueidis.ErrRESP2PubSubMixed), errors.Is(err, rueidis.ErrBlockingPubSubMixed),
+		errors.Is(err, rueidis.ErrMSetNXNotSet), errors.Is(err, rueidis.ErrWrongPipelineMultiplex),
+		errors.Is(err, rueidis.ErrReplicaOnlyNotSupported), errors.Is(err, rueidis.ErrNoSendToReplicas),
+		errors.Is(err, rueidis.ErrReplicaOnlyConflict), errors.Is(err, rueidis.ErrInvalidTopologyRefreshInterval):
+		return arsenal.InvalidArgument, true
+	case errors.Is(err, rueidis.ErrDedicatedClientRecycled):
+		return arsenal.FailedPrecondition, true
+	case rueidis.IsParseErr(err):
+		return arsenal.DataLoss, true
+	}
+	return 0, false
+}
+
+// codeOf is the code of any error the package meets: context errors first
+// (never retryable), then rueidis and Redis errors, then OS and network
+// errors via arsenal.NativeCode.
+func codeOf(err error) arsenal.Code {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return arsenal.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return arsenal.DeadlineExceeded
+	}
+	if code, ok := nativeCode(err); ok {
+		return code
+	}
+	code := arsenal.NativeCode(err)
+	if code == arsenal.Unknown {
+		// A connection error rueidis did not wrap in a typed error (its
+		// own io errors): the link is gone.
+		var ne interface{ Timeout() bool }
+		if errors.As(err, &ne) {
+			return arsenal.Unavailable
+		}
+	}
+	return code
+}
+
+// wrapErr translates err once, at the package boundary, into an
+// *arsenal.Error of op. It returns nil for nil and leaves *arsenal.Error
+// values alone.
+func wrapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *arsenal.Error
+	if errors.As(err, &ae) {
+		return arsenal.Wrap(Kind, op, err)
+	}
+	if rueidis.IsRedisNil(err) {
+		err = ErrNil
+	}
+	return arsenal.E(codeOf(err), Kind, op, err)
+}
+
+// isNetworkError reports whether err says the connection (not the server's
+// answer, not the caller's context) failed.
+func isNetworkError(err error) bool {
+	if err == nil || rueidis.IsRedisNil(err) {
+		return false
+	}
+	if _, ok := rueidis.IsRedisErr(err); ok {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return codeOf(err) == arsenal.Unavailable
+}
+
+func init() {
+	arsenal.RegisterClassifier(Kind, nativeCode)
+}

@@ -1,0 +1,419 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/infra-arsenal/arsenal"
+)
+
+// Future is the result of a command queued in a Pipeline or transaction;
+// it is filled when the batch runs.
+type Future[T any] struct {
+	v    T
+	err  error
+	done bool
+}
+
+// Result returns the value and error; before the batch ran it returns a
+// FailedPrecondition error.
+func (f *Future[T]) Result() (T, error) {
+	if !f.done {
+		var zero T
+		return zero, arsenal.Errorf(arsenal.FailedPrecondition, Kind, "future", "the pipeline has not run yet")
+	}
+	return f.v, f.err
+}
+
+// Val returns the value, or the zero value on error.
+func (f *Future[T]) Val() T { return f.v }
+
+// Err returns the command's error.
+func (f *Future[T]) Err() error {
+	_, err := f.Result()
+	return err
+}
+
+// Pipeline queues commands and sends them in one batch (one write, one
+// round trip), or, for a transaction, inside MULTI/EXEC. It is not safe
+// for concurrent use; build it in one goroutine, then call Exec once.
+//
+// Concurrent callers of Client methods are already pipelined
+// automatically; an explicit Pipeline is for one caller with many
+// commands.
+type Pipeline struct {
+	c     *Client
+	cmds  rueidis.Commands
+	sinks []func(*rueidis.RedisMessage, error)
+	err   error // first error found while queueing
+	ran   bool
+}
+
+// Pipeline returns an empty batch.
+func (c *Client) Pipeline() *Pipeline { return &Pipeline{c: c} }
+
+// Len returns the number of queued commands.
+func (p *Pipeline) Len() int { return len(p.cmds) }
+
+func queue[T any](p *Pipeline, id opID, cmd rueidis.Completed, parse func(*rueidis.RedisMessage) (T, error)) *Future[T] {
+	f := &Future[T]{}
+	p.cmds = append(p.cmds, cmd)
+	p.sinks = append(p.sinks, func(m *rueidis.RedisMessage, err error) {
+		f.done = true
+		if err != nil {
+			f.err = err
+			return
+		}
+		v, perr := parse(m)
+		f.v, f.err = v, wrapErr(opNames[id], perr)
+	})
+	return f
+}
+
+func (p *Pipeline) fail(err error) {
+	if p.err == nil {
+		p.err = err
+	}
+}
+
+// Do queues any command (as Client.Do).
+func (p *Pipeline) Do(args ...any) *Future[Reply] {
+	cmd, id, err := p.c.buildDo(args)
+	if err != nil {
+		p.fail(err)
+		return &Future[Reply]{done: true, err: err}
+	}
+	return queue(p, id, cmd, asReply)
+}
+
+// Get queues a GET; a missing key makes the Future's error NotFound.
+func (p *Pipeline) Get(key string) *Future[string] {
+	return queue(p, opGet, p.c.bld.Get().Key(key).Build(), asString)
+}
+
+// Set queues a SET without options.
+func (p *Pipeline) Set(key, value string) *Future[struct{}] {
+	return queue(p, opSet, p.c.bld.Set().Key(key).Value(value).Build(), asOK)
+}
+
+// SetEx queues a SET with a TTL (PX, millisecond precision).
+func (p *Pipeline) SetEx(key, value string, ttl time.Duration) *Future[struct{}] {
+	return queue(p, opSet, p.c.bld.Set().Key(key).Value(value).PxMilliseconds(ttl.Milliseconds()).Build(), asOK)
+}
+
+// Del queues a DEL.
+func (p *Pipeline) Del(keys ...string) *Future[int64] {
+	return queue(p, opDel, p.c.bld.Del().Key(keys...).Build(), asInt)
+}
+
+// Incr queues an INCR.
+func (p *Pipeline) Incr(key string) *Future[int64] {
+	return queue(p, opIncr, p.c.bld.Incr().Key(key).Build(), asInt)
+}
+
+// IncrBy queues an INCRBY.
+func (p *Pipeline) IncrBy(key string, n int64) *Future[int64] {
+	return queue(p, opIncrBy, p.c.bld.Incrby().Key(key).Increment(n).Build(), asInt)
+}
+
+// Expire queues a PEXPIRE.
+func (p *Pipeline) Expire(key string, ttl time.Duration) *Future[bool] {
+	return queue(p, opPExpire, p.c.bld.Pexpire().Key(key).Milliseconds(ttl.Milliseconds()).Build(), asBool)
+}
+
+// HSet queues an HSET of field/value pairs.
+func (p *Pipeline) HSet(key string, pairs ...string) *Future[int64] {
+	if len(pairs) == 0 || len(pairs)%2 != 0 {
+		err := invalid("hset", "needs field/value pairs (got %d arguments)", len(pairs))
+		p.fail(err)
+		return &Future[int64]{done: true, err: err}
+	}
+	b := p.c.bld.Hset().Key(key).FieldValue()
+	for i := 0; i < len(pairs); i += 2 {
+		b = b.FieldValue(pairs[i], pairs[i+1])
+	}
+	return queue(p, opHSet, b.Build(), asInt)
+}
+
+// HGet queues an HGET.
+func (p *Pipeline) HGet(key, field string) *Future[string] {
+	return queue(p, opHGet, p.c.bld.Hget().Key(key).Field(field).Build(), asString)
+}
+
+// HGetAll queues an HGETALL.
+func (p *Pipeline) HGetAll(key string) *Future[map[string]string] {
+	return queue(p, opHGetAll, p.c.bld.Hgetall().Key(key).Build(), asStrMap)
+}
+
+// HIncrBy queues an HINCRBY.
+func (p *Pipeline) HIncrBy(key, field string, n int64) *Future[int64] {
+	return queue(p, opHIncrBy, p.c.bld.Hincrby().Key(key).Field(field).Increment(n).Build(), asInt)
+}
+
+// LPush queues an LPUSH.
+func (p *Pipeline) LPush(key string, elements ...string) *Future[int64] {
+	return queue(p, opLPush, p.c.bld.Lpush().Key(key).Element(elements...).Build(), asInt)
+}
+
+// RPush queues an RPUSH.
+func (p *Pipeline) RPush(key string, elements ...string) *Future[int64] {
+	return queue(p, opRPush, p.c.bld.Rpush().Key(key).Element(elements...).Build(), asInt)
+}
+
+// LRange queues an LRANGE.
+func (p *Pipeline) LRange(key string, start, stop int64) *Future[[]string] {
+	return queue(p, opLRange, p.c.bld.Lrange().Key(key).Start(start).Stop(stop).Build(), asStrings)
+}
+
+// SAdd queues an SADD.
+func (p *Pipeline) SAdd(key string, members ...string) *Future[int64] {
+	return queue(p, opSAdd, p.c.bld.Sadd().Key(key).Member(members...).Build(), asInt)
+}
+
+// ZAdd queues a ZADD.
+func (p *Pipeline) ZAdd(key string, members ...Z) *Future[int64] {
+	a := p.c.bld.Arbitrary("ZADD").Keys(key)
+	for _, m := range members {
+		a = a.Args(ftoa(m.Score), m.Member)
+	}
+	return queue(p, opZAdd, a.Build(), asInt)
+}
+
+// ZScore queues a ZSCORE.
+func (p *Pipeline) ZScore(key, member string) *Future[float64] {
+	return queue(p, opZScore, p.c.bld.Zscore().Key(key).Member(member).Build(), asFloat)
+}
+
+// Publish queues a PUBLISH.
+func (p *Pipeline) Publish(channel, message string) *Future[int64] {
+	return queue(p, opPublish, p.c.bld.Publish().Channel(channel).Message(message).Build(), asInt)
+}
+
+// XAdd queues an XADD with a server-assigned ID.
+func (p *Pipeline) XAdd(stream string, values ...string) *Future[string] {
+	return queue(p, opXAdd, p.c.bld.Arbitrary("XADD").Keys(stream).Args("*").Args(values...).Build(), asString)
+}
+
+// Exec sends the queued commands in one batch and fills their Futures. It
+// returns the first error among them (each Future has its own), and
+// records one "pipeline" latency. A Pipeline runs once.
+func (p *Pipeline) Exec(ctx context.Context) error {
+	if p.ran {
+		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "pipeline", "a Pipeline runs once")
+	}
+	p.ran = true
+	if p.err != nil {
+		p.abandon(p.err)
+		return p.err
+	}
+	if len(p.cmds) == 0 {
+		return nil
+	}
+	res, err := p.c.execMulti(ctx, opPipeline, p.cmds)
+	if res == nil {
+		p.abandon(err)
+		return err
+	}
+	var first error
+	for i, r := range res {
+		m, e := r.ToMessage()
+		if e != nil && !rueidis.IsRedisNil(e) {
+			e = wrapErr(opNames[opPipeline], e)
+			if first == nil {
+				first = e
+			}
+			p.sinks[i](&m, e)
+			continue
+		}
+		p.sinks[i](&m, nil)
+	}
+	if first == nil {
+		first = err
+	}
+	return first
+}
+
+func (p *Pipeline) abandon(err error) {
+	for _, s := range p.sinks {
+		s(nil, err)
+	}
+}
+
+// ---- transactions ----
+
+// TxPipelined runs the commands fn queues atomically inside MULTI/EXEC, in
+// one round trip. In cluster mode every key must hash to one slot. If fn
+// returns an error nothing is sent.
+func (c *Client) TxPipelined(ctx context.Context, fn func(p *Pipeline) error) error {
+	p := c.Pipeline()
+	if err := fn(p); err != nil {
+		return err
+	}
+	return c.execTx(ctx, p, c.rc)
+}
+
+// execTx sends MULTI, the queued commands and EXEC on client (the shared
+// pipeline, or a dedicated connection holding WATCHes), and fills the
+// Futures from EXEC's reply. A nil EXEC (a WATCHed key changed) is Aborted.
+func (c *Client) execTx(ctx context.Context, p *Pipeline, client rueidis.CoreClient) error {
+	if p.ran {
+		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "tx", "a Pipeline runs once")
+	}
+	p.ran = true
+	if p.err != nil {
+		p.abandon(p.err)
+		return p.err
+	}
+	if len(p.cmds) == 0 {
+		return nil
+	}
+	if err := c.gate(ctx, "tx"); err != nil {
+		p.abandon(err)
+		return err
+	}
+	cmds := make(rueidis.Commands, 0, len(p.cmds)+2)
+	cmds = append(cmds, c.bld.Multi().Build())
+	cmds = append(cmds, p.cmds...)
+	cmds = append(cmds, c.bld.Exec().Build())
+	start := time.Now()
+	res := client.DoMulti(ctx, cmds...)
+	err := c.fillTx(p, res)
+	c.op(opTx).Record(time.Since(start), err)
+	return err
+}
+
+func (c *Client) fillTx(p *Pipeline, res []rueidis.RedisResult) error {
+	for _, r := range res[:len(res)-1] {
+		if e := r.NonRedisError(); e != nil {
+			err := c.failed("tx", e)
+			p.abandon(err)
+			return err
+		}
+	}
+	exec, err := res[len(res)-1].ToMessage()
+	if rueidis.IsRedisNil(err) || (err == nil && exec.IsNil()) {
+		err := arsenal.E(arsenal.Aborted, Kind, "tx", ErrTxAborted)
+		p.abandon(err)
+		return err
+	}
+	if err != nil {
+		// EXECABORT: report the queued command's own error when there is one.
+		for i, r := range res[1 : len(res)-1] {
+			if e := r.Error(); e != nil {
+				werr := wrapErr("tx", e)
+				p.abandon(werr)
+				p.sinks[i](nil, werr)
+				return werr
+			}
+		}
+		werr := c.failed("tx", err)
+		p.abandon(werr)
+		return werr
+	}
+	arr, err := exec.ToArray()
+	if err != nil || len(arr) != len(p.sinks) {
+		werr := arsenal.Errorf(arsenal.Internal, Kind, "tx", "EXEC returned %d replies for %d commands", len(arr), len(p.sinks))
+		p.abandon(werr)
+		return werr
+	}
+	var first error
+	for i := range arr {
+		if e := arr[i].Error(); e != nil && !rueidis.IsRedisNil(e) {
+			werr := wrapErr("tx", e)
+			if first == nil {
+				first = werr
+			}
+			p.sinks[i](&arr[i], werr)
+			continue
+		}
+		p.sinks[i](&arr[i], nil)
+	}
+	return first
+}
+
+// Tx is an optimistic transaction in progress: the WATCHed keys and a
+// dedicated connection. Read with Do/Get, then queue writes with Exec.
+type Tx struct {
+	c  *Client
+	dc rueidis.DedicatedClient
+}
+
+// Get reads key on the transaction's connection; NotFound when missing.
+func (t *Tx) Get(ctx context.Context, key string) (string, error) {
+	m, err := t.dc.Do(ctx, t.c.bld.Get().Key(key).Build()).ToMessage()
+	if err != nil {
+		return "", t.c.failed("get", err)
+	}
+	s, err := m.ToString()
+	return s, wrapErr("get", err)
+}
+
+// Do sends any read command on the transaction's connection.
+func (t *Tx) Do(ctx context.Context, args ...any) (Reply, error) {
+	cmd, id, err := t.c.buildDo(args)
+	if err != nil {
+		return Reply{}, err
+	}
+	m, err := t.dc.Do(ctx, cmd).ToMessage()
+	if err != nil && !rueidis.IsRedisNil(err) {
+		return Reply{}, t.c.failed(opNames[id], err)
+	}
+	return Reply{m}, nil
+}
+
+// Exec queues the writes fn adds and runs them in MULTI/EXEC. It fails
+// with Aborted (cause ErrTxAborted) when a WATCHed key changed.
+func (t *Tx) Exec(ctx context.Context, fn func(p *Pipeline) error) error {
+	p := t.c.Pipeline()
+	if err := fn(p); err != nil {
+		return err
+	}
+	return t.c.execTx(ctx, p, t.dc)
+}
+
+// Watch runs fn with keys WATCHed on a dedicated connection: fn reads,
+// decides, and calls tx.Exec to write. If another client changes a
+// watched key first, Exec fails with Aborted and nothing is written. Watch
+// makes one attempt; WatchRetry retries.
+func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...string) error {
+	if err := c.gate(ctx, "watch"); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return invalid("watch", "needs at least one key")
+	}
+	if err := c.sameSlot("watch", keys...); err != nil {
+		return err
+	}
+	dc, release := c.rc.Dedicate()
+	defer release()
+	if err := dc.Do(ctx, c.bld.Watch().Key(keys...).Build()).Error(); err != nil {
+		return c.failed("watch", err)
+	}
+	err := fn(&Tx{c: c, dc: dc})
+	if err != nil {
+		// Leave the connection clean for the pool.
+		_ = dc.Do(context.Background(), c.bld.Unwatch().Build()).Error()
+	}
+	return err
+}
+
+// WatchRetry runs Watch until it does not fail with Aborted, at most
+// attempts times (optimistic locking); the last Aborted error is returned
+// when every attempt conflicted.
+func (c *Client) WatchRetry(ctx context.Context, attempts int, fn func(tx *Tx) error, keys ...string) error {
+	if attempts < 1 {
+		return invalid("watch", "attempts must be at least 1")
+	}
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = c.Watch(ctx, fn, keys...)
+		if !errors.Is(err, ErrTxAborted) {
+			return err
+		}
+	}
+	return err
+}

@@ -1,0 +1,118 @@
+package redis
+
+import (
+	"context"
+	"time"
+
+	"github.com/redis/rueidis"
+)
+
+// crc16tab is CRC16-XMODEM, the hash Redis Cluster uses for key slots.
+var crc16tab = func() (t [256]uint16) {
+	for i := range t {
+		crc := uint16(i) << 8
+		for j := 0; j < 8; j++ {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+		t[i] = crc
+	}
+	return t
+}()
+
+func crc16(s string) uint16 {
+	var crc uint16
+	for i := 0; i < len(s); i++ {
+		crc = crc<<8 ^ crc16tab[byte(crc>>8)^s[i]]
+	}
+	return crc
+}
+
+// KeySlot returns the Redis Cluster hash slot of key (0-16383), honouring
+// {hash tags}: keys sharing a tag share a slot.
+func KeySlot(key string) uint16 {
+	if s := indexByte(key, '{'); s >= 0 {
+		if e := indexByte(key[s+1:], '}'); e > 0 {
+			key = key[s+1 : s+1+e]
+		}
+	}
+	return crc16(key) & 16383
+}
+
+func indexByte(s string, b byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == b {
+			return i
+		}
+	}
+	return -1
+}
+
+// crossSlot reports whether keys span more than one slot on a cluster.
+func (c *Client) crossSlot(keys ...string) bool {
+	if len(keys) < 2 || c.rc.Mode() != rueidis.ClientModeCluster {
+		return false
+	}
+	s := KeySlot(keys[0])
+	for _, k := range keys[1:] {
+		if KeySlot(k) != s {
+			return true
+		}
+	}
+	return false
+}
+
+// sameSlot fails with InvalidArgument (CROSSSLOT) before any I/O when a
+// multi-key command's keys span slots on a cluster.
+func (c *Client) sameSlot(op string, keys ...string) error {
+	if c.crossSlot(keys...) {
+		return invalid(op, "CROSSSLOT: keys %q hash to different cluster slots; use a {hash tag}", keys)
+	}
+	return nil
+}
+
+type slotGroup struct {
+	keys []string
+	idx  []int // positions in the caller's key list
+}
+
+// groupBySlot groups keys by slot, keeping first-seen order.
+func groupBySlot(keys []string) []slotGroup {
+	pos := map[uint16]int{}
+	var groups []slotGroup
+	for i, k := range keys {
+		s := KeySlot(k)
+		gi, ok := pos[s]
+		if !ok {
+			gi = len(groups)
+			pos[s] = gi
+			groups = append(groups, slotGroup{})
+		}
+		groups[gi].keys = append(groups[gi].keys, k)
+		groups[gi].idx = append(groups[gi].idx, i)
+	}
+	return groups
+}
+
+// execMulti sends cmds as one pipeline (rueidis routes each to its node)
+// and records one latency for op. It returns the raw results; a network
+// failure of any is returned as the error.
+func (c *Client) execMulti(ctx context.Context, id opID, cmds rueidis.Commands) ([]rueidis.RedisResult, error) {
+	if err := c.gate(ctx, opNames[id]); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	res := c.rc.DoMulti(ctx, cmds...)
+	var err error
+	for _, r := range res {
+		if e := r.NonRedisError(); e != nil {
+			err = c.failed(opNames[id], e)
+			break
+		}
+	}
+	c.op(id).Record(time.Since(start), err)
+	return res, err
+}
