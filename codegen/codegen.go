@@ -211,8 +211,7 @@ func (u Unsupported) String() string {
 // it in step with the templates; TestUnsupportedCombinationsAreRefused
 // checks each entry is refused and TestGolden that every other
 // combination renders.
-var unsupported = []Unsupported{
-}
+var unsupported = []Unsupported{}
 
 // UnsupportedCombinations lists the component × language × framework ×
 // feature combinations Render refuses, with the reason for each. Every

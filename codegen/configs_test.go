@@ -6,6 +6,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/redis"
+	"github.com/infra-arsenal/arsenal/s3"
 )
 
 // sampleConfig returns the configuration the golden files are rendered
@@ -13,6 +14,14 @@ import (
 // each is written.
 func sampleConfig(t testing.TB, c codegen.Component) any {
 	t.Helper()
+	cfg, ok := trySampleConfig(c)
+	if !ok {
+		t.Skipf("no sample config for %s yet", c)
+	}
+	return cfg
+}
+
+func trySampleConfig(c codegen.Component) (any, bool) {
 	switch c {
 	case codegen.Redis:
 		return redis.Config{
@@ -22,8 +31,20 @@ func sampleConfig(t testing.TB, c codegen.Component) any {
 			ClientName:     "orders-service",
 			ConnectTimeout: 5 * time.Second,
 			MaxRetries:     5,
-		}
+		}, true
+	case codegen.S3:
+		return s3.Config{
+			Bucket:          "example-bucket",
+			Prefix:          "app/",
+			Endpoint:        "http://127.0.0.1:9000",
+			Region:          "us-east-1",
+			AccessKeyID:     "AKIAEXAMPLEKEY",
+			SecretAccessKey: "example-secret-access-key",
+			Style:           s3.StylePath,
+			StorageClass:    "STANDARD",
+			PartSize:        5 << 20,
+			Concurrency:     2,
+		}, true
 	}
-	t.Skipf("no sample config for %s yet", c)
-	return nil
+	return nil, false
 }

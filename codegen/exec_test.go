@@ -104,6 +104,12 @@ func serverEnv(t *testing.T, c codegen.Component) []string {
 	case codegen.Redis:
 		r := testenv.SharedRedis(t)
 		return []string{"REDIS_ADDR=" + r.Addr}
+	case codegen.S3:
+		s := testenv.SharedS3(t)
+		return []string{
+			"S3_ENDPOINT=" + s.Endpoint, "S3_BUCKET=" + s.NewBucket(t), "S3_REGION=" + s.Region,
+			"S3_ACCESS_KEY_ID=" + s.AccessKey, "S3_SECRET_ACCESS_KEY=" + s.SecretKey,
+		}
 	}
 	t.Skipf("no test server for %s yet", c)
 	return nil

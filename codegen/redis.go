@@ -42,6 +42,7 @@ type redisJS struct {
 // redisGo is the view of the Go Redis template.
 type redisGo struct {
 	Config string // the redis.Config composite literal
+	Split  bool   // the address list is split at run time (strings.Split)
 }
 
 func buildRedis(g *gen, config any) (any, error) {
@@ -78,7 +79,7 @@ func buildRedis(g *gen, config any) (any, error) {
 		if c.TLSConfig != nil {
 			exprs["TLS"] = "true" // the *tls.Config itself has no literal
 		}
-		return redisGo{Config: g.goConfig("redis", c, exprs)}, nil
+		return redisGo{Config: g.goConfig("redis", c, exprs), Split: c.UnixSocket == "" && len(addrs) > 1}, nil
 	}
 
 	if g.t.Framework == Bun {
