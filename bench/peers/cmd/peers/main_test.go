@@ -55,8 +55,8 @@ func TestRunnerRegeneratesTheReportAndRecordsFailures(t *testing.T) {
 		"- Go: go1.",
 		"| [broken](#broken) | **failed** |",
 		"| [fake](#fake) | ok | 2 | 7 | 2 of 3 |",
-		"cannot reach the server",           // the failure's log tail
-		"exit status 3",                     // and its exit status
+		"cannot reach the server", // the failure's log tail
+		"exit status 3",           // and its exit status
 		"| 64-caller GET >= 3x go-peer | ✅ pass | 4.0x |",
 		"| 64-caller GET >= 3x bun | ❌ fail | 2.0x |",
 		"| ran quick | ✅ pass |",
