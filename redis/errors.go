@@ -70,6 +70,20 @@ func serverErrorPrefix(re *rueidis.RedisError) string {
 	return msg
 }
 
+// isTypedPrefix reports whether the first word of an error reply is a
+// Redis error code (an upper-case word such as WRONGTYPE) rather than text.
+func isTypedPrefix(w string) bool {
+	if len(w) < 2 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if (w[i] < 'A' || w[i] > 'Z') && w[i] != '_' && w[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
 // nativeCode translates rueidis and Redis errors; ok is false for errors it
 // does not know.
 func nativeCode(err error) (arsenal.Code, bool) {
@@ -81,8 +95,14 @@ func nativeCode(err error) (arsenal.Code, bool) {
 		if re.IsNil() {
 			return arsenal.NotFound, true
 		}
-		if code, ok := serverErrorCodes[serverErrorPrefix(re)]; ok {
+		prefix := serverErrorPrefix(re)
+		if code, ok := serverErrorCodes[prefix]; ok {
 			return code, true
+		}
+		if !isTypedPrefix(prefix) {
+			// rueidis strips the generic "ERR " prefix (syntax, arity,
+			// bad values, unknown command): the caller's input was wrong.
+			return arsenal.InvalidArgument, true
 		}
 		return arsenal.Unknown, true
 	}
