@@ -42,9 +42,9 @@ type Client struct {
 	closed atomic.Bool
 	once   sync.Once
 
-	subsMu sync.Mutex
-	subs   map[*Subscription]struct{}
-	subCnt atomic.Int64
+	subsMu  sync.Mutex
+	subs    map[*Subscription]struct{}
+	subCnt  atomic.Int64
 	dropped atomic.Uint64
 
 	lsMu      sync.Mutex

@@ -15,30 +15,30 @@ import (
 // concurrent callers by auto-pipelining) unless its comment says otherwise.
 
 var (
-	opGet, opSet, opDel, opExists      = newOp("get"), newOp("set"), newOp("del"), newOp("exists")
-	opIncr, opIncrBy, opIncrByFloat    = newOp("incr"), newOp("incrby"), newOp("incrbyfloat")
-	opDecr, opDecrBy                   = newOp("decr"), newOp("decrby")
-	opExpire, opExpireAt, opPExpire    = newOp("expire"), newOp("expireat"), newOp("pexpire")
-	opPExpireAt, opTTL, opPTTL         = newOp("pexpireat"), newOp("ttl"), newOp("pttl")
-	opPersist, opExpireTime            = newOp("persist"), newOp("expiretime")
-	opPExpireTime, opDump, opGetDel    = newOp("pexpiretime"), newOp("dump"), newOp("getdel")
-	opGetEx, opGetRange, opSetRange    = newOp("getex"), newOp("getrange"), newOp("setrange")
-	opGetSet, opAppend, opSetNX        = newOp("getset"), newOp("append"), newOp("setnx")
-	opSetEx, opPSetEx, opStrLen        = newOp("setex"), newOp("psetex"), newOp("strlen")
-	opMGet, opMSet, opMSetNX           = newOp("mget"), newOp("mset"), newOp("msetnx")
-	opKeys, opScan, opRandomKey        = newOp("keys"), newOp("scan"), newOp("randomkey")
-	opType, opCopy, opUnlink, opTouch  = newOp("type"), newOp("copy"), newOp("unlink"), newOp("touch")
-	opRename, opRenameNX, opBitCount   = newOp("rename"), newOp("renamenx"), newOp("bitcount")
-	opGetBit, opSetBit                 = newOp("getbit"), newOp("setbit")
-	opRestore, opFlushDB, opDBSize     = newOp("restore"), newOp("flushdb"), newOp("dbsize")
-	opSelect                           = newOp("select")
+	opGet, opSet, opDel, opExists     = newOp("get"), newOp("set"), newOp("del"), newOp("exists")
+	opIncr, opIncrBy, opIncrByFloat   = newOp("incr"), newOp("incrby"), newOp("incrbyfloat")
+	opDecr, opDecrBy                  = newOp("decr"), newOp("decrby")
+	opExpire, opExpireAt, opPExpire   = newOp("expire"), newOp("expireat"), newOp("pexpire")
+	opPExpireAt, opTTL, opPTTL        = newOp("pexpireat"), newOp("ttl"), newOp("pttl")
+	opPersist, opExpireTime           = newOp("persist"), newOp("expiretime")
+	opPExpireTime, opDump, opGetDel   = newOp("pexpiretime"), newOp("dump"), newOp("getdel")
+	opGetEx, opGetRange, opSetRange   = newOp("getex"), newOp("getrange"), newOp("setrange")
+	opGetSet, opAppend, opSetNX       = newOp("getset"), newOp("append"), newOp("setnx")
+	opSetEx, opPSetEx, opStrLen       = newOp("setex"), newOp("psetex"), newOp("strlen")
+	opMGet, opMSet, opMSetNX          = newOp("mget"), newOp("mset"), newOp("msetnx")
+	opKeys, opScan, opRandomKey       = newOp("keys"), newOp("scan"), newOp("randomkey")
+	opType, opCopy, opUnlink, opTouch = newOp("type"), newOp("copy"), newOp("unlink"), newOp("touch")
+	opRename, opRenameNX, opBitCount  = newOp("rename"), newOp("renamenx"), newOp("bitcount")
+	opGetBit, opSetBit                = newOp("getbit"), newOp("setbit")
+	opRestore, opFlushDB, opDBSize    = newOp("restore"), newOp("flushdb"), newOp("dbsize")
+	opSelect                          = newOp("select")
 )
 
 // NoExpiry is what TTL and PTTL return for a key that has no expiry.
 const NoExpiry time.Duration = -1
 
-func itoa(n int64) string     { return strconv.FormatInt(n, 10) }
-func ftoa(f float64) string   { return strconv.FormatFloat(f, 'f', -1, 64) }
+func itoa(n int64) string       { return strconv.FormatInt(n, 10) }
+func ftoa(f float64) string     { return strconv.FormatFloat(f, 'f', -1, 64) }
 func ms(d time.Duration) string { return itoa(d.Milliseconds()) }
 
 func invalid(op, format string, args ...any) error {

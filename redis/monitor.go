@@ -102,11 +102,11 @@ func (c *Client) dispatch() {
 
 // outage is one period of disconnection.
 type outage struct {
-	since   time.Time
-	up      chan struct{} // closed when the outage ends
-	gaveUp  chan struct{} // closed when calls should stop waiting
-	waiters atomic.Int64  // calls waiting in the offline queue
-	demand  atomic.Int64  // unix nanos of the last call that met the outage
+	since      time.Time
+	up         chan struct{} // closed when the outage ends
+	gaveUp     chan struct{} // closed when calls should stop waiting
+	waiters    atomic.Int64  // calls waiting in the offline queue
+	demand     atomic.Int64  // unix nanos of the last call that met the outage
 	gaveUpOnce sync.Once
 }
 
