@@ -211,7 +211,12 @@ func (u Unsupported) String() string {
 // it in step with the templates; TestUnsupportedCombinationsAreRefused
 // checks each entry is refused and TestGolden that every other
 // combination renders.
-var unsupported = []Unsupported{}
+var unsupported = []Unsupported{
+	{Component: S3, Framework: Node, Feature: S3Presign,
+		Reason: "presigning needs @aws-sdk/s3-request-presigner, which the npm peers installed here (.ci/run) do not include"},
+	{Component: S3, Framework: Deno, Feature: S3Presign,
+		Reason: "presigning needs npm:@aws-sdk/s3-request-presigner, which the npm peers installed here (.ci/run) do not include"},
+}
 
 // UnsupportedCombinations lists the component × language × framework ×
 // feature combinations Render refuses, with the reason for each. Every

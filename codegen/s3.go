@@ -31,13 +31,13 @@ type s3Go struct {
 
 // s3JS is the view of the TypeScript and JavaScript S3 templates.
 type s3JS struct {
-	Bucket, Endpoint, Region       string // expressions
-	AccessKey, SecretKey, Session  string // expressions ("" when not configured)
-	Prefix                         string // literal
-	PathStyle                      bool
-	StorageClass, ACL              string // literals ("" when unset)
-	PartSize, QueueSize, Retries   string // numbers
-	BigSize                        int64
+	Bucket, Endpoint, Region      string // expressions
+	AccessKey, SecretKey, Session string // expressions ("" when not configured)
+	Prefix                        string // literal
+	PathStyle                     bool
+	StorageClass, ACL             string // literals ("" when unset)
+	PartSize, QueueSize, Retries  string // numbers
+	BigSize                       int64
 }
 
 const defaultS3PartSize = 8 << 20
@@ -67,19 +67,18 @@ func buildS3(g *gen, config any) (any, error) {
 		if c.SessionToken != "" {
 			exprs["SessionToken"] = g.secret("S3_SESSION_TOKEN", "SessionToken", c.SessionToken)
 		}
-		return s3Go{
-			Config:       g.goConfig("s3", c, exprs),
-			StorageClass: g.str("StorageClass", storageClass),
-			BigSize:      partSize + 1<<20,
-		}, nil
+		v := s3Go{Config: g.goConfig("s3", c, exprs), BigSize: partSize + 1<<20}
+		if g.t.Has(S3StorageClass) {
+			if c.StorageClass != "" || g.t.Has(S3StorageClass) {
+				v.StorageClass = g.str("StorageClass", storageClass)
+			}
+		}
+		return v, nil
 	}
 	if g.t.Framework == Bun {
 		g.dep("bun")
 	} else {
 		g.dep("@aws-sdk/client-s3")
-		if g.t.Has(S3Presign) {
-			g.dep("@smithy/signature-v4")
-		}
 	}
 	region := c.Region
 	if region == "" {
@@ -99,7 +98,9 @@ func buildS3(g *gen, config any) (any, error) {
 	if c.SessionToken != "" {
 		v.Session = g.secret("S3_SESSION_TOKEN", "SessionToken", c.SessionToken)
 	}
-	v.StorageClass = g.str("StorageClass", storageClass)
+	if c.StorageClass != "" || g.t.Has(S3StorageClass) {
+		v.StorageClass = g.str("StorageClass", storageClass)
+	}
 	if c.ACL != "" {
 		v.ACL = g.str("ACL", c.ACL)
 	}
@@ -177,11 +178,9 @@ func (g *gen) s3Advice(c s3.Config) {
 			g.compat = append(g.compat, info("Style", "virtual-hosted style falls back to path style for this bucket or endpoint, as the Go client does"))
 		}
 	case Node, Deno:
+		g.compat = append(g.compat, warn("", "presigned URLs need @aws-sdk/s3-request-presigner; the presign feature is not rendered for %s", frameworkTitles[g.t.Framework]))
 		if g.t.Has(S3Upload) {
 			g.compat = append(g.compat, info("", "@aws-sdk/client-s3 has no streaming uploader (that is @aws-sdk/lib-storage): the program drives CreateMultipartUpload, UploadPart and CompleteMultipartUpload itself"))
-		}
-		if g.t.Has(S3Presign) {
-			g.compat = append(g.compat, info("", "@aws-sdk/client-s3 has no presigner: the program signs with @smithy/signature-v4, the signer @aws-sdk/s3-request-presigner uses"))
 		}
 		if c.Checksum == "" || c.Checksum == s3.ChecksumMD5 {
 			g.compat = append(g.compat, info("Checksum", "the program asks the SDK for checksums only where required (requestChecksumCalculation WHEN_REQUIRED), as the Go client does; it sends no Content-MD5"))

@@ -1,0 +1,158 @@
+package codegen_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/codegen"
+	"github.com/infra-arsenal/arsenal/redis"
+	"github.com/infra-arsenal/arsenal/s3"
+)
+
+func codeOf(err error) arsenal.Code {
+	var ae *arsenal.Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return arsenal.Unknown
+}
+
+func TestUnsupportedCombinationsAreRefusedWithTheirReason(t *testing.T) {
+	for _, u := range codegen.UnsupportedCombinations() {
+		t.Run(u.String(), func(t *testing.T) {
+			cfg, ok := trySampleConfig(u.Component)
+			if !ok {
+				t.Skipf("no sample config for %s", u.Component)
+			}
+			langs := []codegen.Language{u.Language}
+			if u.Language == "" {
+				langs = []codegen.Language{codegen.TypeScript, codegen.JavaScript}
+			}
+			for _, l := range langs {
+				_, err := codegen.Render(cfg, codegen.Template{Language: l, Framework: u.Framework, Complexity: codegen.Advanced, Features: []codegen.Feature{u.Feature}})
+				if codeOf(err) != arsenal.Unimplemented || !strings.Contains(err.Error(), u.Reason) {
+					t.Errorf("%s: got %v; want Unimplemented naming the reason", l, err)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderRejectsBadInputWithCodedErrors(t *testing.T) {
+	good := redis.Config{Addrs: []string{"127.0.0.1:6379"}}
+	tests := []struct {
+		name   string
+		config any
+		tmpl   codegen.Template
+		want   arsenal.Code
+	}{
+		{"nil config", nil, codegen.Template{}, arsenal.InvalidArgument},
+		{"a config of another type", struct{ X int }{1}, codegen.Template{}, arsenal.InvalidArgument},
+		{"an invalid config", redis.Config{Addrs: []string{"no-port"}}, codegen.Template{}, arsenal.InvalidArgument},
+		{"an invalid s3 config", s3.Config{Bucket: "Bad_Bucket"}, codegen.Template{}, arsenal.InvalidArgument},
+		{"an unknown language", good, codegen.Template{Language: "cobol"}, arsenal.InvalidArgument},
+		{"an unknown framework", good, codegen.Template{Language: codegen.TypeScript, Framework: "rails"}, arsenal.InvalidArgument},
+		{"Go for Bun", good, codegen.Template{Language: codegen.Go, Framework: codegen.Bun}, arsenal.Unimplemented},
+		{"TypeScript for Arsenal", good, codegen.Template{Language: codegen.TypeScript, Framework: codegen.Arsenal}, arsenal.Unimplemented},
+		{"an unknown complexity", good, codegen.Template{Complexity: "extreme"}, arsenal.InvalidArgument},
+		{"a feature of another component", good, codegen.Template{Features: []codegen.Feature{codegen.S3Presign}}, arsenal.InvalidArgument},
+		{"invalid UTF-8 for JavaScript", redis.Config{Addrs: []string{"127.0.0.1:6379"}, Username: "\xff"}, codegen.Template{Language: codegen.JavaScript, Framework: codegen.Node}, arsenal.InvalidArgument},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := codegen.Render(tt.config, tt.tmpl)
+			if got := codeOf(err); got != tt.want {
+				t.Errorf("Render: %v (code %s); want code %s", err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSecretsAreReadFromTheEnvironmentAndNeverInlined(t *testing.T) {
+	const pw = "Sup3r-Secret-Pa55"
+	for _, cb := range combinations() {
+		var cfg any
+		switch cb.C {
+		case codegen.Redis:
+			cfg = redis.Config{Addrs: []string{"127.0.0.1:6379"}, Password: pw, SentinelPassword: pw + "2", Mode: redis.ModeSentinel, SentinelMaster: "mymaster"}
+		case codegen.S3:
+			cfg = s3.Config{Bucket: "b-1", AccessKeyID: "AKIA" + pw, SecretAccessKey: pw, SessionToken: pw + "tok"}
+		default:
+			continue
+		}
+		code, err := codegen.Render(cfg, cb.T)
+		if err != nil {
+			t.Fatalf("%s %s: %v", cb.C, cb.T, err)
+		}
+		if strings.Contains(code.Source, pw) {
+			t.Errorf("%s %s: a secret appears in the source", cb.C, cb.T)
+		}
+		secrets := 0
+		for _, e := range code.Env {
+			if e.Secret {
+				secrets++
+				if e.Default != "" {
+					t.Errorf("%s %s: secret %s has a default", cb.C, cb.T, e.Name)
+				}
+			}
+		}
+		if secrets == 0 {
+			t.Errorf("%s %s: no secret is read from the environment", cb.C, cb.T)
+		}
+	}
+}
+
+func TestFeaturesDefaultByComplexityAndKeepCanonicalOrder(t *testing.T) {
+	cfg := redis.Config{}
+	basic, err := codegen.Render(cfg, codegen.Template{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(basic.Template.Features) != 0 {
+		t.Errorf("basic features = %v; want none", basic.Template.Features)
+	}
+	adv, err := codegen.Render(cfg, codegen.Template{Complexity: codegen.Advanced})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(adv.Template.Features), len(codegen.FeaturesOf(codegen.Redis)); got != want {
+		t.Errorf("advanced has %d features; want all %d", got, want)
+	}
+	picked, err := codegen.Render(cfg, codegen.Template{Features: []codegen.Feature{codegen.RedisHashes, codegen.RedisPubSub, codegen.RedisHashes}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := picked.Template.String(); got != "go/arsenal/basic+pubsub,hashes" {
+		t.Errorf("template = %s; want go/arsenal/basic+pubsub,hashes", got)
+	}
+}
+
+func TestReportFlagsPlaintextAndSuggestsFromTheConfig(t *testing.T) {
+	code, err := codegen.Render(redis.Config{Addrs: []string{"10.1.2.3:6379"}, DisableAutoPipelining: true, Mode: redis.ModeCluster},
+		codegen.Template{Language: codegen.TypeScript, Framework: codegen.Bun, Complexity: codegen.Advanced})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := code.Report.String()
+	for _, want := range []string{"not encrypted", "auto-pipelining is off", "no cluster support", "no MULTI/EXEC API"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+	if code.Report.Warnings() < 3 || !code.Report.OK() {
+		t.Errorf("want at least 3 warnings and no errors, got %d warnings, ok=%v", code.Report.Warnings(), code.Report.OK())
+	}
+	big, err := codegen.Render(s3.Config{Bucket: "b-1", Endpoint: "http://s3.example.com", Concurrency: 1, ACL: "public-read"},
+		codegen.Template{Language: codegen.Go, Complexity: codegen.Advanced})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text = big.Report.String()
+	for _, want := range []string{"unencrypted", "readable by anyone", "multipart", "one part at a time"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("s3 report lacks %q:\n%s", want, text)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCLIPrintsProgramAndReport(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantStdout []string
+		wantStderr []string
+	}{
+		{"a redis URL renders a Bun program", []string{"-url", "redis://:pw@127.0.0.1:6380/3", "-lang", "typescript", "-framework", "bun"},
+			[]string{`import { RedisClient } from "bun";`, `url.pathname = "/3";`}, []string{"REDIS_PASSWORD (secret", "security:"}},
+		{"an s3 URL renders a Go program", []string{"-url", "s3://photos/cats?endpoint=http://127.0.0.1:9000", "-complexity", "production"},
+			[]string{"s3.Open(ctx, cfg)", `Prefix:   "cats/"`}, []string{"S3_BUCKET (default \"photos\")"}},
+		{"flags choose the component and features", []string{"-component", "redis", "-addr", "10.0.0.5:6379", "-features", "hashes", "-lang", "javascript", "-framework", "node"},
+			[]string{`import Redis from "ioredis";`, "hset("}, []string{"not encrypted"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if err := run(tt.args, &out, &errOut); err != nil {
+				t.Fatalf("run: %v\n%s", err, errOut.String())
+			}
+			for _, w := range tt.wantStdout {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out.String())
+				}
+			}
+			for _, w := range tt.wantStderr {
+				if !strings.Contains(errOut.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut.String())
+				}
+			}
+			if strings.Contains(out.String(), ":pw@") || strings.Contains(out.String(), `"pw"`) {
+				t.Errorf("the password leaked into the program")
+			}
+		})
+	}
+}
+
+func TestCLIReadsAJSONConfigAndPrintsJSON(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "redis.json")
+	if err := os.WriteFile(file, []byte(`{"Addrs":["127.0.0.1:7000"],"DB":4}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if err := run([]string{"-component", "redis", "-config", file, "-json"}, &out, &errOut); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut.String())
+	}
+	var doc struct {
+		Source string
+		Report struct{ Syntax []struct{ Severity string } }
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("output is not JSON: %v", err)
+	}
+	if !strings.Contains(doc.Source, "DB:    4") || len(doc.Report.Syntax) == 0 {
+		t.Errorf("JSON output lacks the config or the report:\n%s", out.String())
+	}
+}
+
+func TestCLIRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"no component", []string{}},
+		{"invalid config", []string{"-component", "s3", "-bucket", "Bad_Bucket"}},
+		{"unknown language", []string{"-component", "redis", "-lang", "cobol"}},
+		{"unknown feature", []string{"-component", "redis", "-features", "teleport"}},
+		{"go for bun", []string{"-component", "redis", "-lang", "go", "-framework", "bun"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if err := run(tt.args, &out, &errOut); err == nil {
+				t.Errorf("run %v succeeded; want an error", tt.args)
+			}
+		})
+	}
+}
