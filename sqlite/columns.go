@@ -57,8 +57,8 @@ type Column struct {
 	// straight from a table (through views, subqueries and aliases), as
 	// sqlite3_column_decltype gives it; "" for an expression.
 	DeclType string
-	// HasDeclType is false when DeclType is SQL NULL (an expression), true
-	// when the column has a declared type, even an empty one.
+	// HasDeclType is false when sqlite3_column_decltype is NULL: for an
+	// expression, and for a table column declared without a type.
 	HasDeclType bool
 	// Type is the storage class of the value in the current row (for
 	// Describe: the first row; Null when there is none).

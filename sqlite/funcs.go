@@ -74,21 +74,25 @@ func (db *DB) impl(nf namedFunc) *sqlite.FunctionImpl {
 		NArgs:         f.NArgs,
 		Deterministic: f.Deterministic,
 		AllowIndirect: true,
-		Scalar: func(_ sqlite.Context, args []sqlite.Value) (sqlite.Value, error) {
+		Scalar: func(sctx sqlite.Context, args []sqlite.Value) (sqlite.Value, error) {
 			start := time.Now()
 			in := make([]any, len(args))
 			for i, a := range args {
 				in[i] = valueOf(a)
 			}
 			out, err := f.Scalar(in)
+			var v sqlite.Value
 			if err != nil {
-				db.opFunction.Record(time.Since(start), err)
-				return sqlite.Value{}, fmt.Errorf("%s: %w", nf.name, err)
+				err = fmt.Errorf("%s: %w", nf.name, err)
+			} else if v, err = toValue(out); err != nil {
+				err = fmt.Errorf("%s returned %T: %w", nf.name, out, err)
 			}
-			v, err := toValue(out)
 			db.opFunction.Record(time.Since(start), err)
 			if err != nil {
-				return sqlite.Value{}, fmt.Errorf("%s returned %T: %w", nf.name, out, err)
+				if fv, ok := failFunction(sctx, err.Error()); ok {
+					return fv, nil
+				}
+				return sqlite.Value{}, err
 			}
 			return v, nil
 		},

@@ -26,6 +26,7 @@ var (
 	offStmtPtr     uintptr // Stmt.stmt uintptr
 	offConnTLS     uintptr // Conn.tls *libc.TLS
 	offConnPtr     uintptr // Conn.conn uintptr
+	offCtxPtr      uintptr // Context.ptr uintptr (the sqlite3_context)
 	rawCheckReason string
 )
 
@@ -40,12 +41,13 @@ func init() {
 	}
 	st := reflect.TypeFor[sqlite.Stmt]()
 	ct := reflect.TypeFor[sqlite.Conn]()
-	var ok1, ok2, ok3, ok4 bool
+	var ok1, ok2, ok3, ok4, ok5 bool
 	offStmtConn, ok1 = field(st, "conn", reflect.TypeFor[*sqlite.Conn]())
 	offStmtPtr, ok2 = field(st, "stmt", reflect.TypeFor[uintptr]())
 	offConnTLS, ok3 = field(ct, "tls", reflect.TypeFor[*libc.TLS]())
 	offConnPtr, ok4 = field(ct, "conn", reflect.TypeFor[uintptr]())
-	rawOK = ok1 && ok2 && ok3 && ok4
+	offCtxPtr, ok5 = field(reflect.TypeFor[sqlite.Context](), "ptr", reflect.TypeFor[uintptr]())
+	rawOK = ok1 && ok2 && ok3 && ok4 && ok5
 }
 
 // rawConn returns the C handles of c.
@@ -162,4 +164,19 @@ func walToRollback(b []byte) {
 	if len(b) >= 100 && string(b[:16]) == "SQLite format 3\x00" && b[18] == 2 && b[19] == 2 {
 		b[18], b[19] = 1, 1
 	}
+}
+
+// failFunction marks the current call of a user-defined function as failed
+// with msg. zombiezen's own error path (returning an error from Scalar)
+// leaves the statement running with the message as the result, so the
+// function instead sets the error code here and returns msg as its value:
+// SQLite then fails the statement with msg as the error text.
+func failFunction(ctx sqlite.Context, msg string) (sqlite.Value, bool) {
+	if !rawOK {
+		return sqlite.Value{}, false
+	}
+	p := *(*uintptr)(unsafe.Add(unsafe.Pointer(&ctx), offCtxPtr))
+	tls, _ := rawConn(ctx.Conn())
+	lib.Xsqlite3_result_error_code(tls, p, lib.SQLITE_ERROR)
+	return sqlite.TextValue(msg), true
 }

@@ -1,0 +1,210 @@
+package sqlite_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/infra-arsenal/arsenal/sqlite"
+)
+
+const introspectionSchema = `
+CREATE TABLE t(id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, born DATETIME, score REAL, raw BLOB, nodecl);
+CREATE TABLE pets(id INTEGER PRIMARY KEY, owner INT REFERENCES t(id), kind TEXT);
+CREATE TABLE s(a INT, b TEXT, c ANY, d REAL) STRICT;
+CREATE VIEW v AS SELECT id, name AS who, born, score * 2 AS doubled FROM t;
+INSERT INTO t(name, born, score, raw, nodecl) VALUES
+	(1, '2020', 1.5, x'00', 'x'),          -- 1 into VARCHAR is TEXT; '2020' into DATETIME is INTEGER
+	('bob', '2020-01-02', 2, 'text', 3),   -- 2 into REAL is FLOAT; text into BLOB stays TEXT
+	('cy', 3.25, NULL, NULL, x'01');       -- 3.25 into DATETIME is FLOAT
+INSERT INTO pets(owner, kind) VALUES (1, 'cat'), (2, 'dog');
+INSERT INTO s VALUES (1, 'x', '1', 2);        -- ANY keeps '1' as TEXT; STRICT REAL stores 2 as FLOAT
+`
+
+type wantCol struct {
+	name, decl string
+	hasDecl    bool
+	table      string
+	origin     string
+}
+
+func TestColumnIntrospectionMatchesDecltypeTypeofAndTableXinfo(t *testing.T) {
+	db := openFile(t, sqlite.Config{})
+	ctx := ctxT(t)
+	mustExec(t, db, introspectionSchema)
+	tests := []struct {
+		name  string
+		query string
+		cols  []wantCol
+	}{
+		{"table columns", "SELECT id, name, born, score, raw, nodecl FROM t ORDER BY id", []wantCol{
+			{"id", "INTEGER", true, "t", "id"}, {"name", "VARCHAR(40)", true, "t", "name"},
+			{"born", "DATETIME", true, "t", "born"}, {"score", "REAL", true, "t", "score"},
+			{"raw", "BLOB", true, "t", "raw"}, {"nodecl", "", false, "t", "nodecl"}}}, // no type in CREATE TABLE: decltype is NULL
+		{"aliases keep the origin", "SELECT name AS n, born AS b FROM t ORDER BY id", []wantCol{
+			{"n", "VARCHAR(40)", true, "t", "name"}, {"b", "DATETIME", true, "t", "born"}}},
+		{"expressions have no declared type", "SELECT id + 1 AS next, upper(name), 42, typeof(born) FROM t ORDER BY id", []wantCol{
+			{"next", "", false, "", ""}, {"upper(name)", "", false, "", ""}, {"42", "", false, "", ""}, {"typeof(born)", "", false, "", ""}}},
+		{"views resolve to the base table", "SELECT id, who, born, doubled FROM v ORDER BY id", []wantCol{
+			{"id", "INTEGER", true, "t", "id"}, {"who", "VARCHAR(40)", true, "t", "name"},
+			{"born", "DATETIME", true, "t", "born"}, {"doubled", "", false, "", ""}}},
+		{"joins name each table", "SELECT t.name, p.kind, p.owner FROM pets p JOIN t ON t.id = p.owner ORDER BY p.id", []wantCol{
+			{"name", "VARCHAR(40)", true, "t", "name"}, {"kind", "TEXT", true, "pets", "kind"}, {"owner", "INT", true, "pets", "owner"}}},
+		{"subqueries pass through", "SELECT x FROM (SELECT born AS x FROM t) ORDER BY 1", []wantCol{
+			{"x", "DATETIME", true, "t", "born"}}},
+		{"strict table", "SELECT a, b, c, d FROM s", []wantCol{
+			{"a", "INT", true, "s", "a"}, {"b", "TEXT", true, "s", "b"}, {"c", "ANY", true, "s", "c"}, {"d", "REAL", true, "s", "d"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := db.Inspect(ctx, tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.Columns) != len(tt.cols) {
+				t.Fatalf("%d columns, want %d", len(st.Columns), len(tt.cols))
+			}
+			for i, w := range tt.cols {
+				c := st.Columns[i]
+				if c.Name != w.name || c.DeclType != w.decl || c.HasDeclType != w.hasDecl || c.Table != w.table || c.Origin != w.origin {
+					t.Errorf("column %d = %+v, want %+v", i, c, w)
+				}
+				if w.table != "" && c.Database != "main" {
+					t.Errorf("column %d database = %q", i, c.Database)
+				}
+				if w.table != "" {
+					if xi := xinfoType(t, db, w.table, w.origin); xi != c.DeclType {
+						t.Errorf("column %d: pragma table_xinfo(%s) says %q, decltype %q", i, w.table, xi, c.DeclType)
+					}
+				}
+			}
+			// The storage class of every row agrees with typeof().
+			checkTypeof(t, db, tt.query, len(tt.cols))
+		})
+	}
+}
+
+// checkTypeof runs query and, for every row, compares Row.Columns types
+// with typeof() of the same expressions, and Inspect's types with row one.
+func checkTypeof(t *testing.T, db *sqlite.DB, query string, n int) {
+	t.Helper()
+	ctx := ctxT(t)
+	var exprs []string
+	for i := 1; i <= n; i++ {
+		exprs = append(exprs, fmt.Sprintf("typeof(q.c%d)", i))
+	}
+	var cols []string
+	for i := 1; i <= n; i++ {
+		cols = append(cols, fmt.Sprintf("c%d", i))
+	}
+	typeofQ := fmt.Sprintf("WITH q(%s) AS (%s) SELECT %s FROM q", strings.Join(cols, ","), query, strings.Join(exprs, ","))
+	want, err := db.Values(ctx, typeofQ)
+	if err != nil {
+		t.Fatalf("%s: %v", typeofQ, err)
+	}
+	var got [][]string
+	for row, err := range db.Query(ctx, query) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r []string
+		for _, c := range row.Columns() {
+			r = append(r, c.Type.TypeOf())
+		}
+		got = append(got, r)
+	}
+	if len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("%d rows vs %d typeof rows", len(got), len(want))
+	}
+	for i := range got {
+		for j := range got[i] {
+			if got[i][j] != want[i][j] {
+				t.Errorf("row %d column %d: storage class %s, typeof() %s", i, j, got[i][j], want[i][j])
+			}
+		}
+	}
+	st, err := db.Inspect(ctx, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, c := range st.Columns {
+		if c.Type.TypeOf() != want[0][j] {
+			t.Errorf("Inspect column %d: %s, first row typeof %s", j, c.Type, want[0][j])
+		}
+	}
+}
+
+func xinfoType(t *testing.T, db *sqlite.DB, table, col string) string {
+	t.Helper()
+	var typ string
+	err := db.QueryRow(ctxT(t), "SELECT type FROM pragma_table_xinfo(?) WHERE name = ?", table, col).Scan(&typ)
+	if err != nil {
+		t.Fatalf("table_xinfo(%s).%s: %v", table, col, err)
+	}
+	return typ
+}
+
+func TestAffinityDecidesTheStorageClass(t *testing.T) {
+	db := openMem(t, sqlite.Config{})
+	mustExec(t, db, introspectionSchema)
+	tests := []struct {
+		name, query string
+		want        sqlite.StorageClass
+		wantText    string
+	}{
+		{"'2020' into DATETIME is INTEGER", "SELECT born FROM t WHERE id = 1", sqlite.Integer, "INTEGER"},
+		{"1 into VARCHAR is TEXT", "SELECT name FROM t WHERE id = 1", sqlite.Text, "TEXT"},
+		{"'2020-01-02' into DATETIME stays TEXT", "SELECT born FROM t WHERE id = 2", sqlite.Text, "TEXT"},
+		{"3.25 into DATETIME is FLOAT", "SELECT born FROM t WHERE id = 3", sqlite.Float, "FLOAT"},
+		{"2 into REAL is FLOAT", "SELECT score FROM t WHERE id = 2", sqlite.Float, "FLOAT"},
+		{"text into BLOB stays TEXT", "SELECT raw FROM t WHERE id = 2", sqlite.Text, "TEXT"},
+		{"no declared type keeps the blob", "SELECT nodecl FROM t WHERE id = 3", sqlite.Blob, "BLOB"},
+		{"ANY in a STRICT table keeps text", "SELECT c FROM s", sqlite.Text, "TEXT"},
+		{"STRICT REAL stores an integer as FLOAT", "SELECT d FROM s", sqlite.Float, "FLOAT"},
+		{"NULL", "SELECT score FROM t WHERE id = 3", sqlite.Null, "NULL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := db.Inspect(ctxT(t), tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !st.HasRow || st.Columns[0].Type != tt.want || st.Columns[0].Type.String() != tt.wantText {
+				t.Errorf("storage class %v (row %v), want %v", st.Columns[0].Type, st.HasRow, tt.want)
+			}
+		})
+	}
+}
+
+func TestInspectReportsParametersAndExpandedSQL(t *testing.T) {
+	db := openMem(t, sqlite.Config{})
+	mustExec(t, db, introspectionSchema)
+	st, err := db.Inspect(ctxT(t), "SELECT name FROM t WHERE id = :id AND name <> ?", sqlite.Named{"id": 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Params) != 2 || st.Params[0] != ":id" || st.Params[1] != "" {
+		t.Errorf("Params = %q", st.Params)
+	}
+	if st.ExpandedSQL != "SELECT name FROM t WHERE id = 2 AND name <> NULL" {
+		t.Errorf("ExpandedSQL = %q", st.ExpandedSQL)
+	}
+	if !st.ReadOnly {
+		t.Error("a SELECT is not ReadOnly")
+	}
+	w, err := db.Inspect(ctxT(t), "INSERT INTO pets(kind) VALUES (?) RETURNING id, kind", "fish")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.ReadOnly || w.HasRow || len(w.Columns) != 2 || w.Columns[1].DeclType != "TEXT" {
+		t.Errorf("Inspect of a write = %+v", w)
+	}
+	var n int
+	if err := db.QueryRow(ctxT(t), "SELECT count(*) FROM pets WHERE kind = 'fish'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("Inspect ran the INSERT: %d rows, %v", n, err)
+	}
+	empty, err := db.Inspect(ctxT(t), "SELECT id FROM t WHERE 0")
+	if err != nil || empty.HasRow || empty.Columns[0].Type != sqlite.Null || empty.Columns[0].DeclType != "INTEGER" {
+		t.Errorf("Inspect with no row = %+v, %v", empty, err)
+	}
+}
