@@ -43,12 +43,14 @@ func init() {
 // Stats, and return *arsenal.Error values whose codes follow the table in
 // the package documentation.
 type Client struct {
-	cfg       Config // resolved: defaults applied, credentials filled in
-	api       *s3.Client
-	presigner *s3.PresignClient
-	transport *http.Transport
-	pathStyle bool
-	log       *slog.Logger
+	cfg        Config // resolved: defaults applied, credentials filled in
+	api        *s3.Client
+	presigner  *s3.PresignClient
+	transport  *http.Transport
+	httpClient *http.Client
+	fast       *fastPath // nil when the SDK handles every call (ChecksumCRC32)
+	pathStyle  bool
+	log        *slog.Logger
 
 	rec                                           *bench.Recorder
 	opPut, opGet, opStat, opDelete, opDeleteMany  *bench.Op
@@ -166,6 +168,10 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		o.APIOptions = append(o.APIOptions, c.attemptMiddleware)
 	})
 	c.presigner = s3.NewPresignClient(c.api)
+	c.httpClient = httpClient
+	if cfg.Checksum != ChecksumCRC32 {
+		c.fast = newFastPath(cfg, c.pathStyle, creds)
+	}
 	c.connected.Store(true)
 	return c, nil
 }

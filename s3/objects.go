@@ -171,6 +171,13 @@ func (c *Client) putObject(ctx context.Context, op, full string, data []byte, o 
 		in.CacheControl, in.Metadata = optStr(o.CacheControl), o.Metadata
 		in.IfNoneMatch, in.IfMatch = optStr(o.IfNoneMatch), optStr(o.IfMatch)
 	}
+	if c.fast != nil {
+		res, err := c.fastPut(ctx, full, data, o)
+		if err == nil {
+			c.bytesUp.Add(int64(len(data)))
+		}
+		return res, c.done(c.opPut, op, start, err)
+	}
 	switch c.cfg.Checksum {
 	case ChecksumMD5:
 		in.ContentMD5 = md5b64(data)
@@ -261,39 +268,53 @@ func (c *Client) Get(ctx context.Context, key string, opts *GetOptions) (*Reader
 		r.end = o.Offset + o.Length
 	}
 	start := time.Now()
-	out, err := r.open(o.IfMatch, o.Offset != 0 || o.Length != 0)
+	info, cl, err := r.open(o.IfMatch, o.Offset != 0 || o.Length != 0)
 	if err != nil {
 		return nil, c.done(c.opGet, op, start, err)
 	}
-	r.Info = infoFromGet(key, out)
+	info.Key = key
+	r.Info = info
 	if r.end < 0 || r.end > r.Info.Size {
 		r.end = r.Info.Size
 	}
-	if cl := aws.ToInt64(out.ContentLength); out.ContentLength != nil && r.pos+cl < r.end {
+	if cl >= 0 && r.pos+cl < r.end {
 		r.end = r.pos + cl
 	}
 	return r, c.done(c.opGet, op, start, nil)
 }
 
-// open issues GetObject from r.pos (to r.end when known).
-func (r *Reader) open(ifMatch string, ranged bool) (*s3.GetObjectOutput, error) {
-	in := &s3.GetObjectInput{Bucket: &r.c.cfg.Bucket, Key: aws.String(r.full), IfMatch: optStr(ifMatch)}
+// open issues GetObject from r.pos (to r.end when known) and returns the
+// object's metadata and the response's length (-1 when unknown).
+func (r *Reader) open(ifMatch string, ranged bool) (ObjectInfo, int64, error) {
+	var rng string
 	if ranged {
-		rng := "bytes=" + strconv.FormatInt(r.pos, 10) + "-"
+		rng = "bytes=" + strconv.FormatInt(r.pos, 10) + "-"
 		if r.end > 0 {
 			rng += strconv.FormatInt(r.end-1, 10)
 		}
-		in.Range = aws.String(rng)
 	}
+	if r.c.fast != nil {
+		resp, err := r.c.fastGet(r.ctx, r.full, rng, ifMatch)
+		if err != nil {
+			return ObjectInfo{}, 0, err
+		}
+		r.body = resp.Body
+		return infoFromHeader("", resp.Header, resp.ContentLength), resp.ContentLength, nil
+	}
+	in := &s3.GetObjectInput{Bucket: &r.c.cfg.Bucket, Key: aws.String(r.full), IfMatch: optStr(ifMatch), Range: optStr(rng)}
 	if r.c.cfg.Checksum == ChecksumCRC32 && !ranged {
 		in.ChecksumMode = types.ChecksumModeEnabled
 	}
 	out, err := r.c.api.GetObject(r.ctx, in)
 	if err != nil {
-		return nil, err
+		return ObjectInfo{}, 0, err
 	}
 	r.body = out.Body
-	return out, nil
+	cl := int64(-1)
+	if out.ContentLength != nil {
+		cl = *out.ContentLength
+	}
+	return infoFromGet("", out), cl, nil
 }
 
 // Read reads the next bytes of the object.
@@ -376,7 +397,7 @@ func (r *Reader) resume() error {
 		return wrapErr("read", r.ctx.Err())
 	case <-t.C:
 	}
-	if _, err := r.open(r.Info.ETag, true); err != nil {
+	if _, _, err := r.open(quoteETag(r.Info.ETag), true); err != nil {
 		return wrapErr("read", err)
 	}
 	return nil
@@ -450,6 +471,13 @@ func (c *Client) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 		return ObjectInfo{}, err
 	}
 	start := time.Now()
+	if c.fast != nil {
+		resp, err := c.fastHead(ctx, full)
+		if err != nil {
+			return ObjectInfo{}, c.done(c.opStat, op, start, err)
+		}
+		return infoFromHeader(key, resp.Header, resp.ContentLength), c.done(c.opStat, op, start, nil)
+	}
 	out, err := c.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &c.cfg.Bucket, Key: &full})
 	if err != nil {
 		return ObjectInfo{}, c.done(c.opStat, op, start, err)
@@ -635,3 +663,10 @@ func escapePath(p string) string {
 }
 
 func unquote(s string) string { return strings.Trim(s, `"`) }
+
+func quoteETag(s string) string {
+	if s == "" || strings.HasPrefix(s, `"`) {
+		return s
+	}
+	return `"` + s + `"`
+}
