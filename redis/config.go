@@ -287,7 +287,7 @@ func ParseURL(raw string) (Config, error) {
 		raw = EnvURL()
 	}
 	bad := func(format string, args ...any) (Config, error) {
-		return Config{}, arsenal.Errorf(arsenal.InvalidArgument, Kind, "parse url", "%s: "+format, append([]any{arsenal.RedactURL(raw)}, args...)...)
+		return Config{}, arsenal.Errorf(arsenal.InvalidArgument, Kind, "parse url", "%s: "+format, append([]any{redactForError(raw)}, args...)...)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -427,6 +427,20 @@ func ParseURL(raw string) (Config, error) {
 		return bad("%s", strings.Join(problems, "; "))
 	}
 	return c, nil
+}
+
+// redactForError shows a URL in an error without any secret: passwords are
+// masked, and an opaque URL (no "//", where user info cannot be told
+// apart) shows its scheme only.
+func redactForError(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparseable URL>"
+	}
+	if u.Opaque != "" {
+		return u.Scheme + ":<opaque>"
+	}
+	return arsenal.RedactedURL(u)
 }
 
 // opener is the arsenal.Opener for every scheme the package registers.

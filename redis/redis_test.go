@@ -663,3 +663,5 @@ func TestSelectOpensAClientOnAnotherDatabase(t *testing.T) {
 		t.Errorf("db1 Get = %q", v)
 	}
 }
+
+func testenvShared(t testing.TB) *testenv.Redis { return testenv.SharedRedis(t) }
