@@ -250,3 +250,10 @@ func (cn *conn) execSimple(query string) error {
 type cacheCounters struct {
 	cacheHits, cacheMisses atomic.Uint64
 }
+
+// routesWrites reports whether cn is a reader that hands statements which
+// write over to the writer (a read-only database has no writer to hand to:
+// SQLite itself refuses the write there).
+func (cn *conn) routesWrites() bool {
+	return cn.readOnly && !cn.db.single && !cn.db.cfg.ReadOnly
+}

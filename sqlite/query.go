@@ -49,14 +49,14 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 			if len(args) > 0 || each != nil {
 				return Result{}, invalid("exec", "a query with several statements takes no arguments and returns no rows; run them one at a time")
 			}
-			if cn.readOnly && !cn.db.single {
+			if cn.routesWrites() {
 				return Result{}, errNeedsWriter
 			}
 			return cn.script(query)
 		}
 		return Result{}, err
 	}
-	if cn.readOnly && !cs.readOnly && !cn.db.single {
+	if !cs.readOnly && cn.routesWrites() {
 		cn.done(cs)
 		return Result{}, errNeedsWriter
 	}
