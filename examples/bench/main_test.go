@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestRunMeasuresAComponentAndWritesEveryOutput(t *testing.T) {
+	dir := t.TempDir()
+	html, js := filepath.Join(dir, "r.html"), filepath.Join(dir, "r.json")
+	peers := filepath.Join(dir, "all.jsonl")
+	if err := os.WriteFile(peers, []byte(`{"domain":"redis","workload":"GET","impl":"arsenal","metric":"ops/s","value":200}
+{"domain":"redis","workload":"GET","impl":"go-redis","metric":"ops/s","value":100}
+{"domain":"redis","check":"GET >= 1.5x go-redis","pass":true,"detail":"2.0x"}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, "run", "-url", "sqlite::memory:", "-workload", "select", "-c", "1,2", "-n", "300",
+		"-warmup", "10ms", "-html", html, "-json", js, "-peers", peers)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"callers", "ops/s", "p99", "sqlite::memory:", "efficiency"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	var series []Series
+	b, err := os.ReadFile(js)
+	if err != nil || json.Unmarshal(b, &series) != nil || len(series) != 1 {
+		t.Fatalf("JSON results: %v, %d series", err, len(series))
+	}
+	if lv := series[0].Result.Levels; len(lv) != 2 || lv[0].Ops != 300 || lv[1].Concurrency != 2 || lv[1].Errors != 0 {
+		t.Errorf("levels = %+v", lv)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := string(page)
+	// Three run charts and one peers chart, embedded as SVG.
+	if n := strings.Count(p, `src="data:image/svg`); n != 4 {
+		t.Errorf("HTML embeds %d SVG charts, want 4", n)
+	}
+	for _, want := range []string{"Side by side with peers", "GET &gt;= 1.5x go-redis", "2.00x", "sqlite select"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+}
+
+func TestRunExplainsBadArguments(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{name: "no command", args: nil, wantCode: 2, want: "usage"},
+		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2, want: "unknown command"},
+		{name: "run without a URL", args: []string{"run"}, wantCode: 2, want: "at least one -url"},
+		{name: "a bad level", args: []string{"run", "-url", "sqlite::memory:", "-c", "1,zero"}, wantCode: 2, want: `"zero" is not a positive integer`},
+		{name: "an unknown scheme", args: []string{"run", "-url", "nosuch://x", "-n", "10", "-quiet"}, wantCode: 1, want: "unknown URL scheme"},
+		{name: "a workload for another kind", args: []string{"run", "-url", "sqlite::memory:", "-workload", "get", "-n", "10", "-quiet"}, wantCode: 1, want: "available: health, stats, select, insert"},
+		{name: "compare with one file", args: []string{"compare", "a.txt"}, wantCode: 2, want: "two benchmark files"},
+		{name: "compare with a missing file", args: []string{"compare", "nosuch-a.txt", "nosuch-b.txt"}, wantCode: 1, want: "NotFound"},
+		{name: "report with nothing", args: []string{"report"}, wantCode: 2, want: "needs -results"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := cli(t, tt.args...)
+			if code != tt.wantCode || !strings.Contains(out+errOut, tt.want) {
+				t.Errorf("exit %d, output %q; want exit %d mentioning %q", code, out+errOut, tt.wantCode, tt.want)
+			}
+		})
+	}
+}
+
+func TestCompareExitsNonZeroOnARegression(t *testing.T) {
+	old, nw := "../../bench/testdata/recorded-old.txt", "../../bench/testdata/recorded-new.txt"
+	html := filepath.Join(t.TempDir(), "c.html")
+	code, out, errOut := cli(t, "compare", old, nw, "-html", html)
+	if code != 1 || !strings.Contains(out, "Hash-2") || !strings.Contains(out, "1 regression(s)") {
+		t.Errorf("exit %d, output:\n%s%s", code, out, errOut)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil || !strings.Contains(string(page), "Regression check") || !strings.Contains(string(page), "data:image/svg") {
+		t.Errorf("compare HTML: %v", err)
+	}
+	if code, out, _ := cli(t, "compare", old, old); code != 0 || !strings.Contains(out, "0 regression(s)") {
+		t.Errorf("a file against itself: exit %d\n%s", code, out)
+	}
+}
+
+func TestReportRendersSavedResults(t *testing.T) {
+	dir := t.TempDir()
+	js := filepath.Join(dir, "r.json")
+	if code, _, errOut := cli(t, "run", "-url", "sqlite::memory:", "-workload", "stats", "-c", "1,4", "-n", "200", "-warmup", "-1ns", "-quiet", "-json", js); code != 0 {
+		t.Fatalf("run: %s", errOut)
+	}
+	html := filepath.Join(dir, "r.html")
+	if code, _, errOut := cli(t, "report", "-results", js, "-html", html); code != 0 {
+		t.Fatalf("report: %s", errOut)
+	}
+	page, _ := os.ReadFile(html)
+	if !strings.Contains(string(page), "Throughput and latency") {
+		t.Errorf("report lacks the charts section")
+	}
+}
+
+func TestWorkloadsListsGenericAndDomainWorkloads(t *testing.T) {
+	code, out, _ := cli(t, "workloads")
+	for _, want := range []string{"health", "any", "get", "redis", "select", "sqlite", "put", "s3", "send", "websocket"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("workloads output lacks %q:\n%s", want, out)
+		}
+	}
+}
