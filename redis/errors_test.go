@@ -48,13 +48,17 @@ func TestErrorTranslationTable(t *testing.T) {
 		{"WRONGPASS is Unauthenticated", func(t *testing.T) error { return serverError(t, "WRONGPASS invalid username-password pair") }, arsenal.Unauthenticated, false},
 		{"NOPERM is PermissionDenied", func(t *testing.T) error { return serverError(t, "NOPERM this user has no permissions") }, arsenal.PermissionDenied, false},
 		{"WRONGTYPE is FailedPrecondition", func(t *testing.T) error { return serverError(t, "WRONGTYPE Operation against a key") }, arsenal.FailedPrecondition, false},
-		{"READONLY is FailedPrecondition", func(t *testing.T) error { return serverError(t, "READONLY You can't write against a read only replica.") }, arsenal.FailedPrecondition, false},
+		{"READONLY is FailedPrecondition", func(t *testing.T) error {
+			return serverError(t, "READONLY You can't write against a read only replica.")
+		}, arsenal.FailedPrecondition, false},
 		{"LOADING is retryable Unavailable", func(t *testing.T) error { return serverError(t, "LOADING Redis is loading the dataset in memory") }, arsenal.Unavailable, true},
 		{"BUSY is retryable Unavailable", func(t *testing.T) error { return serverError(t, "BUSY Redis is busy running a script.") }, arsenal.Unavailable, true},
 		{"TRYAGAIN is retryable Unavailable", func(t *testing.T) error { return serverError(t, "TRYAGAIN Multiple keys request during rehashing") }, arsenal.Unavailable, true},
 		{"MASTERDOWN is retryable Unavailable", func(t *testing.T) error { return serverError(t, "MASTERDOWN Link with MASTER is down") }, arsenal.Unavailable, true},
 		{"CLUSTERDOWN is retryable Unavailable", func(t *testing.T) error { return serverError(t, "CLUSTERDOWN The cluster is down") }, arsenal.Unavailable, true},
-		{"OOM is ResourceExhausted", func(t *testing.T) error { return serverError(t, "OOM command not allowed when used memory > 'maxmemory'.") }, arsenal.ResourceExhausted, true},
+		{"OOM is ResourceExhausted", func(t *testing.T) error {
+			return serverError(t, "OOM command not allowed when used memory > 'maxmemory'.")
+		}, arsenal.ResourceExhausted, true},
 		{"ERR syntax error is InvalidArgument", func(t *testing.T) error { return serverError(t, "ERR syntax error") }, arsenal.InvalidArgument, false},
 		{"ERR arity is InvalidArgument", func(t *testing.T) error {
 			return serverError(t, "ERR wrong number of arguments for 'get' command")

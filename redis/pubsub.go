@@ -159,9 +159,12 @@ func (s *Subscription) onConfirm(ps rueidis.PubSubSubscription) {
 	default:
 		return
 	}
-	if s.confirmed.Add(1) != int64(len(s.names)) {
+	// rueidis may resubscribe inside one Receive (its own retry after a
+	// reconnect), so confirmations are counted per round of len(names).
+	if s.confirmed.Add(1) < int64(len(s.names)) {
 		return
 	}
+	s.confirmed.Store(0)
 	if s.everReady.Swap(true) {
 		s.restores.Add(1)
 		s.c.emit(Event{Kind: EventResubscribed, Channels: s.names})

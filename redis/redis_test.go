@@ -665,3 +665,12 @@ func TestSelectOpensAClientOnAnotherDatabase(t *testing.T) {
 }
 
 func testenvShared(t testing.TB) *testenv.Redis { return testenv.SharedRedis(t) }
+
+type testenvRedis = testenv.Redis
+
+// startReal starts a dedicated real redis-server (these tests kill and
+// restart it, which no stand-in can do meaningfully).
+func startReal(t *testing.T, args ...string) *testenv.Redis {
+	t.Helper()
+	return testenv.RequireRealRedis(t, args...)
+}
