@@ -223,3 +223,7 @@ func indexOf(s, sub string) int {
 }
 
 func testenvS3(t testing.TB) *testenv.S3 { return testenv.SharedS3(t) }
+
+func createBucket(name string) *awss3.CreateBucketInput {
+	return &awss3.CreateBucketInput{Bucket: aws.String(name)}
+}
