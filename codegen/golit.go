@@ -3,7 +3,6 @@ package codegen
 import (
 	"fmt"
 	"net"
-	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -151,13 +150,4 @@ func loopbackHost(hostport string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// urlHost returns the host[:port] of a URL, or "" when it does not parse.
-func urlHost(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return u.Host
 }

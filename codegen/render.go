@@ -56,18 +56,6 @@ func (g *gen) str(field, value string) string {
 	return s
 }
 
-// strs returns a list literal of values: a Go []string or a JS array.
-func (g *gen) strs(field string, values []string) string {
-	parts := make([]string, len(values))
-	for i, v := range values {
-		parts[i] = g.str(field, v)
-	}
-	if !g.js() {
-		return "[]string{" + strings.Join(parts, ", ") + "}"
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
 // int returns an integer literal (checked against JavaScript's safe range).
 func (g *gen) int(field string, n int64) string {
 	if !g.js() {

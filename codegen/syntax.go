@@ -184,11 +184,15 @@ func lexJS(src string) ([]jsToken, error) {
 			if err != nil {
 				return nil, err
 			}
-			toks = append(toks, jsToken{kind: jsTemplate, value: v})
-			i += 1 + n
+			// esbuild prints a string holding both quote characters as a
+			// template literal; without substitutions it is just a string.
+			kind := jsString
 			if sub {
+				kind = jsTemplate
 				braces = append(braces, true)
 			}
+			toks = append(toks, jsToken{kind: kind, value: v})
+			i += 1 + n
 		case c == '}' && len(braces) > 0 && braces[len(braces)-1]:
 			braces = braces[:len(braces)-1]
 			v, n, sub, err := decodeJSTemplate(src[i+1:])
