@@ -168,7 +168,7 @@ func TestSecretsNeverAppearWhenAConfigIsPrinted(t *testing.T) {
 	slog.New(slog.NewTextHandler(&logBuf, nil)).Info("cfg", "config", cfg)
 	renderings := map[string]string{
 		"%v": fmt.Sprintf("%v", cfg), "%+v": fmt.Sprintf("%+v", cfg), "%#v": fmt.Sprintf("%#v", cfg),
-		"%s pointer": fmt.Sprintf("%s", &cfg), "nested %+v": fmt.Sprintf("%+v", struct{ C s3.Config }{cfg}),
+		"%v pointer": fmt.Sprintf("%v", &cfg), "nested %+v": fmt.Sprintf("%+v", struct{ C s3.Config }{cfg}),
 		"slog": logBuf.String(),
 	}
 	for name, s := range renderings {

@@ -266,9 +266,11 @@ func (c *Client) ListParallel(ctx context.Context, opts *ParallelListOptions) it
 			}
 		}
 		stopWatch := context.AfterFunc(ctx, func() {
+			// Under the lock, so no worker misses the wake-up between its
+			// check of ctx and its Wait.
 			mu.Lock()
-			mu.Unlock()
 			cond.Broadcast()
+			mu.Unlock()
 		})
 		defer stopWatch()
 		var wg sync.WaitGroup
