@@ -604,7 +604,8 @@ func (c *Client) Copy(ctx context.Context, src, dst string, replace bool) (bool,
 	return run(c, ctx, opCopy, a.Build(), asBool)
 }
 
-// Rename renames key to newKey, replacing newKey; NotFound if key is missing.
+// Rename renames key to newKey, replacing newKey. A missing key is the
+// server's "ERR no such key", so InvalidArgument.
 func (c *Client) Rename(ctx context.Context, key, newKey string) error {
 	if err := c.sameSlot("rename", key, newKey); err != nil {
 		return err
