@@ -236,7 +236,15 @@ func (r peerRow) advantage(impl string) float64 {
 // log2 axis centred on 1x (right: Arsenal better).
 func peersChart(domain string, lines []bench.Line) ([]byte, error) {
 	impls, all := peerTable(lines)
-	peers := slices.DeleteFunc(slices.Clone(impls), func(s string) bool { return s == "arsenal" })
+	used := map[string]bool{}
+	for _, r := range all {
+		for _, p := range impls {
+			if p != "arsenal" && !math.IsNaN(r.advantage(p)) {
+				used[p] = true
+			}
+		}
+	}
+	peers := slices.DeleteFunc(slices.Clone(impls), func(s string) bool { return !used[s] })
 	var rows []peerRow
 	for _, r := range all {
 		for _, p := range peers {

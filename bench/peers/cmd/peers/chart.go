@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -35,6 +36,15 @@ func writeChart(path string, d *DomainRun) error {
 		}
 	}
 	var rows []Row
+	used := map[string]bool{}
+	for _, r := range t.Rows {
+		for _, p := range peers {
+			if !math.IsNaN(r.Advantage(p)) {
+				used[p] = true
+			}
+		}
+	}
+	peers = slices.DeleteFunc(peers, func(p string) bool { return !used[p] })
 	for _, r := range t.Rows {
 		for _, p := range peers {
 			if !math.IsNaN(r.Advantage(p)) {

@@ -54,7 +54,7 @@ func TestRunnerRegeneratesTheReportAndRecordsFailures(t *testing.T) {
 		"- Machine: ",
 		"- Go: go1.",
 		"| [broken](#broken) | **failed** |",
-		"| [fake](#fake) | ok | 2 | 7 | 2 of 3 |",
+		"| [fake](#fake) | ok | 3 | 9 | 2 of 3 |",
 		"cannot reach the server", // the failure's log tail
 		"exit status 3",           // and its exit status
 		"| 64-caller GET >= 3x go-peer | ✅ pass | 4.0x |",
@@ -64,6 +64,7 @@ func TestRunnerRegeneratesTheReportAndRecordsFailures(t *testing.T) {
 		"| GET, 64 callers | ops/s ↑ | **400.0k** | 420.0k (0.95x) | 100.0k (4.00x) | 200.0k (2.00x) | – |",
 		"| GET, serial | p99 ms ↓ | **0.500** | – | 1.50 (3.00x) | – | 0.250 (0.50x) |",
 		"| PUT 1 MiB | MB/s ↑ | **123** |", // lines printed before a failure are kept
+		"| list 16000 objects | objects/s ↑ | arsenal sequential 1000 · arsenal parallel 2500 (2.50x) |",
 		"![fake: Arsenal's advantage per workload](bench/peers/results/fake.svg)",
 		"[fake.jsonl](bench/peers/results/fake.jsonl)",
 	} {
@@ -84,8 +85,8 @@ func TestRunnerRegeneratesTheReportAndRecordsFailures(t *testing.T) {
 	}
 	defer f.Close()
 	lines, err := bench.ReadLines(f)
-	if err != nil || len(lines) != 11 {
-		t.Errorf("all.jsonl: %d lines, err %v; want 11", len(lines), err)
+	if err != nil || len(lines) != 13 {
+		t.Errorf("all.jsonl: %d lines, err %v; want 13", len(lines), err)
 	}
 	raw, err := os.ReadFile(filepath.Join(o.results, "fake.jsonl"))
 	if err != nil || !strings.Contains(string(raw), "stray human line") {

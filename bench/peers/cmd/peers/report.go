@@ -158,7 +158,9 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 			}
 			p("\n")
 		}
-		if len(t.Rows) > 0 {
+		main, other := splitRows(t)
+		if len(main.Rows) > 0 {
+			t := main
 			p("### Measurements\n\n| workload | metric |")
 			for _, impl := range t.Impls {
 				p(" %s |", cell(impl))
@@ -193,11 +195,64 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 			}
 			p("\n↑ higher is better, ↓ lower is better.\n")
 		}
+		if len(other.Rows) > 0 {
+			p("\n### Other measurements\n\nWorkloads without a plain `arsenal` figure; the ratio compares each value with the first in its row (above 1: better than the first).\n\n")
+			p("| workload | metric | figures |\n|---|---|---|\n")
+			for _, r := range other.Rows {
+				arrow := "↓"
+				if r.Higher {
+					arrow = "↑"
+				}
+				var cells []string
+				var first float64
+				for _, impl := range other.Impls {
+					v, ok := r.Values[impl]
+					if !ok {
+						continue
+					}
+					c := cell(impl) + " " + fmtValue(v)
+					if len(cells) == 0 {
+						first = v
+					} else if first > 0 && v > 0 {
+						ratio := v / first
+						if !r.Higher {
+							ratio = first / v
+						}
+						c += " (" + fmtRatio(ratio) + ")"
+					}
+					cells = append(cells, c)
+				}
+				p("| %s | %s %s | %s |\n", cell(r.Workload), cell(r.Metric), arrow, strings.Join(cells, " · "))
+			}
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// splitRows separates the rows with an arsenal figure (shown against it)
+// from the rest, each with only the implementations it uses.
+func splitRows(t Table) (main, other Table) {
+	for _, r := range t.Rows {
+		if _, ok := r.Values[arsenalImpl]; ok {
+			main.Rows = append(main.Rows, r)
+		} else {
+			other.Rows = append(other.Rows, r)
+		}
+	}
+	for _, impl := range t.Impls {
+		for _, part := range []*Table{&main, &other} {
+			for _, r := range part.Rows {
+				if _, ok := r.Values[impl]; ok {
+					part.Impls = append(part.Impls, impl)
+					break
+				}
+			}
+		}
+	}
+	return main, other
 }
 
 func countWorkloads(t Table) int {

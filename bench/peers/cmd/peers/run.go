@@ -208,7 +208,7 @@ func setup(ctx context.Context, o options, domains []string, rep *Report) ([]str
 			env = setEnv(env, "ARSENAL_BENCH_S3_ACCESS_KEY", s.AccessKey)
 			env = setEnv(env, "ARSENAL_BENCH_S3_SECRET_KEY", s.SecretKey)
 			if s.Real {
-				rep.Servers = append(rep.Servers, fmt.Sprintf("versitygw %s, posix backend on local disk, at %s", toolVersion("versitygw", "--version"), s.Addr))
+				rep.Servers = append(rep.Servers, fmt.Sprintf("%s (posix backend on local disk) at %s", toolVersion("versitygw", "--version"), s.Addr))
 			} else {
 				rep.Servers = append(rep.Servers, "embedded gofakes3 at "+s.Addr+" (versitygw not installed: a stand-in, not a real server)")
 			}
@@ -275,6 +275,9 @@ func toolVersion(bin, arg string) string {
 		return filepath.Base(bin) + " (version unknown)"
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if !strings.ContainsAny(line, "0123456789") {
+		return filepath.Base(bin) // no version number to report (e.g. a build from git)
+	}
 	return line
 }
 

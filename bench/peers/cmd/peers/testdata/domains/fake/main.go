@@ -23,6 +23,8 @@ func main() {
 	_ = w.Measurement("fake", "GET, serial", "arsenal", "p99 ms", 0.5, false)
 	_ = w.Measurement("fake", "GET, serial", "go-peer", "p99 ms", 1.5, false)
 	_ = w.Measurement("fake", "GET, serial", "limit", "p99 ms", 0.25, false)
+	_ = w.Measurement("fake", "list 16000 objects", "arsenal sequential", "objects/s", 1000, true)
+	_ = w.Measurement("fake", "list 16000 objects", "arsenal parallel", "objects/s", 2500, true)
 	_ = w.Check("fake", "64-caller GET >= 3x go-peer", true, "4.0x")
 	_ = w.Check("fake", "64-caller GET >= 3x bun", false, "2.0x")
 	if *quick {
