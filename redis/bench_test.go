@@ -42,9 +42,11 @@ func BenchmarkCommands(b *testing.B) {
 			"LPUSH": func(int) error { _, err := c.LPush(ctx, key+":l", "v"); return err },
 		}},
 		{"raw rueidis", map[string]func(int) error{
-			"SET":   func(int) error { return raw.Do(ctx, raw.B().Set().Key(key+":s").Value("value").Build()).Error() },
-			"GET":   func(int) error { return raw.Do(ctx, raw.B().Get().Key(key+":s").Build()).Error() },
-			"HSET":  func(int) error { return raw.Do(ctx, raw.B().Hset().Key(key+":h").FieldValue().FieldValue("f", "v").Build()).Error() },
+			"SET": func(int) error { return raw.Do(ctx, raw.B().Set().Key(key+":s").Value("value").Build()).Error() },
+			"GET": func(int) error { return raw.Do(ctx, raw.B().Get().Key(key+":s").Build()).Error() },
+			"HSET": func(int) error {
+				return raw.Do(ctx, raw.B().Hset().Key(key+":h").FieldValue().FieldValue("f", "v").Build()).Error()
+			},
 			"LPUSH": func(int) error { return raw.Do(ctx, raw.B().Lpush().Key(key+":l").Element("v").Build()).Error() },
 		}},
 	}
