@@ -85,6 +85,10 @@ func (c *Client) ListPage(ctx context.Context, opts *ListOptions) (Page, error) 
 
 func (c *Client) listPage(ctx context.Context, in *s3.ListObjectsV2Input) (Page, error) {
 	start := time.Now()
+	if c.fast != nil {
+		p, err := c.fastList(ctx, in)
+		return p, c.done(c.opList, "list", start, err)
+	}
 	out, err := c.api.ListObjectsV2(ctx, in)
 	if err != nil {
 		return Page{}, c.done(c.opList, "list", start, err)

@@ -279,3 +279,31 @@ func filter(keys []string, prefix string) []string {
 	}
 	return out
 }
+
+func TestListedKeysSurviveXMLEscapingAndUnicode(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := ctxT(t)
+	keys := []string{"a&b", "x<y>z", `quo"te`, "it's", "sp ace/é+%25", "日本/語", "tab\tkey", "semi;colon=eq?q#h"}
+	fill(t, c, keys)
+	var got []string
+	for o, err := range c.List(ctx, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, o.Key)
+		if o.Size != int64(len(o.Key)) {
+			t.Errorf("%q: size %d", o.Key, o.Size)
+		}
+	}
+	want := slices.Clone(keys)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("listed %q\nwant %q", got, want)
+	}
+	for _, k := range keys {
+		b, err := c.GetBytes(ctx, k, nil)
+		if err != nil || string(b) != k {
+			t.Errorf("get %q: %q %v", k, b, err)
+		}
+	}
+}
