@@ -65,6 +65,7 @@ func TestRunnerRegeneratesTheReportAndRecordsFailures(t *testing.T) {
 		"| GET, serial | p99 ms ↓ | **0.500** | – | 1.50 (3.00x) | – | 0.250 (0.50x) |",
 		"| PUT 1 MiB | MB/s ↑ | **123** |", // lines printed before a failure are kept
 		"| list 16000 objects | objects/s ↑ | arsenal sequential 1000 · arsenal parallel 2500 (2.50x) |",
+		"| sqlite | **not run**: no program in bench/peers/sqlite yet |",
 		"![fake: Arsenal's advantage per workload](bench/peers/results/fake.svg)",
 		"[fake.jsonl](bench/peers/results/fake.jsonl)",
 	} {

@@ -128,6 +128,9 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 		}
 		p("| [%s](#%s) | %s | %d | %d | %d of %d | %s |\n", d.Name, d.Name, status, countWorkloads(t), d.Reported, pass, len(t.Checks), d.Elapsed.Round(time.Second))
 	}
+	for _, name := range rep.Missing {
+		p("| %s | **not run**: no program in bench/peers/%s yet | – | – | – | – |\n", name, name)
+	}
 	p("\nIn the tables, the figure in parentheses after a peer's value is **Arsenal's advantage** over it:\n")
 	p("above 1 means Arsenal did better (more throughput, or less latency), below 1 that the peer did.\n")
 	p("`limit` is the practical limit of the server (such as redis-benchmark), `raw <driver>` the driver\n")

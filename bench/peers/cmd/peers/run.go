@@ -52,6 +52,7 @@ type Report struct {
 	Notes    []string // setup notes (bun installed, stand-in servers)
 	Domains  []*DomainRun
 	Skipped  []string // requested with -only but not found
+	Missing  []string // known domains (sqlite, redis, websocket, s3) with no program yet
 }
 
 // Failed counts the domains that failed.
@@ -110,12 +111,17 @@ func run(ctx context.Context, o options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list domain programs in %s: %w", o.dir, err)
 	}
+	for _, k := range knownDomains {
+		if !slices.Contains(domains, k) && (len(o.only) == 0 || slices.Contains(o.only, k)) {
+			rep.Missing = append(rep.Missing, k)
+		}
+	}
 	if len(o.only) > 0 {
 		var keep []string
 		for _, want := range o.only {
 			if slices.Contains(domains, want) {
 				keep = append(keep, want)
-			} else {
+			} else if !slices.Contains(knownDomains, want) {
 				rep.Skipped = append(rep.Skipped, want)
 			}
 		}
