@@ -54,7 +54,18 @@
 // FSX_OPENZFS, FSX_ONTAP, ...) is accepted; anything else is
 // InvalidArgument before any request. Whether a store honours the class
 // is up to the store: versitygw's posix backend, used in the tests,
-// accepts the header and keeps no class (Stat then reports "").
+// accepts the header and keeps no class (Stat and List then report
+// STANDARD), so the tests check class validation client-side.
+//
+// Performance: single-request object calls (PutObject, GetObject,
+// HeadObject) and ListObjectsV2 are signed (SigV4, the SDK's signer) and
+// retried by the package itself rather than through the SDK's generic
+// middleware stack, and listings are parsed by a scanner written for
+// ListBucketResult: on small objects the client's CPU, not the network,
+// bounds throughput. Errors keep the SDK's shape, so one table
+// translates both paths. Multipart uploads, copies, deletes and
+// presigning use the SDK; ChecksumCRC32 routes every call through it.
+// The SDK client is available from Client.API.
 //
 // # Errors
 //

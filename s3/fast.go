@@ -20,6 +20,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/infra-arsenal/arsenal"
 )
 
 // The fast path: single-request object calls (PutObject, GetObject,
@@ -112,7 +114,10 @@ func (f *fastPath) sign(ctx context.Context, req *http.Request, payloadHash stri
 	}
 	creds, err := f.creds.Retrieve(ctx)
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return err
+		}
+		return arsenal.E(arsenal.Unauthenticated, Kind, "credentials", err)
 	}
 	return f.signer.SignHTTP(ctx, creds, req, payloadHash, "s3", f.region, time.Now().UTC())
 }
