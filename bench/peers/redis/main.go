@@ -1,0 +1,368 @@
+// Command redis compares Arsenal's Redis client side by side with raw
+// rueidis, go-redis v9 and Bun's RedisClient, with redis-benchmark as the
+// practical limit, on one redis-server: SET, GET, HSET and LPUSH with 1
+// caller (throughput and median latency) and with 64 concurrent callers
+// (throughput). Implementations are measured in interleaved rounds (A B C
+// D, A B C D ...) and the best round of each is kept.
+//
+// Run from bench/peers: go run ./redis [-quick]. Results are JSON lines on
+// stdout; progress goes to stderr. ARSENAL_BENCH_REDIS_ADDR points it at a
+// running server instead of a fresh redis-server.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
+
+	"github.com/infra-arsenal/arsenal/internal/testenv"
+	"github.com/infra-arsenal/arsenal/redis"
+)
+
+const domain = "redis"
+
+var (
+	quick  = flag.Bool("quick", false, "shorter runs, one round")
+	rounds = flag.Int("rounds", 3, "interleaved rounds per workload (best kept)")
+	dur    = flag.Duration("duration", time.Second, "measuring time per implementation and round")
+)
+
+var ops = []string{"SET", "GET", "HSET", "LPUSH"}
+
+func main() {
+	flag.Parse()
+	if *quick {
+		*rounds, *dur = 1, 300*time.Millisecond
+	}
+	addr := os.Getenv("ARSENAL_BENCH_REDIS_ADDR")
+	if addr == "" {
+		srv, err := testenv.LaunchRedis()
+		if err != nil {
+			fatal(err)
+		}
+		defer srv.Stop()
+		addr = srv.Addr
+		logf("started %s at %s", map[bool]string{true: "redis-server", false: "miniredis (stand-in)"}[srv.Real], addr)
+	}
+	if err := run(addr); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "redis bench:", err)
+	os.Exit(1)
+}
+
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "redis bench: "+format+"\n", args...) }
+
+func emit(workload, impl, metric string, value float64, better string) {
+	line, _ := json.Marshal(map[string]any{"domain": domain, "workload": workload, "impl": impl, "metric": metric, "value": value, "better": better})
+	fmt.Println(string(line))
+}
+
+func check(name string, pass bool, detail string) {
+	line, _ := json.Marshal(map[string]any{"domain": domain, "check": name, "pass": pass, "detail": detail})
+	fmt.Println(string(line))
+	logf("check %q: pass=%v (%s)", name, pass, detail)
+}
+
+// result of one measurement.
+type result struct {
+	opsPerSec float64
+	p50       time.Duration // single caller only
+}
+
+func better(a, b result) result {
+	if b.opsPerSec > a.opsPerSec {
+		a.opsPerSec = b.opsPerSec
+	}
+	if a.p50 == 0 || (b.p50 > 0 && b.p50 < a.p50) {
+		a.p50 = b.p50
+	}
+	return a
+}
+
+// impl is one client under test: it measures an op with n callers.
+type impl struct {
+	name    string
+	measure func(op string, callers int) (result, error)
+}
+
+func run(addr string) error {
+	ctx := context.Background()
+	ac, err := redis.Open(ctx, redis.Config{Addrs: []string{addr}})
+	if err != nil {
+		return err
+	}
+	defer ac.Close()
+	raw, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, ClientSetInfo: rueidis.DisableClientSetInfo})
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	gr := goredis.NewClient(&goredis.Options{Addr: addr})
+	defer gr.Close()
+
+	pre := "bench:" + strconv.Itoa(os.Getpid())
+	arsenalOps := map[string]func() error{
+		"SET":   func() error { return ac.Set(ctx, pre+":s", "value") },
+		"GET":   func() error { _, err := ac.Get(ctx, pre+":s"); return err },
+		"HSET":  func() error { _, err := ac.HSet(ctx, pre+":h", "f", "v"); return err },
+		"LPUSH": func() error { _, err := ac.LPush(ctx, pre+":l", "v"); return err },
+	}
+	rawOps := map[string]func() error{
+		"SET":   func() error { return raw.Do(ctx, raw.B().Set().Key(pre+":s").Value("value").Build()).Error() },
+		"GET":   func() error { return raw.Do(ctx, raw.B().Get().Key(pre+":s").Build()).Error() },
+		"HSET":  func() error { return raw.Do(ctx, raw.B().Hset().Key(pre+":h").FieldValue().FieldValue("f", "v").Build()).Error() },
+		"LPUSH": func() error { return raw.Do(ctx, raw.B().Lpush().Key(pre+":l").Element("v").Build()).Error() },
+	}
+	grOps := map[string]func() error{
+		"SET":   func() error { return gr.Set(ctx, pre+":s", "value", 0).Err() },
+		"GET":   func() error { return gr.Get(ctx, pre+":s").Err() },
+		"HSET":  func() error { return gr.HSet(ctx, pre+":h", "f", "v").Err() },
+		"LPUSH": func() error { return gr.LPush(ctx, pre+":l", "v").Err() },
+	}
+	if err := ac.Set(ctx, pre+":s", "value"); err != nil {
+		return err
+	}
+	impls := []impl{
+		{"arsenal", goMeasure(arsenalOps)},
+		{"raw rueidis", goMeasure(rawOps)},
+		{"go-redis", goMeasure(grOps)},
+	}
+	if bun, ok := testenv.Peer("bun"); ok {
+		impls = append(impls, impl{"bun", bunMeasure(bun, "redis://"+addr)})
+	} else {
+		logf("bun not found in %s: Bun's RedisClient is left out", testenv.NodeDir())
+	}
+
+	best := map[string]map[string]result{} // workload -> impl -> result
+	for _, op := range ops {
+		for _, callers := range []int{1, 64} {
+			w := workload(op, callers)
+			best[w] = map[string]result{}
+			for r := 0; r < *rounds; r++ {
+				for _, im := range impls {
+					res, err := im.measure(op, callers)
+					if err != nil {
+						logf("%s %s: %v", im.name, w, err)
+						continue
+					}
+					best[w][im.name] = better(best[w][im.name], res)
+					// LPUSH grows a list: keep it small between rounds.
+					_ = raw.Do(ctx, raw.B().Del().Key(pre+":l").Build()).Error()
+				}
+			}
+			for _, im := range impls {
+				res, ok := best[w][im.name]
+				if !ok {
+					continue
+				}
+				logf("%-16s %-12s %10.0f ops/s  p50 %v", w, im.name, res.opsPerSec, res.p50)
+				emit(w, im.name, "ops/s", res.opsPerSec, "higher")
+				if callers == 1 {
+					emit(w+", p50 latency", im.name, "µs", float64(res.p50)/1e3, "lower")
+				}
+			}
+		}
+	}
+	_ = raw.Do(ctx, raw.B().Del().Key(pre+":s", pre+":h", pre+":l").Build()).Error()
+
+	// redis-benchmark: the practical limit (-P 16, 64 clients) and the
+	// single-client latency floor (-c 1).
+	limit, err := redisBenchmark(addr, 64, 16)
+	if err != nil {
+		logf("redis-benchmark -P 16: %v", err)
+	}
+	single, err := redisBenchmark(addr, 1, 1)
+	if err != nil {
+		logf("redis-benchmark -c 1: %v", err)
+	}
+	for _, op := range ops {
+		if r, ok := limit[op]; ok {
+			emit(workload(op, 64), "limit", "ops/s", r.opsPerSec, "higher")
+		}
+		if r, ok := single[op]; ok {
+			emit(workload(op, 1), "limit", "ops/s", r.opsPerSec, "higher")
+			emit(workload(op, 1)+", p50 latency", "limit", "µs", float64(r.p50)/1e3, "lower")
+		}
+	}
+
+	// Target checks.
+	for _, op := range ops {
+		for _, callers := range []int{1, 64} {
+			w := workload(op, callers)
+			a, r := best[w]["arsenal"], best[w]["raw rueidis"]
+			if a.opsPerSec > 0 && r.opsPerSec > 0 {
+				overhead := r.opsPerSec/a.opsPerSec - 1
+				check(fmt.Sprintf("%s overhead over raw rueidis <= 5%%", w), overhead <= 0.05, fmt.Sprintf("%+.1f%%", overhead*100))
+			}
+		}
+		w := workload(op, 64)
+		a := best[w]["arsenal"]
+		if g := best[w]["go-redis"]; g.opsPerSec > 0 {
+			x := a.opsPerSec / g.opsPerSec
+			check(fmt.Sprintf("64-caller %s >= 4x go-redis", op), x >= 4, fmt.Sprintf("%.2fx", x))
+		}
+		if b := best[w]["bun"]; b.opsPerSec > 0 {
+			x := a.opsPerSec / b.opsPerSec
+			check(fmt.Sprintf("64-caller %s >= 1.2x Bun", op), x >= 1.2, fmt.Sprintf("%.2fx", x))
+		}
+		if s, ok := single[op]; ok && s.p50 > 0 {
+			a1 := best[workload(op, 1)]["arsenal"]
+			x := float64(a1.p50) / float64(s.p50)
+			check(fmt.Sprintf("single-caller %s p50 within 1.3x of redis-benchmark -c 1", op), x <= 1.3,
+				fmt.Sprintf("%.2fx (%v vs %v)", x, a1.p50, s.p50))
+		}
+	}
+	return nil
+}
+
+func workload(op string, callers int) string {
+	if callers == 1 {
+		return op + ", 1 caller"
+	}
+	return op + ", " + strconv.Itoa(callers) + " callers"
+}
+
+// goMeasure runs a Go client's op for *dur with n callers.
+func goMeasure(fns map[string]func() error) func(string, int) (result, error) {
+	return func(op string, callers int) (result, error) {
+		fn := fns[op]
+		for i := 0; i < 200; i++ { // warm up connections
+			if err := fn(); err != nil {
+				return result{}, err
+			}
+		}
+		runtime.GC()
+		if callers == 1 {
+			lat := make([]time.Duration, 0, 100_000)
+			start := time.Now()
+			end := start.Add(*dur)
+			for time.Now().Before(end) {
+				t0 := time.Now()
+				if err := fn(); err != nil {
+					return result{}, err
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			elapsed := time.Since(start)
+			slices.Sort(lat)
+			return result{opsPerSec: float64(len(lat)) / elapsed.Seconds(), p50: lat[len(lat)/2]}, nil
+		}
+		var count atomic.Int64
+		var failed atomic.Pointer[error]
+		var wg sync.WaitGroup
+		start := time.Now()
+		end := start.Add(*dur)
+		for g := 0; g < callers; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n := int64(0)
+				for time.Now().Before(end) {
+					if err := fn(); err != nil {
+						failed.Store(&err)
+						break
+					}
+					n++
+				}
+				count.Add(n)
+			}()
+		}
+		wg.Wait()
+		if p := failed.Load(); p != nil {
+			return result{}, *p
+		}
+		return result{opsPerSec: float64(count.Load()) / time.Since(start).Seconds()}, nil
+	}
+}
+
+// bunMeasure runs bun_redis.ts for one measurement.
+func bunMeasure(bun, url string) func(string, int) (result, error) {
+	script, _ := filepath.Abs(filepath.Join("redis", "bun_redis.ts"))
+	return func(op string, callers int) (result, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), *dur+30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bun, script, url, op, strconv.Itoa(callers), strconv.FormatInt(dur.Milliseconds(), 10))
+		cmd.Dir = testenv.NodeDir()
+		cmd.Env = append(os.Environ(), "NODE_PATH="+testenv.NodeModules())
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return result{}, fmt.Errorf("bun: %v: %s", err, strings.TrimSpace(stderr.String()))
+		}
+		var r struct {
+			Ops       float64 `json:"ops"`
+			ElapsedMS float64 `json:"elapsed_ms"`
+			P50US     float64 `json:"p50_us"`
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil {
+			return result{}, fmt.Errorf("bun output %q: %v", out, err)
+		}
+		return result{opsPerSec: r.Ops / (r.ElapsedMS / 1e3), p50: time.Duration(r.P50US * 1e3)}, nil
+	}
+}
+
+// redisBenchmark runs redis-benchmark for the four ops with clients
+// connections and the given pipeline depth, reading its CSV output.
+func redisBenchmark(addr string, clients, pipeline int) (map[string]result, error) {
+	bin, ok := testenv.Peer("redis-benchmark")
+	if !ok {
+		return nil, fmt.Errorf("redis-benchmark not found")
+	}
+	host, port := addr[:strings.LastIndexByte(addr, ':')], addr[strings.LastIndexByte(addr, ':')+1:]
+	n := 200_000
+	if clients == 1 {
+		n = 20_000
+	}
+	if *quick {
+		n /= 4
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "-h", host, "-p", port, "-t", "set,get,hset,lpush",
+		"-n", strconv.Itoa(n), "-c", strconv.Itoa(clients), "-P", strconv.Itoa(pipeline), "--csv").Output()
+	if err != nil {
+		return nil, err
+	}
+	recs, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	if err != nil || len(recs) < 2 {
+		return nil, fmt.Errorf("redis-benchmark output %q: %v", out, err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	res := map[string]result{}
+	for _, rec := range recs[1:] {
+		name := strings.ToUpper(strings.Fields(rec[col["test"]])[0])
+		rps, _ := strconv.ParseFloat(rec[col["rps"]], 64)
+		r := result{opsPerSec: rps}
+		if i, ok := col["p50_latency_ms"]; ok {
+			ms, _ := strconv.ParseFloat(rec[i], 64)
+			r.p50 = time.Duration(ms * float64(time.Millisecond))
+		}
+		res[name] = r
+	}
+	return res, nil
+}
