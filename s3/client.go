@@ -136,10 +136,11 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		}
 		creds = awsCfg.Credentials
 	}
-	if creds != nil {
-		if _, anon := creds.(aws.AnonymousCredentials); !anon {
-			creds = aws.NewCredentialsCache(creds)
-		}
+	if creds == nil {
+		creds = aws.AnonymousCredentials{}
+	}
+	if _, anon := creds.(aws.AnonymousCredentials); !anon {
+		creds = aws.NewCredentialsCache(typedCreds{creds})
 	}
 
 	reqChecksum, respChecksum := aws.RequestChecksumCalculationWhenRequired, aws.ResponseChecksumValidationWhenRequired
@@ -204,6 +205,23 @@ func (c *Client) attemptMiddleware(st *middleware.Stack) error {
 	}
 	return nil
 }
+
+// typedCreds marks credential failures with a type, so they classify as
+// Unauthenticated without matching the SDK's message text.
+type typedCreds struct{ p aws.CredentialsProvider }
+
+func (t typedCreds) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := t.p.Retrieve(ctx)
+	if err != nil && ctx.Err() == nil {
+		return c, &credentialsError{err: err}
+	}
+	return c, err
+}
+
+type credentialsError struct{ err error }
+
+func (e *credentialsError) Error() string { return "no usable AWS credentials: " + e.err.Error() }
+func (e *credentialsError) Unwrap() error { return e.err }
 
 // Kind returns "s3".
 func (c *Client) Kind() string { return Kind }

@@ -298,3 +298,25 @@ func FuzzParseURL(f *testing.F) {
 }
 
 func writeFile(path, body string) error { return os.WriteFile(path, []byte(body), 0o600) }
+
+func TestNoCredentialsAnywhereIsUnauthenticated(t *testing.T) {
+	cfg, _ := testConfig(t)
+	dir := t.TempDir()
+	for _, k := range []string{"S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/none")
+	t.Setenv("AWS_CONFIG_FILE", dir+"/none")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	c := open(t, s3.Config{Bucket: cfg.Bucket, Endpoint: cfg.Endpoint})
+	for name, call := range map[string]func() error{
+		"put (fast path)": func() error { _, err := c.Put(ctxT(t), "k", []byte("x"), nil); return err },
+		"copy (SDK path)": func() error { _, err := c.Copy(ctxT(t), "a", "b", nil); return err },
+	} {
+		if err := call(); !arsenal.IsCode(err, arsenal.Unauthenticated) {
+			t.Errorf("%s without credentials: %v, want Unauthenticated", name, err)
+		}
+	}
+}

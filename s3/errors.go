@@ -125,6 +125,10 @@ func classifyNative(err error) (arsenal.Code, bool) {
 			return arsenal.InvalidArgument, true
 		}
 	}
+	var ce *credentialsError
+	if errors.As(err, &ce) {
+		return arsenal.Unauthenticated, true
+	}
 	var at *attemptTimeoutError
 	if errors.As(err, &at) {
 		return arsenal.DeadlineExceeded, true
