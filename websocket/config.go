@@ -4,6 +4,7 @@ import (
 	"compress/flate"
 	"context"
 	"crypto/tls"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -303,4 +304,12 @@ func Open(ctx context.Context, cfg Config) (*Conn, error) {
 		return nil, err
 	}
 	return dial(ctx, cfg.URL, cfg.Options)
+}
+
+func configError(err error) *arsenal.ConfigError {
+	var ce *arsenal.ConfigError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return nil
 }

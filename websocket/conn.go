@@ -219,6 +219,7 @@ type Conn struct {
 	done       chan struct{} // closed when the read loop has ended and the socket is closed
 	userClosed atomic.Bool
 	closeSent  atomic.Bool
+	inCallback atomic.Bool // the read loop is running a user callback
 	termMu     sync.Mutex
 	term       error // why the connection ended
 	closeOnce  sync.Once
@@ -463,8 +464,8 @@ func (c *Conn) next(ctx context.Context, op string) (MessageType, inMsg, error) 
 	if c.inbox == nil {
 		return 0, inMsg{}, arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "messages are delivered to OnMessage")
 	}
-	if err := c.usable(op); err != nil {
-		return 0, inMsg{}, err
+	if c.userClosed.Load() {
+		return 0, inMsg{}, arsenal.Closed(Kind, op)
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, inMsg{}, arsenal.Wrap(Kind, op, err)
@@ -887,7 +888,9 @@ func (c *Conn) readLoop() {
 				return // fail already ran
 			}
 			if c.set.onMessage != nil {
+				c.inCallback.Store(true)
 				c.set.onMessage(c, mr.typ, data)
+				c.inCallback.Store(false)
 				continue
 			}
 			select {
@@ -1385,6 +1388,12 @@ func (c *Conn) CloseWith(code StatusCode, reason string) error {
 				c.writeControlNow(ws.OpClose, body, c.set.closeTimeout)
 			}
 			c.closingOne.Do(func() { close(c.closing) })
+			if c.inCallback.Load() {
+				// Called from a callback on the read loop, which must go
+				// on to read the peer's close frame: do not wait for it.
+				time.AfterFunc(c.set.closeTimeout, func() { _ = c.nc.Close() })
+				return
+			}
 			t := time.NewTimer(c.set.closeTimeout)
 			select {
 			case <-c.done:
@@ -1393,7 +1402,9 @@ func (c *Conn) CloseWith(code StatusCode, reason string) error {
 			t.Stop()
 			_ = c.nc.Close()
 		}
-		<-c.done
+		if !c.inCallback.Load() {
+			<-c.done
+		}
 	})
 	return nil
 }

@@ -201,7 +201,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	go func() {
 		if s.cfg.OnOpen != nil {
+			c.inCallback.Store(true)
 			s.cfg.OnOpen(c)
+			c.inCallback.Store(false)
 		}
 		c.readLoop()
 	}()
@@ -665,7 +667,6 @@ func (s *Server) Close() error {
 	}
 	return nil
 }
-
 
 var _ arsenal.Component = (*Server)(nil)
 var _ http.Handler = (*Server)(nil)
