@@ -498,14 +498,19 @@ func (c *Conn) next(ctx context.Context, op string) (MessageType, inMsg, error) 
 // stream hands one large or fragmented message from the read loop to a
 // Reader caller; the loop waits on done until the caller has read it.
 type stream struct {
-	mr   *msgReader
-	once sync.Once
-	done chan struct{}
+	mr       *msgReader
+	finished bool
+	once     sync.Once
+	done     chan struct{}
 }
 
 func (s *stream) Read(p []byte) (int, error) {
+	if s.finished {
+		return 0, io.EOF
+	}
 	n, err := s.mr.Read(p)
 	if err != nil {
+		s.finished = true // the loop may reuse mr once done is closed
 		s.once.Do(func() { close(s.done) })
 		if err != io.EOF {
 			err = translate("read", err)

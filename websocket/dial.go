@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gobwas/httphead"
@@ -169,8 +170,13 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 // startKeepalive pings after interval of silence and drops the connection
 // when nothing arrives within timeout after that.
 func (c *Conn) startKeepalive(interval, timeout time.Duration) {
+	var mu sync.Mutex
 	var t *time.Timer
+	mu.Lock()
+	defer mu.Unlock()
 	t = time.AfterFunc(interval, func() {
+		mu.Lock()
+		defer mu.Unlock()
 		select {
 		case <-c.done:
 			return
@@ -181,7 +187,6 @@ func (c *Conn) startKeepalive(interval, timeout time.Duration) {
 		case idle >= interval+timeout:
 			c.setTerm(arsenal.Errorf(arsenal.DeadlineExceeded, Kind, "keepalive", "no pong within %s of a keepalive ping", timeout))
 			_ = c.nc.Close()
-			return
 		case idle >= interval:
 			c.sendControl(ws.OpPing, nil)
 			t.Reset(min(timeout, interval))
