@@ -1015,12 +1015,12 @@ func (c *Conn) write(ctx context.Context, typ MessageType, p []byte) error {
 		return c.closedErr("write")
 	}
 	c.qmu.Lock()
-	bufs := c.queue
-	c.queue, c.queued = nil, 0
+	bufs, n := c.takeLocked()
 	frame := c.encode(typ.opcode(), p, true, true)
 	c.qmu.Unlock()
 	bufs = append(bufs, frame)
 	err := c.writeBufs(ctx, bufs)
+	c.unqueue(n)
 	<-c.wsem
 	c.kick()
 	if err != nil {
@@ -1157,13 +1157,13 @@ func (c *Conn) writeControlNow(op ws.OpCode, p []byte, timeout time.Duration) {
 		return
 	}
 	c.qmu.Lock()
-	bufs := c.queue
-	c.queue, c.queued = nil, 0
+	bufs, n := c.takeLocked()
 	bufs = append(bufs, c.encode(op, p, true, false))
 	c.qmu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	_ = c.writeBufs(ctx, bufs)
 	cancel()
+	c.unqueue(n)
 	<-c.wsem
 }
 
@@ -1197,8 +1197,7 @@ func (c *Conn) flushNow() bool {
 		return false
 	}
 	c.qmu.Lock()
-	bufs := c.queue
-	c.queue, c.queued = nil, 0
+	bufs, taken := c.takeLocked()
 	c.qmu.Unlock()
 	var werr error
 	rest := bufs
@@ -1233,9 +1232,11 @@ func (c *Conn) flushNow() bool {
 	if err != nil {
 		c.setTerm(err)
 		_ = c.nc.Close()
+		c.unqueue(taken)
 		return true
 	}
 	if len(rest) == 0 {
+		c.unqueue(taken)
 		return true
 	}
 	c.qmu.Lock()
@@ -1244,7 +1245,7 @@ func (c *Conn) flushNow() bool {
 		n += len(b)
 	}
 	c.queue = append(rest, c.queue...)
-	c.queued += n
+	c.queued -= taken - n
 	c.qmu.Unlock()
 	return false
 }
@@ -1253,8 +1254,7 @@ func (c *Conn) flushNow() bool {
 func (c *Conn) flushLoop() {
 	for {
 		c.qmu.Lock()
-		bufs := c.queue
-		c.queue, c.queued = nil, 0
+		bufs, n := c.takeLocked()
 		c.qmu.Unlock()
 		if len(bufs) == 0 {
 			<-c.wsem
@@ -1264,11 +1264,36 @@ func (c *Conn) flushLoop() {
 			c.kick()
 			return
 		}
-		if err := c.writeBufs(context.Background(), bufs); err != nil {
+		err := c.writeBufs(context.Background(), bufs)
+		c.unqueue(n)
+		if err != nil {
 			<-c.wsem
 			return
 		}
 	}
+}
+
+// takeLocked empties the queue and returns its frames and byte count;
+// the bytes stay counted (they are still unsent) until unqueue. The caller
+// holds qmu.
+func (c *Conn) takeLocked() ([][]byte, int) {
+	bufs := c.queue
+	c.queue = nil
+	n := 0
+	for _, b := range bufs {
+		n += len(b)
+	}
+	return bufs, n
+}
+
+// unqueue uncounts n bytes that were written (or abandoned).
+func (c *Conn) unqueue(n int) {
+	if n == 0 {
+		return
+	}
+	c.qmu.Lock()
+	c.queued = max(c.queued-n, 0)
+	c.qmu.Unlock()
 }
 
 // Writer returns a writer that streams one message as a sequence of
@@ -1289,10 +1314,11 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, err
 		return nil, c.closedErr("write")
 	}
 	c.qmu.Lock()
-	bufs := c.queue
-	c.queue, c.queued = nil, 0
+	bufs, n := c.takeLocked()
 	c.qmu.Unlock()
-	if err := c.writeBufs(ctx, bufs); err != nil {
+	err := c.writeBufs(ctx, bufs)
+	c.unqueue(n)
+	if err != nil {
 		<-c.wsem
 		return nil, err
 	}
