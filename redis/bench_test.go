@@ -22,7 +22,11 @@ func BenchmarkCommands(b *testing.B) {
 	srv := testenvShared(b)
 	ctx := context.Background()
 	c := openAt(b, srv)
-	raw, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{srv.Addr}, ClientSetInfo: rueidis.DisableClientSetInfo})
+	// Raw rueidis runs with the same pipelining settings, so the ratio is
+	// this package's own overhead.
+	ps := c.PipelineSettings()
+	raw, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{srv.Addr}, ClientSetInfo: rueidis.DisableClientSetInfo,
+		PipelineMultiplex: ps.Multiplex, MaxFlushDelay: ps.MaxFlushDelay})
 	if err != nil {
 		b.Fatal(err)
 	}

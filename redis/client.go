@@ -153,7 +153,7 @@ func (c *Client) options() rueidis.ClientOption {
 		DisableCache:          cfg.DisableCache,
 		CacheSizeEachConn:     cfg.CacheSizeEachConn,
 		DisableAutoPipelining: cfg.DisableAutoPipelining,
-		PipelineMultiplex:     cfg.PipelineMultiplex,
+		PipelineMultiplex:     multiplexOf(cfg.PipelineConns),
 		MaxFlushDelay:         cfg.MaxFlushDelay,
 		BlockingPoolCleanup:   cfg.IdleTimeout,
 		ReplicaOnly:           cfg.ReplicaOnly,
@@ -366,10 +366,7 @@ func (c *Client) Stats() arsenal.Stats {
 		return 0
 	}
 	lastErr, lastAt := c.st.last()
-	conns := 4
-	if c.cfg.PipelineMultiplex > 0 {
-		conns = 1 << c.cfg.PipelineMultiplex
-	}
+	conns := c.cfg.PipelineConns
 	s.Gauges = map[string]float64{
 		"connected":      b2f(s.Connected),
 		"reconnects":     float64(c.st.reconnects.Load()),
@@ -539,13 +536,13 @@ func (c *Client) failed(op string, err error) error {
 }
 
 // run executes cmd and parses its reply with parse.
-func run[T any](c *Client, ctx context.Context, id opID, cmd rueidis.Completed, parse func(*rueidis.RedisMessage) (T, error)) (T, error) {
+func run[T any](c *Client, ctx context.Context, id opID, cmd rueidis.Completed, parse func(rueidis.RedisMessage) (T, error)) (T, error) {
 	msg, err := c.exec(ctx, id, cmd)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	v, err := parse(&msg)
+	v, err := parse(msg)
 	if err != nil {
 		return v, wrapErr(opNames[id], err)
 	}
@@ -554,3 +551,29 @@ func run[T any](c *Client, ctx context.Context, id opID, cmd rueidis.Completed, 
 
 var _ arsenal.Component = (*Client)(nil)
 var _ arsenal.Describer = (*Client)(nil)
+
+// multiplexOf converts a connection count to rueidis's PipelineMultiplex
+// (log2; -1 is how rueidis spells exactly one connection).
+func multiplexOf(n int) int {
+	if n <= 1 {
+		return -1
+	}
+	l := 0
+	for n > 1 {
+		n >>= 1
+		l++
+	}
+	return l
+}
+
+// PipelineSettings are the rueidis pipelining options a Client runs with,
+// for benchmarks that configure a raw rueidis client the same way.
+type PipelineSettings struct {
+	Multiplex     int           // rueidis ClientOption.PipelineMultiplex
+	MaxFlushDelay time.Duration // rueidis ClientOption.MaxFlushDelay
+}
+
+// PipelineSettings returns the pipelining options in use.
+func (c *Client) PipelineSettings() PipelineSettings {
+	return PipelineSettings{Multiplex: multiplexOf(c.cfg.PipelineConns), MaxFlushDelay: c.cfg.MaxFlushDelay}
+}

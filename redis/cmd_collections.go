@@ -284,7 +284,7 @@ type KeyValue struct {
 	Value string
 }
 
-func asKeyValue(m *rueidis.RedisMessage) (KeyValue, error) {
+func asKeyValue(m rueidis.RedisMessage) (KeyValue, error) {
 	s, err := m.AsStrSlice()
 	if err != nil {
 		return KeyValue{}, err

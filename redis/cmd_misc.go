@@ -50,7 +50,7 @@ func (c *Client) ScriptLoad(ctx context.Context, script string) (string, error) 
 
 // ScriptExists reports which SHAs are in the script cache.
 func (c *Client) ScriptExists(ctx context.Context, shas ...string) ([]bool, error) {
-	return run(c, ctx, opScriptExists, c.bld.ScriptExists().Sha1(shas...).Build(), func(m *rueidis.RedisMessage) ([]bool, error) { return m.AsBoolSlice() })
+	return run(c, ctx, opScriptExists, c.bld.ScriptExists().Sha1(shas...).Build(), func(m rueidis.RedisMessage) ([]bool, error) { return m.AsBoolSlice() })
 }
 
 // ScriptFlush empties the script cache.
@@ -261,13 +261,13 @@ func (c *Client) doCache(ctx context.Context, id opID, cmd rueidis.Cacheable, tt
 	return msg, nil
 }
 
-func cached[T any](c *Client, ctx context.Context, id opID, cmd rueidis.Cacheable, ttl time.Duration, parse func(*rueidis.RedisMessage) (T, error)) (T, error) {
+func cached[T any](c *Client, ctx context.Context, id opID, cmd rueidis.Cacheable, ttl time.Duration, parse func(rueidis.RedisMessage) (T, error)) (T, error) {
 	msg, err := c.doCache(ctx, id, cmd, ttl)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	v, err := parse(&msg)
+	v, err := parse(msg)
 	return v, wrapErr(opNames[id], err)
 }
 

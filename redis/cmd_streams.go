@@ -36,7 +36,7 @@ func toXMessages(es []rueidis.XRangeEntry) []XMessage {
 	return out
 }
 
-func asXMessages(m *rueidis.RedisMessage) ([]XMessage, error) {
+func asXMessages(m rueidis.RedisMessage) ([]XMessage, error) {
 	if m.IsNil() {
 		return nil, nil
 	}
@@ -44,8 +44,8 @@ func asXMessages(m *rueidis.RedisMessage) ([]XMessage, error) {
 	return toXMessages(es), err
 }
 
-func asXStreams(order []string) func(m *rueidis.RedisMessage) ([]XStream, error) {
-	return func(m *rueidis.RedisMessage) ([]XStream, error) {
+func asXStreams(order []string) func(m rueidis.RedisMessage) ([]XStream, error) {
+	return func(m rueidis.RedisMessage) ([]XStream, error) {
 		if m.IsNil() {
 			return nil, nil // a blocking read timed out: no entries
 		}
@@ -259,7 +259,7 @@ type XPendingSummary struct {
 
 // XPending summarises the group's pending entries.
 func (c *Client) XPending(ctx context.Context, stream, group string) (XPendingSummary, error) {
-	return run(c, ctx, opXPending, c.bld.Xpending().Key(stream).Group(group).Build(), func(m *rueidis.RedisMessage) (XPendingSummary, error) {
+	return run(c, ctx, opXPending, c.bld.Xpending().Key(stream).Group(group).Build(), func(m rueidis.RedisMessage) (XPendingSummary, error) {
 		arr, err := m.ToArray()
 		if err != nil || len(arr) < 4 {
 			return XPendingSummary{}, err
@@ -297,7 +297,7 @@ func (c *Client) XPendingRange(ctx context.Context, stream, group, start, end st
 	if consumer != "" {
 		b = b.Args(consumer)
 	}
-	return run(c, ctx, opXPending, b.Build(), func(m *rueidis.RedisMessage) ([]XPendingEntry, error) {
+	return run(c, ctx, opXPending, b.Build(), func(m rueidis.RedisMessage) ([]XPendingEntry, error) {
 		arr, err := m.ToArray()
 		if err != nil {
 			return nil, err

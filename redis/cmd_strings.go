@@ -53,7 +53,7 @@ func (c *Client) Get(ctx context.Context, key string) (string, error) {
 
 // GetBytes is Get returning bytes.
 func (c *Client) GetBytes(ctx context.Context, key string) ([]byte, error) {
-	return run(c, ctx, opGet, c.bld.Get().Key(key).Build(), func(m *rueidis.RedisMessage) ([]byte, error) { return m.AsBytes() })
+	return run(c, ctx, opGet, c.bld.Get().Key(key).Build(), func(m rueidis.RedisMessage) ([]byte, error) { return m.AsBytes() })
 }
 
 // Set stores value at key with no expiry, replacing any value and TTL.
@@ -93,7 +93,7 @@ func (c *Client) SetWith(ctx context.Context, key, value string, o SetOptions) (
 	if err != nil {
 		return SetResult{}, err
 	}
-	return o.parse(&msg)
+	return o.parse(msg)
 }
 
 func (o SetOptions) args() ([]string, error) {
@@ -138,7 +138,7 @@ func (o SetOptions) args() ([]string, error) {
 	return args, nil
 }
 
-func (o SetOptions) parse(m *rueidis.RedisMessage) (SetResult, error) {
+func (o SetOptions) parse(m rueidis.RedisMessage) (SetResult, error) {
 	if !o.Get {
 		ok, err := asSetResult(m)
 		return SetResult{Set: ok}, wrapErr("set", err)
@@ -300,7 +300,7 @@ func (c *Client) mgetSplit(ctx context.Context, keys []string) ([]Opt[string], e
 		if err != nil {
 			return nil, c.failed("mget", err)
 		}
-		vals, err := asOptStrings(&m)
+		vals, err := asOptStrings(m)
 		if err != nil {
 			return nil, wrapErr("mget", err)
 		}
@@ -443,8 +443,8 @@ func (c *Client) PExpireAt(ctx context.Context, key string, t time.Time) (bool, 
 }
 
 // ttlReply: -2 is a missing key (NotFound), -1 no expiry.
-func ttlReply(unit time.Duration) func(*rueidis.RedisMessage) (time.Duration, error) {
-	return func(m *rueidis.RedisMessage) (time.Duration, error) {
+func ttlReply(unit time.Duration) func(rueidis.RedisMessage) (time.Duration, error) {
+	return func(m rueidis.RedisMessage) (time.Duration, error) {
 		n, err := m.AsInt64()
 		switch {
 		case err != nil:
@@ -469,8 +469,8 @@ func (c *Client) PTTL(ctx context.Context, key string) (time.Duration, error) {
 	return run(c, ctx, opPTTL, c.bld.Pttl().Key(key).Build(), ttlReply(time.Millisecond))
 }
 
-func expireTimeReply(unit time.Duration) func(*rueidis.RedisMessage) (time.Time, error) {
-	return func(m *rueidis.RedisMessage) (time.Time, error) {
+func expireTimeReply(unit time.Duration) func(rueidis.RedisMessage) (time.Time, error) {
+	return func(m rueidis.RedisMessage) (time.Time, error) {
 		n, err := m.AsInt64()
 		switch {
 		case err != nil:
@@ -502,7 +502,7 @@ func (c *Client) Persist(ctx context.Context, key string) (bool, error) {
 
 // Dump returns the serialized value of key (NotFound if missing).
 func (c *Client) Dump(ctx context.Context, key string) ([]byte, error) {
-	return run(c, ctx, opDump, c.bld.Dump().Key(key).Build(), func(m *rueidis.RedisMessage) ([]byte, error) { return m.AsBytes() })
+	return run(c, ctx, opDump, c.bld.Dump().Key(key).Build(), func(m rueidis.RedisMessage) ([]byte, error) { return m.AsBytes() })
 }
 
 // Restore creates key from a Dump; ttl 0 means no expiry.

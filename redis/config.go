@@ -25,7 +25,13 @@ const (
 	DefaultMaxRetries          = 10
 	DefaultClientName          = "arsenal"
 	DefaultCacheSizeEachConn   = 64 << 20
-	maxPipelineMultiplex       = 8
+	maxPipelineConns           = 256
+)
+
+// Pipelining defaults, chosen with bench/peers/redis on a 2-core machine.
+const (
+	DefaultPipelineConns               = 1
+	DefaultMaxFlushDelay time.Duration = 0
 )
 
 // Mode says what kind of deployment a Config points at.
@@ -97,12 +103,14 @@ type Config struct {
 	// own instead of pipelining concurrent calls on shared connections.
 	// Default false.
 	DisableAutoPipelining bool
-	// PipelineMultiplex is log2 of the number of shared pipelined
-	// connections per server (2 means 4 connections). Default 0, meaning
-	// rueidis's choice (2 for standalone and sentinel, 0 for cluster).
-	PipelineMultiplex int
+	// PipelineConns is the number of shared pipelined connections per
+	// server, a power of two from 1 to 256. Fewer connections carry bigger
+	// batches (fewer system calls per command); more spread the load over
+	// server threads. Default DefaultPipelineConns.
+	PipelineConns int
 	// MaxFlushDelay lets the pipeline writer wait up to this long to batch
-	// more commands per write (less CPU, a little more latency). Default 0.
+	// more commands per write (less CPU, a little more latency). Default
+	// DefaultMaxFlushDelay; a negative value means no delay.
 	MaxFlushDelay time.Duration
 
 	// DisableCache turns client-side caching (CLIENT TRACKING, used by the
@@ -171,6 +179,15 @@ func (c Config) withDefaults() Config {
 	if c.MaxRetries == 0 {
 		c.MaxRetries = DefaultMaxRetries
 	}
+	if c.PipelineConns == 0 {
+		c.PipelineConns = DefaultPipelineConns
+	}
+	if c.MaxFlushDelay == 0 {
+		c.MaxFlushDelay = DefaultMaxFlushDelay
+	}
+	if c.MaxFlushDelay < 0 {
+		c.MaxFlushDelay = 0
+	}
 	if c.CacheSizeEachConn == 0 {
 		c.CacheSizeEachConn = DefaultCacheSizeEachConn
 	}
@@ -219,8 +236,9 @@ func (c Config) Validate() error {
 	if c.ReconnectBackoffMin > 0 && c.ReconnectBackoffMax > 0 && c.ReconnectBackoffMax < c.ReconnectBackoffMin {
 		v.Add("ReconnectBackoffMax", "must be at least ReconnectBackoffMin (%s)", c.ReconnectBackoffMin)
 	}
-	v.Check(c.PipelineMultiplex >= 0 && c.PipelineMultiplex <= maxPipelineMultiplex, "PipelineMultiplex", "must be between 0 and %d (got %d)", maxPipelineMultiplex, c.PipelineMultiplex)
-	v.Check(c.MaxFlushDelay >= 0 && c.MaxFlushDelay <= time.Second, "MaxFlushDelay", "must be between 0 and 1s")
+	v.Check(c.PipelineConns >= 0 && c.PipelineConns <= maxPipelineConns && c.PipelineConns&(c.PipelineConns-1) == 0,
+		"PipelineConns", "must be a power of two from 1 to %d (got %d)", maxPipelineConns, c.PipelineConns)
+	v.Check(c.MaxFlushDelay <= time.Second, "MaxFlushDelay", "must be at most 1s")
 	v.Check(c.CacheSizeEachConn >= 0, "CacheSizeEachConn", "must not be negative")
 	switch c.Mode {
 	case ModeAuto, ModeStandalone, ModeCluster, ModeSentinel:
@@ -277,7 +295,8 @@ func (c Config) target() string {
 //
 // Query parameters (all optional): db, client_name, connect_timeout,
 // idle_timeout (Go durations), max_retries, auto_reconnect, offline_queue,
-// auto_pipelining, cache, skip_verify (booleans), addr (extra host:port,
+// auto_pipelining, cache, skip_verify (booleans), pipeline_conns,
+// max_flush_delay, addr (extra host:port,
 // repeatable), mode (standalone, cluster, sentinel), master_set (sentinel
 // master name; implies sentinel mode), read_from_replicas, replica_only,
 // pipeline_multiplex. An unknown parameter is an error. Errors never echo
@@ -399,8 +418,10 @@ func ParseURL(raw string) (Config, error) {
 			boolParam(name, &c.ReadFromReplicas, false)
 		case "replica_only":
 			boolParam(name, &c.ReplicaOnly, false)
-		case "pipeline_multiplex":
-			intParam(name, &c.PipelineMultiplex)
+		case "pipeline_conns":
+			intParam(name, &c.PipelineConns)
+		case "max_flush_delay":
+			durParam(name, &c.MaxFlushDelay)
 		case "mode":
 			c.Mode = Mode(strings.ToLower(q.Get(name)))
 		case "master_set", "sentinel_master":

@@ -32,9 +32,9 @@ func TestParseURLReadsEverySchemeAndOption(t *testing.T) {
 		}},
 		{"unix is a socket", "unix:///tmp/r.sock", func(c redis.Config) bool { return c.UnixSocket == "/tmp/r.sock" }},
 		{"redis+tls+unix is TLS over a socket", "redis+tls+unix:///tmp/r.sock", func(c redis.Config) bool { return c.UnixSocket == "/tmp/r.sock" && c.TLS }},
-		{"query options", "redis://h:1?client_name=app&connect_timeout=2s&idle_timeout=1m&max_retries=3&auto_reconnect=false&offline_queue=false&auto_pipelining=false&cache=false&pipeline_multiplex=1", func(c redis.Config) bool {
+		{"query options", "redis://h:1?client_name=app&connect_timeout=2s&idle_timeout=1m&max_retries=3&auto_reconnect=false&offline_queue=false&auto_pipelining=false&cache=false&pipeline_conns=2", func(c redis.Config) bool {
 			return c.ClientName == "app" && c.ConnectTimeout == 2*time.Second && c.IdleTimeout == time.Minute && c.MaxRetries == 3 &&
-				c.DisableAutoReconnect && c.DisableOfflineQueue && c.DisableAutoPipelining && c.DisableCache && c.PipelineMultiplex == 1
+				c.DisableAutoReconnect && c.DisableOfflineQueue && c.DisableAutoPipelining && c.DisableCache && c.PipelineConns == 2
 		}},
 		{"extra seed addresses", "redis://h1:1?addr=h2:2&addr=h3", func(c redis.Config) bool {
 			return slices.Equal(c.Addrs, []string{"h1:1", "h2:2", "h3:6379"})
@@ -121,7 +121,7 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		IdleTimeout:         -1,
 		ReconnectBackoffMin: time.Second,
 		ReconnectBackoffMax: time.Millisecond,
-		PipelineMultiplex:   9,
+		PipelineConns:       9,
 		MaxFlushDelay:       time.Hour,
 		CacheSizeEachConn:   -1,
 		Mode:                "ring",
@@ -134,7 +134,7 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		t.Fatalf("Validate: %v; want InvalidArgument with a ConfigError", err)
 	}
 	for _, f := range []string{"Addrs", "DB", "ClientName", "ConnectTimeout", "IdleTimeout", "ReconnectBackoffMax",
-		"PipelineMultiplex", "MaxFlushDelay", "CacheSizeEachConn", "Mode", "ReplicaOnly"} {
+		"PipelineConns", "MaxFlushDelay", "CacheSizeEachConn", "Mode", "ReplicaOnly"} {
 		if !ce.Has(f) {
 			t.Errorf("ConfigError does not name %s: %v", f, ce)
 		}

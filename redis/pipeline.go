@@ -47,7 +47,7 @@ func (f *Future[T]) Err() error {
 type Pipeline struct {
 	c     *Client
 	cmds  rueidis.Commands
-	sinks []func(*rueidis.RedisMessage, error)
+	sinks []func(rueidis.RedisMessage, error)
 	err   error // first error found while queueing
 	ran   bool
 }
@@ -58,10 +58,10 @@ func (c *Client) Pipeline() *Pipeline { return &Pipeline{c: c} }
 // Len returns the number of queued commands.
 func (p *Pipeline) Len() int { return len(p.cmds) }
 
-func queue[T any](p *Pipeline, id opID, cmd rueidis.Completed, parse func(*rueidis.RedisMessage) (T, error)) *Future[T] {
+func queue[T any](p *Pipeline, id opID, cmd rueidis.Completed, parse func(rueidis.RedisMessage) (T, error)) *Future[T] {
 	f := &Future[T]{}
 	p.cmds = append(p.cmds, cmd)
-	p.sinks = append(p.sinks, func(m *rueidis.RedisMessage, err error) {
+	p.sinks = append(p.sinks, func(m rueidis.RedisMessage, err error) {
 		f.done = true
 		if err != nil {
 			f.err = err
@@ -225,10 +225,10 @@ func (p *Pipeline) Exec(ctx context.Context) error {
 			if first == nil {
 				first = e
 			}
-			p.sinks[i](&m, e)
+			p.sinks[i](m, e)
 			continue
 		}
-		p.sinks[i](&m, nil)
+		p.sinks[i](m, nil)
 	}
 	if first == nil {
 		first = err
@@ -238,7 +238,7 @@ func (p *Pipeline) Exec(ctx context.Context) error {
 
 func (p *Pipeline) abandon(err error) {
 	for _, s := range p.sinks {
-		s(nil, err)
+		s(rueidis.RedisMessage{}, err)
 	}
 }
 
@@ -305,7 +305,7 @@ func (c *Client) fillTx(p *Pipeline, res []rueidis.RedisResult) error {
 			if e := r.Error(); e != nil {
 				werr := wrapErr("tx", e)
 				p.abandon(werr)
-				p.sinks[i](nil, werr)
+				p.sinks[i](rueidis.RedisMessage{}, werr)
 				return werr
 			}
 		}
@@ -326,10 +326,10 @@ func (c *Client) fillTx(p *Pipeline, res []rueidis.RedisResult) error {
 			if first == nil {
 				first = werr
 			}
-			p.sinks[i](&arr[i], werr)
+			p.sinks[i](arr[i], werr)
 			continue
 		}
-		p.sinks[i](&arr[i], nil)
+		p.sinks[i](arr[i], nil)
 	}
 	return first
 }

@@ -59,10 +59,10 @@ func TestConformance(t *testing.T) {
 			return redis.Open(ctx, redis.Config{Addrs: []string{srv.Addr}})
 		},
 		OpenInvalid: func(ctx context.Context) error {
-			_, err := redis.Open(ctx, redis.Config{Addrs: []string{"nocolon"}, DB: -1, PipelineMultiplex: 99, Mode: "ring"})
+			_, err := redis.Open(ctx, redis.Config{Addrs: []string{"nocolon"}, DB: -1, PipelineConns: 3, Mode: "ring"})
 			return err
 		},
-		InvalidFields: []string{"Addrs", "DB", "PipelineMultiplex", "Mode"},
+		InvalidFields: []string{"Addrs", "DB", "PipelineConns", "Mode"},
 		Unreachable: func(ctx context.Context) error {
 			port, err := testenv.FreePort()
 			if err != nil {

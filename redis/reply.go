@@ -112,31 +112,31 @@ func conv[T any](v T, err error) (T, error) {
 // pipelines and transactions. A nil reply gives rueidis.Nil, which the
 // caller translates to NotFound.
 
-func asReply(m *rueidis.RedisMessage) (Reply, error) { return Reply{*m}, nil }
+func asReply(m rueidis.RedisMessage) (Reply, error) { return Reply{m}, nil }
 
-func asString(m *rueidis.RedisMessage) (string, error) { return m.ToString() }
+func asString(m rueidis.RedisMessage) (string, error) { return m.ToString() }
 
-func asInt(m *rueidis.RedisMessage) (int64, error) { return m.AsInt64() }
+func asInt(m rueidis.RedisMessage) (int64, error) { return m.AsInt64() }
 
-func asFloat(m *rueidis.RedisMessage) (float64, error) { return m.AsFloat64() }
+func asFloat(m rueidis.RedisMessage) (float64, error) { return m.AsFloat64() }
 
-func asBool(m *rueidis.RedisMessage) (bool, error) { return m.AsBool() }
+func asBool(m rueidis.RedisMessage) (bool, error) { return m.AsBool() }
 
-func asOK(m *rueidis.RedisMessage) (struct{}, error) { return struct{}{}, m.Error() }
+func asOK(m rueidis.RedisMessage) (struct{}, error) { return struct{}{}, m.Error() }
 
-func asStrings(m *rueidis.RedisMessage) ([]string, error) {
+func asStrings(m rueidis.RedisMessage) ([]string, error) {
 	if m.IsNil() {
 		return nil, nil
 	}
 	return m.AsStrSlice()
 }
 
-func asStrMap(m *rueidis.RedisMessage) (map[string]string, error) { return m.AsStrMap() }
+func asStrMap(m rueidis.RedisMessage) (map[string]string, error) { return m.AsStrMap() }
 
-func asInts(m *rueidis.RedisMessage) ([]int64, error) { return m.AsIntSlice() }
+func asInts(m rueidis.RedisMessage) ([]int64, error) { return m.AsIntSlice() }
 
 // asOptStrings reads an array whose elements may be nil (MGET, HMGET).
-func asOptStrings(m *rueidis.RedisMessage) ([]Opt[string], error) {
+func asOptStrings(m rueidis.RedisMessage) ([]Opt[string], error) {
 	arr, err := m.ToArray()
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func asOptStrings(m *rueidis.RedisMessage) ([]Opt[string], error) {
 }
 
 // asOptFloats reads an array of floats that may be nil (ZMSCORE).
-func asOptFloats(m *rueidis.RedisMessage) ([]Opt[float64], error) {
+func asOptFloats(m rueidis.RedisMessage) ([]Opt[float64], error) {
 	arr, err := m.ToArray()
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func asOptFloats(m *rueidis.RedisMessage) ([]Opt[float64], error) {
 
 // asNilableString is for replies where nil is a normal answer (SET ... GET
 // of a key that did not exist): ok is false for nil.
-func asOptString(m *rueidis.RedisMessage) (Opt[string], error) {
+func asOptString(m rueidis.RedisMessage) (Opt[string], error) {
 	if m.IsNil() {
 		return Opt[string]{}, nil
 	}
@@ -186,7 +186,7 @@ func asOptString(m *rueidis.RedisMessage) (Opt[string], error) {
 }
 
 // asNilableBool: nil is false (SET NX that did not set).
-func asSetResult(m *rueidis.RedisMessage) (bool, error) {
+func asSetResult(m rueidis.RedisMessage) (bool, error) {
 	if m.IsNil() {
 		return false, nil
 	}
@@ -199,7 +199,7 @@ type Z struct {
 	Score  float64
 }
 
-func asZs(m *rueidis.RedisMessage) ([]Z, error) {
+func asZs(m rueidis.RedisMessage) ([]Z, error) {
 	zs, err := m.AsZScores()
 	if err != nil {
 		return nil, err
@@ -213,7 +213,7 @@ func asZs(m *rueidis.RedisMessage) ([]Z, error) {
 
 // asOptZ reads a single member with score, or nil (ZPOPMIN of an empty set
 // gives an empty array).
-func asZsOrEmpty(m *rueidis.RedisMessage) ([]Z, error) {
+func asZsOrEmpty(m rueidis.RedisMessage) ([]Z, error) {
 	if m.IsNil() {
 		return nil, nil
 	}
@@ -249,7 +249,7 @@ type ScanPage struct {
 	Items  []string // keys, or alternating field/value or member/score
 }
 
-func asScan(m *rueidis.RedisMessage) (ScanPage, error) {
+func asScan(m rueidis.RedisMessage) (ScanPage, error) {
 	e, err := m.AsScanEntry()
 	return ScanPage{Cursor: e.Cursor, Items: e.Elements}, err
 }

@@ -41,6 +41,9 @@ var (
 	quick  = flag.Bool("quick", false, "shorter runs, one round")
 	rounds = flag.Int("rounds", 3, "interleaved rounds per workload (best kept)")
 	dur    = flag.Duration("duration", time.Second, "measuring time per implementation and round")
+	only   = flag.String("ops", "SET,GET,HSET,LPUSH", "comma-separated commands to run")
+	conns  = flag.Int("conns", 0, "pipelined connections for arsenal and raw rueidis (0: arsenal's default)")
+	flush  = flag.Duration("flush", -1, "MaxFlushDelay for arsenal and raw rueidis (-1: arsenal's default)")
 )
 
 var ops = []string{"SET", "GET", "HSET", "LPUSH"}
@@ -107,12 +110,24 @@ type impl struct {
 
 func run(addr string) error {
 	ctx := context.Background()
-	ac, err := redis.Open(ctx, redis.Config{Addrs: []string{addr}})
+	ops = strings.Split(*only, ",")
+	cfg := redis.Config{Addrs: []string{addr}}
+	cfg.PipelineConns = *conns
+	if *flush >= 0 {
+		cfg.MaxFlushDelay = *flush
+		if *flush == 0 {
+			cfg.MaxFlushDelay = -1
+		}
+	}
+	ac, err := redis.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer ac.Close()
-	raw, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, ClientSetInfo: rueidis.DisableClientSetInfo})
+	// Raw rueidis gets the same pipelining options as arsenal, so the
+	// comparison measures only this package's own overhead.
+	raw, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, ClientSetInfo: rueidis.DisableClientSetInfo,
+		PipelineMultiplex: ac.PipelineSettings().Multiplex, MaxFlushDelay: ac.PipelineSettings().MaxFlushDelay})
 	if err != nil {
 		return err
 	}
@@ -128,9 +143,11 @@ func run(addr string) error {
 		"LPUSH": func() error { _, err := ac.LPush(ctx, pre+":l", "v"); return err },
 	}
 	rawOps := map[string]func() error{
-		"SET":   func() error { return raw.Do(ctx, raw.B().Set().Key(pre+":s").Value("value").Build()).Error() },
-		"GET":   func() error { return raw.Do(ctx, raw.B().Get().Key(pre+":s").Build()).Error() },
-		"HSET":  func() error { return raw.Do(ctx, raw.B().Hset().Key(pre+":h").FieldValue().FieldValue("f", "v").Build()).Error() },
+		"SET": func() error { return raw.Do(ctx, raw.B().Set().Key(pre+":s").Value("value").Build()).Error() },
+		"GET": func() error { return raw.Do(ctx, raw.B().Get().Key(pre+":s").Build()).Error() },
+		"HSET": func() error {
+			return raw.Do(ctx, raw.B().Hset().Key(pre+":h").FieldValue().FieldValue("f", "v").Build()).Error()
+		},
 		"LPUSH": func() error { return raw.Do(ctx, raw.B().Lpush().Key(pre+":l").Element("v").Build()).Error() },
 	}
 	grOps := map[string]func() error{
