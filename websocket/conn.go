@@ -190,8 +190,7 @@ type Conn struct {
 	header   http.Header // handshake response headers (client) or nil
 	srv      *Server
 	rec      *bench.Recorder
-	opWrite  *bench.Op
-	opPing   *bench.Op
+	dialTime time.Duration
 	started  time.Time
 	mr       msgReader
 	inbox    chan inMsg
@@ -331,8 +330,10 @@ func (c *Conn) Traffic() Traffic {
 	}
 }
 
-// Stats returns the connection's operation latencies (write, ping, dial)
-// and gauges: message and byte counters, queued bytes, compression.
+// Stats returns the connection's operation latencies (client side: write
+// and ping; each operation's histogram, about 200 KB, is allocated on its
+// first call) and gauges: message and byte counters, queued bytes,
+// compression, dial time.
 func (c *Conn) Stats() arsenal.Stats {
 	t := c.Traffic()
 	s := arsenal.Stats{
@@ -346,6 +347,9 @@ func (c *Conn) Stats() arsenal.Stats {
 			"wire_bytes_in": float64(t.WireIn), "wire_bytes_out": float64(t.WireOut),
 			"queued_bytes": float64(t.QueuedBytes),
 		},
+	}
+	if c.dialTime > 0 {
+		s.Gauges["dial_seconds"] = c.dialTime.Seconds()
 	}
 	if c.comp.Enabled {
 		s.Gauges["compression"] = 1
@@ -404,8 +408,8 @@ func (c *Conn) ping(ctx context.Context, op string) error {
 			err = arsenal.E(arsenal.Unavailable, Kind, op, errors.New("connection closed"))
 		}
 	}
-	if c.opPing != nil {
-		c.opPing.Record(time.Since(start), err)
+	if c.rec != nil {
+		c.rec.Op("ping").Record(time.Since(start), err)
 	}
 	return err
 }
@@ -986,8 +990,8 @@ func (c *Conn) encode(op ws.OpCode, p []byte, fin bool, allowCompress bool) []by
 func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 	start := time.Now()
 	err := c.write(ctx, typ, p)
-	if c.opWrite != nil {
-		c.opWrite.Record(time.Since(start), err)
+	if c.rec != nil {
+		c.rec.Op("write").Record(time.Since(start), err)
 	}
 	return err
 }

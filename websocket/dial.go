@@ -157,9 +157,7 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 	c.header = resp
 	c.target = arsenal.RedactURL(rawURL)
 	c.rec = bench.NewRecorder()
-	c.rec.Op("dial").Record(time.Since(start), nil)
-	c.opWrite = c.rec.Op("write")
-	c.opPing = c.rec.Op("ping")
+	c.dialTime = time.Since(start)
 	go c.readLoop()
 	if o.PingInterval > 0 {
 		c.startKeepalive(o.PingInterval, o.PongTimeout)
