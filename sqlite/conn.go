@@ -14,8 +14,11 @@ import (
 type conn struct {
 	c        *sqlite.Conn
 	db       *DB
-	readOnly bool // opened with SQLITE_OPEN_READONLY
+	readOnly bool  // opened with SQLITE_OPEN_READONLY
+	home     *pool // the pool it belongs to
 	funcGen  uint64
+
+	hits, misses atomic.Uint64 // statement cache; per connection so callers do not share a cache line
 
 	// statement cache: an LRU list through cachedStmt.prev/next plus a map.
 	cacheMax   int
@@ -94,12 +97,12 @@ func (cn *conn) disarm() {
 func (cn *conn) prepare(query string) (*cachedStmt, error) {
 	if cn.cache != nil {
 		if cs := cn.cache[query]; cs != nil {
-			cn.db.cacheHits.Add(1)
+			cn.hits.Add(1)
 			cn.moveFront(cs)
 			return cs, nil
 		}
 	}
-	cn.db.cacheMisses.Add(1)
+	cn.misses.Add(1)
 	s, trailing, err := cn.c.PrepareTransient(query)
 	if err != nil {
 		return nil, err

@@ -31,8 +31,8 @@ type DB struct {
 	single bool // one connection serves reads and writes
 	memory bool // the data lives only in that connection
 
-	writer  *puddle.Pool[*conn]
-	readers *puddle.Pool[*conn] // nil when single or ReadOnly uses only readers
+	writer  *pool
+	readers *pool // nil when one connection serves everything
 
 	// deserialized databases: extra per-connection setup.
 	setup func(*sqlite.Conn) error
@@ -105,36 +105,47 @@ func (db *DB) start(ctx context.Context) error {
 	var handed atomic.Bool
 	writerCtor := func(context.Context) (*conn, error) {
 		if !handed.Swap(true) {
+			first.home = db.writer
 			return first, nil
 		}
 		if db.memory {
 			// Never silently replace the only copy of the data.
 			return nil, arsenal.Errorf(arsenal.DataLoss, Kind, "open", "the in-memory connection was lost")
 		}
-		return db.openConn(!db.cfg.ReadOnly)
+		cn, err := db.openConn(!db.cfg.ReadOnly)
+		if err == nil {
+			cn.home = db.writer
+		}
+		return cn, err
 	}
 	destroy := func(cn *conn) { db.closeConn(cn) }
-	wp, err := puddle.NewPool(&puddle.Config[*conn]{Constructor: writerCtor, Destructor: destroy, MaxSize: 1})
+	wp, err := newPool(&puddle.Config[*conn]{Constructor: writerCtor, Destructor: destroy, MaxSize: 1})
 	if err != nil {
 		db.closeConn(first)
 		return arsenal.E(arsenal.Internal, Kind, "open", err)
 	}
-	if err := wp.CreateResource(ctx); err != nil {
-		wp.Close()
+	db.writer = wp
+	if err := wp.p.CreateResource(ctx); err != nil {
+		wp.close()
 		db.closeConn(first)
 		return wrapErr(ctx, "open", err)
 	}
-	db.writer = wp
 	if !db.single {
 		// Readers open lazily, read-only. For a ReadOnly database the
 		// "writer" above is one more read-only connection.
-		rp, err := puddle.NewPool(&puddle.Config[*conn]{
-			Constructor: func(context.Context) (*conn, error) { return db.openConn(false) },
-			Destructor:  destroy,
-			MaxSize:     int32(db.cfg.Readers),
+		rp, err := newPool(&puddle.Config[*conn]{
+			Constructor: func(context.Context) (*conn, error) {
+				cn, err := db.openConn(false)
+				if err == nil {
+					cn.home = db.readers
+				}
+				return cn, err
+			},
+			Destructor: destroy,
+			MaxSize:    int32(db.cfg.Readers),
 		})
 		if err != nil {
-			wp.Close()
+			wp.close()
 			return arsenal.E(arsenal.Internal, Kind, "open", err)
 		}
 		db.readers = rp
@@ -246,6 +257,9 @@ func (db *DB) configure(cn *conn, write bool) error {
 
 func (db *DB) closeConn(cn *conn) {
 	db.connsMu.Lock()
+	// Keep the closed connection's cache counts.
+	db.cacheHits.Add(cn.hits.Load())
+	db.cacheMisses.Add(cn.misses.Load())
 	delete(db.conns, cn)
 	db.connsMu.Unlock()
 	cn.close()
@@ -261,7 +275,10 @@ func (db *DB) acquire(ctx context.Context, op string, write bool) (*puddle.Resou
 	if !write && db.readers != nil {
 		p = db.readers
 	}
-	res, err := p.Acquire(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, wrapErr(ctx, op, err)
+	}
+	res, err := p.acquire(ctx)
 	if err != nil {
 		if errors.Is(err, puddle.ErrClosedPool) {
 			return nil, arsenal.Closed(Kind, op)
@@ -289,7 +306,7 @@ func (db *DB) release(res *puddle.Resource[*conn]) {
 			return
 		}
 	}
-	res.Release()
+	cn.home.release(res)
 }
 
 // Kind returns "sqlite".
@@ -335,27 +352,35 @@ func (db *DB) Health(ctx context.Context) error {
 // connections_opened, stmt_cache_hits, stmt_cache_misses, tx_commits,
 // tx_rollbacks.
 func (db *DB) Stats() arsenal.Stats {
+	hits, misses := db.cacheHits.Load(), db.cacheMisses.Load()
+	db.connsMu.Lock()
+	for cn := range db.conns {
+		hits += cn.hits.Load()
+		misses += cn.misses.Load()
+	}
+	db.connsMu.Unlock()
 	g := map[string]float64{
 		"connections_opened": float64(db.opened.Load()),
-		"stmt_cache_hits":    float64(db.cacheHits.Load()),
-		"stmt_cache_misses":  float64(db.cacheMisses.Load()),
+		"stmt_cache_hits":    float64(hits),
+		"stmt_cache_misses":  float64(misses),
 		"tx_commits":         float64(db.txCommits.Load()),
 		"tx_rollbacks":       float64(db.txRollbacks.Load()),
 	}
 	var canceled int64
 	if db.writer != nil {
-		s := db.writer.Stat()
-		g["writer_acquired"] = float64(s.AcquiredResources())
+		s := db.writer.p.Stat()
+		g["writer_acquired"] = float64(s.AcquiredResources() - db.writer.parked())
 		g["writer_waits"] = float64(s.EmptyAcquireCount())
 		g["writer_wait_seconds"] = s.EmptyAcquireWaitTime().Seconds()
 		canceled += s.CanceledAcquireCount()
 	}
 	if db.readers != nil {
-		s := db.readers.Stat()
+		s := db.readers.p.Stat()
+		parked := db.readers.parked()
 		g["readers_max"] = float64(s.MaxResources())
 		g["readers_total"] = float64(s.TotalResources())
-		g["readers_idle"] = float64(s.IdleResources())
-		g["readers_acquired"] = float64(s.AcquiredResources())
+		g["readers_idle"] = float64(s.IdleResources() + parked)
+		g["readers_acquired"] = float64(s.AcquiredResources() - parked)
 		g["reader_waits"] = float64(s.EmptyAcquireCount())
 		g["reader_wait_seconds"] = s.EmptyAcquireWaitTime().Seconds()
 		canceled += s.CanceledAcquireCount()
@@ -384,10 +409,10 @@ func (db *DB) Close() error {
 		}
 		db.connsMu.Unlock()
 		if db.readers != nil {
-			db.readers.Close()
+			db.readers.close()
 		}
 		if db.writer != nil {
-			db.writer.Close()
+			db.writer.close()
 		}
 	})
 	return nil

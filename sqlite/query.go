@@ -90,7 +90,66 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 		}
 	}
 	cn.done(cs)
+	if each != nil {
+		return Result{}, nil
+	}
 	return Result{RowsAffected: int64(cn.c.Changes()), LastInsertID: cn.c.LastInsertRowID()}, nil
+}
+
+// runOne is run for the single-row hot path (QueryRow(...).Scan): it scans
+// the first row into dest without a callback. found reports a row.
+func (cn *conn) runOne(ctx context.Context, query string, args []any, dest []any) (found bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	cn.arm(ctx)
+	defer cn.disarm()
+	cs, err := cn.prepare(query)
+	if err != nil {
+		if cn.prepErrIsScript(err) {
+			return false, invalid("get", "a query with several statements returns no rows; run it with Exec")
+		}
+		return false, err
+	}
+	if !cs.readOnly && cn.routesWrites() {
+		cn.done(cs)
+		return false, errNeedsWriter
+	}
+	if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
+		cn.done(cs)
+		return false, err
+	}
+	ok, err := cs.s.Step()
+	if err == nil && ok {
+		row := Row{cs: cs, safe: cn.db.cfg.SafeIntegers}
+		err = row.Scan(dest...)
+	}
+	cn.done(cs)
+	return ok, err
+}
+
+// doOne is do for runOne.
+func (db *DB) doOne(ctx context.Context, query string, args []any, dest []any) error {
+	res, err := db.acquire(ctx, "get", false)
+	if err != nil {
+		return err
+	}
+	found, err := res.Value().runOne(ctx, query, args, dest)
+	if err == errNeedsWriter {
+		db.release(res)
+		if res, err = db.acquire(ctx, "get", true); err != nil {
+			return err
+		}
+		found, err = res.Value().runOne(ctx, query, args, dest)
+	}
+	if err == nil && !res.Value().c.AutocommitEnabled() {
+		err = arsenal.Errorf(arsenal.FailedPrecondition, Kind, "get", "the statement left a transaction open; it was rolled back (use Tx)")
+	}
+	db.release(res)
+	if err == nil && !found {
+		return arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
+	}
+	return wrapErr(ctx, "get", err)
 }
 
 func (cn *conn) prepErrIsScript(err error) bool {
@@ -244,6 +303,9 @@ type RowScanner struct {
 // order. See Row.Scan for the conversions.
 func (rs RowScanner) Scan(dest ...any) error {
 	start := time.Now()
+	if rs.tx == nil {
+		return rs.db.opGet.Since(start, rs.db.doOne(rs.ctx, rs.query, rs.args, dest))
+	}
 	found := false
 	each := func(r *Row) error {
 		found = true

@@ -78,6 +78,8 @@ func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB
 		db.target = "deserialized, read-only"
 	}
 	db.setup = func(c *sqlite.Conn) error {
+		stop := context.AfterFunc(ctx, func() { interruptConn(c) })
+		defer stop()
 		if err := deserializeFlags(c, data, opts.ReadOnly); err != nil {
 			return wrapErr(ctx, "deserialize", err)
 		}

@@ -1,5 +1,10 @@
 package sqlite_test
 
-import "os"
+import (
+	"os"
+	"runtime"
+)
 
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
+
+func maxProcs() int { return runtime.GOMAXPROCS(0) }

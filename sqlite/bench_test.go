@@ -1,0 +1,232 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	zs "zombiezen.com/go/sqlite"
+
+	"github.com/infra-arsenal/arsenal/sqlite"
+)
+
+const benchRows = 10000
+
+const pointSelect = "SELECT id, name, score FROM bench WHERE id = ?"
+
+func benchDB(b *testing.B) (*sqlite.DB, string) {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "bench.db")
+	db, err := sqlite.Open(context.Background(), sqlite.Config{Path: path, Create: true, Readers: 8})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, "CREATE TABLE bench(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)"); err != nil {
+		b.Fatal(err)
+	}
+	err = db.Tx(ctx, func(tx *sqlite.Tx) error {
+		for i := 1; i <= benchRows; i++ {
+			if _, err := tx.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, fmt.Sprintf("name-%d", i), float64(i)/3); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, path
+}
+
+// BenchmarkPointSelect compares one caller's primary-key lookup through
+// the wrapper with the same lookup on a raw zombiezen connection.
+func BenchmarkPointSelect(b *testing.B) {
+	db, path := benchDB(b)
+	ctx := context.Background()
+	b.Run("impl=arsenal", func(b *testing.B) {
+		var id int64
+		var name string
+		var score float64
+		for i := 0; b.Loop(); i++ {
+			if err := db.QueryRow(ctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=arsenal-cancellable-ctx", func(b *testing.B) {
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var id int64
+		var name string
+		var score float64
+		for i := 0; b.Loop(); i++ {
+			if err := db.QueryRow(cctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=raw-zombiezen", func(b *testing.B) {
+		c, err := zs.OpenConn(path, zs.OpenReadOnly)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		s := c.Prep(pointSelect)
+		for i := 0; b.Loop(); i++ {
+			s.BindInt64(1, int64(i%benchRows+1))
+			ok, err := s.Step()
+			if err != nil || !ok {
+				b.Fatal(ok, err)
+			}
+			_, _, _ = s.ColumnInt64(0), s.ColumnText(1), s.ColumnFloat(2)
+			s.Reset()
+		}
+	})
+}
+
+// BenchmarkPointSelectParallel runs 8 concurrent callers (parallelism is
+// set so GOMAXPROCS×p = 8 goroutines on this machine's cores).
+func BenchmarkPointSelectParallel(b *testing.B) {
+	db, path := benchDB(b)
+	ctx := context.Background()
+	par := func(b *testing.B) { b.SetParallelism(max(1, 8/maxProcs())) }
+	b.Run("impl=arsenal/callers=8", func(b *testing.B) {
+		par(b)
+		b.RunParallel(func(pb *testing.PB) {
+			var id int64
+			var name string
+			var score float64
+			i := 0
+			for pb.Next() {
+				i++
+				if err := db.QueryRow(ctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("impl=raw-zombiezen/callers=8", func(b *testing.B) {
+		// Raw zombiezen with one connection per goroutine.
+		par(b)
+		var mu sync.Mutex
+		var conns []*zs.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		b.RunParallel(func(pb *testing.PB) {
+			c, err := zs.OpenConn(path, zs.OpenReadOnly)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			s := c.Prep(pointSelect)
+			i := 0
+			for pb.Next() {
+				i++
+				s.BindInt64(1, int64(i%benchRows+1))
+				if ok, err := s.Step(); err != nil || !ok {
+					b.Error(ok, err)
+					return
+				}
+				_, _, _ = s.ColumnInt64(0), s.ColumnText(1), s.ColumnFloat(2)
+				s.Reset()
+			}
+		})
+	})
+}
+
+// BenchmarkInsert100kOneTx inserts 100,000 rows in one transaction.
+func BenchmarkInsert100kOneTx(b *testing.B) {
+	db, _ := benchDB(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := db.Exec(ctx, "DROP TABLE IF EXISTS ins; CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
+			b.Fatal(err)
+		}
+		err := db.Tx(ctx, func(tx *sqlite.Tx) error {
+			for i := 0; i < 100_000; i++ {
+				if _, err := tx.Exec(ctx, "INSERT INTO ins(name, score) VALUES (?, ?)", "row", float64(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100_000, "ns/row")
+}
+
+var image64 struct {
+	once sync.Once
+	b    []byte
+}
+
+// image64MiB builds a database image of about 64 MiB.
+func image64MiB(b *testing.B) []byte {
+	image64.once.Do(func() {
+		ctx := context.Background()
+		db, err := sqlite.Open(ctx, sqlite.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(ctx, "CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
+			b.Fatal(err)
+		}
+		err = db.Tx(ctx, func(tx *sqlite.Tx) error {
+			for i := 0; i < 1024; i++ {
+				if _, err := tx.Exec(ctx, "INSERT INTO blobs(b) VALUES (randomblob(65000))"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		image64.b, err = db.Serialize(ctx, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+	})
+	return image64.b
+}
+
+// BenchmarkDeserialize64MiB opens a 64 MiB image as a database (and closes
+// it); BenchmarkMemcopy64MiB is the baseline the target compares with.
+func BenchmarkDeserialize64MiB(b *testing.B) {
+	img := image64MiB(b)
+	ctx := context.Background()
+	b.SetBytes(int64(len(img)))
+	for b.Loop() {
+		db, err := sqlite.Deserialize(ctx, img, sqlite.DeserializeOptions{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+}
+
+func BenchmarkMemcopy64MiB(b *testing.B) {
+	img := image64MiB(b)
+	b.SetBytes(int64(len(img)))
+	for b.Loop() {
+		dst := make([]byte, len(img))
+		copy(dst, img)
+		sink = dst
+	}
+}
+
+var sink []byte
