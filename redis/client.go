@@ -52,9 +52,6 @@ type Client struct {
 	lsNext    int
 	events    chan Event
 	evDropped atomic.Uint64
-
-	scriptsMu sync.Mutex
-	scripts   map[string]string // sha1 -> body, for EVALSHA fallbacks
 }
 
 // Open validates cfg, connects, and returns a ready Client. It fails with
@@ -82,7 +79,6 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		subs:      map[*Subscription]struct{}{},
 		listeners: map[int]func(Event){},
 		events:    make(chan Event, 256),
-		scripts:   map[string]string{},
 	}
 	opt := c.options()
 	start := time.Now()
@@ -365,7 +361,7 @@ func (c *Client) Stats() arsenal.Stats {
 		}
 		return 0
 	}
-	lastErr, lastAt := c.st.last()
+	lastAt, lastErr := c.st.last()
 	conns := c.cfg.PipelineConns
 	s.Gauges = map[string]float64{
 		"connected":      b2f(s.Connected),
@@ -400,7 +396,7 @@ type ConnState struct {
 
 // State returns the connection monitor's snapshot. It does no I/O.
 func (c *Client) State() ConnState {
-	err, at := c.st.last()
+	at, err := c.st.last()
 	s := ConnState{
 		Connected:   c.st.up.Load() && !c.closed.Load(),
 		Reconnects:  c.st.reconnects.Load(),
@@ -469,7 +465,7 @@ func (c *Client) gate(ctx context.Context, name string) error {
 }
 
 func (c *Client) downErr(op string) error {
-	err, _ := c.st.last()
+	_, err := c.st.last()
 	if err == nil {
 		return arsenal.E(arsenal.Unavailable, Kind, op, ErrDisconnected)
 	}

@@ -137,10 +137,10 @@ func (s *connState) noteErr(err error) {
 	s.mu.Unlock()
 }
 
-func (s *connState) last() (error, time.Time) {
+func (s *connState) last() (time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.lastErr, s.lastAt
+	return s.lastAt, s.lastErr
 }
 
 func (s *connState) kickProbe() {
@@ -218,7 +218,7 @@ func (c *Client) monitor() {
 			if limit := c.giveUpAfter(); limit >= 0 && time.Since(o.since) >= limit {
 				o.gaveUpOnce.Do(func() {
 					close(o.gaveUp)
-					err, _ := c.st.last()
+					_, err := c.st.last()
 					c.emit(Event{Kind: EventGaveUp, Attempts: attempt, Err: wrapErr("connection", err)})
 				})
 			}

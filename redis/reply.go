@@ -133,8 +133,6 @@ func asStrings(m rueidis.RedisMessage) ([]string, error) {
 
 func asStrMap(m rueidis.RedisMessage) (map[string]string, error) { return m.AsStrMap() }
 
-func asInts(m rueidis.RedisMessage) ([]int64, error) { return m.AsIntSlice() }
-
 // asOptStrings reads an array whose elements may be nil (MGET, HMGET).
 func asOptStrings(m rueidis.RedisMessage) ([]Opt[string], error) {
 	arr, err := m.ToArray()
