@@ -89,6 +89,8 @@ const (
 	SQLiteDeserialize  Feature = "deserialize"  // serialize the database and open the bytes as a read-only copy
 	SQLiteColumnTypes  Feature = "column-types" // declared and runtime column types of a query
 	SQLiteTransactions Feature = "transactions" // a transaction that commits and one that rolls back
+	SQLiteBackup       Feature = "backup"       // an online backup to a file, checked by opening the copy
+	SQLiteFunctions    Feature = "functions"    // a user-defined SQL function
 )
 
 // Redis features.
@@ -122,7 +124,7 @@ const (
 func FeaturesOf(c Component) []Feature {
 	switch c {
 	case SQLite:
-		return []Feature{SQLiteDeserialize, SQLiteColumnTypes, SQLiteTransactions}
+		return []Feature{SQLiteDeserialize, SQLiteColumnTypes, SQLiteTransactions, SQLiteBackup, SQLiteFunctions}
 	case Redis:
 		return []Feature{RedisPubSub, RedisPipelining, RedisTransactions, RedisHashes}
 	case WebSocket:

@@ -7,6 +7,7 @@ import (
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/sqlite"
 )
 
 // sampleConfig returns the configuration the golden files are rendered
@@ -31,6 +32,16 @@ func trySampleConfig(c codegen.Component) (any, bool) {
 			ClientName:     "orders-service",
 			ConnectTimeout: 5 * time.Second,
 			MaxRetries:     5,
+		}, true
+	case codegen.SQLite:
+		return sqlite.Config{
+			Path:         "app.db",
+			Create:       true,
+			Strict:       true,
+			SafeIntegers: true,
+			Readers:      8,
+			BusyTimeout:  2 * time.Second,
+			Pragmas:      []string{"foreign_keys=on"},
 		}, true
 	case codegen.S3:
 		return s3.Config{

@@ -101,6 +101,9 @@ func runJS(t *testing.T, code codegen.Code, env []string) {
 func serverEnv(t *testing.T, c codegen.Component) []string {
 	t.Helper()
 	switch c {
+	case codegen.SQLite:
+		// A fresh file per program; the sample config creates it.
+		return []string{"SQLITE_PATH=" + filepath.Join(t.TempDir(), "app.db")}
 	case codegen.Redis:
 		r := testenv.SharedRedis(t)
 		return []string{"REDIS_ADDR=" + r.Addr}

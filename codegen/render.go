@@ -308,7 +308,7 @@ func Render(config any, t Template) (Code, error) {
 		return Code{}, arsenal.E(arsenal.Internal, Kind, "render", fmt.Errorf("template for %s: %w", describe(comp, t), err))
 	}
 	code := Code{
-		Component: comp, Template: t, Source: src, Env: g.env, Dependencies: g.deps,
+		Component: comp, Template: g.t, Source: src, Env: g.env, Dependencies: g.deps,
 		Report: Report{Performance: g.perf, Compatibility: g.compat},
 	}
 	code.Filename, code.Run = runInfo(t)
