@@ -80,7 +80,8 @@ func openRedis(ctx context.Context, o options) (*part, error) {
 			return p, err
 		}
 		p.cleanup = m.Close
-		cfg = redis.Config{Addrs: []string{m.Addr()}}
+		// miniredis answers CLUSTER SLOTS; it is one server.
+		cfg = redis.Config{Addrs: []string{m.Addr()}, Mode: redis.ModeStandalone}
 		p.source = "embedded: miniredis (a stand-in, not a real server)"
 	} else {
 		c, err := redis.ParseURL(o.redis)
