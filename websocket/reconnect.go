@@ -371,10 +371,16 @@ func (r *Reconnecting) resume(c *Conn, reconnected bool) bool {
 		batch := r.queue
 		r.queue = nil
 		if len(batch) == 0 {
+			// SendOnConnect calls made while resuming were neither in the
+			// copy above nor sent live: send them now.
+			late := append([]queued(nil), r.greet[len(greet):]...)
 			r.live = true
 			close(r.waiters)
 			r.waiters = make(chan struct{})
 			r.mu.Unlock()
+			for _, m := range late {
+				_ = c.Write(r.ctx, m.typ, m.data)
+			}
 			return true
 		}
 		r.mu.Unlock()

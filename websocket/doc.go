@@ -1,0 +1,61 @@
+// Package websocket is Arsenal's WebSocket component: an RFC 6455 client
+// and server built on github.com/gobwas/ws (handshakes, frame headers,
+// masking, wsflate parameter parsing), matching Bun's WebSocket client and
+// Bun.serve's server feature for feature.
+//
+// Client: Dial (or Open with a Config, or arsenal.Open("ws://...")) with
+// subprotocols, custom headers, permessage-deflate offered by default with
+// context takeover, TLS options, an HTTP CONNECT proxy with Basic auth, a
+// handshake timeout, a read limit and keepalive pings. A *Conn reads and
+// writes text and binary messages with a context (Read, Reader for
+// streaming, Write, Writer for streaming, Send without waiting), answers
+// pings, and closes with a code and reason. Reconnecting redials with
+// exponential backoff and jitter, replays SendOnConnect messages (topic
+// subscriptions) and can queue sends while disconnected.
+//
+// Server: a Server is an http.Handler that upgrades with subprotocol
+// selection by server preference, permessage-deflate with context
+// takeover where the client allows (including server_max_window_bits
+// below 15, honoured with Huffman-only output), a same-origin policy with
+// an allowlist (cross-site upgrades get 403), a 16 MiB payload limit
+// (1009), a 120 s idle timeout with server pings, a per-connection
+// backpressure limit with a policy, and Bun-style topics: Subscribe,
+// Unsubscribe, Conn.Publish (everyone but the sender), Server.Publish,
+// SubscriberCount, ConnectionCount.
+//
+// # Configuration
+//
+// Options (client) and ServerConfig (server) are plain structs whose zero
+// values mean the documented defaults; Config is a URL plus Options, with
+// Validate listing every bad field without I/O, and ParseURL reading
+// options from query parameters (subprotocols, compression,
+// handshake_timeout, read_limit, ping_interval, proxy, ...). The ws and
+// wss schemes are registered with arsenal.Register.
+//
+// # Errors
+//
+// Every error is an *arsenal.Error. A refused handshake wraps
+// *HandshakeError (401 Unauthenticated, 403 PermissionDenied, 404
+// NotFound, 429 ResourceExhausted, 5xx Unavailable; a 407 from the proxy
+// is Unauthenticated); a refused or reset connection is Unavailable; a
+// timeout is DeadlineExceeded; a cancelled context is Canceled. A closed
+// connection reports a *CloseError (CloseStatus gives its code): 1000,
+// 1001, 1006 and 1012-1014 are Unavailable, 1002 and 1011 Internal, 1003
+// and 1007 InvalidArgument, 1008 PermissionDenied, 1009 ResourceExhausted
+// (not retryable). Protocol violations by the peer close the connection
+// with 1002, invalid UTF-8 with 1007, oversized messages with 1009. Calls
+// after Close fail with FailedPrecondition wrapping arsenal.ErrClosed.
+//
+// # Concurrency
+//
+// A Conn is safe for concurrent use: writers are serialised frame by
+// frame, Send never waits for the socket, and one goroutine per
+// connection reads frames and answers pings. Read and Reader are meant
+// for one reader at a time. Callbacks (OnMessage, OnOpen, OnClose) run on
+// the connection's read goroutine: a slow callback delays that
+// connection's reads, not others'. An idle connection holds no read or
+// write buffer (they are pooled); compression state (a 32 KiB window per
+// direction, and a compressor of several hundred KiB when this side compresses
+// with context takeover) is allocated on first use. Conn, Server and
+// Reconnecting must be closed.
+package websocket
