@@ -115,6 +115,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		ResponseHeaderTimeout: cfg.AttemptTimeout,
 		ExpectContinueTimeout: time.Second,
 		ForceAttemptHTTP2:     true,
+		DisableCompression:    true, // bytes as stored: never decode Content-Encoding: gzip behind the caller's back
 		WriteBufferSize:       64 << 10,
 		ReadBufferSize:        64 << 10,
 	}
@@ -156,6 +157,11 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 			o.MaxAttempts = maxAttempts
 			o.MaxBackoff = cfg.RetryMaxBackoff
 			o.RateLimiter = ratelimit.None // the retry quota fails healthy calls after a burst of faults
+			// A body corrupted in transit is rejected by the server's checks
+			// (Content-MD5, signed payload hash): resending it may succeed.
+			o.Retryables = append(o.Retryables, retry.RetryableErrorCode{Codes: map[string]struct{}{
+				"BadDigest": {}, "XAmzContentSHA256Mismatch": {},
+			}})
 		}),
 		RequestChecksumCalculation:                reqChecksum,
 		ResponseChecksumValidation:                respChecksum,

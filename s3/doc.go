@@ -45,8 +45,13 @@
 // checksums (default since s3 v1.73, which several S3-compatible stores
 // reject or mis-store) to the operations that require one
 // (RequestChecksumCalculationWhenRequired,
-// ResponseChecksumValidationWhenRequired). ChecksumCRC32 turns the
-// SDK's flexible checksums on for AWS itself.
+// ResponseChecksumValidationWhenRequired). Whole-object downloads of
+// single-part objects are checked against the ETag when it is the MD5
+// (no SSE-KMS or SSE-C): a mismatch is DataLoss, and GetBytes reads again.
+// The signed payload hash (SigV4 over plain HTTP) is a second check on
+// uploads; both rejections are retried. Objects are returned as stored:
+// Content-Encoding: gzip is never decoded behind the caller's back.
+// ChecksumCRC32 turns the SDK's flexible checksums on for AWS itself.
 //
 // Storage classes: every class in the SDK's types.StorageClass (STANDARD,
 // REDUCED_REDUNDANCY, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING,

@@ -8,10 +8,14 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/s3"
 )
 
@@ -34,6 +38,7 @@ func TestPutsGetsAndMultipartSurviveInjectedFaults(t *testing.T) {
 	}
 	c, p, cfg := faultyClient(t, map[fault]float64{
 		slowDown: 0.08, resetEarly: 0.05, resetMidway: 0.05, resetInRequest: 0.04, stallEarly: 0.02, stallMidway: 0.02,
+		corruptRequest: 0.03, corruptResponse: 0.03,
 	})
 	srv := testenvS3(t)
 	ctx := ctxT(t)
@@ -99,7 +104,7 @@ func TestPutsGetsAndMultipartSurviveInjectedFaults(t *testing.T) {
 	}
 
 	// Every kind of fault happened, and retries covered them.
-	for _, f := range []fault{slowDown, resetEarly, resetMidway, resetInRequest} {
+	for _, f := range []fault{slowDown, resetEarly, resetMidway, resetInRequest, corruptRequest, corruptResponse} {
 		if p.Count(f) == 0 {
 			t.Errorf("no %s fault was injected; the test proves less than it claims (%s)", faultNames[f], p.Summary())
 		}
@@ -188,5 +193,113 @@ func TestAFailedMultipartUploadUnderFaultsLeavesNoOrphan(t *testing.T) {
 	}
 	if o := orphans(t, srv, cfg.Bucket); len(o) != 0 {
 		t.Errorf("orphans: %v", o)
+	}
+}
+
+// once returns fault f for the first request that match accepts, then pass.
+func once(f fault, match func(*http.Request) bool) func(*http.Request) fault {
+	var done atomic.Bool
+	return func(r *http.Request) fault {
+		if match(r) && done.CompareAndSwap(false, true) {
+			return f
+		}
+		return pass
+	}
+}
+
+func TestCorruptionInTransitIsCaughtNotStored(t *testing.T) {
+	isPut := func(r *http.Request) bool { return r.Method == http.MethodPut }
+	isGet := func(r *http.Request) bool { return r.Method == http.MethodGet && !r.URL.Query().Has("list-type") }
+	data := randomBytes(100 << 10)
+	tests := []struct {
+		name     string
+		checksum s3.ChecksumMode
+		decide   func(*http.Request) fault
+		check    func(t *testing.T, c *s3.Client, srv *testenv.S3, bucket string)
+	}{
+		{"a corrupted upload is rejected and resent (md5)", s3.ChecksumMD5, once(corruptRequest, isPut),
+			func(t *testing.T, c *s3.Client, srv *testenv.S3, bucket string) {
+				if _, err := c.Put(ctxT(t), "obj", data, nil); err != nil {
+					t.Fatalf("Put: %v", err)
+				}
+				if got := rawGet(t, srv, bucket, "obj"); !bytes.Equal(got, data) {
+					t.Error("corrupted bytes were stored")
+				}
+				if c.Stats().Gauges["attempts"] < 2 {
+					t.Error("the corrupted attempt was not retried")
+				}
+			}},
+		{"a corrupted upload is rejected by the signed payload hash and resent (none)", s3.ChecksumNone, once(corruptRequest, isPut),
+			func(t *testing.T, c *s3.Client, srv *testenv.S3, bucket string) {
+				if _, err := c.Put(ctxT(t), "obj", data, nil); err != nil {
+					t.Fatalf("Put: %v", err)
+				}
+				if got := rawGet(t, srv, bucket, "obj"); !bytes.Equal(got, data) {
+					t.Error("corrupted bytes were stored")
+				}
+			}},
+		{"a corrupted part is rejected and resent", s3.ChecksumMD5,
+			once(corruptRequest, func(r *http.Request) bool { return r.URL.Query().Get("partNumber") == "2" }),
+			func(t *testing.T, c *s3.Client, srv *testenv.S3, bucket string) {
+				big := randomBytes(2*s3.MinPartSize + 99)
+				if _, err := c.Upload(ctxT(t), "mp", unknownLength{bytes.NewReader(big)}, nil); err != nil {
+					t.Fatalf("Upload: %v", err)
+				}
+				if got := rawGet(t, srv, bucket, "mp"); !bytes.Equal(got, big) {
+					t.Error("corrupted part was stored")
+				}
+			}},
+		{"a corrupted streaming download ends in DataLoss (md5)", s3.ChecksumMD5, once(corruptResponse, isGet),
+			func(t *testing.T, c *s3.Client, srv *testenv.S3, bucket string) {
+				putRaw(t, srv, bucket, "obj", data)
+				r, err := c.Get(ctxT(t), "obj", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				if _, err := io.ReadAll(r); !arsenal.IsCode(err, arsenal.DataLoss) {
+					t.Errorf("err = %v, want DataLoss", err)
+				}
+			}},
+		{"GetBytes reads a corrupted download again (md5)", s3.ChecksumMD5, once(corruptResponse, isGet),
+			func(t *testing.T, c *s3.Client, srv *testenv.S3, bucket string) {
+				putRaw(t, srv, bucket, "obj", data)
+				got, err := c.GetBytes(ctxT(t), "obj", nil)
+				if err != nil || !bytes.Equal(got, data) {
+					t.Fatalf("GetBytes: %v", err)
+				}
+				if n := c.Stats().Ops["get"].Count; n != 2 {
+					t.Errorf("%d gets, want 2 (the corrupted one and the retry)", n)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, srv := testConfig(t)
+			p := startProxy(t, srv.Addr, tc.decide)
+			cfg.Endpoint, cfg.Checksum, cfg.PartSize = p.Endpoint(), tc.checksum, s3.MinPartSize
+			tc.check(t, open(t, cfg), srv, cfg.Bucket)
+		})
+	}
+}
+
+func rawGet(t *testing.T, srv *testenv.S3, bucket, key string) []byte {
+	t.Helper()
+	out, err := srv.Client().GetObject(context.Background(), &awss3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func putRaw(t *testing.T, srv *testenv.S3, bucket, key string, data []byte) {
+	t.Helper()
+	if _, err := srv.Client().PutObject(context.Background(), &awss3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(data)}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"net/url"
 	"strconv"
@@ -242,6 +244,8 @@ type Reader struct {
 	watched  atomic.Pointer[io.ReadCloser]
 	failures int
 	closed   bool
+	sum      hash.Hash // MD5 of the bytes read, when the ETag is an MD5 to check against
+	sse      string    // server-side encryption of the object, from the first response
 }
 
 // Get opens key for reading; nil opts reads the whole object. The bytes
@@ -280,6 +284,10 @@ func (c *Client) Get(ctx context.Context, key string, opts *GetOptions) (*Reader
 	if cl >= 0 && r.pos+cl < r.end {
 		r.end = r.pos + cl
 	}
+	if c.cfg.Checksum == ChecksumMD5 && o.Offset == 0 && r.end == r.Info.Size && isMD5ETag(r.Info.ETag) &&
+		(r.sse == "" || r.sse == "AES256") {
+		r.sum = md5.New()
+	}
 	return r, c.done(c.opGet, op, start, nil)
 }
 
@@ -299,6 +307,7 @@ func (r *Reader) open(ifMatch string, ranged bool) (ObjectInfo, int64, error) {
 			return ObjectInfo{}, 0, err
 		}
 		r.body = resp.Body
+		r.sse = resp.Header.Get("X-Amz-Server-Side-Encryption") + resp.Header.Get("X-Amz-Server-Side-Encryption-Customer-Algorithm")
 		return infoFromHeader("", resp.Header, resp.ContentLength), resp.ContentLength, nil
 	}
 	in := &s3.GetObjectInput{Bucket: &r.c.cfg.Bucket, Key: aws.String(r.full), IfMatch: optStr(ifMatch), Range: optStr(rng)}
@@ -310,6 +319,7 @@ func (r *Reader) open(ifMatch string, ranged bool) (ObjectInfo, int64, error) {
 		return ObjectInfo{}, 0, err
 	}
 	r.body = out.Body
+	r.sse = string(out.ServerSideEncryption) + aws.ToString(out.SSECustomerAlgorithm)
 	cl := int64(-1)
 	if out.ContentLength != nil {
 		cl = *out.ContentLength
@@ -335,7 +345,18 @@ func (r *Reader) Read(p []byte) (int, error) {
 			p = p[:rem]
 		}
 		n, err := r.readBody(p)
+		if r.sum != nil && n > 0 {
+			r.sum.Write(p[:n])
+		}
 		r.pos += int64(n)
+		if r.pos >= r.end && r.sum != nil {
+			if got := hex.EncodeToString(r.sum.Sum(nil)); got != r.Info.ETag {
+				r.sum = nil
+				return n, arsenal.Errorf(arsenal.DataLoss, Kind, "read",
+					"downloaded bytes have MD5 %s but the object's ETag is %s: corrupted in transit", got, r.Info.ETag).WithRetry(true)
+			}
+			r.sum = nil
+		}
 		r.c.bytesDown.Add(int64(n))
 		if n > 0 {
 			r.failures = 0
@@ -419,7 +440,19 @@ func (r *Reader) Close() error {
 }
 
 // GetBytes reads a whole object (or the range opts selects) into memory.
+// A download that fails its MD5 check (DataLoss) is read again, up to
+// MaxRetries times, since nothing was handed to the caller yet.
 func (c *Client) GetBytes(ctx context.Context, key string, opts *GetOptions) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		b, err := c.getBytes(ctx, key, opts)
+		if err == nil || attempt >= c.cfg.MaxRetries || !arsenal.IsCode(err, arsenal.DataLoss) {
+			return b, err
+		}
+		c.log.Debug("s3: download failed its checksum; reading again", "key", key)
+	}
+}
+
+func (c *Client) getBytes(ctx context.Context, key string, opts *GetOptions) ([]byte, error) {
 	r, err := c.Get(ctx, key, opts)
 	if err != nil {
 		return nil, err
@@ -663,6 +696,16 @@ func escapePath(p string) string {
 }
 
 func unquote(s string) string { return strings.Trim(s, `"`) }
+
+// isMD5ETag reports whether etag looks like the MD5 of a single-part
+// object (32 hex digits; multipart ETags end in "-N").
+func isMD5ETag(etag string) bool {
+	if len(etag) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(etag)
+	return err == nil
+}
 
 func quoteETag(s string) string {
 	if s == "" || strings.HasPrefix(s, `"`) {

@@ -2,6 +2,7 @@ package s3_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
@@ -381,5 +382,24 @@ func TestAReaderAfterCloseFailsCoded(t *testing.T) {
 	var ae *arsenal.Error
 	if !errors.As(err, &ae) || ae.Code != arsenal.FailedPrecondition {
 		t.Errorf("Read after Close = %v, want FailedPrecondition", err)
+	}
+}
+
+func TestGzipEncodedObjectsComeBackAsStored(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := ctxT(t)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(bytes.Repeat([]byte("compress me "), 1000))
+	zw.Close()
+	if _, err := c.Put(ctx, "z.txt.gz", buf.Bytes(), &s3.PutOptions{ContentEncoding: "gzip", ContentType: "text/plain"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetBytes(ctx, "z.txt.gz", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, buf.Bytes()) {
+		t.Errorf("got %d bytes, want the %d gzip bytes as stored (no transparent decoding)", len(got), buf.Len())
 	}
 }

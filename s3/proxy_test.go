@@ -18,18 +18,20 @@ import (
 type fault int
 
 const (
-	pass           fault = iota
-	slowDown             // answer 503 SlowDown without forwarding
-	resetEarly           // forward, then reset the connection before any response byte
-	resetMidway          // forward, send half the response, reset
-	stallEarly           // forward nothing back: hold the connection silent
-	stallMidway          // send half the response, then go silent
-	resetInRequest       // read part of the request body, then reset
-	deny                 // answer 403 AccessDenied without forwarding
+	pass            fault = iota
+	slowDown              // answer 503 SlowDown without forwarding
+	resetEarly            // forward, then reset the connection before any response byte
+	resetMidway           // forward, send half the response, reset
+	stallEarly            // forward nothing back: hold the connection silent
+	stallMidway           // send half the response, then go silent
+	resetInRequest        // read part of the request body, then reset
+	deny                  // answer 403 AccessDenied without forwarding
+	corruptResponse       // flip one byte of the response body
+	corruptRequest        // flip one byte of the request body
 	nFaults
 )
 
-var faultNames = [nFaults]string{"pass", "slowdown", "reset-early", "reset-midway", "stall-early", "stall-midway", "reset-in-request", "deny"}
+var faultNames = [nFaults]string{"pass", "slowdown", "reset-early", "reset-midway", "stall-early", "stall-midway", "reset-in-request", "deny", "corrupt-response", "corrupt-request"}
 
 // faultProxy is an HTTP-aware TCP proxy on loopback in front of the S3
 // server that injects connection resets, stalls and 503 SlowDown
@@ -192,6 +194,11 @@ func (p *faultProxy) serve(client net.Conn) {
 			}
 			upbr = bufio.NewReader(up)
 		}
+		if f == corruptRequest && req.ContentLength > 0 {
+			body, _ := io.ReadAll(req.Body)
+			body[len(body)/2] ^= 0x20
+			req.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		err = req.Write(up)
 		var resp *http.Response
 		if err == nil {
@@ -210,6 +217,11 @@ func (p *faultProxy) serve(client net.Conn) {
 			return
 		}
 		raw := buf.Bytes()
+		if f == corruptResponse {
+			if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 && i+4 < len(raw) {
+				raw[i+4+(len(raw)-i-4)/2] ^= 0x20
+			}
+		}
 		switch f {
 		case resetEarly:
 			reset(client)
