@@ -211,7 +211,7 @@ type Conn struct {
 
 	msgsIn, msgsOut   atomic.Uint64
 	bytesIn, bytesOut atomic.Uint64
-	wireIn, wireOut   atomic.Uint64
+	wireOut           atomic.Uint64
 
 	closing    chan struct{} // closed when Close starts or the loop ends
 	closingOne sync.Once
@@ -222,7 +222,6 @@ type Conn struct {
 	termMu     sync.Mutex
 	term       error // why the connection ended
 	closeOnce  sync.Once
-	closeErr   error
 }
 
 func newConn(nc net.Conn, primed []byte, set *connSettings, proto string, comp Compression) *Conn {
