@@ -118,6 +118,15 @@ func (cn *conn) prepare(query string) (*cachedStmt, error) {
 	if s == nil {
 		return nil, errEmpty
 	}
+	if cn.cache != nil && trailing == 0 {
+		// A cached statement lives long: prepare it again with
+		// SQLITE_PREPARE_PERSISTENT (zombiezen's Prepare), which keeps it
+		// out of the lookaside allocator meant for short-lived objects.
+		s.Finalize()
+		if s, err = cn.c.Prepare(query); err != nil {
+			return nil, err
+		}
+	}
 	cs := &cachedStmt{s: s, query: query, readOnly: stmtReadOnly(s)}
 	n := s.BindParamCount()
 	if n > 0 {

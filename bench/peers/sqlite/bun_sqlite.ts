@@ -1,0 +1,58 @@
+// bun:sqlite's side of the sqlite side-by-side benchmark. Run by main.go as
+//   bun bun_sqlite.ts point <db-path> <duration-ms> <rows>
+//   bun bun_sqlite.ts insert <db-path> <rows>
+//   bun bun_sqlite.ts deserialize <image-path> <iterations>
+// and prints one JSON line: {"ops": n, "elapsed_ms": t}. Bun runs one
+// JavaScript thread, so its point selects are one caller whatever the Go
+// side's concurrency.
+import { Database } from "bun:sqlite";
+
+const [mode, path, arg, rowsArg] = process.argv.slice(2);
+
+if (mode === "point") {
+  const durationMs = Number(arg);
+  const rows = Number(rowsArg);
+  const db = new Database(path, { readonly: true });
+  const stmt = db.query("SELECT id, name, score FROM bench WHERE id = ?");
+  for (let i = 0; i < 2000; i++) stmt.get((i % rows) + 1); // warm up
+  let count = 0;
+  const start = performance.now();
+  const end = start + durationMs;
+  while (performance.now() < end) {
+    for (let k = 0; k < 100; k++) {
+      const r = stmt.get((count % rows) + 1) as { id: number } | null;
+      if (!r) throw new Error("no row");
+      count++;
+    }
+  }
+  const elapsed = performance.now() - start;
+  db.close();
+  console.log(JSON.stringify({ ops: count, elapsed_ms: elapsed }));
+} else if (mode === "insert") {
+  const rows = Number(arg);
+  const db = new Database(path, { create: true });
+  db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+  db.exec("CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)");
+  const ins = db.prepare("INSERT INTO ins(name, score) VALUES (?, ?)");
+  const start = performance.now();
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) ins.run("row", i);
+  })();
+  const elapsed = performance.now() - start;
+  db.close();
+  console.log(JSON.stringify({ ops: rows, elapsed_ms: elapsed }));
+} else if (mode === "deserialize") {
+  const iterations = Number(arg);
+  const bytes = await Bun.file(path).bytes();
+  let best = Infinity;
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    const db = Database.deserialize(bytes, { readonly: true });
+    db.query("SELECT count(*) FROM sqlite_schema").get();
+    db.close();
+    best = Math.min(best, performance.now() - start);
+  }
+  console.log(JSON.stringify({ ops: 1, elapsed_ms: best }));
+} else {
+  throw new Error("unknown mode " + mode);
+}

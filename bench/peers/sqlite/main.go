@@ -1,0 +1,599 @@
+// Command sqlite compares Arsenal's SQLite component side by side with raw
+// zombiezen.com/go/sqlite, mattn/go-sqlite3 and modernc.org/sqlite (both
+// through database/sql with prepared statements) and Bun's bun:sqlite, on
+// the same machine in one run:
+//
+//   - point select by primary key, 1 caller and 8 concurrent callers
+//     (ops/s; Bun is one JavaScript thread and runs one caller);
+//   - inserting 100,000 rows in one transaction (rows/s);
+//   - deserializing a 64 MiB image (ms), against copying 64 MiB in memory.
+//
+// Implementations are measured in interleaved rounds (A B C D E, A B C D
+// E, ...) and the best round of each is kept; ratios compare numbers from
+// the same run. Results are JSON lines on stdout, progress on stderr.
+//
+// Run from bench/peers: go run ./sqlite [-quick].
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+	_ "modernc.org/sqlite"
+	zs "zombiezen.com/go/sqlite"
+
+	"github.com/infra-arsenal/arsenal/internal/testenv"
+	"github.com/infra-arsenal/arsenal/sqlite"
+)
+
+const (
+	domain      = "sqlite"
+	rows        = 10000
+	pointSelect = "SELECT id, name, score FROM bench WHERE id = ?"
+	insertRows  = 100_000
+)
+
+var (
+	quick  = flag.Bool("quick", false, "shorter runs, one round")
+	rounds = flag.Int("rounds", 3, "interleaved rounds per workload (best kept)")
+	dur    = flag.Duration("duration", time.Second, "measuring time per implementation and round")
+)
+
+func main() {
+	flag.Parse()
+	if *quick {
+		*rounds, *dur = 1, 300*time.Millisecond
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "sqlite bench:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "sqlite bench: "+format+"\n", args...) }
+
+func emit(workload, impl, metric string, value float64, better string) {
+	line, _ := json.Marshal(map[string]any{"domain": domain, "workload": workload, "impl": impl, "metric": metric, "value": value, "better": better})
+	fmt.Println(string(line))
+}
+
+func check(name string, pass bool, detail string) {
+	line, _ := json.Marshal(map[string]any{"domain": domain, "check": name, "pass": pass, "detail": detail})
+	fmt.Println(string(line))
+	logf("check %q: pass=%v (%s)", name, pass, detail)
+}
+
+// impl measures one implementation: it returns operations per second.
+type impl struct {
+	name    string
+	measure func(callers int) (float64, error)
+	close   func()
+}
+
+func run() error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "arsenal-sqlite-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "bench.db")
+	if err := seed(ctx, path); err != nil {
+		return err
+	}
+	logf("seeded %d rows in %s; GOMAXPROCS=%d", rows, path, runtime.GOMAXPROCS(0))
+
+	impls, err := pointImpls(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, im := range impls {
+			if im.close != nil {
+				im.close()
+			}
+		}
+	}()
+	bun, haveBun := testenv.Peer("bun")
+	if haveBun {
+		impls = append(impls, impl{name: "bun", measure: func(int) (float64, error) { return bunPoint(bun, path) }})
+	} else {
+		logf("bun not found in %s: bun:sqlite is left out", testenv.NodeDir())
+	}
+
+	best := map[string]map[string]float64{}
+	for _, callers := range []int{1, 8} {
+		w := fmt.Sprintf("point select by PK, %d caller", callers)
+		if callers > 1 {
+			w += "s"
+		}
+		best[w] = map[string]float64{}
+		for r := 0; r < *rounds; r++ {
+			for _, im := range impls {
+				ops, err := im.measure(callers)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", w, im.name, err)
+				}
+				logf("%s round %d: %-18s %12.0f ops/s", w, r+1, im.name, ops)
+				if ops > best[w][im.name] {
+					best[w][im.name] = ops
+				}
+			}
+		}
+		for _, im := range impls {
+			emit(w, im.name, "ops/s", best[w][im.name], "higher")
+		}
+	}
+
+	// Inserts: 100k rows in one transaction, each implementation in a fresh file.
+	wIns := "insert 100k rows in one transaction"
+	insImpls := insertImpls(dir)
+	if haveBun {
+		insImpls = append(insImpls, impl{name: "bun", measure: func(int) (float64, error) {
+			return bunInsert(bun, filepath.Join(dir, fmt.Sprintf("ins-bun-%d.db", time.Now().UnixNano())))
+		}})
+	}
+	best[wIns] = map[string]float64{}
+	for r := 0; r < *rounds; r++ {
+		for _, im := range insImpls {
+			rps, err := im.measure(1)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", wIns, im.name, err)
+			}
+			logf("%s round %d: %-18s %12.0f rows/s", wIns, r+1, im.name, rps)
+			if rps > best[wIns][im.name] {
+				best[wIns][im.name] = rps
+			}
+		}
+	}
+	for _, im := range insImpls {
+		emit(wIns, im.name, "rows/s", best[wIns][im.name], "higher")
+	}
+
+	// Deserialize 64 MiB against a 64 MiB memory copy.
+	img, err := image64(ctx)
+	if err != nil {
+		return err
+	}
+	imgPath := filepath.Join(dir, "image64.db")
+	if err := os.WriteFile(imgPath, img, 0o644); err != nil {
+		return err
+	}
+	wDes := "deserialize 64 MiB"
+	des := map[string]time.Duration{}
+	copyDst := make([]byte, len(img))
+	iters := 3
+	if *quick {
+		iters = 2
+	}
+	for r := 0; r < *rounds; r++ {
+		for _, name := range []string{"limit", "arsenal", "raw zombiezen", "bun"} {
+			var d time.Duration
+			var err error
+			switch name {
+			case "limit":
+				// The baseline copies into a buffer that is already
+				// mapped, so it measures the copy, not page faults.
+				d = bestOf(iters, func() error { copy(copyDst, img); return nil }, &err)
+			case "arsenal":
+				d = bestOf(iters, func() error {
+					db, err := sqlite.Deserialize(ctx, img, sqlite.DeserializeOptions{ReadOnly: true})
+					if err != nil {
+						return err
+					}
+					return db.Close()
+				}, &err)
+			case "raw zombiezen":
+				d = bestOf(iters, func() error {
+					c, err := zs.OpenConn(":memory:", zs.OpenReadWrite|zs.OpenMemory)
+					if err != nil {
+						return err
+					}
+					defer c.Close()
+					if err := c.Deserialize("main", img); err != nil {
+						return err
+					}
+					s, _, err := c.PrepareTransient("SELECT count(*) FROM sqlite_schema")
+					if err != nil {
+						return err
+					}
+					defer s.Finalize()
+					_, err = s.Step()
+					return err
+				}, &err)
+			case "bun":
+				if !haveBun {
+					continue
+				}
+				d, err = bunDeserialize(bun, imgPath, iters)
+			}
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", wDes, name, err)
+			}
+			logf("%s round %d: %-18s %8.2f ms", wDes, r+1, name, float64(d)/1e6)
+			if old, ok := des[name]; !ok || d < old {
+				des[name] = d
+			}
+		}
+	}
+	for _, name := range []string{"arsenal", "raw zombiezen", "bun", "limit"} {
+		if d, ok := des[name]; ok {
+			emit(wDes, name, "ms", float64(d)/1e6, "lower")
+		}
+	}
+
+	// Target checks.
+	p1, p8 := best["point select by PK, 1 caller"], best["point select by PK, 8 callers"]
+	over := p1["raw zombiezen"]/p1["arsenal"] - 1
+	check("point-select wrapper overhead <= 10% over raw zombiezen", over <= 0.10, fmt.Sprintf("%.1f%% (arsenal %.0f ops/s, raw %.0f ops/s)", over*100, p1["arsenal"], p1["raw zombiezen"]))
+	r := p8["arsenal"] / p8["mattn/go-sqlite3"]
+	check("8-caller point select >= 1.5x mattn/go-sqlite3", r >= 1.5, fmt.Sprintf("%.2fx (%.0f vs %.0f ops/s)", r, p8["arsenal"], p8["mattn/go-sqlite3"]))
+	if haveBun {
+		r := p8["arsenal"] / p8["bun"]
+		check("8-caller point select >= bun:sqlite", r >= 1, fmt.Sprintf("%.2fx (%.0f vs %.0f ops/s; bun is one JS thread)", r, p8["arsenal"], p8["bun"]))
+	}
+	dr := float64(des["arsenal"]) / float64(des["limit"])
+	check("deserialize 64 MiB within 3x of a 64 MiB memory copy", dr <= 3, fmt.Sprintf("%.2fx (%.1f ms vs %.1f ms)", dr, float64(des["arsenal"])/1e6, float64(des["limit"])/1e6))
+	return nil
+}
+
+func bestOf(n int, f func() error, errp *error) time.Duration {
+	best := time.Duration(1<<63 - 1)
+	for i := 0; i < n; i++ {
+		runtime.GC()
+		start := time.Now()
+		if err := f(); err != nil {
+			*errp = err
+			return 0
+		}
+		if d := time.Since(start); d < best {
+			best = d
+		}
+	}
+	return best
+}
+
+func seed(ctx context.Context, path string) error {
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, Create: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Exec(ctx, "CREATE TABLE bench(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)"); err != nil {
+		return err
+	}
+	return db.Tx(ctx, func(tx *sqlite.Tx) error {
+		for i := 1; i <= rows; i++ {
+			if _, err := tx.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, fmt.Sprintf("name-%d", i), float64(i)/3); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// loop runs body in callers goroutines for the measuring time and returns
+// operations per second. body gets the goroutine index and an iteration
+// number.
+func loop(callers int, setup func(g int) (func(i int) error, func(), error)) (float64, error) {
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	bodies := make([]func(int) error, callers)
+	var cleanups []func()
+	for g := 0; g < callers; g++ {
+		b, c, err := setup(g)
+		if err != nil {
+			return 0, err
+		}
+		bodies[g] = b
+		if c != nil {
+			cleanups = append(cleanups, c)
+		}
+	}
+	defer func() {
+		for _, c := range cleanups {
+			c()
+		}
+	}()
+	// Warm up.
+	for g := 0; g < callers; g++ {
+		for i := 0; i < 200; i++ {
+			if err := bodies[g](i); err != nil {
+				return 0, err
+			}
+		}
+	}
+	start := time.Now()
+	end := start.Add(*dur)
+	for g := 0; g < callers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := 0
+			for i := g * 7919; ; i++ {
+				if i%64 == 0 && time.Now().After(end) {
+					break
+				}
+				if err := bodies[g](i); err != nil {
+					errs <- err
+					return
+				}
+				n++
+			}
+			total.Add(int64(n))
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return float64(total.Load()) / time.Since(start).Seconds(), nil
+}
+
+func pointImpls(ctx context.Context, path string) ([]impl, error) {
+	adb, err := sqlite.Open(ctx, sqlite.Config{Path: path, Readers: 8})
+	if err != nil {
+		return nil, err
+	}
+	arsenal := impl{name: "arsenal", close: func() { adb.Close() }, measure: func(callers int) (float64, error) {
+		return loop(callers, func(int) (func(int) error, func(), error) {
+			var id int64
+			var name string
+			var score float64
+			return func(i int) error {
+				return adb.QueryRow(ctx, pointSelect, i%rows+1).Scan(&id, &name, &score)
+			}, nil, nil
+		})
+	}}
+	// Raw zombiezen: one read-only connection per caller, statement
+	// prepared once (the best a hand-written pool can do).
+	raw := impl{name: "raw zombiezen", measure: func(callers int) (float64, error) {
+		return loop(callers, func(int) (func(int) error, func(), error) {
+			c, err := zs.OpenConn(path, zs.OpenReadOnly)
+			if err != nil {
+				return nil, nil, err
+			}
+			s := c.Prep(pointSelect)
+			return func(i int) error {
+				s.BindInt64(1, int64(i%rows+1))
+				ok, err := s.Step()
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("no row %d", i%rows+1)
+				}
+				_, _, _ = s.ColumnInt64(0), s.ColumnText(1), s.ColumnFloat(2)
+				return s.Reset()
+			}, func() { c.Close() }, nil
+		})
+	}}
+	sqlImpl := func(name, driver, dsn string) (impl, error) {
+		db, err := sql.Open(driver, dsn)
+		if err != nil {
+			return impl{}, err
+		}
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
+		stmt, err := db.PrepareContext(ctx, pointSelect)
+		if err != nil {
+			db.Close()
+			return impl{}, err
+		}
+		return impl{name: name, close: func() { stmt.Close(); db.Close() }, measure: func(callers int) (float64, error) {
+			return loop(callers, func(int) (func(int) error, func(), error) {
+				var id int64
+				var n string
+				var score float64
+				return func(i int) error {
+					return stmt.QueryRowContext(ctx, i%rows+1).Scan(&id, &n, &score)
+				}, nil, nil
+			})
+		}}, nil
+	}
+	mattn, err := sqlImpl("mattn/go-sqlite3", "sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		return nil, err
+	}
+	modernc, err := sqlImpl("modernc.org/sqlite", "sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return nil, err
+	}
+	return []impl{arsenal, raw, mattn, modernc}, nil
+}
+
+func insertImpls(dir string) []impl {
+	ctx := context.Background()
+	fresh := func(name string) string {
+		return filepath.Join(dir, fmt.Sprintf("ins-%s-%d.db", strings.ReplaceAll(name, "/", "_"), time.Now().UnixNano()))
+	}
+	timed := func(f func() error) (float64, error) {
+		start := time.Now()
+		if err := f(); err != nil {
+			return 0, err
+		}
+		return insertRows / time.Since(start).Seconds(), nil
+	}
+	arsenal := impl{name: "arsenal", measure: func(int) (float64, error) {
+		db, err := sqlite.Open(ctx, sqlite.Config{Path: fresh("arsenal"), Create: true})
+		if err != nil {
+			return 0, err
+		}
+		defer db.Close()
+		if _, err := db.Exec(ctx, "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
+			return 0, err
+		}
+		return timed(func() error {
+			return db.Tx(ctx, func(tx *sqlite.Tx) error {
+				for i := 0; i < insertRows; i++ {
+					if _, err := tx.Exec(ctx, "INSERT INTO ins(name, score) VALUES (?, ?)", "row", float64(i)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+	}}
+	raw := impl{name: "raw zombiezen", measure: func(int) (float64, error) {
+		c, err := zs.OpenConn(fresh("raw"), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		for _, q := range []string{"PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"} {
+			s, _, err := c.PrepareTransient(q)
+			if err != nil {
+				return 0, err
+			}
+			s.Step()
+			s.Finalize()
+		}
+		exec := func(q string) error {
+			s, _, err := c.PrepareTransient(q)
+			if err != nil {
+				return err
+			}
+			defer s.Finalize()
+			_, err = s.Step()
+			return err
+		}
+		return timed(func() error {
+			if err := exec("BEGIN"); err != nil {
+				return err
+			}
+			s := c.Prep("INSERT INTO ins(name, score) VALUES (?, ?)")
+			for i := 0; i < insertRows; i++ {
+				s.BindText(1, "row")
+				s.BindFloat(2, float64(i))
+				if _, err := s.Step(); err != nil {
+					return err
+				}
+				s.Reset()
+			}
+			return exec("COMMIT")
+		})
+	}}
+	sqlImpl := func(name, driver, dsnSuffix string) impl {
+		return impl{name: name, measure: func(int) (float64, error) {
+			db, err := sql.Open(driver, "file:"+fresh(name)+dsnSuffix)
+			if err != nil {
+				return 0, err
+			}
+			defer db.Close()
+			if _, err := db.ExecContext(ctx, "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
+				return 0, err
+			}
+			return timed(func() error {
+				tx, err := db.BeginTx(ctx, nil)
+				if err != nil {
+					return err
+				}
+				stmt, err := tx.PrepareContext(ctx, "INSERT INTO ins(name, score) VALUES (?, ?)")
+				if err != nil {
+					tx.Rollback()
+					return err
+				}
+				for i := 0; i < insertRows; i++ {
+					if _, err := stmt.ExecContext(ctx, "row", float64(i)); err != nil {
+						tx.Rollback()
+						return err
+					}
+				}
+				stmt.Close()
+				return tx.Commit()
+			})
+		}}
+	}
+	return []impl{arsenal, raw,
+		sqlImpl("mattn/go-sqlite3", "sqlite3", "?_journal_mode=WAL&_synchronous=NORMAL"),
+		sqlImpl("modernc.org/sqlite", "sqlite", "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"),
+	}
+}
+
+func image64(ctx context.Context) ([]byte, error) {
+	db, err := sqlite.Open(ctx, sqlite.Config{})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if _, err := db.Exec(ctx, "CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
+		return nil, err
+	}
+	err = db.Tx(ctx, func(tx *sqlite.Tx) error {
+		for i := 0; i < 1024; i++ {
+			if _, err := tx.Exec(ctx, "INSERT INTO blobs(b) VALUES (randomblob(65000))"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.Serialize(ctx, "")
+}
+
+type bunResult struct {
+	Ops       float64 `json:"ops"`
+	ElapsedMS float64 `json:"elapsed_ms"`
+}
+
+func bunRun(bun string, args ...string) (bunResult, error) {
+	script, _ := filepath.Abs(filepath.Join("sqlite", "bun_sqlite.ts"))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bun, append([]string{script}, args...)...)
+	cmd.Dir = testenv.NodeDir()
+	cmd.Env = append(os.Environ(), "NODE_PATH="+testenv.NodeModules())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return bunResult{}, fmt.Errorf("bun: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var r bunResult
+	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
+		return bunResult{}, fmt.Errorf("bun output %q: %v", out, err)
+	}
+	return r, nil
+}
+
+func bunPoint(bun, path string) (float64, error) {
+	r, err := bunRun(bun, "point", path, strconv.FormatInt(dur.Milliseconds(), 10), strconv.Itoa(rows))
+	if err != nil {
+		return 0, err
+	}
+	return r.Ops / (r.ElapsedMS / 1000), nil
+}
+
+func bunInsert(bun, path string) (float64, error) {
+	r, err := bunRun(bun, "insert", path, strconv.Itoa(insertRows))
+	if err != nil {
+		return 0, err
+	}
+	return r.Ops / (r.ElapsedMS / 1000), nil
+}
+
+func bunDeserialize(bun, path string, iters int) (time.Duration, error) {
+	r, err := bunRun(bun, "deserialize", path, strconv.Itoa(iters))
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(r.ElapsedMS * float64(time.Millisecond)), nil
+}
