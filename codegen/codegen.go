@@ -214,10 +214,8 @@ func (u Unsupported) String() string {
 // checks each entry is refused and TestGolden that every other
 // combination renders.
 var unsupported = []Unsupported{
-	{Component: S3, Framework: Node, Feature: S3Presign,
-		Reason: "presigning needs @aws-sdk/s3-request-presigner, which the npm peers installed here (.ci/run) do not include"},
-	{Component: S3, Framework: Deno, Feature: S3Presign,
-		Reason: "presigning needs npm:@aws-sdk/s3-request-presigner, which the npm peers installed here (.ci/run) do not include"},
+	{Component: WebSocket, Framework: Deno, Feature: WebSocketCompression,
+		Reason: "Deno's WebSocket client does not offer permessage-deflate (checked with deno 2.9.6: no Sec-WebSocket-Extensions in its handshake)"},
 }
 
 // UnsupportedCombinations lists the component × language × framework ×

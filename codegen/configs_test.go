@@ -1,6 +1,7 @@
 package codegen_test
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/infra-arsenal/arsenal/websocket"
 )
 
 // sampleConfig returns the configuration the golden files are rendered
@@ -42,6 +44,18 @@ func trySampleConfig(c codegen.Component) (any, bool) {
 			Readers:      8,
 			BusyTimeout:  2 * time.Second,
 			Pragmas:      []string{"foreign_keys=on"},
+		}, true
+	case codegen.WebSocket:
+		return websocket.Config{
+			URL: "ws://demo:s3cr3t-ws-password@127.0.0.1:8080/echo?room=lobby",
+			Options: websocket.Options{
+				Subprotocols:         []string{"chat.v2", "chat.v1"},
+				Header:               http.Header{"X-Client": {"arsenal-codegen"}, "X-Api-Key": {"example-api-key"}},
+				CompressionLevel:     6,
+				CompressionThreshold: 64,
+				HandshakeTimeout:     5 * time.Second,
+				ReadLimit:            4 << 20,
+			},
 		}, true
 	case codegen.S3:
 		return s3.Config{

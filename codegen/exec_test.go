@@ -3,6 +3,9 @@ package codegen_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,8 +14,10 @@ import (
 
 	"github.com/evanw/esbuild/pkg/api"
 
+	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
+	"github.com/infra-arsenal/arsenal/websocket"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -104,6 +109,8 @@ func serverEnv(t *testing.T, c codegen.Component) []string {
 	case codegen.SQLite:
 		// A fresh file per program; the sample config creates it.
 		return []string{"SQLITE_PATH=" + filepath.Join(t.TempDir(), "app.db")}
+	case codegen.WebSocket:
+		return echoServerEnv(t)
 	case codegen.Redis:
 		r := testenv.SharedRedis(t)
 		return []string{"REDIS_ADDR=" + r.Addr}
@@ -116,6 +123,51 @@ func serverEnv(t *testing.T, c codegen.Component) []string {
 	}
 	t.Skipf("no test server for %s yet", c)
 	return nil
+}
+
+// Credentials the WebSocket echo server demands, as the programs read them
+// from the environment.
+const (
+	wsPassword = "echo-password"
+	wsAPIKey   = "echo-api-key"
+)
+
+// echoServerEnv starts a WebSocket echo server from the websocket package
+// on 127.0.0.1 for one test. It speaks chat.v1, compresses, and refuses
+// any handshake without the sample config's headers (X-Client, X-Api-Key
+// and the Basic credentials from the URL), so a program that drops one
+// fails.
+func echoServerEnv(t *testing.T) []string {
+	t.Helper()
+	wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("demo:"+wsPassword))
+	srv, err := websocket.NewServer(websocket.ServerConfig{
+		Subprotocols: []string{"chat.v1"},
+		Compression:  true,
+		Upgrade: func(r *http.Request) (any, http.Header, error) {
+			if r.Header.Get("X-Client") != "arsenal-codegen" || r.Header.Get("X-Api-Key") != wsAPIKey || r.Header.Get("Authorization") != wantAuth {
+				return nil, nil, arsenal.Errorf(arsenal.Unauthenticated, "echo", "upgrade", "missing or wrong handshake headers")
+			}
+			if r.URL.Query().Get("room") != "lobby" {
+				return nil, nil, arsenal.Errorf(arsenal.NotFound, "echo", "upgrade", "no such room")
+			}
+			return nil, nil, nil
+		},
+		OnMessage: func(c *websocket.Conn, typ websocket.MessageType, data []byte) {
+			_ = c.Send(typ, data)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Close()
+		hs.Close()
+	})
+	return []string{
+		"WS_URL=ws://" + hs.Listener.Addr().String() + "/echo?room=lobby",
+		"WS_PASSWORD=" + wsPassword, "WS_HEADER_X_API_KEY=" + wsAPIKey,
+	}
 }
 
 func numbered(src string) string {

@@ -79,6 +79,12 @@ func buildS3(g *gen, config any) (any, error) {
 		g.dep("bun")
 	} else {
 		g.dep("@aws-sdk/client-s3")
+		if g.t.Has(S3Upload) {
+			g.dep("@aws-sdk/lib-storage")
+		}
+		if g.t.Has(S3Presign) {
+			g.dep("@aws-sdk/s3-request-presigner")
+		}
 	}
 	region := c.Region
 	if region == "" {
@@ -178,9 +184,11 @@ func (g *gen) s3Advice(c s3.Config) {
 			g.compat = append(g.compat, info("Style", "virtual-hosted style falls back to path style for this bucket or endpoint, as the Go client does"))
 		}
 	case Node, Deno:
-		g.compat = append(g.compat, warn("", "presigned URLs need @aws-sdk/s3-request-presigner; the presign feature is not rendered for %s", frameworkTitles[g.t.Framework]))
+		if g.t.Has(S3Presign) {
+			g.compat = append(g.compat, info("", "presigned URLs come from @aws-sdk/s3-request-presigner (getSignedUrl)"))
+		}
 		if g.t.Has(S3Upload) {
-			g.compat = append(g.compat, info("", "@aws-sdk/client-s3 has no streaming uploader (that is @aws-sdk/lib-storage): the program drives CreateMultipartUpload, UploadPart and CompleteMultipartUpload itself"))
+			g.compat = append(g.compat, info("", "multipart uploads go through @aws-sdk/lib-storage's Upload, which aborts the upload on error"))
 		}
 		if c.Checksum == "" || c.Checksum == s3.ChecksumMD5 {
 			g.compat = append(g.compat, info("Checksum", "the program asks the SDK for checksums only where required (requestChecksumCalculation WHEN_REQUIRED), as the Go client does; it sends no Content-MD5"))

@@ -27,6 +27,7 @@ type sqliteGo struct {
 	Config       string // the sqlite.Config composite literal
 	Writable     bool   // the program may create its work table (not ReadOnly)
 	SafeIntegers bool
+	Time         bool // the config literal uses package time
 }
 
 // sqliteJS is the view of the TypeScript and JavaScript SQLite templates.
@@ -57,7 +58,8 @@ func buildSQLite(g *gen, config any) (any, error) {
 	if g.t.Language == Go {
 		g.dep("github.com/infra-arsenal/arsenal")
 		exprs := map[string]string{"Path": g.envVar("SQLITE_PATH", "Path", path)}
-		return sqliteGo{Config: g.goConfig("sqlite", c, exprs), Writable: !c.ReadOnly, SafeIntegers: c.SafeIntegers}, nil
+		lit := g.goConfig("sqlite", c, exprs)
+		return sqliteGo{Config: lit, Writable: !c.ReadOnly, SafeIntegers: c.SafeIntegers, Time: strings.Contains(lit, "time.")}, nil
 	}
 	switch g.t.Framework {
 	case Bun:

@@ -1,0 +1,301 @@
+package codegen
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/infra-arsenal/arsenal/websocket"
+)
+
+func init() {
+	matchers = append(matchers, func(c any) (Component, any, bool) {
+		switch v := c.(type) {
+		case websocket.Config:
+			return WebSocket, v, true
+		case *websocket.Config:
+			if v != nil {
+				return WebSocket, *v, true
+			}
+		}
+		return "", nil, false
+	})
+	builders[WebSocket] = buildWebSocket
+}
+
+// wsHeader is one handshake header of the JavaScript view.
+type wsHeader struct {
+	Name   string // literal
+	Value  string // literal, or a secret(...) expression
+	Secret bool
+}
+
+// websocketGo is the view of the Go WebSocket template.
+type websocketGo struct {
+	Config string // the websocket.Config composite literal
+	Basic  bool   // the template computes a Basic Authorization header (uses encoding/base64)
+	Header bool   // the config sets handshake headers (uses net/http)
+	Time   bool   // the config literal uses package time
+}
+
+// websocketJS is the view of the TypeScript and JavaScript WebSocket
+// templates.
+type websocketJS struct {
+	URL                 string   // expression
+	Protocols           []string // literals
+	Headers             []wsHeader
+	BasicUser, BasicPwd string // literal and expression ("" without userinfo in the URL)
+	Compression         bool
+	Level, Threshold    string
+	NoContextTakeover   bool
+	HandshakeMS         string
+	MaxPayload          string
+	SkipVerify          bool
+	Proxy               string // expression ("" when none)
+}
+
+// Header names whose values are credentials: they are read from the
+// environment, never written into the source.
+var secretHeaderWords = []string{"authorization", "cookie", "token", "secret", "key", "auth", "password", "session"}
+
+func secretHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range secretHeaderWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// headerEnv is the environment variable holding a secret header's value.
+func headerEnv(name string) string {
+	var b strings.Builder
+	b.WriteString("WS_HEADER_")
+	for _, r := range strings.ToUpper(name) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func buildWebSocket(g *gen, config any) (any, error) {
+	c := config.(websocket.Config)
+	u, err := url.Parse(c.URL)
+	if err != nil { // Validate has parsed it already
+		return nil, err
+	}
+	var user, pwd string
+	hasUser := u.User != nil
+	if hasUser {
+		user = u.User.Username()
+		pwd, _ = u.User.Password()
+		u.User = nil
+	}
+	dialURL := u.String()
+	names := make([]string, 0, len(c.Header))
+	for k := range c.Header {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	hasAuthHeader := false
+	for _, k := range names {
+		if http.CanonicalHeaderKey(k) == "Authorization" {
+			hasAuthHeader = true
+		}
+	}
+	basic := hasUser && !hasAuthHeader
+	g.websocketAdvice(c, u, basic)
+
+	// Secret header environment names, made unique.
+	envOf := map[string]string{}
+	usedEnv := map[string]bool{}
+	for _, k := range names {
+		if !secretHeader(k) {
+			continue
+		}
+		e := headerEnv(k)
+		for i := 2; usedEnv[e]; i++ {
+			e = fmt.Sprintf("%s_%d", headerEnv(k), i)
+		}
+		usedEnv[e] = true
+		envOf[k] = e
+	}
+	secretValue := func(k string) string {
+		return g.secret(envOf[k], "Header", strings.Join(c.Header[k], ", "))
+	}
+
+	if g.t.Language == Go {
+		g.dep("github.com/infra-arsenal/arsenal")
+		opts := map[string]string{}
+		var hdr []string
+		for _, k := range names {
+			if e, ok := envOf[k]; ok {
+				_ = e
+				hdr = append(hdr, g.str("Header", k)+": {"+secretValue(k)+"}")
+				continue
+			}
+			vals := make([]string, len(c.Header[k]))
+			for i, v := range c.Header[k] {
+				vals[i] = g.str("Header", v)
+			}
+			hdr = append(hdr, g.str("Header", k)+": {"+strings.Join(vals, ", ")+"}")
+		}
+		if basic {
+			cred := g.str("URL", user) + ` + ":" + ` + g.secret("WS_PASSWORD", "URL", pwd)
+			hdr = append(hdr, `"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(`+cred+`))}`)
+		}
+		if len(hdr) > 0 {
+			opts["Header"] = "http.Header{\n" + strings.Join(hdr, ",\n") + ",\n}"
+		}
+		if c.Proxy != "" {
+			opts["Proxy"] = g.wsProxy(c.Proxy)
+		}
+		exprs := map[string]string{
+			"URL":     g.envVar("WS_URL", "URL", dialURL),
+			"Options": g.goConfig("websocket", c.Options, opts),
+		}
+		lit := g.goConfig("websocket", c, exprs)
+		return websocketGo{Config: lit, Basic: basic, Header: len(hdr) > 0, Time: strings.Contains(lit, "time.")}, nil
+	}
+
+	if g.t.Framework == Node {
+		g.dep("ws")
+	}
+	v := websocketJS{
+		URL:               g.envVar("WS_URL", "URL", dialURL),
+		Compression:       !c.DisableCompression,
+		NoContextTakeover: c.NoContextTakeover,
+		SkipVerify:        c.InsecureSkipVerify,
+		HandshakeMS:       JSMillis(def(c.HandshakeTimeout, websocket.DefaultHandshakeTimeout)),
+	}
+	for _, p := range c.Subprotocols {
+		v.Protocols = append(v.Protocols, g.str("Subprotocols", p))
+	}
+	for _, k := range names {
+		if _, ok := envOf[k]; ok {
+			v.Headers = append(v.Headers, wsHeader{Name: g.str("Header", k), Value: secretValue(k), Secret: true})
+			continue
+		}
+		v.Headers = append(v.Headers, wsHeader{Name: g.str("Header", k), Value: g.str("Header", strings.Join(c.Header[k], ", "))})
+	}
+	if basic {
+		v.BasicUser = g.str("URL", user)
+		v.BasicPwd = g.secret("WS_PASSWORD", "URL", pwd)
+	}
+	level := c.CompressionLevel
+	if level == 0 {
+		level = websocket.DefaultCompressionLevel
+	}
+	v.Level = g.int("CompressionLevel", int64(level))
+	threshold := c.CompressionThreshold
+	switch {
+	case threshold == 0:
+		threshold = websocket.DefaultCompressionThreshold
+	case threshold < 0:
+		threshold = 0
+	}
+	v.Threshold = g.int("CompressionThreshold", int64(threshold))
+	limit := c.ReadLimit
+	if limit == 0 {
+		limit = websocket.DefaultReadLimit
+	}
+	v.MaxPayload = g.int("ReadLimit", limit)
+	if c.Proxy != "" && g.t.Framework != Node {
+		v.Proxy = g.wsProxy(c.Proxy)
+	}
+	return v, nil
+}
+
+// wsProxy returns the expression of the proxy URL: a secret when it holds
+// credentials.
+func (g *gen) wsProxy(proxy string) string {
+	if pu, err := url.Parse(proxy); err == nil && pu.User != nil {
+		return g.secret("WS_PROXY", "Proxy", proxy)
+	}
+	return g.envVar("WS_PROXY", "Proxy", proxy)
+}
+
+func (g *gen) websocketAdvice(c websocket.Config, u *url.URL, basic bool) {
+	// Security.
+	if strings.EqualFold(u.Scheme, "ws") && !loopbackHost(u.Host) {
+		g.security = append(g.security, warn("URL", "ws:// to %s is not encrypted; use wss:// beyond the local machine", u.Host))
+		if basic || len(c.Header) > 0 {
+			g.security = append(g.security, warn("Header", "handshake credentials travel in clear text over ws://"))
+		}
+	}
+	if c.InsecureSkipVerify {
+		g.security = append(g.security, warn("InsecureSkipVerify", "the server's certificate is not verified; anyone on the path can impersonate it"))
+	}
+	if basic {
+		g.security = append(g.security, info("URL", "the URL's user information becomes a Basic Authorization header; the password is read from WS_PASSWORD"))
+	}
+
+	// Performance.
+	if c.DisableCompression {
+		g.perf = append(g.perf, info("DisableCompression", "compression is off: large or repetitive text messages (JSON) often shrink 60-80%% with permessage-deflate"))
+	} else {
+		if c.NoContextTakeover {
+			g.perf = append(g.perf, info("NoContextTakeover", "without context takeover small similar messages compress poorly; keep it for many small JSON events, drop it to save memory per connection"))
+		}
+		if c.CompressionThreshold < 0 {
+			g.perf = append(g.perf, info("CompressionThreshold", "every message is compressed, even tiny ones whose deflate overhead outweighs the saving"))
+		}
+		if c.CompressionLevel >= 8 {
+			g.perf = append(g.perf, info("CompressionLevel", "level %d costs much more CPU than 5 for a few percent smaller messages", c.CompressionLevel))
+		}
+	}
+	if c.PingInterval < 0 {
+		g.perf = append(g.perf, warn("PingInterval", "keepalive is off: a dead peer behind a NAT or proxy goes unnoticed until the next write"))
+	}
+	if !g.t.Has(WebSocketReconnect) {
+		g.perf = append(g.perf, info("", "long-lived clients should reconnect with backoff (the reconnect feature) rather than fail on the first drop"))
+	}
+	if c.ReadLimit > 64<<20 {
+		g.perf = append(g.perf, warn("ReadLimit", "a %d-byte read limit lets one peer make this process buffer that much per message", c.ReadLimit))
+	}
+
+	// Compatibility.
+	switch g.t.Framework {
+	case Arsenal:
+		if c.HandshakeTimeout > time.Minute {
+			g.perf = append(g.perf, warn("HandshakeTimeout", "%s is long: a dial to a dead host waits that long", c.HandshakeTimeout))
+		}
+	case Bun:
+		if c.DisableCompression {
+			g.compat = append(g.compat, warn("DisableCompression", "Bun's WebSocket client always offers permessage-deflate; it cannot be turned off"))
+		}
+		if c.CompressionLevel != 0 || c.CompressionThreshold != 0 || c.NoContextTakeover {
+			g.compat = append(g.compat, info("CompressionLevel", "Bun's WebSocket client has no compression level, threshold or context-takeover settings; its own defaults apply"))
+		}
+		g.compat = append(g.compat, info("ReadLimit", "Bun's WebSocket client has no message size limit or keepalive settings (ReadLimit, PingInterval, PongTimeout are not applied)"))
+		g.compat = append(g.compat, info("BackpressureLimit", "Bun's client has no send queue limit: watch ws.bufferedAmount for backpressure"))
+	case Node:
+		if c.Proxy != "" {
+			g.compat = append(g.compat, warn("Proxy", "ws needs an agent package (https-proxy-agent) for a CONNECT proxy, which the program does not use: it connects directly"))
+		}
+		if c.PingInterval >= 0 {
+			g.compat = append(g.compat, info("PingInterval", "ws sends no keepalive pings by itself; call ws.ping() on a timer to detect dead peers"))
+		}
+		g.compat = append(g.compat, info("BackpressureLimit", "ws has no send queue limit: watch ws.bufferedAmount for backpressure"))
+	case Deno:
+		g.compat = append(g.compat, warn("DisableCompression", "Deno's WebSocket client does not offer permessage-deflate: messages travel uncompressed"))
+		g.compat = append(g.compat, info("Header", "custom handshake headers are a Deno extension of the WebSocket constructor; browsers cannot set them"))
+		if c.InsecureSkipVerify {
+			g.compat = append(g.compat, warn("InsecureSkipVerify", "Deno cannot skip certificate checks per socket: run with --unsafely-ignore-certificate-errors"))
+		}
+		if c.Proxy != "" {
+			g.compat = append(g.compat, info("Proxy", "the program routes the handshake through the proxy with Deno.createHttpClient"))
+		}
+		g.compat = append(g.compat, info("ReadLimit", "Deno's WebSocket client has no message size limit or keepalive settings (ReadLimit, PingInterval, PongTimeout are not applied)"))
+	}
+	if g.t.Language != Go && c.TLSConfig != nil {
+		g.compat = append(g.compat, warn("TLSConfig", "custom TLS settings are not rendered: pass them to the runtime's tls options"))
+	}
+}
