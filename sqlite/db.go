@@ -39,7 +39,6 @@ type DB struct {
 
 	closed    atomic.Bool
 	closeOnce sync.Once
-	closeErr  error
 
 	connsMu sync.Mutex
 	conns   map[*conn]struct{} // every open connection, for Close to interrupt
@@ -157,7 +156,7 @@ func (db *DB) start(ctx context.Context) error {
 // read-write connection (the writer) over a read-only one (a reader).
 func (db *DB) openConn(write bool) (*conn, error) {
 	cfg := db.cfg
-	flags := sqlite.OpenNoMutex
+	var flags sqlite.OpenFlags
 	if write {
 		flags |= sqlite.OpenReadWrite
 		if cfg.Create || db.memory {
@@ -190,7 +189,7 @@ func (db *DB) openConn(write bool) (*conn, error) {
 func (db *DB) openError(err error) error {
 	rc, _ := resultCode(err)
 	if rc.ToPrimary() != sqlite.ResultCantOpen || db.memory {
-		return wrapErr(nil, "open", err)
+		return wrapErr(context.Background(), "open", err)
 	}
 	path := db.cfg.Path
 	code := arsenal.NotFound
@@ -234,7 +233,7 @@ func (db *DB) configure(cn *conn, write bool) error {
 	}
 	for _, q := range stmts {
 		if err := cn.execSimple(q); err != nil {
-			return wrapErr(nil, "open", fmt.Errorf("%s: %w", q, err))
+			return wrapErr(context.Background(), "open", fmt.Errorf("%s: %w", q, err))
 		}
 	}
 	if write && !db.memory && cfg.JournalMode == "wal" {

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -61,7 +62,7 @@ func (db *DB) applyFuncs(cn *conn) error {
 	gen := db.funcGen.Load()
 	for _, nf := range db.funcs {
 		if err := cn.c.CreateFunction(nf.name, db.impl(nf)); err != nil {
-			return wrapErr(nil, "create-function", err)
+			return wrapErr(context.Background(), "create-function", err)
 		}
 	}
 	cn.funcGen = gen

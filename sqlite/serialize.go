@@ -126,7 +126,7 @@ func lockReadOnly(c *sqlite.Conn) error {
 		s.Finalize()
 	}
 	if err != nil {
-		return wrapErr(nil, "deserialize", err)
+		return wrapErr(context.Background(), "deserialize", err)
 	}
 	return c.SetAuthorizer(sqlite.AuthorizeFunc(func(a sqlite.Action) sqlite.AuthResult {
 		switch a.Type() {
@@ -183,7 +183,7 @@ func (db *DB) backup(ctx context.Context, path string) error {
 	if err != nil {
 		return wrapErr(ctx, "backup", err)
 	}
-	dst, err := sqlite.OpenConn(tmp, sqlite.OpenReadWrite|sqlite.OpenCreate|sqlite.OpenNoMutex)
+	dst, err := sqlite.OpenConn(tmp, sqlite.OpenReadWrite|sqlite.OpenCreate)
 	if err != nil {
 		return db.openErrorFor(tmp, err)
 	}
