@@ -851,7 +851,7 @@ func (c *Conn) fail(err error) error {
 		if c.closeSent.CompareAndSwap(false, true) {
 			c.writeControlNow(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(pe.code), truncateReason(pe.reason)), time.Second)
 		}
-		_ = c.nc.Close()
+		c.lingerClose()
 		return translate("read", c.termErr())
 	}
 	if err == errPeerClosed {
@@ -860,6 +860,18 @@ func (c *Conn) fail(err error) error {
 	c.setTerm(err)
 	_ = c.nc.Close()
 	return translate("read", c.termErr())
+}
+
+// lingerClose half-closes the socket and drains what the peer is still
+// sending (for up to a second), so the close frame just written is not
+// destroyed by a TCP reset answering unread data.
+func (c *Conn) lingerClose() {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+		_ = c.nc.SetReadDeadline(time.Now().Add(time.Second))
+		_, _ = io.CopyN(io.Discard, c.nc, 64<<20)
+	}
+	_ = c.nc.Close()
 }
 
 func (c *Conn) termErr() error {
@@ -1076,11 +1088,17 @@ func (c *Conn) writeBufs(ctx context.Context, bufs [][]byte) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			err = ctxErr
 		}
-		if n > 0 || ctx.Err() == nil {
-			// Half a frame is on the wire (or the socket failed): the
-			// connection cannot continue.
+		switch {
+		case ctx.Err() != nil && n > 0:
+			// Half a frame is on the wire: the connection cannot continue.
 			c.setTerm(err)
 			_ = c.nc.Close()
+		case ctx.Err() == nil:
+			// The socket failed. The peer's close frame may still be
+			// waiting to be read, so let the read loop end the connection
+			// (and say why); close the socket shortly in any case.
+			c.closeSent.Store(true)
+			time.AfterFunc(time.Second, func() { _ = c.nc.Close() })
 		}
 		return translate("write", err)
 	}
