@@ -301,7 +301,7 @@ func dialClient(impl, url string, compress bool) (echoClient, error) {
 		a := &arsenalClient{recv: make(chan struct{}, 1)}
 		c, err := websocket.Dial(ctx, url, &websocket.Options{DisableCompression: !compress, PingInterval: -1, ReadLimit: 64 << 20,
 			CompressionThreshold: -1,
-			OnMessage: func(*websocket.Conn, websocket.MessageType, []byte) { a.recv <- struct{}{} }})
+			OnMessage:            func(*websocket.Conn, websocket.MessageType, []byte) { a.recv <- struct{}{} }})
 		if err != nil {
 			return nil, err
 		}
