@@ -2,13 +2,17 @@ package codegen_test
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/infra-arsenal/arsenal/websocket"
 )
 
 func codeOf(err error) arsenal.Code {
@@ -79,6 +83,11 @@ func TestSecretsAreReadFromTheEnvironmentAndNeverInlined(t *testing.T) {
 			cfg = redis.Config{Addrs: []string{"127.0.0.1:6379"}, Password: pw, SentinelPassword: pw + "2", Mode: redis.ModeSentinel, SentinelMaster: "mymaster"}
 		case codegen.S3:
 			cfg = s3.Config{Bucket: "b-1", AccessKeyID: "AKIA" + pw, SecretAccessKey: pw, SessionToken: pw + "tok"}
+		case codegen.WebSocket:
+			cfg = websocket.Config{URL: "wss://user:" + pw + "@example.com/feed", Options: websocket.Options{
+				Header: http.Header{"Cookie": {"sid=" + pw}, "X-Auth-Token": {pw + "t"}, "X-Trace": {"plain"}},
+				Proxy:  "http://proxyuser:" + pw + "@127.0.0.1:3128",
+			}}
 		default:
 			continue
 		}
@@ -153,6 +162,73 @@ func TestReportFlagsPlaintextAndSuggestsFromTheConfig(t *testing.T) {
 	for _, want := range []string{"unencrypted", "readable by anyone", "multipart", "one part at a time"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("s3 report lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestSQLiteAndWebSocketReportsDrawOnTheConfigAndFramework(t *testing.T) {
+	tests := []struct {
+		name   string
+		config any
+		tmpl   codegen.Template
+		want   []string
+	}{
+		{"a file database without WAL gets the WAL suggestion",
+			sqlite.Config{Path: "app.db", JournalMode: "delete", StatementCache: -1}, codegen.Template{Complexity: codegen.Advanced},
+			[]string{"WAL runs readers beside the writer", "statement cache is off"}},
+		{"Deno's node:sqlite loses readOnly on deserialize",
+			sqlite.Config{Path: "app.db"}, codegen.Template{Language: codegen.TypeScript, Framework: codegen.Deno, Complexity: codegen.Advanced},
+			[]string{"loses the readOnly option", "no transaction helper"}},
+		{"Bun has no backup API",
+			sqlite.Config{}, codegen.Template{Language: codegen.JavaScript, Framework: codegen.Bun, Features: []codegen.Feature{codegen.SQLiteBackup}},
+			[]string{"no online backup API", "VACUUM INTO"}},
+		{"a remote ws:// URL is flagged and compression suggested",
+			websocket.Config{URL: "ws://10.1.2.3/feed", Options: websocket.Options{DisableCompression: true, PingInterval: -1}}, codegen.Template{Complexity: codegen.Advanced},
+			[]string{"not encrypted", "permessage-deflate", "keepalive is off"}},
+		{"Bun cannot turn compression off",
+			websocket.Config{URL: "ws://127.0.0.1/feed", Options: websocket.Options{DisableCompression: true}}, codegen.Template{Language: codegen.TypeScript, Framework: codegen.Bun},
+			[]string{"always offers permessage-deflate"}},
+		{"Node's ws has no proxy without an agent",
+			websocket.Config{URL: "wss://example.com/feed", Options: websocket.Options{Proxy: "http://127.0.0.1:3128"}}, codegen.Template{Language: codegen.JavaScript, Framework: codegen.Node},
+			[]string{"connects directly"}},
+		{"Deno sends no permessage-deflate and cannot skip certificate checks",
+			websocket.Config{URL: "wss://example.com/feed", Options: websocket.Options{InsecureSkipVerify: true}}, codegen.Template{Language: codegen.TypeScript, Framework: codegen.Deno},
+			[]string{"does not offer permessage-deflate", "--unsafely-ignore-certificate-errors", "not verified"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, err := codegen.Render(tt.config, tt.tmpl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := code.Report.String()
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("report lacks %q:\n%s", w, text)
+				}
+			}
+		})
+	}
+}
+
+func TestReadOnlySQLiteProgramsLeaveOutWritesInEveryLanguage(t *testing.T) {
+	cfg := sqlite.Config{Path: "app.db", ReadOnly: true, BusyTimeout: 3 * time.Second}
+	for _, cb := range combinations() {
+		if cb.C != codegen.SQLite {
+			continue
+		}
+		code, err := codegen.Render(cfg, cb.T)
+		if err != nil {
+			t.Fatalf("%s: %v", cb.T, err)
+		}
+		if code.Template.Has(codegen.SQLiteTransactions) {
+			t.Errorf("%s: a read-only program keeps the transactions feature", cb.T)
+		}
+		if strings.Contains(code.Source, "CREATE TABLE IF NOT EXISTS") || strings.Contains(code.Source, "INSERT") {
+			t.Errorf("%s: a read-only program writes", cb.T)
+		}
+		if cb.T.Complexity != codegen.Basic && !strings.Contains(code.Report.String(), "transactions feature (which writes) is left out") {
+			t.Errorf("%s: the report does not say the transactions feature was left out", cb.T)
 		}
 	}
 }

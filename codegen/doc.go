@@ -1,10 +1,9 @@
 // Package codegen writes ready-to-run programs from Arsenal component
 // configurations, and validates each one by parsing it.
 //
-// Render takes a domain package's own Config value (redis.Config,
-// s3.Config, and, as their templates land, sqlite.Config and
-// websocket.Config), so a generated program means exactly what the library
-// would do with that configuration:
+// Render takes a domain package's own Config value (sqlite.Config,
+// redis.Config, websocket.Config or s3.Config), so a generated program
+// means exactly what the library would do with that configuration:
 //
 //	code, err := codegen.Render(redis.Config{Addrs: []string{"127.0.0.1:6379"}, DB: 2},
 //		codegen.Template{Language: codegen.TypeScript, Framework: codegen.Bun, Complexity: codegen.Production})
@@ -18,10 +17,16 @@
 // connects and performs one operation per feature; Advanced checks every
 // result; Production adds error classification, retries with backoff,
 // timeouts, graceful shutdown on SIGINT/SIGTERM and structured logging.
-// Bun programs use Bun's built-ins (RedisClient, S3Client); Node programs
-// use ioredis and @aws-sdk/client-s3; Deno programs run the same npm
-// packages through npm: specifiers. UnsupportedCombinations lists what is
-// not rendered, with the reason.
+// Bun programs use Bun's built-ins (bun:sqlite, RedisClient, WebSocket,
+// S3Client). Node programs use better-sqlite3, ioredis, ws and
+// @aws-sdk/client-s3 (with @aws-sdk/lib-storage for multipart uploads and
+// @aws-sdk/s3-request-presigner for presigned URLs). Deno programs use
+// node:sqlite and Deno's own WebSocket (which takes handshake headers), and
+// the same npm packages as Node through npm: specifiers for Redis and S3.
+// UnsupportedCombinations lists what is not rendered, with the reason; the
+// report's compatibility section names what a framework does differently
+// from the configuration (such as Deno's node:sqlite dropping readOnly on
+// deserialize, or Bun's missing backup API).
 //
 // # Configuration
 //

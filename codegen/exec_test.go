@@ -17,6 +17,7 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
+	"github.com/infra-arsenal/arsenal/sqlite"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
 
@@ -179,4 +180,43 @@ func numbered(src string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// readOnlyDB creates a database file with one table for the read-only
+// programs and returns its environment.
+func readOnlyDB(t *testing.T) []string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "existing.db")
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"SQLITE_PATH=" + path}
+}
+
+// readOnlySQLite is the configuration of the read-only programs.
+var readOnlySQLite = sqlite.Config{Path: "existing.db", ReadOnly: true, SafeIntegers: true}
+
+func TestReadOnlySQLiteProgramsRunUnderBunNodeAndDeno(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs external runtimes; skipped with -short")
+	}
+	for _, fw := range codegen.Frameworks(codegen.TypeScript) {
+		t.Run(string(fw), func(t *testing.T) {
+			env := readOnlyDB(t)
+			t.Parallel()
+			code, err := codegen.Render(readOnlySQLite, codegen.Template{Language: codegen.TypeScript, Framework: fw, Complexity: codegen.Production})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runJS(t, code, env)
+		})
+	}
 }

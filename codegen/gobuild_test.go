@@ -56,8 +56,16 @@ func TestGeneratedGoCompilesAndRuns(t *testing.T) {
 	type program struct {
 		name string
 		c    codegen.Component
+		env  func(t *testing.T) []string
 	}
-	var progs []program
+	type job struct {
+		c    codegen.Component
+		cfg  any
+		t    codegen.Template
+		name string
+		env  func(t *testing.T) []string
+	}
+	var jobs []job
 	for _, cb := range combinations() {
 		if cb.T.Language != codegen.Go {
 			continue
@@ -66,11 +74,17 @@ func TestGeneratedGoCompilesAndRuns(t *testing.T) {
 		if !ok {
 			continue
 		}
-		code, err := codegen.Render(cfg, cb.T)
+		jobs = append(jobs, job{cb.C, cfg, cb.T, string(cb.C) + "-" + string(cb.T.Complexity), nil})
+	}
+	// A read-only database: the program leaves out every write.
+	jobs = append(jobs, job{codegen.SQLite, readOnlySQLite, codegen.Template{Complexity: codegen.Production}, "sqlite-readonly-production", readOnlyDB})
+	var progs []program
+	for _, j := range jobs {
+		code, err := codegen.Render(j.cfg, j.t)
 		if err != nil {
-			t.Fatalf("Render %s %s: %v", cb.C, cb.T, err)
+			t.Fatalf("Render %s %s: %v", j.c, j.t, err)
 		}
-		name := string(cb.C) + "-" + string(cb.T.Complexity)
+		name := j.name
 		dir := filepath.Join(mod, "cmd", name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
@@ -78,7 +92,7 @@ func TestGeneratedGoCompilesAndRuns(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, code.Filename), []byte(code.Source), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		progs = append(progs, program{name, cb.C})
+		progs = append(progs, program{name, j.c, j.env})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -90,7 +104,12 @@ func TestGeneratedGoCompilesAndRuns(t *testing.T) {
 	}
 	for _, p := range progs {
 		t.Run(p.name, func(t *testing.T) {
-			env := serverEnv(t, p.c)
+			var env []string
+			if p.env != nil {
+				env = p.env(t)
+			} else {
+				env = serverEnv(t, p.c)
+			}
 			t.Parallel()
 			runSlots <- struct{}{}
 			defer func() { <-runSlots }()

@@ -85,9 +85,11 @@ func buildSQLite(g *gen, config any) (any, error) {
 	v := sqliteJS{
 		Path:     g.envVar("SQLITE_PATH", "Path", path),
 		Writable: !c.ReadOnly, Create: c.Create, Strict: c.Strict, SafeIntegers: c.SafeIntegers,
-		BusyMS:      JSMillis(busy),
-		JournalMode: g.str("JournalMode", journal),
-		Sync:        g.str("Synchronous", sync),
+		BusyMS: JSMillis(busy),
+	}
+	if v.Writable {
+		// A read-only connection cannot change the journal mode.
+		v.JournalMode, v.Sync = g.str("JournalMode", journal), g.str("Synchronous", sync)
 	}
 	for _, p := range c.Pragmas {
 		v.Pragmas = append(v.Pragmas, g.str("Pragmas", strings.TrimSpace(p)))

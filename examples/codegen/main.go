@@ -7,6 +7,8 @@
 //	go run ./examples/codegen -url 'redis://127.0.0.1:6379/2' -lang typescript -framework bun -complexity production
 //	go run ./examples/codegen -component s3 -config s3.json -lang go
 //	go run ./examples/codegen -component redis -addr 127.0.0.1:6379 -features pubsub,hashes
+//	go run ./examples/codegen -url 'sqlite:app.db?mode=rwc&strict=true' -lang javascript -framework node
+//	go run ./examples/codegen -url 'wss://feed.example.com/ws?subprotocols=v2' -lang typescript -framework deno
 //
 // The program goes to stdout (or to -o DIR as the suggested file name),
 // the report to stderr; -json prints both as one JSON document. The exit
@@ -25,6 +27,8 @@ import (
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/infra-arsenal/arsenal/websocket"
 )
 
 func main() {
@@ -37,14 +41,15 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("codegen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	component := fs.String("component", "", "component: redis or s3 (implied by -url)")
-	rawURL := fs.String("url", "", "configuration as a URL: redis://..., rediss://..., s3://bucket/prefix?endpoint=...")
+	component := fs.String("component", "", "component: sqlite, redis, websocket or s3 (implied by -url)")
+	rawURL := fs.String("url", "", "configuration as a URL: sqlite:app.db, redis://..., ws://..., wss://..., s3://bucket/prefix?endpoint=...")
 	configFile := fs.String("config", "", "JSON file holding the component's Config")
 	lang := fs.String("lang", "go", "language: go, typescript or javascript")
 	framework := fs.String("framework", "", "framework: arsenal (go); bun, node or deno (typescript, javascript); default arsenal or bun")
 	complexity := fs.String("complexity", "basic", "complexity: basic, advanced or production")
 	features := fs.String("features", "", "comma-separated features (default: none for basic, all for advanced and production; \"none\" for none)")
 	addr := fs.String("addr", "", "redis: server address host:port")
+	path := fs.String("path", "", "sqlite: database file (or :memory:)")
 	bucket := fs.String("bucket", "", "s3: bucket name")
 	endpoint := fs.String("endpoint", "", "s3: endpoint URL of an S3-compatible store")
 	outDir := fs.String("o", "", "write the program into this directory instead of stdout")
@@ -60,6 +65,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 			comp = codegen.Redis
 		case scheme == "s3":
 			comp = codegen.S3
+		case strings.HasPrefix(*rawURL, "sqlite:"), strings.HasPrefix(*rawURL, "file:"):
+			comp = codegen.SQLite
+		case scheme == "ws", scheme == "wss":
+			comp = codegen.WebSocket
 		}
 	}
 	var cfg any
@@ -85,10 +94,25 @@ func run(args []string, stdout, stderr io.Writer) error {
 			c.Endpoint = *endpoint
 		}
 		cfg = c
+	case codegen.SQLite:
+		c := sqlite.Config{}
+		if err := load(*rawURL, *configFile, &c, sqlite.ParseURL); err != nil {
+			return err
+		}
+		if *path != "" {
+			c.Path = *path
+		}
+		cfg = c
+	case codegen.WebSocket:
+		c := websocket.Config{}
+		if err := load(*rawURL, *configFile, &c, websocket.ParseURL); err != nil {
+			return err
+		}
+		cfg = c
 	case "":
-		return fmt.Errorf("name a -component (redis or s3) or give a -url")
+		return fmt.Errorf("name a -component (sqlite, redis, websocket or s3) or give a -url")
 	default:
-		return fmt.Errorf("component %q has no templates yet (have: redis, s3)", comp)
+		return fmt.Errorf("unknown component %q (want sqlite, redis, websocket or s3)", comp)
 	}
 
 	fl, err := codegen.ParseFeatures(comp, *features)

@@ -20,6 +20,12 @@ func TestCLIPrintsProgramAndReport(t *testing.T) {
 			[]string{`import { RedisClient } from "bun";`, `url.pathname = "/3";`}, []string{"REDIS_PASSWORD (secret", "security:"}},
 		{"an s3 URL renders a Go program", []string{"-url", "s3://photos/cats?endpoint=http://127.0.0.1:9000", "-complexity", "production"},
 			[]string{"s3.Open(ctx, cfg)", `Prefix:   "cats/"`}, []string{"S3_BUCKET (default \"photos\")"}},
+		{"a sqlite URL renders a Node program on better-sqlite3", []string{"-url", "sqlite:app.db?mode=rwc&strict=true&safe_integers=true", "-lang", "javascript", "-framework", "node", "-complexity", "advanced"},
+			[]string{`import Database from "better-sqlite3";`, "db.defaultSafeIntegers(true);", "await db.backup(backupPath);"}, []string{"SQLITE_PATH (default \"app.db\")", "compatibility:"}},
+		{"a websocket URL with credentials renders a Deno program", []string{"-url", "wss://bob:pw@feed.example.com/ws?subprotocols=v2,v1", "-lang", "typescript", "-framework", "deno", "-features", "subprotocols,headers"},
+			[]string{`const protocols: string[] = ["v2", "v1"];`, `secret("WS_PASSWORD")`}, []string{"WS_PASSWORD (secret", "Deno extension"}},
+		{"-path picks a sqlite file for Go", []string{"-component", "sqlite", "-path", "data/app.db", "-features", "transactions"},
+			[]string{"sqlite.Open(ctx, cfg)", `env("SQLITE_PATH", "data/app.db")`, "db.Tx(ctx"}, []string{"WAL"}},
 		{"flags choose the component and features", []string{"-component", "redis", "-addr", "10.0.0.5:6379", "-features", "hashes", "-lang", "javascript", "-framework", "node"},
 			[]string{`import Redis from "ioredis";`, "hset("}, []string{"not encrypted"}},
 	}
@@ -76,6 +82,9 @@ func TestCLIRejectsBadInput(t *testing.T) {
 		{"invalid config", []string{"-component", "s3", "-bucket", "Bad_Bucket"}},
 		{"unknown language", []string{"-component", "redis", "-lang", "cobol"}},
 		{"unknown feature", []string{"-component", "redis", "-features", "teleport"}},
+		{"unknown component", []string{"-component", "kafka"}},
+		{"invalid websocket URL", []string{"-url", "ws://host/#fragment"}},
+		{"unsupported feature", []string{"-url", "ws://127.0.0.1/x", "-lang", "typescript", "-framework", "deno", "-features", "compression"}},
 		{"go for bun", []string{"-component", "redis", "-lang", "go", "-framework", "bun"}},
 	}
 	for _, tt := range tests {
