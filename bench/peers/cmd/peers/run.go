@@ -214,7 +214,7 @@ func setup(ctx context.Context, o options, domains []string, rep *Report) ([]str
 			env = setEnv(env, "ARSENAL_BENCH_S3_ACCESS_KEY", s.AccessKey)
 			env = setEnv(env, "ARSENAL_BENCH_S3_SECRET_KEY", s.SecretKey)
 			if s.Real {
-				rep.Servers = append(rep.Servers, fmt.Sprintf("%s (posix backend on local disk) at %s", toolVersion("versitygw", "--version"), s.Addr))
+				rep.Servers = append(rep.Servers, fmt.Sprintf("%s (posix backend on local disk) at %s", toolVersion(versitygwPath(), "--version"), s.Addr))
 			} else {
 				rep.Servers = append(rep.Servers, "embedded gofakes3 at "+s.Addr+" (versitygw not installed: a stand-in, not a real server)")
 			}
@@ -223,11 +223,22 @@ func setup(ctx context.Context, o options, domains []string, rep *Report) ([]str
 	return env, cleanup
 }
 
+func versitygwPath() string {
+	if p, ok := testenv.Binary("versitygw"); ok {
+		return p
+	}
+	return "versitygw"
+}
+
 func describeRedis(r *testenv.Redis) string {
 	if !r.Real {
 		return "embedded miniredis at " + r.Addr + " (redis-server not installed: a stand-in, not a real server)"
 	}
-	return toolVersion("redis-server", "--version") + ", no persistence, at " + r.Addr
+	v := toolVersion("redis-server", "--version") // "Redis server v=7.0.15 sha=... malloc=..."
+	if _, after, ok := strings.Cut(v, " v="); ok {
+		v = "redis-server " + strings.Fields(after)[0]
+	}
+	return v + ", no persistence, at " + r.Addr
 }
 
 // setEnv returns env with key set to value, replacing any earlier value.
@@ -278,7 +289,7 @@ func toolVersion(bin, arg string) string {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, bin, arg).CombinedOutput()
 	if err != nil {
-		return filepath.Base(bin) + " (version unknown)"
+		return filepath.Base(bin)
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
 	if !strings.ContainsAny(line, "0123456789") {
