@@ -262,8 +262,15 @@ func (c *Client) fastPut(ctx context.Context, full string, data []byte, o *PutOp
 	if c.cfg.Checksum == ChecksumMD5 {
 		md5sum = *md5b64(data)
 	}
-	sum := sha256.Sum256(data)
-	payloadHash := hex.EncodeToString(sum[:])
+	// With Content-MD5 the server checks the body, and the MD5 header is
+	// itself signed: the payload need not be hashed again for the
+	// signature (UNSIGNED-PAYLOAD, as Bun sends), which spares both sides
+	// a SHA-256 pass. Without MD5 the signed payload hash is the check.
+	payloadHash := "UNSIGNED-PAYLOAD"
+	if md5sum == "" {
+		sum := sha256.Sum256(data)
+		payloadHash = hex.EncodeToString(sum[:])
+	}
 	resp, err := c.do(ctx, "PutObject", func(actx context.Context) (*http.Request, error) {
 		req := c.fast.newRequest(actx, http.MethodPut, full, data)
 		h := req.Header
