@@ -48,8 +48,10 @@
 // ResponseChecksumValidationWhenRequired). Whole-object downloads of
 // single-part objects are checked against the ETag when it is the MD5
 // (no SSE-KMS or SSE-C): a mismatch is DataLoss, and GetBytes reads again.
-// The signed payload hash (SigV4 over plain HTTP) is a second check on
-// uploads; both rejections are retried. Objects are returned as stored:
+// Single PUTs that carry Content-MD5 are signed with UNSIGNED-PAYLOAD (the
+// signed MD5 header already binds the body; this spares both sides a
+// SHA-256 pass, as Bun does); with ChecksumNone the signed payload
+// SHA-256 is the check. Either rejection is retried. Objects are returned as stored:
 // Content-Encoding: gzip is never decoded behind the caller's back.
 // ChecksumCRC32 turns the SDK's flexible checksums on for AWS itself.
 //
