@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,7 +200,7 @@ func TestWrongCredentialsAreUnauthenticated(t *testing.T) {
 	if code := arsenal.CodeOf(err); code != arsenal.Unauthenticated {
 		t.Errorf("Put with a wrong secret: code %v, want Unauthenticated (%v)", code, err)
 	}
-	if s := fmt.Sprintf("%v %+v", err, err); contains(s, "wrong-secret-value") {
+	if s := fmt.Sprintf("%v %+v", err, err); strings.Contains(s, "wrong-secret-value") {
 		t.Errorf("error leaks the secret: %s", s)
 	}
 }
@@ -209,17 +210,6 @@ func TestAMissingBucketIsNotFound(t *testing.T) {
 	if err := c.Health(ctxT(t)); !arsenal.IsCode(err, arsenal.NotFound) {
 		t.Errorf("Health on a missing bucket = %v, want NotFound", err)
 	}
-}
-
-func contains(s, sub string) bool { return len(sub) > 0 && len(s) >= len(sub) && indexOf(s, sub) >= 0 }
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 func testenvS3(t testing.TB) *testenv.S3 { return testenv.SharedS3(t) }
