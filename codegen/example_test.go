@@ -7,6 +7,7 @@ import (
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/sqlite"
 )
 
 // Render a Bun program from a Redis configuration; the password is read
@@ -45,6 +46,26 @@ func ExampleRender_go() {
 	// Output:
 	// true
 	// [list upload download presign storage-class url-style]
+}
+
+// The report names what a runtime does differently from the configuration.
+func ExampleRender_sqlite() {
+	cfg := sqlite.Config{Path: "app.db", Create: true, SafeIntegers: true}
+	code, err := codegen.Render(cfg, codegen.Template{Language: codegen.TypeScript, Framework: codegen.Deno,
+		Features: []codegen.Feature{codegen.SQLiteDeserialize}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(code.Run)
+	for _, f := range code.Report.Compatibility {
+		if f.Severity == codegen.Warning {
+			fmt.Println(f.Message)
+		}
+	}
+	// Output:
+	// deno run --allow-net --allow-env --allow-read --allow-write main.ts
+	// Deno's node:sqlite loses the readOnly option when it deserializes: the program sets PRAGMA query_only=ON on the copy instead, which a later PRAGMA can undo
 }
 
 // Values are escaped into literals that cannot break out of the string.

@@ -136,8 +136,7 @@ func buildWebSocket(g *gen, config any) (any, error) {
 		opts := map[string]string{}
 		var hdr []string
 		for _, k := range names {
-			if e, ok := envOf[k]; ok {
-				_ = e
+			if _, ok := envOf[k]; ok {
 				hdr = append(hdr, g.str("Header", k)+": {"+secretValue(k)+"}")
 				continue
 			}
