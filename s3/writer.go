@@ -337,26 +337,38 @@ func (w *Writer) uploadPart(num int32, data []byte) error {
 	w.mu.Lock()
 	id := w.uploadID
 	w.mu.Unlock()
-	in := &s3.UploadPartInput{
-		Bucket: &w.c.cfg.Bucket, Key: aws.String(w.full), UploadId: aws.String(id), PartNumber: aws.Int32(num),
-		Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))),
-	}
-	switch w.c.cfg.Checksum {
-	case ChecksumMD5:
-		in.ContentMD5 = md5b64(data)
-	case ChecksumCRC32:
-		in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
-	}
 	start := time.Now()
 	w.c.inflight.Add(1)
-	out, err := w.c.api.UploadPart(w.pctx, in)
-	w.c.inflight.Add(-1)
-	if err != nil {
-		return w.c.done(w.c.opPart, "upload_part", start, err)
+	var part types.CompletedPart
+	if w.c.fast != nil {
+		etag, err := w.c.fastUploadPart(w.pctx, w.full, id, num, data)
+		part = types.CompletedPart{PartNumber: aws.Int32(num), ETag: aws.String(etag)}
+		if err != nil {
+			w.c.inflight.Add(-1)
+			return w.c.done(w.c.opPart, "upload_part", start, err)
+		}
+	} else {
+		in := &s3.UploadPartInput{
+			Bucket: &w.c.cfg.Bucket, Key: aws.String(w.full), UploadId: aws.String(id), PartNumber: aws.Int32(num),
+			Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))),
+		}
+		switch w.c.cfg.Checksum {
+		case ChecksumMD5:
+			in.ContentMD5 = md5b64(data)
+		case ChecksumCRC32:
+			in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
+		}
+		out, err := w.c.api.UploadPart(w.pctx, in)
+		if err != nil {
+			w.c.inflight.Add(-1)
+			return w.c.done(w.c.opPart, "upload_part", start, err)
+		}
+		part = types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32}
 	}
+	w.c.inflight.Add(-1)
 	w.c.bytesUp.Add(int64(len(data)))
 	w.mu.Lock()
-	w.parts = append(w.parts, types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32})
+	w.parts = append(w.parts, part)
 	w.mu.Unlock()
 	return w.c.done(w.c.opPart, "upload_part", start, nil)
 }
