@@ -122,7 +122,12 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if u, err := url.Parse(cfg.Endpoint); err == nil && strings.EqualFold(u.Scheme, "http") {
 		c.transport.Proxy = nil // never send plain-HTTP S3 traffic (signed headers) through a proxy implicitly
 	}
-	httpClient := &http.Client{Transport: c.transport}
+	httpClient := &http.Client{
+		Transport: c.transport,
+		// A redirect from S3 means a wrong region or endpoint: following it
+		// would resend signed headers to another host. Surface it instead.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 
 	var creds aws.CredentialsProvider
 	switch {

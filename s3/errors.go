@@ -66,6 +66,8 @@ var apiCodes = map[string]arsenal.Code{
 	"MalformedXML":                 arsenal.InvalidArgument,
 	"MetadataTooLarge":             arsenal.InvalidArgument,
 	"AuthorizationHeaderMalformed": arsenal.InvalidArgument,
+	"PermanentRedirect":            arsenal.InvalidArgument, // wrong region or endpoint for the bucket
+	"TemporaryRedirect":            arsenal.Unavailable,
 	"IncompleteBody":               arsenal.InvalidArgument,
 	"MissingContentLength":         arsenal.InvalidArgument,
 
@@ -85,7 +87,9 @@ var apiCodes = map[string]arsenal.Code{
 // statusCodes maps HTTP statuses to Arsenal codes for responses whose
 // error code is missing or unknown (HEAD responses carry no body).
 var statusCodes = map[int]arsenal.Code{
+	301: arsenal.InvalidArgument, // PermanentRedirect: the bucket is in another region
 	304: arsenal.FailedPrecondition,
+	307: arsenal.Unavailable, // TemporaryRedirect: DNS for a new bucket still settling
 	400: arsenal.InvalidArgument,
 	401: arsenal.Unauthenticated,
 	403: arsenal.PermissionDenied,

@@ -61,6 +61,8 @@ func TestSDKErrorsTranslateToArsenalCodes(t *testing.T) {
 		{"BucketAlreadyExists", sdkError("CreateBucket", 409, "BucketAlreadyExists"), arsenal.AlreadyExists, false},
 		{"BadDigest is data loss", sdkError("PutObject", 400, "BadDigest"), arsenal.DataLoss, false},
 		{"NotImplemented", sdkError("PutObject", 501, "NotImplemented"), arsenal.Unimplemented, false},
+		{"PermanentRedirect (wrong region)", sdkError("GetObject", 301, "PermanentRedirect"), arsenal.InvalidArgument, false},
+		{"bare 301 from HEAD", sdkError("HeadObject", 301, ""), arsenal.InvalidArgument, false},
 		{"a code wins over its status", sdkError("GetObject", 400, "NoSuchKey"), arsenal.NotFound, false},
 		{"context canceled inside the SDK", &smithy.OperationError{Err: &smithy.CanceledError{Err: context.Canceled}}, arsenal.Canceled, false},
 		{"connection refused", &smithy.OperationError{Err: fmt.Errorf("dial: %w", syscall.ECONNREFUSED)}, arsenal.Unavailable, true},
