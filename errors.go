@@ -62,11 +62,11 @@ type Action int
 
 // The actions Classify recommends.
 const (
-	ActionNone         Action = iota // no error: nothing to do
-	ActionRetry                      // retry the same call after a backoff
-	ActionReconnect                  // drop the connection, reconnect, then retry
-	ActionReauthenticate             // refresh credentials before trying again
-	ActionFail                       // do not retry: report the error
+	ActionNone           Action = iota // no error: nothing to do
+	ActionRetry                        // retry the same call after a backoff
+	ActionReconnect                    // drop the connection, reconnect, then retry
+	ActionReauthenticate               // refresh credentials before trying again
+	ActionFail                         // do not retry: report the error
 )
 
 // String returns the action's name, such as "retry".

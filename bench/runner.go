@@ -257,7 +257,9 @@ func runLevel(ctx context.Context, name string, cfg Config, idx, conc int, fn Fu
 	return l, nil
 }
 
-func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(histLowest, histHighest, runnerSigFigs) }
+func newHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, runnerSigFigs)
+}
 
 func summarize(h *hdrhistogram.Histogram, count, errs uint64) arsenal.OpStats {
 	s := arsenal.OpStats{Count: count, Errors: errs}

@@ -44,7 +44,7 @@ func Main(m *testing.M) {
 }
 
 var (
-	stopMu  sync.Mutex
+	stopMu   sync.Mutex
 	stoppers []func()
 )
 
