@@ -145,27 +145,68 @@ func BenchmarkPointSelectParallel(b *testing.B) {
 	})
 }
 
-// BenchmarkInsert100kOneTx inserts 100,000 rows in one transaction.
+// BenchmarkInsert100kOneTx inserts 100,000 rows in one transaction
+// through Tx.Exec, and the same rows with one statement prepared on a raw
+// zombiezen connection (a WAL file with synchronous=NORMAL, as the
+// wrapper configures it).
 func BenchmarkInsert100kOneTx(b *testing.B) {
-	db, _ := benchDB(b)
-	ctx := context.Background()
-	for b.Loop() {
-		if _, err := db.Exec(ctx, "DROP TABLE IF EXISTS ins; CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
-			b.Fatal(err)
-		}
-		err := db.Tx(ctx, func(tx *sqlite.Tx) error {
-			for i := 0; i < 100_000; i++ {
-				if _, err := tx.Exec(ctx, "INSERT INTO ins(name, score) VALUES (?, ?)", "row", float64(i)); err != nil {
-					return err
-				}
+	const insert = "INSERT INTO ins(name, score) VALUES (?, ?)"
+	b.Run("impl=arsenal", func(b *testing.B) {
+		db, _ := benchDB(b)
+		ctx := context.Background()
+		for b.Loop() {
+			if _, err := db.Exec(ctx, "DROP TABLE IF EXISTS ins; CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
+				b.Fatal(err)
 			}
-			return nil
-		})
+			err := db.Tx(ctx, func(tx *sqlite.Tx) error {
+				for i := 0; i < 100_000; i++ {
+					if _, err := tx.Exec(ctx, insert, "row", float64(i)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100_000, "ns/row")
+	})
+	b.Run("impl=raw-zombiezen", func(b *testing.B) {
+		c, err := zs.OpenConn(filepath.Join(b.TempDir(), "raw.db"), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
 		if err != nil {
 			b.Fatal(err)
 		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100_000, "ns/row")
+		defer c.Close()
+		exec := func(q string) {
+			s, _, err := c.PrepareTransient(q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Finalize()
+			if _, err := s.Step(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		exec("PRAGMA journal_mode=wal")
+		exec("PRAGMA synchronous=NORMAL")
+		for b.Loop() {
+			exec("DROP TABLE IF EXISTS ins")
+			exec("CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)")
+			exec("BEGIN")
+			s := c.Prep(insert)
+			for i := 0; i < 100_000; i++ {
+				s.BindText(1, "row")
+				s.BindFloat(2, float64(i))
+				if _, err := s.Step(); err != nil {
+					b.Fatal(err)
+				}
+				s.Reset()
+			}
+			exec("COMMIT")
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100_000, "ns/row")
+	})
 }
 
 var image64 struct {

@@ -25,6 +25,9 @@ func bind(cs *cachedStmt, args []any, strict bool) error {
 	n := len(cs.params)
 	if len(args) == 1 {
 		switch a := args[0].(type) {
+		case nil, int64, int, string, float64, []byte, bool:
+			// The common one-argument case: a plain value, no need to
+			// look for a struct.
 		case Named:
 			return bindMap(cs, a, strict)
 		case map[string]any:

@@ -18,6 +18,8 @@ type conn struct {
 	home     *pool // the pool it belongs to
 	funcGen  uint64
 
+	row Row // the Row run hands to its callback, reused so it is not allocated per call
+
 	hits, misses atomic.Uint64 // statement cache; per connection so callers do not share a cache line
 
 	// statement cache: an LRU list through cachedStmt.prev/next plus a map.
@@ -95,6 +97,13 @@ func (cn *conn) disarm() {
 // prepare returns the statement for query from the cache or prepares it.
 // A query with a second statement after the first returns errScript.
 func (cn *conn) prepare(query string) (*cachedStmt, error) {
+	if cs := cn.head; cs != nil && cs.query == query {
+		// The statement used last: a caller running one query in a loop
+		// skips hashing the text (equal strings usually share their
+		// bytes, and then == compares no bytes at all).
+		cn.hits.Add(1)
+		return cs, nil
+	}
 	if cn.cache != nil {
 		if cs := cn.cache[query]; cs != nil {
 			cn.hits.Add(1)

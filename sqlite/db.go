@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/jackc/puddle/v2"
 	"zombiezen.com/go/sqlite"
@@ -330,17 +329,17 @@ func (db *DB) Describe() string {
 // Health checks the database answers a query that reads its header (PRAGMA
 // schema_version) on a reader connection.
 func (db *DB) Health(ctx context.Context) error {
-	start := time.Now()
+	start := now()
 	res, err := db.acquire(ctx, "health", false)
 	if err != nil {
-		return db.opHealth.Since(start, err)
+		return record(db.opHealth, start, err)
 	}
 	cn := res.Value()
 	cn.arm(ctx)
 	err = cn.execSimple("PRAGMA schema_version")
 	cn.disarm()
 	db.release(res)
-	return db.opHealth.Since(start, wrapErr(ctx, "health", err))
+	return record(db.opHealth, start, wrapErr(ctx, "health", err))
 }
 
 // Stats returns per-operation latencies and pool gauges. It does no I/O.

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"zombiezen.com/go/sqlite"
 )
@@ -76,7 +75,7 @@ func (db *DB) impl(nf namedFunc) *sqlite.FunctionImpl {
 		Deterministic: f.Deterministic,
 		AllowIndirect: true,
 		Scalar: func(sctx sqlite.Context, args []sqlite.Value) (sqlite.Value, error) {
-			start := time.Now()
+			start := now()
 			in := make([]any, len(args))
 			for i, a := range args {
 				in[i] = valueOf(a)
@@ -88,7 +87,7 @@ func (db *DB) impl(nf namedFunc) *sqlite.FunctionImpl {
 			} else if v, err = toValue(out); err != nil {
 				err = fmt.Errorf("%s returned %T: %w", nf.name, out, err)
 			}
-			db.opFunction.Record(time.Since(start), err)
+			db.opFunction.Record(now()-start, err)
 			if err != nil {
 				if fv, ok := failFunction(sctx, err.Error()); ok {
 					return fv, nil

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"time"
 	"unicode/utf8"
 )
 
@@ -183,7 +182,7 @@ func MarshalRows(columns []string, rows [][]any, opts JSONOptions) ([]byte, erro
 // objects, with the database's SafeIntegers setting (see JSONOptions).
 // This is the row encoding the dashboard and generated code use.
 func (db *DB) QueryJSON(ctx context.Context, w io.Writer, query string, args ...any) error {
-	start := time.Now()
+	start := now()
 	opts := JSONOptions{SafeIntegers: db.cfg.SafeIntegers}
 	buf := []byte{'['}
 	n := 0
@@ -215,7 +214,7 @@ func (db *DB) QueryJSON(ctx context.Context, w io.Writer, query string, args ...
 			err = wrapErr(ctx, "query", werr)
 		}
 	}
-	return db.opQuery.Since(start, err)
+	return record(db.opQuery, start, err)
 }
 
 // AllJSON is QueryJSON into a byte slice.

@@ -64,7 +64,8 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 		cn.done(cs)
 		return Result{}, err
 	}
-	row := Row{cs: cs, safe: cn.db.cfg.SafeIntegers}
+	row := &cn.row
+	*row = Row{cs: cs, safe: cn.db.cfg.SafeIntegers}
 	s := cs.s
 	for {
 		ok, err := s.Step()
@@ -78,7 +79,7 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 		if each == nil {
 			continue
 		}
-		if err := each(&row); err != nil {
+		if err := each(row); err != nil {
 			cn.done(cs)
 			if err == errStop {
 				return Result{}, nil
@@ -98,10 +99,9 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 
 // runOne is run for the single-row hot path (QueryRow(...).Scan): it scans
 // the first row into dest without a callback. found reports a row.
+//
+// The caller has checked ctx (acquire does).
 func (cn *conn) runOne(ctx context.Context, query string, args []any, dest []any) (found bool, err error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
 	cn.arm(ctx)
 	defer cn.disarm()
 	cs, err := cn.prepare(query)
@@ -134,18 +134,24 @@ func (db *DB) doOne(ctx context.Context, query string, args []any, dest []any) e
 	if err != nil {
 		return err
 	}
-	found, err := res.Value().runOne(ctx, query, args, dest)
+	cn := res.Value()
+	found, err := cn.runOne(ctx, query, args, dest)
 	if err == errNeedsWriter {
 		db.release(res)
 		if res, err = db.acquire(ctx, "get", true); err != nil {
 			return err
 		}
-		found, err = res.Value().runOne(ctx, query, args, dest)
+		cn = res.Value()
+		found, err = cn.runOne(ctx, query, args, dest)
 	}
-	if err == nil && !res.Value().c.AutocommitEnabled() {
-		err = arsenal.Errorf(arsenal.FailedPrecondition, Kind, "get", "the statement left a transaction open; it was rolled back (use Tx)")
+	if cn.c.AutocommitEnabled() {
+		cn.home.release(res)
+	} else {
+		if err == nil {
+			err = arsenal.Errorf(arsenal.FailedPrecondition, Kind, "get", "the statement left a transaction open; it was rolled back (use Tx)")
+		}
+		db.release(res) // rolls back
 	}
-	db.release(res)
 	if err == nil && !found {
 		return arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
 	}
@@ -216,9 +222,9 @@ func (db *DB) releaseChecked(res *puddle.Resource[*conn]) { db.release(res) }
 // queue for the one writer connection in arrival order; ctx bounds both
 // the wait and the statement (cancellation interrupts it).
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, error) {
-	start := time.Now()
+	start := now()
 	r, err := db.do(ctx, "exec", true, query, args, nil, false)
-	return r, db.opExec.Since(start, err)
+	return r, record(db.opExec, start, err)
 }
 
 // Query runs query and yields its rows one at a time, streaming: nothing
@@ -237,7 +243,7 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, erro
 // until the loop ends, so keep the body short.
 func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*Row, error] {
 	return func(yield func(*Row, error) bool) {
-		start := time.Now()
+		start := now()
 		stopped := false
 		_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 			if !yield(r, nil) {
@@ -246,7 +252,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 			}
 			return nil
 		}, false)
-		db.opQuery.Since(start, err)
+		record(db.opQuery, start, err)
 		if err != nil && !stopped {
 			yield(nil, err)
 		}
@@ -256,9 +262,9 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 // Each runs query and calls fn for every row; an error from fn stops the
 // query and is returned. It is Query with a callback.
 func (db *DB) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
-	start := time.Now()
+	start := now()
 	_, err := db.do(ctx, "query", false, query, args, fn, false)
-	return db.opQuery.Since(start, err)
+	return record(db.opQuery, start, err)
 }
 
 // Get runs query and stores its first row in dest: a pointer to a struct
@@ -266,9 +272,9 @@ func (db *DB) Each(ctx context.Context, query string, args []any, fn func(*Row) 
 // map[string]any, or, for a one-column result, to a scalar. No row is a
 // NotFound error wrapping ErrNoRows.
 func (db *DB) Get(ctx context.Context, dest any, query string, args ...any) error {
-	start := time.Now()
+	start := now()
 	err := db.get(ctx, dest, query, args)
-	return db.opGet.Since(start, err)
+	return record(db.opGet, start, err)
 }
 
 func (db *DB) get(ctx context.Context, dest any, query string, args []any) error {
@@ -287,7 +293,7 @@ func (db *DB) get(ctx context.Context, dest any, query string, args []any) error
 // first row's columns into Scan's destinations, like database/sql's
 // QueryRow. No row is a NotFound error wrapping ErrNoRows.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) RowScanner {
-	return RowScanner{db: db, ctx: ctx, query: query, args: args}
+	return newRowScanner(db, nil, ctx, query, args)
 }
 
 // RowScanner is the deferred single-row query QueryRow returns.
@@ -296,59 +302,74 @@ type RowScanner struct {
 	tx    *Tx
 	ctx   context.Context
 	query string
-	args  []any
+	// The arguments: up to len(few) of them are copied into few, so the
+	// caller's argument slice need not move to the heap (the RowScanner
+	// holds a context, which escapes, and escape analysis treats the
+	// struct as one); more are copied into args.
+	args []any
+	few  [2]any
+	n    int
+}
+
+func newRowScanner(db *DB, tx *Tx, ctx context.Context, query string, args []any) RowScanner {
+	rs := RowScanner{db: db, tx: tx, ctx: ctx, query: query}
+	if len(args) <= len(rs.few) {
+		rs.n = copy(rs.few[:], args)
+	} else {
+		rs.args = append([]any(nil), args...)
+	}
+	return rs
+}
+
+// argList returns the arguments QueryRow was given.
+func (rs *RowScanner) argList() []any {
+	if rs.args != nil {
+		return rs.args
+	}
+	return rs.few[:rs.n]
 }
 
 // Scan runs the query and copies the first row's columns into dest, in
 // order. See Row.Scan for the conversions.
 func (rs RowScanner) Scan(dest ...any) error {
-	start := time.Now()
+	start := now()
+	args := rs.argList()
 	if rs.tx == nil {
-		return rs.db.opGet.Since(start, rs.db.doOne(rs.ctx, rs.query, rs.args, dest))
+		return record(rs.db.opGet, start, rs.db.doOne(rs.ctx, rs.query, args, dest))
 	}
 	found := false
-	each := func(r *Row) error {
+	_, err := rs.tx.run(rs.ctx, "get", rs.query, args, func(r *Row) error {
 		found = true
 		return r.Scan(dest...)
-	}
-	var err error
-	if rs.tx != nil {
-		_, err = rs.tx.run(rs.ctx, "get", rs.query, rs.args, each, true)
-		if err == nil && !found {
-			err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
-		}
-		return rs.tx.db.opGet.Since(start, err)
-	} else {
-		_, err = rs.db.do(rs.ctx, "get", false, rs.query, rs.args, each, true)
-	}
+	}, true)
 	if err == nil && !found {
 		err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
 	}
-	return rs.db.opGet.Since(start, err)
+	return record(rs.tx.db.opGet, start, err)
 }
 
 // All runs query and returns every row as a map from column name to value
 // (int64, float64, string, []byte or nil), as bun:sqlite's all() does.
 func (db *DB) All(ctx context.Context, query string, args ...any) ([]map[string]any, error) {
-	start := time.Now()
+	start := now()
 	var out []map[string]any
 	_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 		out = append(out, r.Map())
 		return nil
 	}, false)
-	return out, db.opQuery.Since(start, err)
+	return out, record(db.opQuery, start, err)
 }
 
 // Values runs query and returns every row as a slice of values in column
 // order, as bun:sqlite's values() does.
 func (db *DB) Values(ctx context.Context, query string, args ...any) ([][]any, error) {
-	start := time.Now()
+	start := now()
 	var out [][]any
 	_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 		out = append(out, r.Values())
 		return nil
 	}, false)
-	return out, db.opQuery.Since(start, err)
+	return out, record(db.opQuery, start, err)
 }
 
 // Querier is what *DB and *Tx have in common for the generic helpers.

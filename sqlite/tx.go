@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"sync"
-	"time"
 
 	"github.com/infra-arsenal/arsenal"
 )
@@ -75,18 +74,18 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // TxWith is Tx with a chosen mode.
 func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (err error) {
-	start := time.Now()
+	start := now()
 	if mode < Deferred || mode > Exclusive {
-		return db.opTx.Since(start, invalid("tx", "unknown transaction mode %d", int(mode)))
+		return record(db.opTx, start, invalid("tx", "unknown transaction mode %d", int(mode)))
 	}
 	res, err := db.acquire(ctx, "tx", true)
 	if err != nil {
-		return db.opTx.Since(start, err)
+		return record(db.opTx, start, err)
 	}
 	cn := res.Value()
 	if err := cn.simpleCtx(ctx, mode.begin()); err != nil {
 		db.release(res)
-		return db.opTx.Since(start, wrapErr(ctx, "tx", err))
+		return record(db.opTx, start, wrapErr(ctx, "tx", err))
 	}
 	tx := &Tx{db: db, cn: cn, mu: new(sync.Mutex)}
 	committed := false
@@ -99,7 +98,7 @@ func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (e
 		tx.done = true
 		tx.mu.Unlock()
 		db.release(res)
-		db.opTx.Since(start, err)
+		record(db.opTx, start, err)
 		if p != nil {
 			panic(p)
 		}
@@ -198,16 +197,16 @@ func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*
 
 // Exec runs a statement inside the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (Result, error) {
-	start := time.Now()
+	start := now()
 	r, err := tx.run(ctx, "exec", query, args, nil, false)
-	return r, tx.db.opExec.Since(start, err)
+	return r, record(tx.db.opExec, start, err)
 }
 
 // Query yields the rows of query run inside the transaction (it sees the
 // transaction's own changes). See DB.Query.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*Row, error] {
 	return func(yield func(*Row, error) bool) {
-		start := time.Now()
+		start := now()
 		stopped := false
 		_, err := tx.run(ctx, "query", query, args, func(r *Row) error {
 			if !yield(r, nil) {
@@ -216,7 +215,7 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 			}
 			return nil
 		}, false)
-		tx.db.opQuery.Since(start, err)
+		record(tx.db.opQuery, start, err)
 		if err != nil && !stopped {
 			yield(nil, err)
 		}
@@ -225,14 +224,14 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 
 // Each calls fn for every row of query run inside the transaction.
 func (tx *Tx) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
-	start := time.Now()
+	start := now()
 	_, err := tx.run(ctx, "query", query, args, fn, false)
-	return tx.db.opQuery.Since(start, err)
+	return record(tx.db.opQuery, start, err)
 }
 
 // Get stores the first row of query in dest; see DB.Get.
 func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
-	start := time.Now()
+	start := now()
 	found := false
 	_, err := tx.run(ctx, "get", query, args, func(r *Row) error {
 		found = true
@@ -241,12 +240,12 @@ func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) erro
 	if err == nil && !found {
 		err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
 	}
-	return tx.db.opGet.Since(start, err)
+	return record(tx.db.opGet, start, err)
 }
 
 // QueryRow is DB.QueryRow inside the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) RowScanner {
-	return RowScanner{tx: tx, ctx: ctx, query: query, args: args}
+	return newRowScanner(tx.db, tx, ctx, query, args)
 }
 
 // All is DB.All inside the transaction.

@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,9 +49,12 @@ const (
 )
 
 var (
-	quick  = flag.Bool("quick", false, "shorter runs, one round")
-	rounds = flag.Int("rounds", 3, "interleaved rounds per workload (best kept)")
-	dur    = flag.Duration("duration", time.Second, "measuring time per implementation and round")
+	quick       = flag.Bool("quick", false, "shorter runs, one round")
+	rounds      = flag.Int("rounds", 3, "interleaved rounds per workload (best kept)")
+	dur         = flag.Duration("duration", time.Second, "measuring time per implementation and round")
+	callersList = flag.String("callers", "1,8", "point-select caller counts to measure (the target checks need 1 and 8)")
+	pointOnly   = flag.Bool("point-only", false, "measure point selects only (for profiling)")
+	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 )
 
 func main() {
@@ -58,8 +62,22 @@ func main() {
 	if *quick {
 		*rounds, *dur = 1, 300*time.Millisecond
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sqlite bench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "sqlite bench:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "sqlite bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -116,7 +134,15 @@ func run() error {
 	}
 
 	best := map[string]map[string]float64{}
-	for _, callers := range []int{1, 8} {
+	var callerCounts []int
+	for _, f := range strings.Split(*callersList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("bad -callers %q", *callersList)
+		}
+		callerCounts = append(callerCounts, n)
+	}
+	for _, callers := range callerCounts {
 		w := fmt.Sprintf("point select by PK, %d caller", callers)
 		if callers > 1 {
 			w += "s"
@@ -137,6 +163,10 @@ func run() error {
 		for _, im := range impls {
 			emit(w, im.name, "ops/s", best[w][im.name], "higher")
 		}
+	}
+
+	if *pointOnly {
+		return nil
 	}
 
 	// Inserts: 100k rows in one transaction, each implementation in a fresh file.
