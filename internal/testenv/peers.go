@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -41,6 +42,7 @@ func Peer(name string) (string, bool) {
 func RequirePeer(t testing.TB, name string) string {
 	t.Helper()
 	if p, ok := Peer(name); ok {
+		peerLogOnce(name, p)
 		return p
 	}
 	if RequireReal() {
@@ -48,6 +50,15 @@ func RequirePeer(t testing.TB, name string) string {
 	}
 	t.Skipf("testenv: peer %q not installed; run .ci/run to install it", name)
 	return ""
+}
+
+var peerLogged sync.Map
+
+// peerLogOnce says once per test binary which real peer a test used.
+func peerLogOnce(name, path string) {
+	if _, seen := peerLogged.LoadOrStore(name, true); !seen {
+		Logf("using real peer %s (%s)", name, path)
+	}
 }
 
 // RequireNodeModule checks an npm package is installed in NodeDir, failing
