@@ -91,7 +91,7 @@ func LaunchRedis(args ...string) (*Redis, error) { return newRedis(args) }
 func (r *Redis) Stop() { r.stop() }
 
 func newRedis(args []string) (*Redis, error) {
-	bin, ok := Binary("redis-server")
+	bin, ok := findServer("redis-server")
 	if !ok {
 		if RequireReal() {
 			return nil, fmt.Errorf("redis-server not found and ARSENAL_REQUIRE_REAL=1")

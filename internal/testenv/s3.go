@@ -79,7 +79,7 @@ func (s *S3) Stop() { s.stop() }
 
 func newS3() (*S3, error) {
 	s := &S3{Region: "us-east-1", AccessKey: "AK" + strings.ToUpper(RandomHex(9)), SecretKey: RandomHex(20)}
-	bin, ok := Binary("versitygw")
+	bin, ok := findServer("versitygw")
 	if !ok {
 		if RequireReal() {
 			return nil, fmt.Errorf("versitygw not found (looked on PATH and in %s) and ARSENAL_REQUIRE_REAL=1; "+

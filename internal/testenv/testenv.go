@@ -86,6 +86,10 @@ func Binary(name string) (string, bool) {
 	return "", false
 }
 
+// findServer locates a server binary; tests of the fallback path replace
+// it to simulate a machine without the binary.
+var findServer = Binary
+
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
