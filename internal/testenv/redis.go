@@ -205,8 +205,9 @@ func pingRedis(addr string) error {
 	return nil
 }
 
-// RedisCommand sends one inline command and returns the first reply line,
-// for test setup without a client library.
+// RedisCommand sends one command (words separated by spaces, sent as a
+// RESP array) and returns the first reply line, for test setup without a
+// client library.
 func RedisCommand(addr, command string) (string, error) {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
@@ -214,7 +215,13 @@ func RedisCommand(addr, command string) (string, error) {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := c.Write([]byte(command + "\r\n")); err != nil {
+	words := strings.Fields(command)
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(words))
+	for _, w := range words {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(w), w)
+	}
+	if _, err := c.Write([]byte(b.String())); err != nil {
 		return "", err
 	}
 	line, err := bufio.NewReader(c).ReadString('\n')
