@@ -62,11 +62,15 @@ func newConn(db *DB, c *sqlite.Conn, readOnly bool) *conn {
 }
 
 // arm makes cancellation of ctx interrupt the statement running on cn
-// until disarm. A context that can never be cancelled costs nothing.
+// until disarm. A context that can never be cancelled costs nothing (arm
+// and disarm inline to a nil check).
 func (cn *conn) arm(ctx context.Context) {
-	if ctx.Done() == nil {
-		return
+	if ctx.Done() != nil {
+		cn.armCancel(ctx)
 	}
+}
+
+func (cn *conn) armCancel(ctx context.Context) {
 	cn.imu.Lock()
 	g := cn.gen
 	cn.imu.Unlock()
@@ -82,9 +86,12 @@ func (cn *conn) arm(ctx context.Context) {
 // disarm ends what arm started. After it returns no interrupt from the
 // old context can reach the connection.
 func (cn *conn) disarm() {
-	if cn.stop == nil {
-		return
+	if cn.stop != nil {
+		cn.disarmCancel()
 	}
+}
+
+func (cn *conn) disarmCancel() {
 	cn.stop()
 	// Whether or not the callback started, bumping the generation under
 	// the lock means it either finished already or will do nothing.
