@@ -104,28 +104,59 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 func (cn *conn) runOne(ctx context.Context, query string, args []any, dest []any) (found bool, err error) {
 	cn.arm(ctx)
 	defer cn.disarm()
-	cs, err := cn.prepare(query)
-	if err != nil {
-		if cn.prepErrIsScript(err) {
-			return false, invalid("get", "a query with several statements returns no rows; run it with Exec")
+	cs := cn.head
+	if cs != nil && cs.query == query {
+		cn.hits.Add(1) // prepare's first check, inlined
+	} else {
+		var err error
+		if cs, err = cn.prepare(query); err != nil {
+			if cn.prepErrIsScript(err) {
+				return false, invalid("get", "a query with several statements returns no rows; run it with Exec")
+			}
+			return false, err
 		}
-		return false, err
 	}
 	if !cs.readOnly && cn.routesWrites() {
 		cn.done(cs)
 		return false, errNeedsWriter
 	}
-	if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
+	// One positional integer, the usual key lookup, binds directly.
+	if x, isInt := oneInt(args); isInt && len(cs.params) == 1 {
+		cs.s.BindInt64(1, x)
+	} else if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
 		cn.done(cs)
 		return false, err
 	}
 	ok, err := cs.s.Step()
 	if err == nil && ok {
-		row := Row{cs: cs, safe: cn.db.cfg.SafeIntegers}
-		err = row.Scan(dest...)
+		if len(dest) > len(cs.cols) {
+			err = invalid("scan", "%d destinations for %d columns", len(dest), len(cs.cols))
+		} else {
+			safe := cn.db.cfg.SafeIntegers
+			for i, d := range dest {
+				if err = scanColumn(cs.s, i, d, safe); err != nil {
+					err = invalid("scan", "column %d (%s): %v", i, cs.cols[i], err)
+					break
+				}
+			}
+		}
 	}
 	cn.done(cs)
 	return ok, err
+}
+
+// oneInt reports whether args is a single int or int64 and returns it.
+func oneInt(args []any) (int64, bool) {
+	if len(args) != 1 {
+		return 0, false
+	}
+	switch x := args[0].(type) {
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	}
+	return 0, false
 }
 
 // doOne is do for runOne.
