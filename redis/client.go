@@ -27,9 +27,12 @@ type Client struct {
 	cfg  Config // with defaults applied
 	orig Config // as given to Open, for Duplicate
 	rc   rueidis.Client
-	bld  rueidis.Builder
-	rec  *bench.Recorder
-	ops  []atomic.Pointer[bench.Op]
+	// rd runs a lone caller's command synchronously on a pooled
+	// connection (see exec); nil when the deployment does not allow it.
+	rd  rueidis.Client
+	bld rueidis.Builder
+	rec *bench.Recorder
+	ops []atomic.Pointer[bench.Op]
 
 	st       *connState
 	cacheOn  bool   // client-side caching is active
@@ -116,6 +119,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.rc = rc
 	c.bld = rc.B()
+	c.rd = c.openDirect(ctx, opt)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.wg.Add(2)
 	go c.monitor()
@@ -146,6 +150,30 @@ func newRueidis(ctx context.Context, opt rueidis.ClientOption) (rueidis.Client, 
 		}()
 		return nil, ctx.Err()
 	}
+}
+
+// openDirect opens the client that serves calls made while no other call
+// is in flight: rueidis without auto-pipelining writes and reads such a
+// call on a pooled connection from the caller's own goroutine, sparing
+// the hand-offs to and from the pipeline's writer and reader goroutines
+// (single-caller latency about 2 µs lower). Only for a plain standalone
+// server with auto-pipelining on; nil when that does not apply or the
+// extra client cannot connect (calls then all go through the pipeline).
+func (c *Client) openDirect(ctx context.Context, opt rueidis.ClientOption) rueidis.Client {
+	cfg := c.cfg
+	if cfg.DisableAutoPipelining || cfg.ReadFromReplicas || len(cfg.ReplicaAddrs) > 0 || c.rc.Mode() != rueidis.ClientModeStandalone {
+		return nil
+	}
+	opt.DisableAutoPipelining = true
+	opt.DisableCache = true
+	opt.ForceSingleClient = true
+	opt.Standalone = rueidis.StandaloneOption{}
+	opt.SendToReplicas = nil
+	rd, err := newRueidis(ctx, opt)
+	if err != nil {
+		return nil
+	}
+	return rd
 }
 
 // options maps the Config onto rueidis options.
@@ -457,6 +485,9 @@ func (c *Client) Close() error {
 			s.stop()
 		}
 		c.rc.Close()
+		if c.rd != nil {
+			c.rd.Close()
+		}
 		c.wg.Wait()
 	})
 	return nil
@@ -521,14 +552,42 @@ func (c *Client) waitUp(ctx context.Context, op string) error {
 }
 
 // exec runs one command: gate, send, record latency, translate errors. A
-// nil reply is not an error here; the typed parsers decide.
+// nil reply is not an error here; the typed parsers decide. A call made
+// while no other is in flight goes on the direct client (see openDirect),
+// the others share the auto-pipeline.
 func (c *Client) exec(ctx context.Context, id opID, cmd rueidis.Completed) (rueidis.RedisMessage, error) {
+	return c.execOn(ctx, id, cmd, true)
+}
+
+// directOK says whether cmd may run on the direct client, which reads
+// the reply synchronously and so honours ctx only through its deadline.
+// As rueidis does for a lone caller, that is allowed when ctx has a
+// deadline or can never be cancelled; blocking commands (which must end
+// when ctx does) always stay on the blocking pool.
+func directOK(ctx context.Context, cmd *rueidis.Completed) bool {
+	if cmd.IsBlock() {
+		return false
+	}
+	if ctx.Done() == nil {
+		return true
+	}
+	_, ok := ctx.Deadline()
+	return ok
+}
+
+// execOn is exec; direct false keeps the command on the pipelined
+// connection (for Do, whose command may depend on the connection, like
+// CLIENT ID).
+func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, direct bool) (rueidis.RedisMessage, error) {
 	if err := c.gate(ctx, opNames[id]); err != nil {
 		return rueidis.RedisMessage{}, err
 	}
 	start := monoNow()
-	c.inflight.Add(1)
-	msg, err := c.rc.Do(ctx, cmd).ToMessage()
+	rc := c.rc
+	if c.inflight.Add(1) == 1 && direct && c.rd != nil && directOK(ctx, &cmd) {
+		rc = c.rd
+	}
+	msg, err := rc.Do(ctx, cmd).ToMessage()
 	c.inflight.Add(-1)
 	if err != nil {
 		if rueidis.IsRedisNil(err) {

@@ -154,7 +154,11 @@ func (c *Client) Do(ctx context.Context, args ...any) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return run(c, ctx, id, cmd, asReply)
+	msg, err := c.execOn(ctx, id, cmd, false)
+	if err != nil {
+		return Reply{}, err
+	}
+	return Reply{msg}, nil
 }
 
 func (c *Client) buildDo(args []any) (rueidis.Completed, opID, error) {

@@ -59,9 +59,18 @@
 // # Concurrency
 //
 // A Client is safe for concurrent use and must be closed. Concurrent calls
-// are pipelined automatically on a few shared connections (4 by default
-// for a standalone server), which is where the throughput comes from: use
-// many goroutines rather than many Clients. Blocking commands (BLPop,
+// are pipelined automatically on shared connections (one by default,
+// Config.PipelineConns), which is where the throughput comes from: use
+// many goroutines rather than many Clients. While 16 or more calls per
+// connection are in flight, the pipeline's writer yields the processor
+// once before each write so that one write carries more commands (about
+// 1.5x the 64-caller throughput on 2 cores). On a standalone server a call
+// made while no other is in flight skips the pipeline: it is written and
+// its reply read from the caller's goroutine on a pooled connection of a
+// second, unpipelined rueidis client, which takes about 2 µs off a lone
+// caller's round trip (this needs a context with a deadline or none that
+// can be cancelled, as rueidis's own synchronous path does; Do always
+// uses the pipeline). Blocking commands (BLPop,
 // XRead with Block) and transactions with Watch use dedicated pooled
 // connections. Subscriptions deliver to their handler from one goroutine
 // each. A Pipeline is for one goroutine. OnEvent listeners run on one
