@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql/driver"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -45,7 +46,7 @@ func bind(cs *cachedStmt, args []any, strict bool) error {
 		return invalid("bind", "missing parameter %d (%s): %d arguments for %d parameters", len(args)+1, paramLabel(cs, len(args)+1), len(args), n)
 	}
 	for i, v := range args {
-		if err := bindValue(cs.s, i+1, v); err != nil {
+		if err := bindValue(cs.s, cs.buf, i+1, v); err != nil {
 			return bindErr(cs, i+1, err)
 		}
 	}
@@ -63,6 +64,11 @@ func paramLabel(cs *cachedStmt, i int) string {
 }
 
 func bindErr(cs *cachedStmt, i int, err error) error {
+	if _, ok := resultCode(err); ok {
+		// SQLite refused the value (SQLITE_TOOBIG, SQLITE_NOMEM): keep
+		// its result code for wrapErr to translate.
+		return fmt.Errorf("parameter %d (%s): %w", i, paramLabel(cs, i), err)
+	}
 	return invalid("bind", "parameter %d (%s): %v", i, paramLabel(cs, i), err)
 }
 
@@ -80,7 +86,7 @@ func bindMap(cs *cachedStmt, m map[string]any, strict bool) error {
 			cs.s.BindNull(i)
 			continue
 		}
-		if err := bindValue(cs.s, i, v); err != nil {
+		if err := bindValue(cs.s, cs.buf, i, v); err != nil {
 			return bindErr(cs, i, err)
 		}
 	}
@@ -155,7 +161,7 @@ func bindStruct(cs *cachedStmt, sv reflect.Value, strict bool) error {
 			cs.s.BindNull(i) // through a nil embedded pointer
 			continue
 		}
-		if err := bindValue(cs.s, i, fv.Interface()); err != nil {
+		if err := bindValue(cs.s, cs.buf, i, fv.Interface()); err != nil {
 			return bindErr(cs, i, err)
 		}
 	}
@@ -203,7 +209,7 @@ func uitoa(v uint64) string {
 //
 // Anything else (structs, maps, slices other than []byte, channels,
 // complex numbers, uint64 above MaxInt64) is an error, never a string.
-func bindValue(s *sqlite.Stmt, i int, v any) error {
+func bindValue(s *sqlite.Stmt, sc *scratch, i int, v any) error {
 	switch x := v.(type) {
 	case nil:
 		s.BindNull(i)
@@ -212,7 +218,7 @@ func bindValue(s *sqlite.Stmt, i int, v any) error {
 	case int:
 		s.BindInt64(i, int64(x))
 	case string:
-		s.BindText(i, x)
+		return bindText(s, sc, i, x)
 	case float64:
 		s.BindFloat(i, x)
 	case []byte:
@@ -222,7 +228,7 @@ func bindValue(s *sqlite.Stmt, i int, v any) error {
 		case len(x) == 0:
 			s.BindZeroBlob(i, 0)
 		default:
-			s.BindBytes(i, x)
+			return bindBlob(s, sc, i, x)
 		}
 	case bool:
 		s.BindBool(i, x)
@@ -253,7 +259,7 @@ func bindValue(s *sqlite.Stmt, i int, v any) error {
 		if err != nil {
 			return err
 		}
-		return bindValue(s, i, n)
+		return bindValue(s, sc, i, n)
 	}
 	return nil
 }

@@ -20,6 +20,8 @@ type conn struct {
 
 	row Row // the Row run hands to its callback, reused so it is not allocated per call
 
+	buf scratch // C memory for binding text and blobs
+
 	hits, misses atomic.Uint64 // statement cache; per connection so callers do not share a cache line
 
 	// statement cache: an LRU list through cachedStmt.prev/next plus a map.
@@ -44,6 +46,7 @@ type cachedStmt struct {
 	bare       []string // the names without their :, @ or $ prefix
 	named      bool     // any parameter has a name
 	cols       []string // column names
+	buf        *scratch // the connection's bind buffer
 	prev, next *cachedStmt
 	cached     bool
 }
@@ -55,6 +58,9 @@ func (errScript) Error() string { return "query holds more than one statement" }
 
 func newConn(db *DB, c *sqlite.Conn, readOnly bool) *conn {
 	cn := &conn{c: c, db: db, readOnly: readOnly, cacheMax: db.cfg.StatementCache}
+	if rawOK {
+		cn.buf.tls, _ = rawConn(c)
+	}
 	if cn.cacheMax > 0 {
 		cn.cache = make(map[string]*cachedStmt, cn.cacheMax)
 	}
@@ -143,7 +149,7 @@ func (cn *conn) prepare(query string) (*cachedStmt, error) {
 			return nil, err
 		}
 	}
-	cs := &cachedStmt{s: s, query: query, readOnly: stmtReadOnly(s)}
+	cs := &cachedStmt{s: s, query: query, readOnly: stmtReadOnly(s), buf: &cn.buf}
 	n := s.BindParamCount()
 	if n > 0 {
 		cs.params = make([]string, n)
@@ -252,6 +258,7 @@ func (cn *conn) close() error {
 		cs.s.Finalize()
 	}
 	cn.head, cn.tail, cn.cache = nil, nil, nil
+	cn.buf.free()
 	return cn.c.Close()
 }
 

@@ -36,14 +36,19 @@ var (
 // run executes query on cn, calling each for every row (at most one row
 // when one is set). A statement that writes on a reader connection returns
 // errNeedsWriter before doing anything.
-func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Row) error, one bool) (Result, error) {
-	if err := ctx.Err(); err != nil {
-		return Result{}, err
+func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Row) error, one bool) (_ Result, err error) {
+	if ctx.Done() != nil {
+		// A context that cannot be cancelled has no error to report.
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
+		}
+		cn.armCancel(ctx)
+		defer cn.disarm()
 	}
-	cn.arm(ctx)
-	defer cn.disarm()
-	cs, err := cn.prepare(query)
-	if err != nil {
+	cs := cn.head
+	if cs != nil && cs.query == query {
+		cn.hits.Add(1) // prepare's first check, inlined
+	} else if cs, err = cn.prepare(query); err != nil {
 		var es errScript
 		if errors.As(err, &es) && cn.prepErrIsScript(err) {
 			if len(args) > 0 || each != nil {

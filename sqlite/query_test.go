@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,6 +109,11 @@ func TestBindingFollowsTheDocumentedRules(t *testing.T) {
 		want     any
 	}{
 		{"nil", nil, "null", nil},
+		{"long text", strings.Repeat("long text ", 1000), "text", strings.Repeat("long text ", 1000)},
+		{"text above the bind buffer size", strings.Repeat("long text ", 10000), "text", strings.Repeat("long text ", 10000)},
+		{"empty string is empty text", "", "text", ""},
+		{"text with a NUL byte", "a\x00b", "text", "a\x00b"},
+		{"large blob", bytes.Repeat([]byte{7, 0}, 50000), "blob", bytes.Repeat([]byte{7, 0}, 50000)},
 		{"nil []byte is NULL", []byte(nil), "null", nil},
 		{"empty []byte is an empty blob", []byte{}, "blob", []byte{}},
 		{"bytes", []byte{0, 1}, "blob", []byte{0, 1}},

@@ -189,7 +189,10 @@ func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*
 		return Result{}, arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "transaction already finished")
 	}
 	r, err := tx.cn.run(ctx, query, args, each, one)
-	if err == nil && tx.cn.c.AutocommitEnabled() {
+	if err == nil {
+		if !tx.cn.c.AutocommitEnabled() {
+			return r, nil
+		}
 		err = arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "the statement ended the transaction (COMMIT or ROLLBACK inside Tx); return from the function instead")
 	}
 	return r, wrapErr(ctx, op, err)

@@ -53,7 +53,7 @@ var (
 	rounds      = flag.Int("rounds", 3, "interleaved rounds per workload (best kept)")
 	dur         = flag.Duration("duration", time.Second, "measuring time per implementation and round")
 	callersList = flag.String("callers", "1,8", "point-select caller counts to measure (the target checks need 1 and 8)")
-	pointOnly   = flag.Bool("point-only", false, "measure point selects only (for profiling)")
+	only        = flag.String("only", "", "measure one workload only, point or insert (for profiling; no target checks)")
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 )
 
@@ -142,6 +142,9 @@ func run() error {
 		}
 		callerCounts = append(callerCounts, n)
 	}
+	if *only == "insert" {
+		callerCounts = nil
+	}
 	for _, callers := range callerCounts {
 		w := fmt.Sprintf("point select by PK, %d caller", callers)
 		if callers > 1 {
@@ -165,7 +168,7 @@ func run() error {
 		}
 	}
 
-	if *pointOnly {
+	if *only == "point" {
 		return nil
 	}
 
@@ -192,6 +195,9 @@ func run() error {
 	}
 	for _, im := range insImpls {
 		emit(wIns, im.name, "rows/s", best[wIns][im.name], "higher")
+	}
+	if *only == "insert" {
+		return nil
 	}
 
 	// Deserialize 64 MiB against a 64 MiB memory copy.
