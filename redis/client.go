@@ -29,10 +29,14 @@ type Client struct {
 	rc   rueidis.Client
 	// rd runs a lone caller's command synchronously on a pooled
 	// connection (see exec); nil when the deployment does not allow it.
-	rd  rueidis.Client
-	bld rueidis.Builder
-	rec *bench.Recorder
-	ops []atomic.Pointer[bench.Op]
+	// It is replaced after each outage (renewDirect).
+	rd        atomic.Pointer[directClient]
+	rdOpt     rueidis.ClientOption
+	rdMu      sync.Mutex
+	rdRetired []*directClient
+	bld       rueidis.Builder
+	rec       *bench.Recorder
+	ops       []atomic.Pointer[bench.Op]
 
 	st       *connState
 	cacheOn  bool   // client-side caching is active
@@ -119,7 +123,10 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.rc = rc
 	c.bld = rc.B()
-	c.rd = c.openDirect(ctx, opt)
+	if rd := c.openDirect(ctx, opt); rd != nil {
+		c.rdOpt = opt
+		c.rd.Store(&directClient{Client: rd})
+	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.wg.Add(2)
 	go c.monitor()
@@ -164,16 +171,53 @@ func (c *Client) openDirect(ctx context.Context, opt rueidis.ClientOption) rueid
 	if cfg.DisableAutoPipelining || cfg.ReadFromReplicas || len(cfg.ReplicaAddrs) > 0 || c.rc.Mode() != rueidis.ClientModeStandalone {
 		return nil
 	}
+	rd, err := newRueidis(ctx, directOptions(opt))
+	if err != nil {
+		return nil
+	}
+	return rd
+}
+
+// directOptions turns the pipelined client's options into the direct
+// client's.
+func directOptions(opt rueidis.ClientOption) rueidis.ClientOption {
 	opt.DisableAutoPipelining = true
 	opt.DisableCache = true
 	opt.ForceSingleClient = true
 	opt.Standalone = rueidis.StandaloneOption{}
 	opt.SendToReplicas = nil
-	rd, err := newRueidis(ctx, opt)
-	if err != nil {
-		return nil
+	return opt
+}
+
+// directClient is the client behind the direct path, closed once.
+type directClient struct {
+	rueidis.Client
+	once sync.Once
+}
+
+func (d *directClient) close() { d.once.Do(d.Client.Close) }
+
+// renewDirect replaces the direct client after an outage: its idle pooled
+// connections are not read while idle, so they may still be ones the
+// server dropped, and a lone caller's next call would fail on one (the
+// pipelined connection notices a drop at once and redials). The old client
+// is closed after a grace second for calls still on it. Run by the monitor.
+func (c *Client) renewDirect() {
+	old := c.rd.Load()
+	if old == nil {
+		return
 	}
-	return rd
+	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.ConnectTimeout)
+	defer cancel()
+	rd, err := newRueidis(ctx, directOptions(c.rdOpt))
+	if err != nil {
+		return // keep the old one: a dead connection fails one call and is dropped
+	}
+	c.rd.Store(&directClient{Client: rd})
+	c.rdMu.Lock()
+	c.rdRetired = append(c.rdRetired, old)
+	c.rdMu.Unlock()
+	time.AfterFunc(time.Second, old.close)
 }
 
 // options maps the Config onto rueidis options.
@@ -485,10 +529,15 @@ func (c *Client) Close() error {
 			s.stop()
 		}
 		c.rc.Close()
-		if c.rd != nil {
-			c.rd.Close()
+		c.wg.Wait() // the monitor, which renews rd, has stopped
+		c.rdMu.Lock()
+		for _, d := range c.rdRetired {
+			d.close()
 		}
-		c.wg.Wait()
+		c.rdMu.Unlock()
+		if d := c.rd.Load(); d != nil {
+			d.close()
+		}
 	})
 	return nil
 }
@@ -584,8 +633,10 @@ func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, dir
 	}
 	start := monoNow()
 	rc := c.rc
-	if c.inflight.Add(1) == 1 && direct && c.rd != nil && directOK(ctx, &cmd) {
-		rc = c.rd
+	if c.inflight.Add(1) == 1 && direct && directOK(ctx, &cmd) {
+		if d := c.rd.Load(); d != nil {
+			rc = d.Client
+		}
 	}
 	msg, err := rc.Do(ctx, cmd).ToMessage()
 	c.inflight.Add(-1)

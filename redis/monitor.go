@@ -213,6 +213,7 @@ func (c *Client) monitor() {
 			attempt++
 			if c.probe() == nil {
 				c.markUp(attempt)
+				c.renewDirect()
 				break
 			}
 			if limit := c.giveUpAfter(); limit >= 0 && time.Since(o.since) >= limit {

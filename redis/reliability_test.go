@@ -140,3 +140,37 @@ func TestSIGKILLDuringConcurrentWritesLosesNoAcknowledgedWrite(t *testing.T) {
 	publishEventually(t, writer, "rel-ch", "after-recovery")
 	col.waitFor(t, func(m redis.Message) bool { return m.Payload == "after-recovery" }, 10*time.Second)
 }
+
+// A lone caller's calls skip the pipeline and run on pooled connections
+// that sit unread while idle; after the server restarts, the first call of
+// such a caller must not land on a connection the old server dropped.
+func TestLoneCallerFirstCallAfterRestartSucceeds(t *testing.T) {
+	srv := startReal(t)
+	c := openAt(t, srv)
+	ctx := ctxT(t)
+	for i := 0; i < 3; i++ { // one caller at a time: the direct path
+		if err := c.Set(ctx, "lone", "before"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := c.State().Reconnects
+	srv.Kill()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait, without calling, until the client has noticed the drop and
+	// reconnected on its own.
+	for deadline := time.Now().Add(20 * time.Second); c.State().Reconnects == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("the client did not reconnect within 20s of the restart")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // let the reconnection settle
+	if err := c.Set(ctx, "lone", "after"); err != nil {
+		t.Fatalf("first call after the restart: %v", err)
+	}
+	if v, err := c.Get(ctx, "lone"); err != nil || v != "after" {
+		t.Fatalf("Get = %q, %v; want after", v, err)
+	}
+}
