@@ -3,7 +3,8 @@
 // practical limit, on one redis-server: SET, GET, HSET and LPUSH with 1
 // caller (throughput and median latency) and with 64 concurrent callers
 // (throughput). Implementations are measured in interleaved rounds (A B C
-// D, A B C D ...) and the best round of each is kept.
+// D, A B C D ...), rounds going over every workload in turn, and the best
+// round of each is kept.
 //
 // Run from bench/peers: go run ./redis [-quick]. Results are JSON lines on
 // stdout; progress goes to stderr. ARSENAL_BENCH_REDIS_ADDR points it at a
@@ -191,9 +192,16 @@ func run(addr string) error {
 	single := map[string]result{}          // op -> redis-benchmark -c 1 -P 1
 	for _, op := range ops {
 		for _, callers := range []int{1, 64} {
-			w := workload(op, callers)
-			best[w] = map[string]result{}
-			for r := 0; r < *rounds; r++ {
+			best[workload(op, callers)] = map[string]result{}
+		}
+	}
+	// Rounds go over every workload in turn (round 1 of all, then round 2
+	// ...), so a slow spell of a shared machine costs one round of several
+	// workloads rather than every round of one.
+	for r := 0; r < *rounds; r++ {
+		for _, op := range ops {
+			for _, callers := range []int{1, 64} {
+				w := workload(op, callers)
 				for _, im := range impls {
 					res, err := im.measure(op, callers)
 					if err != nil {
@@ -216,6 +224,11 @@ func run(addr string) error {
 					}
 				}
 			}
+		}
+	}
+	for _, op := range ops {
+		for _, callers := range []int{1, 64} {
+			w := workload(op, callers)
 			for _, im := range impls {
 				res, ok := best[w][im.name]
 				if !ok {
