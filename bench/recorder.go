@@ -2,7 +2,6 @@ package bench
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -87,9 +86,9 @@ func (r *Recorder) Reset() {
 
 // Op records the calls of one operation.
 type Op struct {
-	count  atomic.Uint64
-	errors atomic.Uint64
-	mu     sync.Mutex
+	mu     sync.Mutex // guards everything below: one lock per call, no other atomics
+	count  uint64
+	errors uint64
 	hist   *hdrhistogram.Histogram
 }
 
@@ -99,10 +98,6 @@ func newOp() *Op {
 
 // Record adds one call that took d and returned err.
 func (o *Op) Record(d time.Duration, err error) {
-	o.count.Add(1)
-	if err != nil {
-		o.errors.Add(1)
-	}
 	v := int64(d)
 	if v < histLowest {
 		v = histLowest
@@ -110,6 +105,10 @@ func (o *Op) Record(d time.Duration, err error) {
 		v = histHighest
 	}
 	o.mu.Lock()
+	o.count++
+	if err != nil {
+		o.errors++
+	}
 	_ = o.hist.RecordValue(v) // v is clamped into range, so this cannot fail
 	o.mu.Unlock()
 }
@@ -125,7 +124,7 @@ func (o *Op) Since(start time.Time, err error) error {
 func (o *Op) Stats() arsenal.OpStats {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	s := arsenal.OpStats{Count: o.count.Load(), Errors: o.errors.Load()}
+	s := arsenal.OpStats{Count: o.count, Errors: o.errors}
 	if o.hist.TotalCount() == 0 {
 		return s
 	}
@@ -141,8 +140,7 @@ func (o *Op) Stats() arsenal.OpStats {
 func (o *Op) Reset() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.count.Store(0)
-	o.errors.Store(0)
+	o.count, o.errors = 0, 0
 	o.hist.Reset()
 }
 
