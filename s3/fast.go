@@ -44,6 +44,7 @@ type fastPath struct {
 	host   string // bucket host (virtual) or endpoint host (path)
 	base   string // path before the key: "/bucket/" (path) or "/" (virtual), with any endpoint path
 	region string
+	keys   sigCache
 }
 
 func newFastPath(cfg Config, pathStyle bool, creds aws.CredentialsProvider) *fastPath {
@@ -108,7 +109,7 @@ func (f *fastPath) newRequest(ctx context.Context, method, key string, body []by
 
 // sign signs req in place with the current credentials.
 func (f *fastPath) sign(ctx context.Context, req *http.Request, payloadHash string) error {
-	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
+	req.Header["X-Amz-Content-Sha256"] = []string{payloadHash}
 	if f.creds == nil {
 		return nil
 	}
@@ -119,7 +120,11 @@ func (f *fastPath) sign(ctx context.Context, req *http.Request, payloadHash stri
 		}
 		return arsenal.E(arsenal.Unauthenticated, Kind, "credentials", err)
 	}
-	return f.signer.SignHTTP(ctx, creds, req, payloadHash, "s3", f.region, time.Now().UTC())
+	if req.URL.RawQuery != "" {
+		return f.signer.SignHTTP(ctx, creds, req, payloadHash, "s3", f.region, time.Now().UTC())
+	}
+	f.signV4(req, creds, payloadHash, time.Now().UTC())
+	return nil
 }
 
 // do sends a request built by build (called again for every attempt),

@@ -158,6 +158,13 @@ func (c *Client) putObject(ctx context.Context, op, full string, data []byte, o 
 	start := time.Now()
 	c.inflight.Add(1)
 	defer c.inflight.Add(-1)
+	if c.fast != nil {
+		res, err := c.fastPut(ctx, full, data, o)
+		if err == nil {
+			c.bytesUp.Add(int64(len(data)))
+		}
+		return res, c.done(c.opPut, op, start, err)
+	}
 	sc, acl := c.classOf(o)
 	in := &s3.PutObjectInput{
 		Bucket:        &c.cfg.Bucket,
@@ -172,13 +179,6 @@ func (c *Client) putObject(ctx context.Context, op, full string, data []byte, o 
 		in.ContentEncoding, in.ContentLanguage = optStr(o.ContentEncoding), optStr(o.ContentLanguage)
 		in.CacheControl, in.Metadata = optStr(o.CacheControl), o.Metadata
 		in.IfNoneMatch, in.IfMatch = optStr(o.IfNoneMatch), optStr(o.IfMatch)
-	}
-	if c.fast != nil {
-		res, err := c.fastPut(ctx, full, data, o)
-		if err == nil {
-			c.bytesUp.Add(int64(len(data)))
-		}
-		return res, c.done(c.opPut, op, start, err)
 	}
 	switch c.cfg.Checksum {
 	case ChecksumMD5:
