@@ -49,6 +49,7 @@ type Client struct {
 	transport  *http.Transport
 	httpClient *http.Client
 	fast       *fastPath // nil when the SDK handles every call (ChecksumCRC32)
+	h1         *h1Pool   // the fast path's own HTTP/1.1 client (plain-HTTP endpoints); nil: net/http
 	pathStyle  bool
 	log        *slog.Logger
 
@@ -183,6 +184,18 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	c.httpClient = httpClient
 	if cfg.Checksum != ChecksumCRC32 {
 		c.fast = newFastPath(cfg, c.pathStyle, creds)
+		if c.fast.scheme == "http" && c.transport.Proxy == nil {
+			hu := &url.URL{Host: c.fast.host}
+			port := hu.Port()
+			if port == "" {
+				port = "80"
+			}
+			c.h1 = &h1Pool{addr: net.JoinHostPort(hu.Hostname(), port), dial: dialer.DialContext,
+				headerTimeout: cfg.AttemptTimeout, maxIdle: 256}
+			if cfg.MaxConnsPerHost > 0 {
+				c.h1.slots = make(chan struct{}, cfg.MaxConnsPerHost)
+			}
+		}
 	}
 	c.connected.Store(true)
 	return c, nil
@@ -336,6 +349,9 @@ func (c *Client) Close() error {
 	}
 	c.background.Wait()
 	c.transport.CloseIdleConnections()
+	if c.h1 != nil {
+		c.h1.close()
+	}
 	c.connected.Store(false)
 	return nil
 }

@@ -149,7 +149,12 @@ func (c *Client) do(ctx context.Context, opName string, build func(ctx context.C
 			cancel()
 			return nil, err
 		}
-		resp, err := c.httpClient.Do(req)
+		var resp *http.Response
+		if c.h1 != nil {
+			resp, err = c.h1.do(req)
+		} else {
+			resp, err = c.httpClient.Do(req)
+		}
 		if err == nil && resp.StatusCode/100 == 2 {
 			if timeout {
 				// The caller reads the (small) body before cancel runs.
