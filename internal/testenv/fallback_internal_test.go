@@ -13,7 +13,9 @@ import (
 )
 
 // withoutBinaries simulates a machine where no server binary is installed.
+// Its stand-ins stay out of CI's summary of the servers the tests used.
 func withoutBinaries(t *testing.T) {
+	t.Setenv("ARSENAL_TESTENV_LOG", "")
 	old := findServer
 	findServer = func(string) (string, bool) { return "", false }
 	t.Cleanup(func() { findServer = old })
