@@ -404,8 +404,11 @@ func (c *Client) Kind() string { return Kind }
 
 // Describe returns the target and mode, secrets redacted.
 func (c *Client) Describe() string {
-	mode := string(c.rc.Mode())
-	return "redis " + c.cfg.target() + " (" + mode + ")"
+	d := "redis " + c.cfg.target() // names the mode when Config sets one
+	if c.cfg.mode() == ModeAuto {
+		d += " (" + string(c.rc.Mode()) + ")" // the mode Open detected
+	}
+	return d
 }
 
 // Mode returns the deployment the client found: "standalone", "cluster" or
