@@ -37,6 +37,7 @@ import (
 	_ "modernc.org/sqlite"
 	zs "zombiezen.com/go/sqlite"
 
+	"github.com/infra-arsenal/arsenal/bench"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/sqlite"
 )
@@ -84,14 +85,15 @@ func main() {
 
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "sqlite bench: "+format+"\n", args...) }
 
+// lines writes the results in the runner's JSON-lines format.
+var lines = bench.NewLineWriter(os.Stdout)
+
 func emit(workload, impl, metric string, value float64, better string) {
-	line, _ := json.Marshal(map[string]any{"domain": domain, "workload": workload, "impl": impl, "metric": metric, "value": value, "better": better})
-	fmt.Println(string(line))
+	_ = lines.Write(bench.Line{Domain: domain, Workload: workload, Impl: impl, Metric: metric, Value: value, Better: better})
 }
 
 func check(name string, pass bool, detail string) {
-	line, _ := json.Marshal(map[string]any{"domain": domain, "check": name, "pass": pass, "detail": detail})
-	fmt.Println(string(line))
+	_ = lines.Check(domain, name, pass, detail)
 	logf("check %q: pass=%v (%s)", name, pass, detail)
 }
 

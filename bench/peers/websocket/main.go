@@ -37,6 +37,7 @@ import (
 	coder "github.com/coder/websocket"
 	gorilla "github.com/gorilla/websocket"
 
+	benchlines "github.com/infra-arsenal/arsenal/bench"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
 
@@ -61,14 +62,15 @@ func main() {
 
 // ---- output ----
 
+// lines writes the results in the runner's JSON-lines format.
+var lines = benchlines.NewLineWriter(os.Stdout)
+
 func emit(workload, impl, metric string, value float64, better string) {
-	b, _ := json.Marshal(map[string]any{"domain": "websocket", "workload": workload, "impl": impl, "metric": metric, "value": value, "better": better})
-	fmt.Println(string(b))
+	_ = lines.Write(benchlines.Line{Domain: "websocket", Workload: workload, Impl: impl, Metric: metric, Value: value, Better: better})
 }
 
 func check(name string, pass bool, detail string) {
-	b, _ := json.Marshal(map[string]any{"domain": "websocket", "check": name, "pass": pass, "detail": detail})
-	fmt.Println(string(b))
+	_ = lines.Check("websocket", name, pass, detail)
 }
 
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
