@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/bench/benchplot"
 )
 
 // palette is the Okabe-Ito colour-blind-safe palette.
@@ -184,142 +185,13 @@ func efficiencyChart(series []Series) ([]byte, error) {
 	return svg(p, 7.5*vg.Inch, 3.6*vg.Inch)
 }
 
-// peerRow is one workload in one metric of a peers domain.
-type peerRow struct {
-	workload, metric string
-	higher           bool
-	values           map[string]float64
-}
-
-// peerTable groups a domain's measurement lines by workload and metric,
-// keeping the median of repeated figures; impls come arsenal first.
-func peerTable(lines []bench.Line) (impls []string, rows []peerRow) {
-	idx := map[[2]string]int{}
-	samples := map[[3]string][]float64{}
-	for _, l := range lines {
-		if l.IsCheck() {
-			continue
-		}
-		if !slices.Contains(impls, l.Impl) {
-			impls = append(impls, l.Impl)
-		}
-		k := [2]string{l.Workload, l.Metric}
-		if _, ok := idx[k]; !ok {
-			idx[k] = len(rows)
-			rows = append(rows, peerRow{workload: l.Workload, metric: l.Metric, higher: l.HigherIsBetter(), values: map[string]float64{}})
-		}
-		samples[[3]string{l.Workload, l.Metric, l.Impl}] = append(samples[[3]string{l.Workload, l.Metric, l.Impl}], l.Value)
+// peersChart draws Arsenal's advantage over each peer per workload (see
+// benchplot.Advantage) as SVG.
+func peersChart(domain string, t bench.Table) ([]byte, error) {
+	p, height, err := benchplot.Advantage(domain, t)
+	if err != nil {
+		return nil, err
 	}
-	for k, vs := range samples {
-		rows[idx[[2]string{k[0], k[1]}]].values[k[2]] = bench.SpreadOf(vs).Median
-	}
-	if i := slices.Index(impls, "arsenal"); i > 0 {
-		impls = append([]string{"arsenal"}, slices.Delete(impls, i, i+1)...)
-	}
-	return impls, rows
-}
-
-// advantage is how many times better arsenal did than impl in r, or NaN.
-func (r peerRow) advantage(impl string) float64 {
-	a, ok1 := r.values["arsenal"]
-	v, ok2 := r.values[impl]
-	if !ok1 || !ok2 || a <= 0 || v <= 0 {
-		return math.NaN()
-	}
-	if r.higher {
-		return a / v
-	}
-	return v / a
-}
-
-// peersChart draws Arsenal's advantage over each peer per workload, on a
-// log2 axis centred on 1x (right: Arsenal better).
-func peersChart(domain string, lines []bench.Line) ([]byte, error) {
-	impls, all := peerTable(lines)
-	used := map[string]bool{}
-	for _, r := range all {
-		for _, p := range impls {
-			if p != "arsenal" && !math.IsNaN(r.advantage(p)) {
-				used[p] = true
-			}
-		}
-	}
-	peers := slices.DeleteFunc(slices.Clone(impls), func(s string) bool { return !used[s] })
-	var rows []peerRow
-	for _, r := range all {
-		for _, p := range peers {
-			if !math.IsNaN(r.advantage(p)) {
-				rows = append(rows, r)
-				break
-			}
-		}
-	}
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("%s: no workload has both an arsenal figure and a peer's", domain)
-	}
-	p := newPlot(domain+": Arsenal's advantage over each peer (right of 1x: Arsenal better)", "Arsenal's advantage (log scale)", "")
-	labels := make([]string, len(rows))
-	for i, r := range rows {
-		labels[len(rows)-1-i] = shorten(r.workload+" · "+r.metric, 46)
-	}
-	barW := vg.Points(min(9, 36/float64(max(1, len(peers)))))
-	maxAbs := 1.0
-	for j, peer := range peers {
-		vals := make(plotter.Values, len(rows))
-		var pts plotter.XYs
-		var texts []string
-		for i, r := range rows {
-			adv := r.advantage(peer)
-			if math.IsNaN(adv) {
-				continue
-			}
-			y := len(rows) - 1 - i
-			vals[y] = math.Log2(adv)
-			maxAbs = math.Max(maxAbs, math.Abs(vals[y]))
-			pts = append(pts, plotter.XY{X: math.Max(vals[y], 0), Y: float64(y)})
-			texts = append(texts, ratio(adv))
-		}
-		bc, err := plotter.NewBarChart(vals, barW)
-		if err != nil {
-			return nil, err
-		}
-		off := vg.Length(float64(len(peers)-1)/2-float64(j)) * barW
-		bc.Horizontal, bc.Color, bc.Offset = true, palette[(j+1)%len(palette)], off
-		bc.LineStyle.Width = 0
-		p.Add(bc)
-		p.Legend.Add(peer, bc)
-		if lbl, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: texts}); err == nil {
-			for k := range lbl.TextStyle {
-				lbl.TextStyle[k].Font.Size = vg.Points(8)
-				lbl.TextStyle[k].Color = color.Gray{0x44}
-			}
-			lbl.Offset = vg.Point{X: vg.Points(3), Y: off - vg.Points(3)}
-			p.Add(lbl)
-		}
-	}
-	lim := math.Ceil(maxAbs)
-	p.X.Min, p.X.Max = -lim, lim
-	var ticks plot.ConstantTicks
-	step := math.Max(1, math.Ceil(lim/6))
-	for v := -lim; v <= lim; v += step {
-		label := "1x"
-		if v > 0 {
-			label = fmt.Sprintf("%gx", math.Exp2(v))
-		} else if v < 0 {
-			label = fmt.Sprintf("1/%gx", math.Exp2(-v))
-		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: label})
-	}
-	p.X.Tick.Marker = ticks
-	if zero, err := plotter.NewLine(plotter.XYs{{X: 0, Y: -0.5}, {X: 0, Y: float64(len(rows)) - 0.5}}); err == nil {
-		zero.Width, zero.Color = vg.Points(1.2), color.Gray{0x33}
-		p.Add(zero)
-	}
-	p.NominalY(labels...)
-	height := vg.Length(float64(len(rows))*float64(len(peers))*float64(barW)*1.5) + vg.Points(110)
-	height = max(height, 3*vg.Inch)
-	rowH := float64(height-vg.Points(110)) / float64(len(rows))
-	p.Y.Max = float64(len(rows)) - 0.5 + float64(len(peers))*13/rowH + 0.1
 	return svg(p, 9*vg.Inch, height)
 }
 
@@ -364,13 +236,6 @@ func compareChart(rep *bench.RegressionReport) ([]byte, error) {
 	p.NominalY(labels...)
 	h := max(vg.Length(len(changes))*vg.Points(22)+vg.Points(90), 2.5*vg.Inch)
 	return svg(p, 8*vg.Inch, h)
-}
-
-func ratio(r float64) string {
-	if r >= 10 {
-		return fmt.Sprintf("%.0fx", r)
-	}
-	return fmt.Sprintf("%.2fx", r)
 }
 
 func shorten(s string, n int) string {

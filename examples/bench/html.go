@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/bench/benchplot"
 )
 
 // report is everything an HTML report can show.
@@ -120,23 +121,18 @@ func peerDomains(lines []bench.Line) []peerDomain {
 	var out []peerDomain
 	for _, d := range order {
 		ls := byDomain[d]
-		impls, rows := peerTable(ls)
-		pd := peerDomain{Name: d, Impls: impls}
-		pd.Chart = makeChart(d, func() ([]byte, error) { return peersChart(d, ls) })
-		for _, l := range ls {
-			if l.IsCheck() {
-				pd.Checks = append(pd.Checks, l)
-			}
-		}
-		for _, r := range rows {
-			rv := peerRowView{Workload: r.workload, Metric: r.metric, Higher: r.higher}
-			for _, impl := range impls {
-				val, ok := r.values[impl]
-				cell := peerCell{Arsenal: impl == "arsenal"}
+		t := bench.Tabulate(ls)
+		pd := peerDomain{Name: d, Impls: t.Impls, Checks: t.Checks}
+		pd.Chart = makeChart(d, func() ([]byte, error) { return peersChart(d, t) })
+		for _, r := range t.Rows {
+			rv := peerRowView{Workload: r.Workload, Metric: r.Metric, Higher: r.Higher}
+			for _, impl := range t.Impls {
+				val, ok := r.Values[impl]
+				cell := peerCell{Arsenal: impl == bench.ArsenalImpl}
 				if ok {
 					cell.Value = human(val)
-					if adv := r.advantage(impl); !cell.Arsenal && !math.IsNaN(adv) {
-						cell.Adv = ratio(adv)
+					if adv := r.Advantage(impl); !cell.Arsenal && !math.IsNaN(adv) {
+						cell.Adv = benchplot.Ratio(adv)
 						cell.Better = adv < 1
 					}
 				} else {

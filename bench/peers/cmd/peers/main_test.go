@@ -109,7 +109,7 @@ func TestRunnerReportsDomainsThatDoNotExist(t *testing.T) {
 }
 
 func TestTabulateTakesTheMedianOfRepeatedFigures(t *testing.T) {
-	tab := tabulate([]bench.Line{
+	tab := bench.Tabulate([]bench.Line{
 		{Domain: "d", Workload: "w", Impl: "peer", Metric: "ops/s", Value: 10},
 		{Domain: "d", Workload: "w", Impl: "arsenal", Metric: "ops/s", Value: 30},
 		{Domain: "d", Workload: "w", Impl: "arsenal", Metric: "ops/s", Value: 20},

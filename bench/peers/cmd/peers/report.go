@@ -5,73 +5,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/bench/benchplot"
 )
 
-const arsenalImpl = "arsenal"
-
-// Row is one workload measured in one metric by several implementations.
-type Row struct {
-	Workload string
-	Metric   string
-	Higher   bool               // higher values are better
-	Values   map[string]float64 // by implementation (median when reported more than once)
-}
-
-// Advantage is how many times better Arsenal did than impl in this row
-// (more throughput or less latency), or NaN when either is missing.
-func (r Row) Advantage(impl string) float64 {
-	a, ok1 := r.Values[arsenalImpl]
-	v, ok2 := r.Values[impl]
-	if !ok1 || !ok2 || a <= 0 || v <= 0 {
-		return math.NaN()
-	}
-	if r.Higher {
-		return a / v
-	}
-	return v / a
-}
-
-// Table is a domain's measurements arranged for display.
-type Table struct {
-	Impls  []string // arsenal first, then in order of first appearance
-	Rows   []Row    // in order of first appearance
-	Checks []bench.Line
-}
-
-// tabulate groups a domain's lines into rows of (workload, metric).
-func tabulate(lines []bench.Line) Table {
-	var t Table
-	index := map[[2]string]int{}
-	samples := map[[3]string][]float64{}
-	for _, l := range lines {
-		if l.IsCheck() {
-			t.Checks = append(t.Checks, l)
-			continue
-		}
-		if !slices.Contains(t.Impls, l.Impl) {
-			t.Impls = append(t.Impls, l.Impl)
-		}
-		k := [2]string{l.Workload, l.Metric}
-		if _, ok := index[k]; !ok {
-			index[k] = len(t.Rows)
-			t.Rows = append(t.Rows, Row{Workload: l.Workload, Metric: l.Metric, Higher: l.HigherIsBetter(), Values: map[string]float64{}})
-		}
-		sk := [3]string{l.Workload, l.Metric, l.Impl}
-		samples[sk] = append(samples[sk], l.Value)
-	}
-	for k, vs := range samples {
-		t.Rows[index[[2]string{k[0], k[1]}]].Values[k[2]] = bench.SpreadOf(vs).Median
-	}
-	if i := slices.Index(t.Impls, arsenalImpl); i > 0 {
-		t.Impls = append([]string{arsenalImpl}, slices.Delete(t.Impls, i, i+1)...)
-	}
-	return t
-}
+const arsenalImpl = bench.ArsenalImpl
 
 // writeMarkdown regenerates BENCHMARKS.md.
 func writeMarkdown(path, resultsDir string, rep *Report) error {
@@ -115,7 +56,7 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 	p("\n## Summary\n\n")
 	p("| domain | status | workloads | measurements | target checks passed | time |\n|---|---|---|---|---|---|\n")
 	for _, d := range rep.Domains {
-		t := tabulate(d.Lines)
+		t := bench.Tabulate(d.Lines)
 		status := "ok"
 		if d.Err != nil {
 			status = "**failed**"
@@ -137,7 +78,7 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 	p("Arsenal builds on, used directly.\n")
 
 	for _, d := range rep.Domains {
-		t := tabulate(d.Lines)
+		t := bench.Tabulate(d.Lines)
 		p("\n## %s\n\n", d.Name)
 		p("`cd bench/peers && %s` — %s, %d measurements", d.Command, d.Elapsed.Round(time.Second), d.Reported)
 		p(" (raw: [%s](%s), log: [%s](%s))\n\n", filepath.Base(d.RawPath), rel(d.RawPath), filepath.Base(d.LogPath), rel(d.LogPath))
@@ -188,7 +129,7 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 						p(" **%s** |", fmtValue(v))
 					default:
 						if adv := r.Advantage(impl); !math.IsNaN(adv) {
-							p(" %s (%s) |", fmtValue(v), fmtRatio(adv))
+							p(" %s (%s) |", fmtValue(v), benchplot.Ratio(adv))
 						} else {
 							p(" %s |", fmtValue(v))
 						}
@@ -221,7 +162,7 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 						if !r.Higher {
 							ratio = first / v
 						}
-						c += " (" + fmtRatio(ratio) + ")"
+						c += " (" + benchplot.Ratio(ratio) + ")"
 					}
 					cells = append(cells, c)
 				}
@@ -237,7 +178,7 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 
 // splitRows separates the rows with an arsenal figure (shown against it)
 // from the rest, each with only the implementations it uses.
-func splitRows(t Table) (main, other Table) {
+func splitRows(t bench.Table) (main, other bench.Table) {
 	for _, r := range t.Rows {
 		if _, ok := r.Values[arsenalImpl]; ok {
 			main.Rows = append(main.Rows, r)
@@ -246,7 +187,7 @@ func splitRows(t Table) (main, other Table) {
 		}
 	}
 	for _, impl := range t.Impls {
-		for _, part := range []*Table{&main, &other} {
+		for _, part := range []*bench.Table{&main, &other} {
 			for _, r := range part.Rows {
 				if _, ok := r.Values[impl]; ok {
 					part.Impls = append(part.Impls, impl)
@@ -258,7 +199,7 @@ func splitRows(t Table) (main, other Table) {
 	return main, other
 }
 
-func countWorkloads(t Table) int {
+func countWorkloads(t bench.Table) int {
 	seen := map[string]bool{}
 	for _, r := range t.Rows {
 		seen[r.Workload] = true
@@ -292,11 +233,4 @@ func fmtValue(v float64) string {
 		return "0"
 	}
 	return fmt.Sprintf("%.3g", v)
-}
-
-func fmtRatio(r float64) string {
-	if r >= 10 {
-		return fmt.Sprintf("%.0fx", r)
-	}
-	return fmt.Sprintf("%.2fx", r)
 }
