@@ -634,7 +634,7 @@ func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, dir
 	if err := c.gate(ctx, opNames[id]); err != nil {
 		return rueidis.RedisMessage{}, err
 	}
-	start := monoNow()
+	start := bench.Now()
 	rc := c.rc
 	if c.inflight.Add(1) == 1 && direct && directOK(ctx, &cmd) {
 		if d := c.rd.Load(); d != nil {
@@ -645,12 +645,12 @@ func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, dir
 	c.inflight.Add(-1)
 	if err != nil {
 		if rueidis.IsRedisNil(err) {
-			c.op(id).Record(monoNow()-start, nil)
+			c.op(id).Done(start, nil)
 			return msg, nil
 		}
 		err = c.failed(opNames[id], err)
 	}
-	c.op(id).Record(monoNow()-start, err)
+	c.op(id).Done(start, err)
 	return msg, err
 }
 
@@ -660,13 +660,6 @@ func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, dir
 // yields): 1 and 8 callers unchanged, 16 callers 1.8x, 24 and 64 callers
 // 1.5x.
 var yieldPerConn int64 = 16
-
-// monoEpoch anchors monoNow.
-var monoEpoch = time.Now()
-
-// monoNow reads the monotonic clock only (one clock read; time.Now reads
-// the wall clock as well), for timing calls on the hot path.
-func monoNow() time.Duration { return time.Since(monoEpoch) }
 
 // failed translates a command error and reports connection failures to
 // the monitor.

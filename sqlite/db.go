@@ -329,17 +329,17 @@ func (db *DB) Describe() string {
 // Health checks the database answers a query that reads its header (PRAGMA
 // schema_version) on a reader connection.
 func (db *DB) Health(ctx context.Context) error {
-	start := now()
+	start := bench.Now()
 	res, err := db.acquire(ctx, "health", false)
 	if err != nil {
-		return record(db.opHealth, start, err)
+		return db.opHealth.Done(start, err)
 	}
 	cn := res.Value()
 	cn.arm(ctx)
 	err = cn.execSimple("PRAGMA schema_version")
 	cn.disarm()
 	db.release(res)
-	return record(db.opHealth, start, wrapErr(ctx, "health", err))
+	return db.opHealth.Done(start, wrapErr(ctx, "health", err))
 }
 
 // Stats returns per-operation latencies and pool gauges. It does no I/O.

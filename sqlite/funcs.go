@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"zombiezen.com/go/sqlite"
+
+	"github.com/infra-arsenal/arsenal/bench"
 )
 
 // Function is a user-defined scalar SQL function.
@@ -75,7 +77,7 @@ func (db *DB) impl(nf namedFunc) *sqlite.FunctionImpl {
 		Deterministic: f.Deterministic,
 		AllowIndirect: true,
 		Scalar: func(sctx sqlite.Context, args []sqlite.Value) (sqlite.Value, error) {
-			start := now()
+			start := bench.Now()
 			in := make([]any, len(args))
 			for i, a := range args {
 				in[i] = valueOf(a)
@@ -87,7 +89,7 @@ func (db *DB) impl(nf namedFunc) *sqlite.FunctionImpl {
 			} else if v, err = toValue(out); err != nil {
 				err = fmt.Errorf("%s returned %T: %w", nf.name, out, err)
 			}
-			db.opFunction.Record(now()-start, err)
+			db.opFunction.Done(start, err)
 			if err != nil {
 				if fv, ok := failFunction(sctx, err.Error()); ok {
 					return fv, nil

@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/infra-arsenal/arsenal/bench"
 )
 
 // JSONOptions controls how row values become JSON for JavaScript
@@ -182,7 +184,7 @@ func MarshalRows(columns []string, rows [][]any, opts JSONOptions) ([]byte, erro
 // objects, with the database's SafeIntegers setting (see JSONOptions).
 // This is the row encoding the dashboard and generated code use.
 func (db *DB) QueryJSON(ctx context.Context, w io.Writer, query string, args ...any) error {
-	start := now()
+	start := bench.Now()
 	opts := JSONOptions{SafeIntegers: db.cfg.SafeIntegers}
 	buf := []byte{'['}
 	n := 0
@@ -214,7 +216,7 @@ func (db *DB) QueryJSON(ctx context.Context, w io.Writer, query string, args ...
 			err = wrapErr(ctx, "query", werr)
 		}
 	}
-	return record(db.opQuery, start, err)
+	return db.opQuery.Done(start, err)
 }
 
 // AllJSON is QueryJSON into a byte slice.

@@ -13,6 +13,7 @@ import (
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/bench"
 )
 
 // Result is what Exec reports.
@@ -258,9 +259,9 @@ func (db *DB) releaseChecked(res *puddle.Resource[*conn]) { db.release(res) }
 // queue for the one writer connection in arrival order; ctx bounds both
 // the wait and the statement (cancellation interrupts it).
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, error) {
-	start := now()
+	start := bench.Now()
 	r, err := db.do(ctx, "exec", true, query, args, nil, false)
-	return r, record(db.opExec, start, err)
+	return r, db.opExec.Done(start, err)
 }
 
 // Query runs query and yields its rows one at a time, streaming: nothing
@@ -279,7 +280,7 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, erro
 // until the loop ends, so keep the body short.
 func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*Row, error] {
 	return func(yield func(*Row, error) bool) {
-		start := now()
+		start := bench.Now()
 		stopped := false
 		_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 			if !yield(r, nil) {
@@ -288,7 +289,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 			}
 			return nil
 		}, false)
-		record(db.opQuery, start, err)
+		db.opQuery.Done(start, err)
 		if err != nil && !stopped {
 			yield(nil, err)
 		}
@@ -298,9 +299,9 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 // Each runs query and calls fn for every row; an error from fn stops the
 // query and is returned. It is Query with a callback.
 func (db *DB) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
-	start := now()
+	start := bench.Now()
 	_, err := db.do(ctx, "query", false, query, args, fn, false)
-	return record(db.opQuery, start, err)
+	return db.opQuery.Done(start, err)
 }
 
 // Get runs query and stores its first row in dest: a pointer to a struct
@@ -308,9 +309,9 @@ func (db *DB) Each(ctx context.Context, query string, args []any, fn func(*Row) 
 // map[string]any, or, for a one-column result, to a scalar. No row is a
 // NotFound error wrapping ErrNoRows.
 func (db *DB) Get(ctx context.Context, dest any, query string, args ...any) error {
-	start := now()
+	start := bench.Now()
 	err := db.get(ctx, dest, query, args)
-	return record(db.opGet, start, err)
+	return db.opGet.Done(start, err)
 }
 
 func (db *DB) get(ctx context.Context, dest any, query string, args []any) error {
@@ -368,10 +369,10 @@ func (rs *RowScanner) argList() []any {
 // Scan runs the query and copies the first row's columns into dest, in
 // order. See Row.Scan for the conversions.
 func (rs RowScanner) Scan(dest ...any) error {
-	start := now()
+	start := bench.Now()
 	args := rs.argList()
 	if rs.tx == nil {
-		return record(rs.db.opGet, start, rs.db.doOne(rs.ctx, rs.query, args, dest))
+		return rs.db.opGet.Done(start, rs.db.doOne(rs.ctx, rs.query, args, dest))
 	}
 	found := false
 	_, err := rs.tx.run(rs.ctx, "get", rs.query, args, func(r *Row) error {
@@ -381,31 +382,31 @@ func (rs RowScanner) Scan(dest ...any) error {
 	if err == nil && !found {
 		err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
 	}
-	return record(rs.tx.db.opGet, start, err)
+	return rs.tx.db.opGet.Done(start, err)
 }
 
 // All runs query and returns every row as a map from column name to value
 // (int64, float64, string, []byte or nil), as bun:sqlite's all() does.
 func (db *DB) All(ctx context.Context, query string, args ...any) ([]map[string]any, error) {
-	start := now()
+	start := bench.Now()
 	var out []map[string]any
 	_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 		out = append(out, r.Map())
 		return nil
 	}, false)
-	return out, record(db.opQuery, start, err)
+	return out, db.opQuery.Done(start, err)
 }
 
 // Values runs query and returns every row as a slice of values in column
 // order, as bun:sqlite's values() does.
 func (db *DB) Values(ctx context.Context, query string, args ...any) ([][]any, error) {
-	start := now()
+	start := bench.Now()
 	var out [][]any
 	_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 		out = append(out, r.Values())
 		return nil
 	}, false)
-	return out, record(db.opQuery, start, err)
+	return out, db.opQuery.Done(start, err)
 }
 
 // Querier is what *DB and *Tx have in common for the generic helpers.

@@ -13,6 +13,7 @@ import (
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/bench"
 )
 
 // DeserializeOptions are bun:sqlite's Database.deserialize options.
@@ -36,13 +37,13 @@ type DeserializeOptions struct {
 // a consistent snapshot even while writers run. Cost: one copy of the
 // database in memory.
 func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
-	start := now()
+	start := bench.Now()
 	if schema == "" {
 		schema = "main"
 	}
 	res, err := db.acquire(ctx, "serialize", false)
 	if err != nil {
-		return nil, record(db.opSerialize, start, err)
+		return nil, db.opSerialize.Done(start, err)
 	}
 	defer db.release(res)
 	cn := res.Value()
@@ -52,7 +53,7 @@ func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
 	if err == nil && len(b) == 0 && ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return b, record(db.opSerialize, start, wrapErr(ctx, "serialize", err))
+	return b, db.opSerialize.Done(start, wrapErr(ctx, "serialize", err))
 }
 
 // Deserialize opens an in-memory database holding a copy of data (a
@@ -63,7 +64,7 @@ func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
 // everything). Empty data gives an empty database. Cost: one copy of data
 // plus reading the schema.
 func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB, error) {
-	start := now()
+	start := bench.Now()
 	cfg := Config{Path: Memory, Strict: opts.Strict, SafeIntegers: opts.SafeIntegers, StatementCache: opts.StatementCache}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -92,10 +93,10 @@ func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB
 		return nil
 	}
 	if err := db.start(ctx); err != nil {
-		return nil, record(db.opDeserialize, start, arsenal.Wrap(Kind, "deserialize", err))
+		return nil, db.opDeserialize.Done(start, arsenal.Wrap(Kind, "deserialize", err))
 	}
 	db.setup = nil
-	db.opDeserialize.Record(now()-start, nil)
+	db.opDeserialize.Done(start, nil)
 	return db, nil
 }
 
@@ -164,8 +165,8 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 // the old file or the complete copy. The copy runs in steps of 1024 pages;
 // ctx is checked between steps. Cost: reads every page once.
 func (db *DB) Backup(ctx context.Context, path string) error {
-	start := now()
-	return record(db.opBackup, start, db.backup(ctx, path))
+	start := bench.Now()
+	return db.opBackup.Done(start, db.backup(ctx, path))
 }
 
 func (db *DB) backup(ctx context.Context, path string) error {
@@ -257,16 +258,16 @@ func (db *DB) openErrorFor(path string, err error) error {
 // connection, so writers go on. Cost: reads every page and rebuilds every
 // index.
 func (db *DB) VacuumInto(ctx context.Context, path string) error {
-	start := now()
+	start := bench.Now()
 	if path == "" || path == Memory {
-		return record(db.opBackup, start, invalid("vacuum-into", "VACUUM INTO needs a file path"))
+		return db.opBackup.Done(start, invalid("vacuum-into", "VACUUM INTO needs a file path"))
 	}
 	if _, err := os.Stat(path); err == nil {
-		return record(db.opBackup, start, arsenal.Errorf(arsenal.AlreadyExists, Kind, "vacuum-into", "%s already exists", path))
+		return db.opBackup.Done(start, arsenal.Errorf(arsenal.AlreadyExists, Kind, "vacuum-into", "%s already exists", path))
 	}
 	res, err := db.acquire(ctx, "vacuum-into", false)
 	if err != nil {
-		return record(db.opBackup, start, err)
+		return db.opBackup.Done(start, err)
 	}
 	defer db.release(res)
 	cn := res.Value()
@@ -278,7 +279,7 @@ func (db *DB) VacuumInto(ctx context.Context, path string) error {
 		_, err = s.Step()
 		s.Finalize()
 	}
-	return record(db.opBackup, start, wrapErr(ctx, "vacuum-into", err))
+	return db.opBackup.Done(start, wrapErr(ctx, "vacuum-into", err))
 }
 
 // Restore turns database bytes from anywhere (a Serialize result, an

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/bench"
 )
 
 // TxMode is how a transaction begins.
@@ -74,18 +75,18 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // TxWith is Tx with a chosen mode.
 func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (err error) {
-	start := now()
+	start := bench.Now()
 	if mode < Deferred || mode > Exclusive {
-		return record(db.opTx, start, invalid("tx", "unknown transaction mode %d", int(mode)))
+		return db.opTx.Done(start, invalid("tx", "unknown transaction mode %d", int(mode)))
 	}
 	res, err := db.acquire(ctx, "tx", true)
 	if err != nil {
-		return record(db.opTx, start, err)
+		return db.opTx.Done(start, err)
 	}
 	cn := res.Value()
 	if err := cn.simpleCtx(ctx, mode.begin()); err != nil {
 		db.release(res)
-		return record(db.opTx, start, wrapErr(ctx, "tx", err))
+		return db.opTx.Done(start, wrapErr(ctx, "tx", err))
 	}
 	tx := &Tx{db: db, cn: cn, mu: new(sync.Mutex)}
 	committed := false
@@ -98,7 +99,7 @@ func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (e
 		tx.done = true
 		tx.mu.Unlock()
 		db.release(res)
-		record(db.opTx, start, err)
+		db.opTx.Done(start, err)
 		if p != nil {
 			panic(p)
 		}
@@ -200,16 +201,16 @@ func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*
 
 // Exec runs a statement inside the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (Result, error) {
-	start := now()
+	start := bench.Now()
 	r, err := tx.run(ctx, "exec", query, args, nil, false)
-	return r, record(tx.db.opExec, start, err)
+	return r, tx.db.opExec.Done(start, err)
 }
 
 // Query yields the rows of query run inside the transaction (it sees the
 // transaction's own changes). See DB.Query.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*Row, error] {
 	return func(yield func(*Row, error) bool) {
-		start := now()
+		start := bench.Now()
 		stopped := false
 		_, err := tx.run(ctx, "query", query, args, func(r *Row) error {
 			if !yield(r, nil) {
@@ -218,7 +219,7 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 			}
 			return nil
 		}, false)
-		record(tx.db.opQuery, start, err)
+		tx.db.opQuery.Done(start, err)
 		if err != nil && !stopped {
 			yield(nil, err)
 		}
@@ -227,14 +228,14 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 
 // Each calls fn for every row of query run inside the transaction.
 func (tx *Tx) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
-	start := now()
+	start := bench.Now()
 	_, err := tx.run(ctx, "query", query, args, fn, false)
-	return record(tx.db.opQuery, start, err)
+	return tx.db.opQuery.Done(start, err)
 }
 
 // Get stores the first row of query in dest; see DB.Get.
 func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
-	start := now()
+	start := bench.Now()
 	found := false
 	_, err := tx.run(ctx, "get", query, args, func(r *Row) error {
 		found = true
@@ -243,7 +244,7 @@ func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) erro
 	if err == nil && !found {
 		err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
 	}
-	return record(tx.db.opGet, start, err)
+	return tx.db.opGet.Done(start, err)
 }
 
 // QueryRow is DB.QueryRow inside the transaction.
