@@ -213,3 +213,20 @@ func BenchmarkOpSince(b *testing.B) {
 		_ = op.Since(time.Now(), nil)
 	}
 }
+
+func TestDoneTimesACallFromNowAndReturnsItsError(t *testing.T) {
+	op := bench.NewRecorder().Op("get")
+	start := bench.Now()
+	time.Sleep(2 * time.Millisecond)
+	want := errors.New("boom")
+	if got := op.Done(start, want); got != want {
+		t.Errorf("Done returned %v, want the call's error", got)
+	}
+	s := op.Stats()
+	if s.Count != 1 || s.Errors != 1 || s.Max < 2*time.Millisecond {
+		t.Errorf("stats after one 2ms failed call: %+v", s)
+	}
+	if n := testing.AllocsPerRun(1000, func() { _ = op.Done(bench.Now(), nil) }); n != 0 {
+		t.Errorf("Done allocates %v times per call", n)
+	}
+}
