@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,14 @@ func runJS(t *testing.T, code codegen.Code, env []string) {
 	t.Helper()
 	runtime := string(code.Template.Framework)
 	bin := testenv.RequirePeer(t, runtime)
+	// The npm packages the program imports must be installed (.ci/run
+	// installs them); without them the run is skipped, or fails under
+	// ARSENAL_REQUIRE_REAL=1.
+	for _, pkg := range []string{"ioredis", "ws", "better-sqlite3", "@aws-sdk/client-s3", "@aws-sdk/s3-request-presigner", "@aws-sdk/lib-storage"} {
+		if strings.Contains(code.Source, `"`+pkg+`"`) || strings.Contains(code.Source, `'`+pkg+`'`) || strings.Contains(code.Source, `"npm:`+pkg) {
+			testenv.RequireNodeModule(t, pkg)
+		}
+	}
 	dir := t.TempDir()
 	if err := os.Symlink(testenv.NodeModules(), filepath.Join(dir, "node_modules")); err != nil {
 		t.Fatal(err)
