@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -11,8 +13,8 @@ import (
 
 // Histogram bounds: latencies are recorded in nanoseconds from 100 ns up
 // to 10 minutes. A Recorder's histograms keep 2 significant digits (values
-// within 1%), about 28 KiB per operation, since components keep one per
-// operation for their whole life (and some per connection); the runner's
+// within 1%), about 28 KiB per histogram, since components keep one or a
+// few per operation for their whole life (and some per connection); the runner's
 // short-lived per-goroutine histograms keep 3 (within 0.1%, about 200 KiB).
 const (
 	histLowest    = int64(100 * time.Nanosecond)
@@ -85,16 +87,36 @@ func (r *Recorder) Reset() {
 }
 
 // Op records the calls of one operation.
+//
+// Recording takes no shared lock: an Op keeps one or more shards (a
+// histogram with its counts). A call records into a shard taken from a
+// sync.Pool, which is per-P, so the shard a core used last stays in that
+// core's cache and callers on different cores do not contend; Stats merges
+// the shards. An Op has at most 2×GOMAXPROCS shards of about 28 KiB each,
+// allocated on first use (one, for an operation called from one goroutine
+// at a time, until that goroutine moves between cores).
 type Op struct {
-	mu     sync.Mutex // guards everything below: one lock per call, no other atomics
+	pool   sync.Pool  // *opShard in state shardPooled
+	mu     sync.Mutex // guards shards (the list, not their contents)
+	shards []*opShard
+}
+
+// Shard states. A shard is busy while one goroutine records into it or
+// reads it, and pooled otherwise (put back into the pool, or dropped from
+// it by a garbage collection).
+const (
+	shardPooled int32 = iota
+	shardBusy
+)
+
+type opShard struct {
+	state  atomic.Int32
 	count  uint64
 	errors uint64
 	hist   *hdrhistogram.Histogram
 }
 
-func newOp() *Op {
-	return &Op{hist: hdrhistogram.New(histLowest, histHighest, histSigFigs)}
-}
+func newOp() *Op { return &Op{} }
 
 // Record adds one call that took d and returned err.
 func (o *Op) Record(d time.Duration, err error) {
@@ -104,13 +126,50 @@ func (o *Op) Record(d time.Duration, err error) {
 	} else if v > histHighest {
 		v = histHighest
 	}
-	o.mu.Lock()
-	o.count++
-	if err != nil {
-		o.errors++
+	s, _ := o.pool.Get().(*opShard)
+	if s == nil || !s.state.CompareAndSwap(shardPooled, shardBusy) {
+		s = o.grab()
 	}
-	_ = o.hist.RecordValue(v) // v is clamped into range, so this cannot fail
-	o.mu.Unlock()
+	s.count++
+	if err != nil {
+		s.errors++
+	}
+	_ = s.hist.RecordValue(v) // v is clamped into range, so this cannot fail
+	s.state.Store(shardPooled)
+	o.pool.Put(s)
+}
+
+// grab returns a busy shard for a call the pool had none for: a new one
+// while there are fewer than 2×GOMAXPROCS, then one whose pool entry a
+// garbage collection dropped (any pooled shard: should it still sit in
+// another core's pool, the two cores share it, which costs time, not
+// correctness), and a new one when every shard is busy.
+func (o *Op) grab() *opShard {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.shards) >= 2*runtime.GOMAXPROCS(0) {
+		for _, s := range o.shards {
+			if s.state.CompareAndSwap(shardPooled, shardBusy) {
+				return s
+			}
+		}
+	}
+	s := &opShard{hist: hdrhistogram.New(histLowest, histHighest, histSigFigs)}
+	s.state.Store(shardBusy)
+	o.shards = append(o.shards, s)
+	return s
+}
+
+// each calls fn with every shard in turn, each held busy while fn runs
+// (waiting for a recording call to finish with it). o.mu is held.
+func (o *Op) each(fn func(*opShard)) {
+	for _, s := range o.shards {
+		for !s.state.CompareAndSwap(shardPooled, shardBusy) {
+			runtime.Gosched()
+		}
+		fn(s)
+		s.state.Store(shardPooled)
+	}
 }
 
 // epoch anchors Now.
@@ -139,15 +198,36 @@ func (o *Op) Since(start time.Time, err error) error {
 func (o *Op) Stats() arsenal.OpStats {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	s := arsenal.OpStats{Count: o.count, Errors: o.errors}
-	if o.hist.TotalCount() == 0 {
+	var s arsenal.OpStats
+	var h *hdrhistogram.Histogram
+	if len(o.shards) > 1 {
+		h = hdrhistogram.New(histLowest, histHighest, histSigFigs)
+	}
+	o.each(func(sh *opShard) {
+		s.Count += sh.count
+		s.Errors += sh.errors
+		if len(o.shards) == 1 {
+			s = summary(s, sh.hist)
+		} else {
+			h.Merge(sh.hist)
+		}
+	})
+	if h != nil {
+		s = summary(s, h)
+	}
+	return s
+}
+
+// summary fills s's latency figures from h.
+func summary(s arsenal.OpStats, h *hdrhistogram.Histogram) arsenal.OpStats {
+	if h.TotalCount() == 0 {
 		return s
 	}
-	s.Mean = time.Duration(o.hist.Mean())
-	s.P50 = time.Duration(o.hist.ValueAtQuantile(50))
-	s.P95 = time.Duration(o.hist.ValueAtQuantile(95))
-	s.P99 = time.Duration(o.hist.ValueAtQuantile(99))
-	s.Max = time.Duration(o.hist.Max())
+	s.Mean = time.Duration(h.Mean())
+	s.P50 = time.Duration(h.ValueAtQuantile(50))
+	s.P95 = time.Duration(h.ValueAtQuantile(95))
+	s.P99 = time.Duration(h.ValueAtQuantile(99))
+	s.Max = time.Duration(h.Max())
 	return s
 }
 
@@ -155,8 +235,10 @@ func (o *Op) Stats() arsenal.OpStats {
 func (o *Op) Reset() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.count, o.errors = 0, 0
-	o.hist.Reset()
+	o.each(func(sh *opShard) {
+		sh.count, sh.errors = 0, 0
+		sh.hist.Reset()
+	})
 }
 
 // Rate returns o's calls per second over the window from since to now (the

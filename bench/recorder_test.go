@@ -230,3 +230,34 @@ func TestDoneTimesACallFromNowAndReturnsItsError(t *testing.T) {
 		t.Errorf("Done allocates %v times per call", n)
 	}
 }
+
+// TestRecorderMergesConcurrentCallersExactly records disjoint latency
+// ranges from many goroutines at once (so several shards fill) and checks
+// the summary describes the union: counts, max and the median.
+func TestRecorderMergesConcurrentCallersExactly(t *testing.T) {
+	op := bench.NewRecorder().Op("q")
+	const workers, each = 8, 2000
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				// Worker w records (w*each + i + 1) µs: workers' ranges do not overlap.
+				op.Record(time.Duration(w*each+i+1)*time.Microsecond, nil)
+			}
+		}()
+	}
+	wg.Wait()
+	s := op.Stats()
+	if s.Count != workers*each {
+		t.Fatalf("count %d, want %d", s.Count, workers*each)
+	}
+	want := time.Duration(workers*each/2) * time.Microsecond
+	if d := s.P50 - want; d < -want/50 || d > want/50 {
+		t.Errorf("p50 %v, want %v within 2%%", s.P50, want)
+	}
+	if max := time.Duration(workers*each) * time.Microsecond; s.Max < max*99/100 || s.Max > max*101/100 {
+		t.Errorf("max %v, want %v within 1%%", s.Max, max)
+	}
+}
