@@ -2,7 +2,11 @@
 //   bun bun_sqlite.ts point <db-path> <duration-ms> <rows>
 //   bun bun_sqlite.ts insert <db-path> <rows>
 //   bun bun_sqlite.ts deserialize <image-path> <iterations>
-// and prints one JSON line: {"ops": n, "elapsed_ms": t}. Bun runs one
+// and prints one JSON line: {"ops": n, "elapsed_ms": t}. With
+//   bun bun_sqlite.ts slices <db-path> <rows>
+// it keeps the database open and, for each line "<ms>" read from stdin,
+// runs point selects for that long and answers with one such JSON line,
+// so the Go side can interleave short Bun slices with its own. Bun runs one
 // JavaScript thread, so its point selects are one caller whatever the Go
 // side's concurrency.
 import { Database } from "bun:sqlite";
@@ -28,6 +32,30 @@ if (mode === "point") {
   const elapsed = performance.now() - start;
   db.close();
   console.log(JSON.stringify({ ops: count, elapsed_ms: elapsed }));
+} else if (mode === "slices") {
+  const rows = Number(arg);
+  const db = new Database(path, { readonly: true });
+  const stmt = db.query("SELECT id, name, score FROM bench WHERE id = ?");
+  for (let i = 0; i < 2000; i++) stmt.get((i % rows) + 1); // warm up
+  console.log(JSON.stringify({ ops: 0, elapsed_ms: 0 })); // ready
+  let count = 0;
+  for await (const line of console) {
+    const durationMs = Number(line.trim());
+    if (!(durationMs > 0)) break;
+    let n = 0;
+    const start = performance.now();
+    const end = start + durationMs;
+    while (performance.now() < end) {
+      for (let k = 0; k < 100; k++) {
+        const r = stmt.get((count % rows) + 1) as { id: number } | null;
+        if (!r) throw new Error("no row");
+        count++;
+        n++;
+      }
+    }
+    console.log(JSON.stringify({ ops: n, elapsed_ms: performance.now() - start }));
+  }
+  db.close();
 } else if (mode === "insert") {
   const rows = Number(arg);
   const db = new Database(path, { create: true });
