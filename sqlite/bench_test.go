@@ -16,7 +16,7 @@ const benchRows = 10000
 
 const pointSelect = "SELECT id, name, score FROM bench WHERE id = ?"
 
-func benchDB(b *testing.B) (*sqlite.DB, string) {
+func benchDB(b testing.TB) (*sqlite.DB, string) {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "bench.db")
 	db, err := sqlite.Open(context.Background(), sqlite.Config{Path: path, Create: true, Readers: 8})

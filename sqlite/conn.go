@@ -22,7 +22,9 @@ type conn struct {
 
 	buf scratch // C memory for binding text and blobs
 
-	hits, misses atomic.Uint64 // statement cache; per connection so callers do not share a cache line
+	// Statement cache counters: written only by the goroutine holding the
+	// connection (a plain load and store, no locked add), read by Stats.
+	hits, misses atomic.Uint64
 
 	// statement cache: an LRU list through cachedStmt.prev/next plus a map.
 	cacheMax   int
@@ -114,17 +116,17 @@ func (cn *conn) prepare(query string) (*cachedStmt, error) {
 		// The statement used last: a caller running one query in a loop
 		// skips hashing the text (equal strings usually share their
 		// bytes, and then == compares no bytes at all).
-		cn.hits.Add(1)
+		cn.hits.Store(cn.hits.Load() + 1)
 		return cs, nil
 	}
 	if cn.cache != nil {
 		if cs := cn.cache[query]; cs != nil {
-			cn.hits.Add(1)
+			cn.hits.Store(cn.hits.Load() + 1)
 			cn.moveFront(cs)
 			return cs, nil
 		}
 	}
-	cn.misses.Add(1)
+	cn.misses.Store(cn.misses.Load() + 1)
 	s, trailing, err := cn.c.PrepareTransient(query)
 	if err != nil {
 		return nil, err

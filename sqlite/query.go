@@ -13,7 +13,6 @@ import (
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
 )
 
 // Result is what Exec reports.
@@ -48,7 +47,7 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 	}
 	cs := cn.head
 	if cs != nil && cs.query == query {
-		cn.hits.Add(1) // prepare's first check, inlined
+		cn.hits.Store(cn.hits.Load() + 1) // prepare's first check, inlined
 	} else if cs, err = cn.prepare(query); err != nil {
 		var es errScript
 		if errors.As(err, &es) && cn.prepErrIsScript(err) {
@@ -112,7 +111,7 @@ func (cn *conn) runOne(ctx context.Context, query string, args []any, dest []any
 	defer cn.disarm()
 	cs := cn.head
 	if cs != nil && cs.query == query {
-		cn.hits.Add(1) // prepare's first check, inlined
+		cn.hits.Store(cn.hits.Load() + 1) // prepare's first check, inlined
 	} else {
 		var err error
 		if cs, err = cn.prepare(query); err != nil {
@@ -259,7 +258,7 @@ func (db *DB) releaseChecked(res *puddle.Resource[*conn]) { db.release(res) }
 // queue for the one writer connection in arrival order; ctx bounds both
 // the wait and the statement (cancellation interrupts it).
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, error) {
-	start := bench.Now()
+	start := db.opExec.Start()
 	r, err := db.do(ctx, "exec", true, query, args, nil, false)
 	return r, db.opExec.Done(start, err)
 }
@@ -280,7 +279,7 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, erro
 // until the loop ends, so keep the body short.
 func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*Row, error] {
 	return func(yield func(*Row, error) bool) {
-		start := bench.Now()
+		start := db.opQuery.Start()
 		stopped := false
 		_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 			if !yield(r, nil) {
@@ -299,7 +298,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 // Each runs query and calls fn for every row; an error from fn stops the
 // query and is returned. It is Query with a callback.
 func (db *DB) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
-	start := bench.Now()
+	start := db.opQuery.Start()
 	_, err := db.do(ctx, "query", false, query, args, fn, false)
 	return db.opQuery.Done(start, err)
 }
@@ -309,7 +308,7 @@ func (db *DB) Each(ctx context.Context, query string, args []any, fn func(*Row) 
 // map[string]any, or, for a one-column result, to a scalar. No row is a
 // NotFound error wrapping ErrNoRows.
 func (db *DB) Get(ctx context.Context, dest any, query string, args ...any) error {
-	start := bench.Now()
+	start := db.opGet.Start()
 	err := db.get(ctx, dest, query, args)
 	return db.opGet.Done(start, err)
 }
@@ -369,11 +368,12 @@ func (rs *RowScanner) argList() []any {
 // Scan runs the query and copies the first row's columns into dest, in
 // order. See Row.Scan for the conversions.
 func (rs RowScanner) Scan(dest ...any) error {
-	start := bench.Now()
 	args := rs.argList()
 	if rs.tx == nil {
+		start := rs.db.opGet.Start()
 		return rs.db.opGet.Done(start, rs.db.doOne(rs.ctx, rs.query, args, dest))
 	}
+	start := rs.tx.db.opGet.Start()
 	found := false
 	_, err := rs.tx.run(rs.ctx, "get", rs.query, args, func(r *Row) error {
 		found = true
@@ -388,7 +388,7 @@ func (rs RowScanner) Scan(dest ...any) error {
 // All runs query and returns every row as a map from column name to value
 // (int64, float64, string, []byte or nil), as bun:sqlite's all() does.
 func (db *DB) All(ctx context.Context, query string, args ...any) ([]map[string]any, error) {
-	start := bench.Now()
+	start := db.opQuery.Start()
 	var out []map[string]any
 	_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 		out = append(out, r.Map())
@@ -400,7 +400,7 @@ func (db *DB) All(ctx context.Context, query string, args ...any) ([]map[string]
 // Values runs query and returns every row as a slice of values in column
 // order, as bun:sqlite's values() does.
 func (db *DB) Values(ctx context.Context, query string, args ...any) ([][]any, error) {
-	start := bench.Now()
+	start := db.opQuery.Start()
 	var out [][]any
 	_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 		out = append(out, r.Values())

@@ -201,7 +201,7 @@ func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*
 
 // Exec runs a statement inside the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (Result, error) {
-	start := bench.Now()
+	start := tx.db.opExec.Start()
 	r, err := tx.run(ctx, "exec", query, args, nil, false)
 	return r, tx.db.opExec.Done(start, err)
 }
@@ -210,7 +210,7 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (Result, erro
 // transaction's own changes). See DB.Query.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*Row, error] {
 	return func(yield func(*Row, error) bool) {
-		start := bench.Now()
+		start := tx.db.opQuery.Start()
 		stopped := false
 		_, err := tx.run(ctx, "query", query, args, func(r *Row) error {
 			if !yield(r, nil) {
@@ -228,14 +228,14 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 
 // Each calls fn for every row of query run inside the transaction.
 func (tx *Tx) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
-	start := bench.Now()
+	start := tx.db.opQuery.Start()
 	_, err := tx.run(ctx, "query", query, args, fn, false)
 	return tx.db.opQuery.Done(start, err)
 }
 
 // Get stores the first row of query in dest; see DB.Get.
 func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
-	start := bench.Now()
+	start := tx.db.opGet.Start()
 	found := false
 	_, err := tx.run(ctx, "get", query, args, func(r *Row) error {
 		found = true

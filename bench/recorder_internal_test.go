@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// timed is how many calls o's histograms hold.
+func (o *Op) timed() int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var n int64
+	o.each(func(s *opShard) { n += s.hist.TotalCount() })
+	return n
+}
+
+func TestSampleEveryTimesAFractionButCountsEveryCall(t *testing.T) {
+	op := NewRecorder().Op("get")
+	op.SampleEvery(8)
+	fail := errors.New("x")
+	const calls = 40_000
+	for i := range calls {
+		var err error
+		if i%5 == 0 {
+			err = fail
+		}
+		_ = op.Done(op.Start(), err)
+	}
+	s := op.Stats()
+	if s.Count != calls || s.Errors != calls/5 {
+		t.Fatalf("count/errors %d/%d, want %d/%d (sampling must not lose calls)", s.Count, s.Errors, calls, calls/5)
+	}
+	// The first sampleAfter calls are all timed, then about 1 in 8.
+	want := float64(sampleAfter) + float64(calls-sampleAfter)/8
+	if got := float64(op.timed()); got < want*0.85 || got > want*1.15 {
+		t.Errorf("%v calls timed, want about %v", got, want)
+	}
+	if s.P50 <= 0 || s.Max < s.P50 {
+		t.Errorf("sampled percentiles missing: %+v", s)
+	}
+
+	// Reset starts over with every call timed.
+	op.Reset()
+	for range 100 {
+		_ = op.Done(op.Start(), nil)
+	}
+	if n := op.timed(); n != 100 {
+		t.Errorf("after Reset %d of 100 calls timed, want all", n)
+	}
+}
+
+func TestWithoutSamplingEveryCallIsTimed(t *testing.T) {
+	op := NewRecorder().Op("get")
+	for range 3000 {
+		_ = op.Done(op.Start(), nil)
+	}
+	if n := op.timed(); n != 3000 {
+		t.Errorf("%d of 3000 calls timed, want all", n)
+	}
+	op.SampleEvery(1)
+	for range 3000 {
+		_ = op.Done(op.Start(), nil)
+	}
+	if n := op.timed(); n != 6000 {
+		t.Errorf("SampleEvery(1): %d of 6000 calls timed, want all", n)
+	}
+}
+
+func TestNowIsNeverZero(t *testing.T) {
+	if Now() <= 0 {
+		t.Fatal("Now() must be positive: 0 means not timed")
+	}
+	if d := Now(); d < time.Microsecond {
+		t.Fatalf("Now() = %v, want at least the 1 µs head start", d)
+	}
+}
