@@ -20,14 +20,25 @@ import (
 // redisCLI runs redis-cli with args and returns its output.
 func redisCLI(t *testing.T, args ...string) string {
 	t.Helper()
+	out, err := redisCLITry(t, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// redisCLITry is redisCLI for polling a server that may drop the
+// connection (a replica being promoted: Sentinel kills its clients).
+func redisCLITry(t *testing.T, args ...string) (string, error) {
+	t.Helper()
 	bin := testenv.RequirePeer(t, "redis-cli")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("redis-cli %v: %v\n%s", args, err, out)
+		return string(out), fmt.Errorf("redis-cli %v: %v\n%s", args, err, out)
 	}
-	return string(out)
+	return string(out), nil
 }
 
 func portOf(addr string) string { return addr[strings.LastIndexByte(addr, ':')+1:] }
@@ -278,14 +289,16 @@ func TestSentinelClientFollowsAFailoverToTheReplica(t *testing.T) {
 	// The replica becomes master; the client follows and writes land there.
 	deadline = time.Now().Add(40 * time.Second)
 	for {
-		role := redisCLI(t, "-h", "127.0.0.1", "-p", portOf(replica.Addr), "role")
-		if strings.HasPrefix(strings.TrimSpace(role), "master") {
+		// Sentinel kills the promoted replica's clients, this poll's
+		// included: a dropped poll is retried.
+		role, rerr := redisCLITry(t, "-h", "127.0.0.1", "-p", portOf(replica.Addr), "role")
+		if rerr == nil && strings.HasPrefix(strings.TrimSpace(role), "master") {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			err := c.Set(cctx, "after", "2")
 			cancel()
 			if err == nil {
-				v := strings.TrimSpace(redisCLI(t, "-h", "127.0.0.1", "-p", portOf(replica.Addr), "get", "after"))
-				if v == "2" {
+				v, gerr := redisCLITry(t, "-h", "127.0.0.1", "-p", portOf(replica.Addr), "get", "after")
+				if gerr == nil && strings.TrimSpace(v) == "2" {
 					break
 				}
 			} else if !arsenal.Classify(err).Retryable && !arsenal.IsCode(err, arsenal.FailedPrecondition) {
@@ -293,7 +306,7 @@ func TestSentinelClientFollowsAFailoverToTheReplica(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("client never wrote to the promoted replica")
+			t.Fatalf("client never wrote to the promoted replica (last poll: %q, %v)", role, rerr)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -159,7 +159,7 @@ func (p *h1Pool) roundTrip(ctx context.Context, pc *h1Conn, req *http.Request) (
 	if err := pc.bw.Flush(); err != nil {
 		return fail(err)
 	}
-	resp, err := http.ReadResponse(pc.br, req)
+	resp, err := readResponse(pc.br, req)
 	if err != nil {
 		return fail(err)
 	}
