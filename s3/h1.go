@@ -153,7 +153,7 @@ func (p *h1Pool) roundTrip(ctx context.Context, pc *h1Conn, req *http.Request) (
 		}
 		return nil, err
 	}
-	if err := req.Write(pc.bw); err != nil {
+	if err := writeRequest(pc.bw, req); err != nil {
 		return fail(err)
 	}
 	if err := pc.bw.Flush(); err != nil {

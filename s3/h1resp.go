@@ -3,6 +3,7 @@ package s3
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -78,9 +79,14 @@ func parseResponse(b []byte, br *bufio.Reader, req *http.Request) (resp *http.Re
 	if code < 200 {
 		return nil, false
 	}
-	// Count the header lines to size the map once.
+	// One string holds every header value (the values are substrings of
+	// it) and one slice backs the value lists: two allocations, not two
+	// per header. The lines are counted to size them and the map once.
 	lines := bytes.Count(rest, crlf) - 1
 	h := make(http.Header, lines)
+	block := rest
+	all := string(block)
+	vals := make([]string, 0, lines)
 	contentLength := int64(-1)
 	closeConn := false
 	for len(rest) > 2 {
@@ -118,7 +124,18 @@ func parseResponse(b []byte, br *bufio.Reader, req *http.Request) (resp *http.Re
 				return nil, false // token lists and the rest: net/http
 			}
 		}
-		h[key] = append(h[key], string(v))
+		// v is a subslice of block, so cap tells its offset there.
+		var val string
+		if len(v) > 0 { // (TrimSpace returns nil for an empty value)
+			off := cap(block) - cap(v)
+			val = all[off : off+len(v)]
+		}
+		if prev, dup := h[key]; dup {
+			h[key] = append(prev, val)
+		} else {
+			vals = append(vals, val)
+			h[key] = vals[len(vals)-1 : len(vals) : len(vals)]
+		}
 	}
 	if closeConn {
 		delete(h, "Connection") // as net/http: honoured, not kept
@@ -191,12 +208,23 @@ func plainText(line []byte) bool {
 // validHeaderKey reports whether k is an RFC 7230 token.
 func validHeaderKey(k []byte) bool {
 	for _, c := range k {
-		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte(`"(),/:;<=>?@[\]{}`), c) >= 0 {
+		if !tokenByte[c] {
 			return false
 		}
 	}
 	return true
 }
+
+// tokenByte marks the bytes of an RFC 7230 token.
+var tokenByte = func() (t [256]bool) {
+	for c := '!'; c < 0x7f; c++ {
+		t[c] = true
+	}
+	for _, c := range `"(),/:;<=>?@[\]{}` {
+		t[c] = false
+	}
+	return t
+}()
 
 // headerKey returns k in canonical form, as a constant for the headers S3
 // servers send (no allocation).
@@ -262,3 +290,79 @@ func (b *clBody) Read(p []byte) (int, error) {
 }
 
 func (b *clBody) Close() error { return nil }
+
+// writeRequest writes req to bw as net/http's Request.Write would, minus
+// its per-call setup (header sorting, a transfer writer), for the fast
+// path's requests: a body of known length or none, header names and
+// values without control bytes. Anything else goes to Request.Write.
+func writeRequest(bw *bufio.Writer, req *http.Request) error {
+	if !plainRequest(req) {
+		return req.Write(bw)
+	}
+	bw.WriteString(req.Method)
+	bw.WriteByte(' ')
+	bw.WriteString(req.URL.RequestURI())
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(req.Host)
+	bw.WriteString("\r\n")
+	if _, ok := req.Header["User-Agent"]; !ok {
+		bw.WriteString("User-Agent: Go-http-client/1.1\r\n")
+	}
+	hasBody := req.ContentLength > 0
+	// As net/http: an empty body's length is sent for POST, PUT and PATCH.
+	if hasBody || req.Method == http.MethodPut || req.Method == http.MethodPost || req.Method == http.MethodPatch {
+		bw.WriteString("Content-Length: ")
+		var nb [20]byte
+		bw.Write(strconv.AppendInt(nb[:0], req.ContentLength, 10))
+		bw.WriteString("\r\n")
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			bw.WriteString(k)
+			bw.WriteString(": ")
+			bw.WriteString(v)
+			bw.WriteString("\r\n")
+		}
+	}
+	_, err := bw.WriteString("\r\n")
+	if hasBody {
+		var n int64
+		n, err = io.CopyN(bw, req.Body, req.ContentLength)
+		if err != nil && n < req.ContentLength {
+			err = fmt.Errorf("s3: request body: %d of %d bytes: %w", n, req.ContentLength, err)
+		}
+	}
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	return err
+}
+
+// plainRequest reports whether writeRequest can write req itself.
+func plainRequest(req *http.Request) bool {
+	if req.URL == nil || req.Host == "" || len(req.TransferEncoding) > 0 || req.Close || req.Trailer != nil ||
+		req.ContentLength < 0 || (req.Body == nil || req.Body == http.NoBody) != (req.ContentLength == 0) ||
+		req.ProtoMajor != 1 || req.ProtoMinor != 1 || !plainText([]byte(req.Host)) {
+		return false
+	}
+	for k, vs := range req.Header {
+		if k == "Host" || k == "Content-Length" || k == "Transfer-Encoding" || k == "Connection" || !validHeaderKey([]byte(k)) {
+			return false
+		}
+		for _, v := range vs {
+			if !plainString(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -184,3 +184,86 @@ func FuzzReadResponse(f *testing.F) {
 		}
 	})
 }
+
+// TestWriteRequestMatchesNetHTTP writes requests with writeRequest and
+// with Request.Write, reads both back with http.ReadRequest and requires
+// the same method, target, host, header (Content-Length included) and
+// body; requests the fast writer leaves alone must be byte-identical.
+func TestWriteRequestMatchesNetHTTP(t *testing.T) {
+	mk := func(method, target string, body []byte, hdr map[string]string) *http.Request {
+		f := &fastPath{scheme: "http", host: "127.0.0.1:9000", base: "/bucket/"}
+		req := f.newRequest(t.Context(), method, target, body)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		return req
+	}
+	cases := map[string]*http.Request{
+		"get":            mk("GET", "a/b c.txt", nil, map[string]string{"X-Amz-Date": "20261126T120000Z", "Authorization": "AWS4-HMAC-SHA256 x"}),
+		"head":           mk("HEAD", "k", nil, nil),
+		"delete":         mk("DELETE", "k", nil, nil),
+		"put 1 KiB":      mk("PUT", "k", bytes.Repeat([]byte("z"), 1024), map[string]string{"Content-Md5": "abc==", "X-Amz-Meta-Owner": "ann"}),
+		"put empty":      mk("PUT", "empty", []byte{}, nil),
+		"user agent set": mk("GET", "k", nil, map[string]string{"User-Agent": "arsenal"}),
+	}
+	weird := mk("PUT", "k", []byte("abc"), map[string]string{"X-Amz-Meta-Note": "line1\nline2"})
+	cases["newline in value (net/http writes it)"] = weird
+	for name, req := range cases {
+		t.Run(name, func(t *testing.T) {
+			var fast, std bytes.Buffer
+			fw := bufio.NewWriter(&fast)
+			if err := writeRequest(fw, req); err != nil {
+				t.Fatal(err)
+			}
+			fw.Flush()
+			if req.GetBody != nil {
+				req.Body, _ = req.GetBody()
+				if req.ContentLength == 0 {
+					req.Body = http.NoBody
+				}
+			}
+			if err := req.Write(&std); err != nil {
+				t.Fatal(err)
+			}
+			if !plainRequest(req) && fast.String() != std.String() {
+				t.Fatalf("fallback differs:\n%q\n%q", fast.String(), std.String())
+			}
+			got, err := http.ReadRequest(bufio.NewReader(&fast))
+			if err != nil {
+				t.Fatalf("fast bytes unreadable: %v\n%q", err, fast.String())
+			}
+			want, err := http.ReadRequest(bufio.NewReader(&std))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Method != want.Method || got.RequestURI != want.RequestURI || got.Host != want.Host || got.ContentLength != want.ContentLength || !reflect.DeepEqual(got.TransferEncoding, want.TransferEncoding) {
+				t.Errorf("got %s %s host %s len %d te %v; net/http %s %s host %s len %d te %v", got.Method, got.RequestURI, got.Host, got.ContentLength, got.TransferEncoding, want.Method, want.RequestURI, want.Host, want.ContentLength, want.TransferEncoding)
+			}
+			if !reflect.DeepEqual(got.Header, want.Header) {
+				t.Errorf("header\n got %v\nwant %v", got.Header, want.Header)
+			}
+			gb, _ := io.ReadAll(got.Body)
+			wb, _ := io.ReadAll(want.Body)
+			if !bytes.Equal(gb, wb) {
+				t.Errorf("body %q, net/http %q", gb, wb)
+			}
+		})
+	}
+}
+
+func TestWriteRequestLeavesUnknownLengthsToNetHTTP(t *testing.T) {
+	req, _ := http.NewRequest("PUT", "http://127.0.0.1:9000/b/k", io.NopCloser(strings.NewReader("stream")))
+	req.ContentLength = 0 // unknown with a body: chunked
+	if plainRequest(req) {
+		t.Fatal("a body of unknown length must go to net/http (chunked)")
+	}
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	if err := writeRequest(w, req); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	if !strings.Contains(b.String(), "Transfer-Encoding: chunked") {
+		t.Fatalf("want a chunked request from net/http, got %q", b.String())
+	}
+}
