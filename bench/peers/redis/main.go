@@ -253,7 +253,6 @@ func run(addr string) error {
 			}
 		}
 	}
-	_ = raw.Do(ctx, raw.B().Del().Key(pre+":s", pre+":h", pre+":l").Build()).Error()
 
 	// redis-benchmark: the practical limit (-P 16, 64 clients).
 	limit, err := redisBenchmark(addr, 64, 16, ops...)

@@ -294,7 +294,9 @@ func run(srv server) error {
 		return err
 	}
 	putRates, getRates := map[string][]float64{}, map[string][]float64{}
-	for r := range rounds {
+	// Small-object rounds are short (a second or so each): more of them
+	// steady the median ratio on a noisy machine.
+	for r := range rounds * 2 {
 		for _, im := range impls {
 			prefix := fmt.Sprintf("put/%s/%d/", strings.ReplaceAll(im.name, " ", "-"), r)
 			var putRate, getRate float64
