@@ -157,6 +157,9 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 	c.header = resp
 	c.target = arsenal.RedactURL(rawURL)
 	c.rec = bench.NewRecorder()
+	// A message write takes microseconds: time 1 in 8 after the first 1024.
+	c.opWrite = c.rec.Op("write")
+	c.opWrite.SampleEvery(8)
 	c.dialTime = time.Since(start)
 	go c.readLoop()
 	if o.PingInterval > 0 {

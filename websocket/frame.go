@@ -74,25 +74,41 @@ func (fr *frameReader) release() {
 	}
 }
 
-// waitReadable blocks until the socket has data (or an error) without
-// holding a buffer. Where the connection exposes no raw descriptor it
-// returns at once and the caller reads with a borrowed buffer.
-func (fr *frameReader) waitReadable() error {
+// readIdle waits until the socket has data and reads it into a freshly
+// borrowed buffer: the buffer is taken only for a read that returns data,
+// so an idle connection holds none, and no separate readiness probe costs
+// a system call per message. Where the connection exposes no raw
+// descriptor it just borrows the buffer and the caller reads.
+func (fr *frameReader) readIdle() error {
 	if fr.raw == nil {
+		fr.acquire()
 		return nil
 	}
-	var peek [1]byte
 	var rerr error
 	err := fr.raw.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		if err == syscall.EAGAIN || err == syscall.EINTR {
-			return false // not readable yet: park in the poller
+		bp := readBufPool.Get().(*[]byte)
+		for {
+			n, err := syscall.Read(int(fd), *bp)
+			switch {
+			case err == syscall.EINTR:
+				continue
+			case err == syscall.EAGAIN:
+				readBufPool.Put(bp)
+				return false // not readable yet: park in the poller
+			case err != nil:
+				readBufPool.Put(bp)
+				rerr = err
+				return true
+			case n == 0:
+				readBufPool.Put(bp)
+				rerr = io.EOF
+				return true
+			}
+			fr.bp = bp
+			fr.r, fr.w = 0, n
+			fr.wire.Add(uint64(n))
+			return true
 		}
-		if err != nil {
-			rerr = err
-		}
-		_ = n // 0 means EOF; the following Read reports it
-		return true
 	})
 	if err != nil {
 		return err
@@ -103,10 +119,9 @@ func (fr *frameReader) waitReadable() error {
 // fill makes at least n (<= 14) bytes available in the buffer.
 func (fr *frameReader) fill(n int) error {
 	if fr.bp == nil {
-		if err := fr.waitReadable(); err != nil {
+		if err := fr.readIdle(); err != nil {
 			return err
 		}
-		fr.acquire()
 	}
 	buf := *fr.bp
 	if fr.w-fr.r >= n {
