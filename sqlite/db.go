@@ -362,7 +362,8 @@ func (db *DB) Health(ctx context.Context) error {
 // queue), writer_wait_seconds, readers_max, readers_total, readers_idle,
 // readers_acquired, reader_waits, reader_wait_seconds, acquire_canceled,
 // connections_opened, stmt_cache_hits, stmt_cache_misses, tx_commits,
-// tx_rollbacks.
+// tx_rollbacks, page_cache_separate (1 when connections' page caches are
+// separate, the package default; see ARSENAL_SQLITE_SHARED_PAGE_CACHE).
 func (db *DB) Stats() arsenal.Stats {
 	hits, misses := db.cacheHits.Load(), db.cacheMisses.Load()
 	db.connsMu.Lock()
@@ -377,6 +378,11 @@ func (db *DB) Stats() arsenal.Stats {
 		"stmt_cache_misses":  float64(misses),
 		"tx_commits":         float64(db.txCommits.Load()),
 		"tx_rollbacks":       float64(db.txRollbacks.Load()),
+	}
+	if separatePageCaches {
+		g["page_cache_separate"] = 1
+	} else {
+		g["page_cache_separate"] = 0
 	}
 	var canceled int64
 	if db.writer != nil {
