@@ -257,7 +257,7 @@ func run(srv server) error {
 	}
 	listRates := map[string][]float64{}
 	for r := range rounds {
-		for _, im := range impls {
+		for _, im := range rotated(impls, r) {
 			start := time.Now()
 			var n int
 			if im.bun {
@@ -297,7 +297,7 @@ func run(srv server) error {
 	// Small-object rounds are short (a second or so each): more of them
 	// steady the median ratio on a noisy machine.
 	for r := range rounds * 2 {
-		for _, im := range impls {
+		for _, im := range rotated(impls, r) {
 			prefix := fmt.Sprintf("put/%s/%d/", strings.ReplaceAll(im.name, " ", "-"), r)
 			var putRate, getRate float64
 			if im.bun {
@@ -435,6 +435,15 @@ func ratioChecks(what string, rates map[string][]float64) {
 		r := pairedRatio(rates["arsenal"], rates[peer])
 		check(what+" >= "+peer, r >= 1, fmt.Sprintf("%.2fx (median of %d interleaved rounds; %s)", r, len(rates[peer]), loadavg()))
 	}
+}
+
+// rotated returns impls starting at index r (mod len): each round starts
+// with a different implementation, so none always runs first or right
+// after the same neighbour (a server's garbage collection or page-cache
+// state after one client's round falls on each in turn).
+func rotated(impls []impl, r int) []impl {
+	k := r % len(impls)
+	return append(slices.Clone(impls[k:]), impls[:k]...)
 }
 
 func pairedRatio(a, b []float64) float64 {
