@@ -129,41 +129,30 @@ type opShard struct {
 func newOp() *Op { return &Op{} }
 
 // Record adds one call that took d and returned err.
-func (o *Op) Record(d time.Duration, err error) {
-	v := int64(d)
-	if v < histLowest {
-		v = histLowest
-	} else if v > histHighest {
-		v = histHighest
-	}
-	s, _ := o.pool.Get().(*opShard)
-	if s == nil || !s.state.CompareAndSwap(shardPooled, shardBusy) {
-		s = o.grab()
-	}
-	s.count++
-	if err != nil {
-		s.errors++
-	}
-	_ = s.hist.RecordValue(v) // v is clamped into range, so this cannot fail
-	if s.hist.TotalCount() >= sampleAfter && !o.warm.Load() {
-		o.warm.Store(true)
-	}
-	s.state.Store(shardPooled)
-	o.pool.Put(s)
-}
+func (o *Op) Record(d time.Duration, err error) { o.record(d, err, true) }
 
-// recordSampled adds the latency of a call a sampling Start chose to time
-// (Start counted the call already).
-func (o *Op) recordSampled(d time.Duration, err error) {
+// record adds the latency d to a shard; counted says the call is counted
+// here too (a sampling Start counted its calls already, and its errors
+// go with that count).
+func (o *Op) record(d time.Duration, err error, counted bool) {
 	v := min(max(int64(d), histLowest), histHighest)
-	if err != nil {
+	if !counted && err != nil {
 		o.callErrors.Add(1)
 	}
 	s, _ := o.pool.Get().(*opShard)
 	if s == nil || !s.state.CompareAndSwap(shardPooled, shardBusy) {
 		s = o.grab()
 	}
-	_ = s.hist.RecordValue(v)
+	if counted {
+		s.count++
+		if err != nil {
+			s.errors++
+		}
+	}
+	_ = s.hist.RecordValue(v) // v is clamped into range, so this cannot fail
+	if s.hist.TotalCount() >= sampleAfter && !o.warm.Load() {
+		o.warm.Store(true)
+	}
 	s.state.Store(shardPooled)
 	o.pool.Put(s)
 }
@@ -251,7 +240,7 @@ func (o *Op) Done(start time.Duration, err error) error {
 			o.callErrors.Add(1)
 		}
 	default: // counted by Start, timed
-		o.recordSampled(Now()+start, err)
+		o.record(Now()+start, err, false)
 	}
 	return err
 }

@@ -458,6 +458,42 @@ func quantile(s []float64, q float64) float64 {
 	return s[lo] + frac*(s[lo+1]-s[lo])
 }
 
+// Alternate measures a and b in alternation for n rounds (a b, then b a,
+// and so on, so that neither side always runs first) and returns each
+// side's per-round values. It stops at the first error. CompareAB and the
+// side-by-side programs in bench/peers pair their measurements with it.
+func Alternate(n int, a, b func() (float64, error)) (as, bs []float64, err error) {
+	for round := range n {
+		var x, y float64
+		if round%2 == 0 {
+			if x, err = a(); err == nil {
+				y, err = b()
+			}
+		} else {
+			if y, err = b(); err == nil {
+				x, err = a()
+			}
+		}
+		if err != nil {
+			return as, bs, err
+		}
+		as = append(as, x)
+		bs = append(bs, y)
+	}
+	return as, bs, nil
+}
+
+// Ratios returns as[i]/bs[i] for every round where bs[i] > 0.
+func Ratios(as, bs []float64) []float64 {
+	var rs []float64
+	for i := range min(len(as), len(bs)) {
+		if bs[i] > 0 {
+			rs = append(rs, as[i]/bs[i])
+		}
+	}
+	return rs
+}
+
 // CompareAB measures a and b in alternation (A B, then B A, and so on, so
 // that neither side always runs first) for cfg.Rounds rounds and reports
 // the per-round throughput ratio A/B with its spread and a Mann-Whitney U
@@ -498,30 +534,19 @@ func CompareAB(ctx context.Context, cfg ABConfig, aName string, a Func, bName st
 		return float64(out.ops) / time.Since(start).Seconds(), out.errors, err
 	}
 	var aErrs, bErrs uint64
-	for round := range cfg.Rounds {
-		var ra, rb float64
-		var ea, eb uint64
-		var err error
-		if round%2 == 0 {
-			if ra, ea, err = measure(a); err == nil {
-				rb, eb, err = measure(b)
-			}
-		} else {
-			if rb, eb, err = measure(b); err == nil {
-				ra, ea, err = measure(a)
-			}
-		}
-		if err != nil {
-			return res, err
-		}
-		aErrs += ea
-		bErrs += eb
-		res.AOpsPerSec = append(res.AOpsPerSec, ra)
-		res.BOpsPerSec = append(res.BOpsPerSec, rb)
-		if rb > 0 {
-			res.Ratios = append(res.Ratios, ra/rb)
+	side := func(f Func, errs *uint64) func() (float64, error) {
+		return func() (float64, error) {
+			r, e, err := measure(f)
+			*errs += e
+			return r, err
 		}
 	}
+	var err error
+	res.AOpsPerSec, res.BOpsPerSec, err = Alternate(cfg.Rounds, side(a, &aErrs), side(b, &bErrs))
+	if err != nil {
+		return res, err
+	}
+	res.Ratios = Ratios(res.AOpsPerSec, res.BOpsPerSec)
 	res.Spread = SpreadOf(res.Ratios)
 	cmp := compareSamples(res.AOpsPerSec, res.BOpsPerSec, DefaultAlpha)
 	res.P = cmp.P

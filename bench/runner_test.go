@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -205,5 +206,29 @@ func TestSpreadOfKnownValues(t *testing.T) {
 				t.Errorf("SpreadOf(%v) = %+v, want %+v", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestAlternateSwapsWhoGoesFirstAndPairsRounds(t *testing.T) {
+	var order []string
+	x, y := 0.0, 0.0
+	a := func() (float64, error) { order = append(order, "a"); x += 2; return x, nil }
+	b := func() (float64, error) { order = append(order, "b"); y++; return y, nil }
+	as, bs, err := bench.Alternate(4, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(order, ""); got != "abbaabba" {
+		t.Errorf("order %q, want abbaabba", got)
+	}
+	if fmt.Sprint(as, bs) != "[2 4 6 8] [1 2 3 4]" {
+		t.Errorf("values %v %v", as, bs)
+	}
+	if r := bench.Ratios(as, []float64{1, 0, 3, 4}); fmt.Sprint(r) != "[2 2 2]" {
+		t.Errorf("ratios %v, want [2 2 2] (a zero b round is skipped)", r)
+	}
+	boom := errors.New("boom")
+	if _, _, err := bench.Alternate(3, a, func() (float64, error) { return 0, boom }); err != boom {
+		t.Errorf("error %v, want boom", err)
 	}
 }

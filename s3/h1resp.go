@@ -196,9 +196,9 @@ func statusText(code int, line []byte) string {
 
 // plainText reports whether line holds no control byte but tab (no bare
 // CR or LF in particular).
-func plainText(line []byte) bool {
-	for _, c := range line {
-		if c < ' ' && c != '\t' || c == 0x7f {
+func plainText[T string | []byte](line T) bool {
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; c < ' ' && c != '\t' || c == 0x7f {
 			return false
 		}
 	}
@@ -206,9 +206,9 @@ func plainText(line []byte) bool {
 }
 
 // validHeaderKey reports whether k is an RFC 7230 token.
-func validHeaderKey(k []byte) bool {
-	for _, c := range k {
-		if !tokenByte[c] {
+func validHeaderKey[T string | []byte](k T) bool {
+	for i := 0; i < len(k); i++ {
+		if !tokenByte[k[i]] {
 			return false
 		}
 	}
@@ -342,26 +342,17 @@ func writeRequest(bw *bufio.Writer, req *http.Request) error {
 func plainRequest(req *http.Request) bool {
 	if req.URL == nil || req.Host == "" || len(req.TransferEncoding) > 0 || req.Close || req.Trailer != nil ||
 		req.ContentLength < 0 || (req.Body == nil || req.Body == http.NoBody) != (req.ContentLength == 0) ||
-		req.ProtoMajor != 1 || req.ProtoMinor != 1 || !plainText([]byte(req.Host)) {
+		req.ProtoMajor != 1 || req.ProtoMinor != 1 || !plainText(req.Host) {
 		return false
 	}
 	for k, vs := range req.Header {
-		if k == "Host" || k == "Content-Length" || k == "Transfer-Encoding" || k == "Connection" || !validHeaderKey([]byte(k)) {
+		if k == "Host" || k == "Content-Length" || k == "Transfer-Encoding" || k == "Connection" || !validHeaderKey(k) {
 			return false
 		}
 		for _, v := range vs {
-			if !plainString(v) {
+			if !plainText(v) {
 				return false
 			}
-		}
-	}
-	return true
-}
-
-func plainString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return false
 		}
 	}
 	return true

@@ -297,7 +297,8 @@ func run(addr string) error {
 					return r.opsPerSec, err
 				}
 			}
-			rs, err := pairedRounds(*pairRounds, side("arsenal"), side(peer))
+			as, ps, err := bench.Alternate(*pairRounds, side("arsenal"), side(peer))
+			rs := bench.Ratios(as, ps)
 			if err != nil {
 				*dur = saved
 				return fmt.Errorf("paired %s vs %s: %w", op, peer, err)
@@ -344,73 +345,29 @@ func run(addr string) error {
 }
 
 // blockPairs alternates blocks of n calls of a and of b on one goroutine
-// (which side goes first alternates too) and returns each pair's time
-// ratio, a's over b's.
+// (bench.Alternate) and returns each pair's time ratio, a's over b's.
 func blockPairs(a, b func() error, pairs, n int) ([]float64, error) {
-	block := func(f func() error) (time.Duration, error) {
-		start := time.Now()
-		for range n {
-			if err := f(); err != nil {
-				return 0, err
+	block := func(f func() error) func() (float64, error) {
+		return func() (float64, error) {
+			start := time.Now()
+			for range n {
+				if err := f(); err != nil {
+					return 0, err
+				}
 			}
+			return time.Since(start).Seconds(), nil
 		}
-		return time.Since(start), nil
 	}
 	for range 3 { // warm up both
-		if _, err := block(a); err != nil {
+		if _, err := block(a)(); err != nil {
 			return nil, err
 		}
-		if _, err := block(b); err != nil {
+		if _, err := block(b)(); err != nil {
 			return nil, err
 		}
 	}
-	ratios := make([]float64, 0, pairs)
-	for p := range pairs {
-		first, second := a, b
-		if p%2 == 1 {
-			first, second = b, a
-		}
-		t1, err := block(first)
-		if err != nil {
-			return nil, err
-		}
-		t2, err := block(second)
-		if err != nil {
-			return nil, err
-		}
-		if p%2 == 1 {
-			t1, t2 = t2, t1
-		}
-		ratios = append(ratios, float64(t1)/float64(t2))
-	}
-	return ratios, nil
-}
-
-// pairedRounds measures a and b in alternation (a b, then b a, ...) and
-// returns the per-round throughput ratios a/b.
-func pairedRounds(n int, a, b func() (float64, error)) ([]float64, error) {
-	var ratios []float64
-	for r := range n {
-		first, second := a, b
-		if r%2 == 1 {
-			first, second = b, a
-		}
-		x, err := first()
-		if err != nil {
-			return nil, err
-		}
-		y, err := second()
-		if err != nil {
-			return nil, err
-		}
-		if r%2 == 1 {
-			x, y = y, x
-		}
-		if y > 0 {
-			ratios = append(ratios, x/y)
-		}
-	}
-	return ratios, nil
+	ta, tb, err := bench.Alternate(pairs, block(a), block(b))
+	return bench.Ratios(ta, tb), err
 }
 
 func workload(op string, callers int) string {

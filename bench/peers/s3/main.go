@@ -447,13 +447,7 @@ func rotated(impls []impl, r int) []impl {
 }
 
 func pairedRatio(a, b []float64) float64 {
-	var rs []float64
-	for i := range min(len(a), len(b)) {
-		if b[i] > 0 {
-			rs = append(rs, a[i]/b[i])
-		}
-	}
-	return median(rs)
+	return median(bench.Ratios(a, b))
 }
 
 // loadavg describes how busy the machine was, for the reader of a check.

@@ -506,26 +506,15 @@ func fineOverhead(ctx context.Context, adb *sqlite.DB, path string, pairs int) (
 			return nil, err
 		}
 	}
-	ratios := make([]float64, 0, pairs)
-	for p := range pairs {
-		var ta, tr time.Duration
-		var err error
-		if p%2 == 0 {
-			if ta, err = arsenalBlock(); err == nil {
-				tr, err = rawBlock()
-			}
-		} else {
-			if tr, err = rawBlock(); err == nil {
-				ta, err = arsenalBlock()
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		ratios = append(ratios, float64(ta)/float64(tr))
+	secs := func(block func() (time.Duration, error)) func() (float64, error) {
+		return func() (float64, error) { d, err := block(); return d.Seconds(), err }
+	}
+	ta, tr, err := bench.Alternate(pairs, secs(arsenalBlock), secs(rawBlock))
+	if err != nil {
+		return nil, err
 	}
 	_ = id + int64(score) + int64(len(name))
-	return ratios, nil
+	return bench.Ratios(ta, tr), nil
 }
 
 func pointImpls(ctx context.Context, adb *sqlite.DB, path string) ([]impl, error) {
@@ -732,13 +721,19 @@ type bunResult struct {
 	ElapsedMS float64 `json:"elapsed_ms"`
 }
 
-func bunRun(bun string, args ...string) (bunResult, error) {
+// bunCmd is `bun bun_sqlite.ts args...`, run from the npm peers' directory.
+func bunCmd(ctx context.Context, bun string, args ...string) *exec.Cmd {
 	script, _ := filepath.Abs(filepath.Join("sqlite", "bun_sqlite.ts"))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	cmd := exec.CommandContext(ctx, bun, append([]string{script}, args...)...)
 	cmd.Dir = testenv.NodeDir()
 	cmd.Env = append(os.Environ(), "NODE_PATH="+testenv.NodeModules())
+	return cmd
+}
+
+func bunRun(bun string, args ...string) (bunResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := bunCmd(ctx, bun, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -760,32 +755,11 @@ func bunPoint(bun, path string) (float64, error) {
 	return r.Ops / (r.ElapsedMS / 1000), nil
 }
 
-// paired measures a and b in alternation (a b, then b a, and so on, so
-// neither side always runs first) for n rounds of d each and returns the
-// per-round throughput ratios a/b.
+// paired measures a and b in alternation (bench.Alternate) for n rounds
+// of d each and returns the per-round throughput ratios a/b.
 func paired(n int, d time.Duration, a, b func(time.Duration) (float64, error)) ([]float64, error) {
-	var ratios []float64
-	for r := 0; r < n; r++ {
-		first, second := a, b
-		if r%2 == 1 {
-			first, second = b, a
-		}
-		x, err := first(d)
-		if err != nil {
-			return nil, err
-		}
-		y, err := second(d)
-		if err != nil {
-			return nil, err
-		}
-		if r%2 == 1 {
-			x, y = y, x
-		}
-		if y > 0 {
-			ratios = append(ratios, x/y)
-		}
-	}
-	return ratios, nil
+	as, bs, err := bench.Alternate(n, func() (float64, error) { return a(d) }, func() (float64, error) { return b(d) })
+	return bench.Ratios(as, bs), err
 }
 
 // bunSlicer is a running `bun bun_sqlite.ts slices` process: it keeps the
@@ -798,10 +772,7 @@ type bunSlicer struct {
 }
 
 func startBunSlicer(bun, path string) (*bunSlicer, error) {
-	script, _ := filepath.Abs(filepath.Join("sqlite", "bun_sqlite.ts"))
-	b := &bunSlicer{cmd: exec.Command(bun, script, "slices", path, strconv.Itoa(rows))}
-	b.cmd.Dir = testenv.NodeDir()
-	b.cmd.Env = append(os.Environ(), "NODE_PATH="+testenv.NodeModules())
+	b := &bunSlicer{cmd: bunCmd(context.Background(), bun, "slices", path, strconv.Itoa(rows))}
 	b.cmd.Stderr = &b.stderr
 	var err error
 	if b.in, err = b.cmd.StdinPipe(); err != nil {

@@ -715,12 +715,7 @@ func bench() error {
 			bestName = impl
 		}
 	}
-	var ratios []float64
-	for r := range rates["arsenal"] {
-		if r < len(rates[bestName]) && rates[bestName][r] > 0 {
-			ratios = append(ratios, rates["arsenal"][r]/rates[bestName][r])
-		}
-	}
+	ratios := benchlines.Ratios(rates["arsenal"], rates[bestName])
 	pr := benchlines.SpreadOf(ratios)
 	check("echo throughput >= best Go peer", pr.Median >= 1, fmt.Sprintf("%.2fx %s (median of %d interleaved rounds, IQR %.2f-%.2f; medians: arsenal %.0f/s, %s %.0f/s)", pr.Median, bestName, len(ratios), pr.Q1, pr.Q3, a, bestName, bestGo))
 
