@@ -107,6 +107,9 @@ func (p *h1Pool) close() {
 // net/http does.
 func (p *h1Pool) do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
+		return nil, err // nothing is sent for a context that is already done
+	}
 	for try := 0; ; try++ {
 		pc, err := p.get(ctx)
 		if err != nil {
@@ -138,6 +141,11 @@ func staleConn(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
+// A cancellation interrupts the connection by moving its deadline into
+// the past from the context's AfterFunc, which runs on its own goroutine.
+// Every later SetDeadline of ours could undo that, so each is followed by
+// a check of ctx.Err(): the context is either done before the check (and
+// the check sees it) or after it (and the AfterFunc's deadline comes last).
 func (p *h1Pool) roundTrip(ctx context.Context, pc *h1Conn, req *http.Request) (*http.Response, error) {
 	stop := context.AfterFunc(ctx, func() { pc.nc.SetDeadline(aLongTimeAgo) })
 	deadline, hasDeadline := ctx.Deadline()
@@ -146,12 +154,15 @@ func (p *h1Pool) roundTrip(ctx context.Context, pc *h1Conn, req *http.Request) (
 			deadline = d
 		}
 	}
-	pc.nc.SetDeadline(deadline)
 	fail := func(err error) (*http.Response, error) {
 		if !stop() || ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, err
+	}
+	pc.nc.SetDeadline(deadline)
+	if err := ctx.Err(); err != nil {
+		return fail(err)
 	}
 	if err := writeRequest(pc.bw, req); err != nil {
 		return fail(err)
@@ -165,6 +176,9 @@ func (p *h1Pool) roundTrip(ctx context.Context, pc *h1Conn, req *http.Request) (
 	}
 	ctxDeadline, _ := ctx.Deadline()
 	pc.nc.SetDeadline(ctxDeadline) // the body is bounded by the context alone, as with net/http
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
 	b := &h1Body{ctx: ctx, p: p, pc: pc, body: resp.Body, stop: stop, keep: !resp.Close}
 	resp.Body = b
 	if resp.ContentLength == 0 || req.Method == http.MethodHead {

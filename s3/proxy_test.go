@@ -146,6 +146,78 @@ func s3Error(status int, code string) []byte {
 		status, http.StatusText(status), len(body), body))
 }
 
+// forward writes resp to the client, applying f half way through its
+// bytes (midway faults) or its body (corruptResponse), and reports whether
+// the connection can carry another request. A large body of known length
+// is streamed, so its headers reach the client as promptly as from the
+// server itself (a buffered multi-MiB GET would otherwise outlast the
+// client's response-header timeout under load); other responses are
+// rewritten through a buffer as net/http serializes them.
+func forward(client net.Conn, resp *http.Response, f fault) bool {
+	var hdr bytes.Buffer
+	var body io.Reader
+	var bodyLen int64
+	if resp.ContentLength > 1<<20 && len(resp.TransferEncoding) == 0 {
+		fmt.Fprintf(&hdr, "HTTP/%d.%d %s\r\n", resp.ProtoMajor, resp.ProtoMinor, resp.Status)
+		resp.Header.Write(&hdr) // Content-Length included: ReadResponse keeps it
+		hdr.WriteString("\r\n")
+		body, bodyLen = resp.Body, resp.ContentLength
+	} else {
+		if err := resp.Write(&hdr); err != nil {
+			return false
+		}
+		raw := hdr.Bytes()
+		i := bytes.Index(raw, []byte("\r\n\r\n")) + 4
+		body, bodyLen = bytes.NewReader(raw[i:]), int64(len(raw)-i)
+		hdr.Truncate(i)
+	}
+	switch f {
+	case resetEarly:
+		reset(client)
+		return false
+	case stallEarly:
+		silent(client)
+		return false
+	case corruptResponse:
+		body = &flipAt{r: body, at: bodyLen / 2}
+	}
+	h := hdr.Bytes()
+	send := int64(len(h)) + bodyLen
+	if f == resetMidway || f == stallMidway {
+		send /= 2
+	}
+	var err error
+	if send <= int64(len(h)) {
+		_, err = client.Write(h[:send])
+	} else if _, err = client.Write(h); err == nil {
+		_, err = io.CopyN(client, body, send-int64(len(h)))
+	}
+	switch f {
+	case resetMidway:
+		reset(client)
+		return false
+	case stallMidway:
+		silent(client)
+		return false
+	}
+	return err == nil
+}
+
+// flipAt flips one bit of the byte at offset at of r.
+type flipAt struct {
+	r     io.Reader
+	at, n int64
+}
+
+func (f *flipAt) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if i := f.at - f.n; i >= 0 && i < int64(n) {
+		p[i] ^= 0x20
+	}
+	f.n += int64(n)
+	return n, err
+}
+
 func (p *faultProxy) serve(client net.Conn) {
 	br := bufio.NewReader(client)
 	var up net.Conn
@@ -210,35 +282,9 @@ func (p *faultProxy) serve(client net.Conn) {
 		if err != nil {
 			return
 		}
-		var buf bytes.Buffer
-		err = resp.Write(&buf)
+		ok := forward(client, resp, f)
 		resp.Body.Close()
-		if err != nil {
-			return
-		}
-		raw := buf.Bytes()
-		if f == corruptResponse {
-			if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 && i+4 < len(raw) {
-				raw[i+4+(len(raw)-i-4)/2] ^= 0x20
-			}
-		}
-		switch f {
-		case resetEarly:
-			reset(client)
-			return
-		case resetMidway:
-			client.Write(raw[:len(raw)/2])
-			reset(client)
-			return
-		case stallEarly:
-			silent(client)
-			return
-		case stallMidway:
-			client.Write(raw[:len(raw)/2])
-			silent(client)
-			return
-		}
-		if _, err := client.Write(raw); err != nil {
+		if !ok {
 			return
 		}
 		if resp.Close || req.Close {
