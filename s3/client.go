@@ -191,10 +191,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 				port = "80"
 			}
 			c.h1 = &h1Pool{addr: net.JoinHostPort(hu.Hostname(), port), dial: dialer.DialContext,
-				headerTimeout: cfg.AttemptTimeout, maxIdle: 256}
-			if cfg.MaxConnsPerHost > 0 {
-				c.h1.slots = make(chan struct{}, cfg.MaxConnsPerHost)
-			}
+				headerTimeout: cfg.AttemptTimeout, maxIdle: 256, maxConns: cfg.MaxConnsPerHost}
 		}
 	}
 	c.connected.Store(true)

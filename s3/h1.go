@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -25,11 +26,13 @@ type h1Pool struct {
 	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
 	headerTimeout time.Duration // bounds the wait for response headers
 	maxIdle       int
-	slots         chan struct{} // nil, or one token per open connection (MaxConnsPerHost)
+	maxConns      int // 0, or the most connections open at once (MaxConnsPerHost)
 
-	mu     sync.Mutex
-	idle   []*h1Conn
-	closed bool
+	mu      sync.Mutex
+	idle    []*h1Conn
+	open    int            // connections open or being dialled
+	waiters []chan *h1Conn // callers waiting for a connection, oldest first
+	closed  bool
 }
 
 type h1Conn struct {
@@ -41,6 +44,9 @@ type h1Conn struct {
 
 var aLongTimeAgo = time.Unix(1, 0)
 
+// get returns an idle connection, dials a new one, or, at maxConns,
+// waits for one: a connection handed back goes straight to the oldest
+// waiter, and a closed one lets the oldest waiter dial in its place.
 func (p *h1Pool) get(ctx context.Context) (*h1Conn, error) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
@@ -50,13 +56,36 @@ func (p *h1Pool) get(ctx context.Context) (*h1Conn, error) {
 		pc.reused = true
 		return pc, nil
 	}
-	p.mu.Unlock()
-	if p.slots != nil {
+	if p.maxConns > 0 && p.open >= p.maxConns {
+		w := make(chan *h1Conn, 1)
+		p.waiters = append(p.waiters, w)
+		p.mu.Unlock()
 		select {
-		case p.slots <- struct{}{}:
+		case pc := <-w:
+			if pc != nil {
+				pc.reused = true
+				return pc, nil
+			}
+			// A connection closed: its place is ours (open was not lowered).
 		case <-ctx.Done():
+			p.mu.Lock()
+			if i := slices.Index(p.waiters, w); i >= 0 {
+				p.waiters = slices.Delete(p.waiters, i, i+1)
+				p.mu.Unlock()
+				return nil, ctx.Err()
+			}
+			p.mu.Unlock()
+			// Handed something as we gave up: pass it on.
+			if pc := <-w; pc != nil {
+				p.put(pc)
+			} else {
+				p.release()
+			}
 			return nil, ctx.Err()
 		}
+	} else {
+		p.open++
+		p.mu.Unlock()
 	}
 	nc, err := p.dial(ctx, "tcp", p.addr)
 	if err != nil {
@@ -66,16 +95,32 @@ func (p *h1Pool) get(ctx context.Context) (*h1Conn, error) {
 	return &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10)}, nil
 }
 
+// release gives up one open connection's place: to the oldest waiter
+// (who dials), or back to the count.
 func (p *h1Pool) release() {
-	if p.slots != nil {
-		<-p.slots
+	p.mu.Lock()
+	if len(p.waiters) > 0 {
+		w := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		p.mu.Unlock()
+		w <- nil
+		return
 	}
+	p.open--
+	p.mu.Unlock()
 }
 
 // put returns a connection whose last response was read completely.
 func (p *h1Pool) put(pc *h1Conn) {
 	pc.nc.SetDeadline(time.Time{})
 	p.mu.Lock()
+	if len(p.waiters) > 0 && !p.closed {
+		w := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		p.mu.Unlock()
+		w <- pc
+		return
+	}
 	if !p.closed && len(p.idle) < p.maxIdle {
 		p.idle = append(p.idle, pc)
 		p.mu.Unlock()

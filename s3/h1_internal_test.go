@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -95,5 +96,133 @@ func TestCancellingDuringTheBodyFailsTheRead(t *testing.T) {
 	b, err := io.ReadAll(resp.Body)
 	if !errors.Is(err, context.Canceled) || string(b) != "hello" {
 		t.Errorf("read %q, %v; want the first 5 bytes and context.Canceled", b, err)
+	}
+}
+
+// connCounter counts a client's open connections (its dial and Close,
+// exactly; a server sees a close only some time later).
+type connCounter struct {
+	mu        sync.Mutex
+	now, peak int
+	total     int
+}
+
+type countedConn struct {
+	net.Conn
+	c    *connCounter
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() {
+		c.c.mu.Lock()
+		c.c.now--
+		c.c.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+func (c *connCounter) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.now++
+	c.total++
+	c.peak = max(c.peak, c.now)
+	c.mu.Unlock()
+	return &countedConn{Conn: nc, c: c}, nil
+}
+
+// hammer runs callers × n GETs through p and fails on any error or on a
+// caller still waiting when the deadline passes.
+func hammer(t *testing.T, p *h1Pool, callers, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Go(func() {
+			for range n {
+				resp, err := p.do(getReq(t, ctx, p))
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// TestMaxConnsQueuesCallers: with more callers than MaxConnsPerHost,
+// callers wait for a connection and every one is served; at most
+// maxConns connections are ever open. (A waiter once waited only for a
+// connection to close, not for one to come back idle: it hung.)
+func TestMaxConnsQueuesCallers(t *testing.T) {
+	for _, keepAlive := range []bool{true, false} {
+		t.Run(map[bool]string{true: "kept-alive connections come back", false: "the server closes every connection"}[keepAlive], func(t *testing.T) {
+			var cc connCounter
+			p := newTestPool(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !keepAlive {
+					w.Header().Set("Connection", "close")
+				}
+				io.WriteString(w, "hello")
+			}))
+			p.dial, p.maxConns = cc.dial, 2
+			hammer(t, p, 16, 40)
+			cc.mu.Lock()
+			peak, total := cc.peak, cc.total
+			cc.mu.Unlock()
+			if peak > 2 {
+				t.Errorf("%d connections open at once, want at most 2", peak)
+			}
+			if keepAlive && total > 2 {
+				t.Errorf("%d connections dialled for kept-alive traffic, want 2", total)
+			}
+			if !keepAlive && total < 16*40 {
+				t.Errorf("%d connections for %d requests the server closed after", total, 16*40)
+			}
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if len(p.waiters) != 0 || p.open > 2 {
+				t.Errorf("pool left %d waiters, %d open", len(p.waiters), p.open)
+			}
+		})
+	}
+}
+
+// TestAWaiterThatGivesUpLeavesNoTrace: a caller whose context ends while
+// it waits for a connection fails with the context's error and takes no
+// connection's place with it.
+func TestAWaiterThatGivesUpLeavesNoTrace(t *testing.T) {
+	p := newTestPool(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }))
+	p.maxConns = 1
+	held, err := p.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := p.get(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("get at the limit: %v, want DeadlineExceeded", err)
+	}
+	p.discard(held)
+	hammer(t, p, 4, 10)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.waiters) != 0 || p.open != 1 || len(p.idle) != 1 {
+		t.Errorf("pool: %d waiters, %d open, %d idle; want 0, 1, 1", len(p.waiters), p.open, len(p.idle))
 	}
 }
