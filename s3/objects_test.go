@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/infra-arsenal/arsenal"
@@ -403,5 +405,39 @@ func TestGzipEncodedObjectsComeBackAsStored(t *testing.T) {
 	}
 	if !bytes.Equal(got, buf.Bytes()) {
 		t.Errorf("got %d bytes, want the %d gzip bytes as stored (no transparent decoding)", len(got), buf.Len())
+	}
+}
+
+// TestMoreCallersThanMaxConnsPerHostAllFinish: callers beyond the
+// connection cap wait their turn; none hangs and every object round-trips.
+func TestMoreCallersThanMaxConnsPerHostAllFinish(t *testing.T) {
+	c, _ := newClient(t, func(cfg *s3.Config) { cfg.MaxConnsPerHost = 2 })
+	ctx := ctxT(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for w := range 16 {
+		wg.Go(func() {
+			for i := range 20 {
+				k := fmt.Sprintf("capped/%02d/%02d", w, i)
+				v := []byte(k)
+				if _, err := c.Put(ctx, k, v, nil); err != nil {
+					errs <- err
+					return
+				}
+				got, err := c.GetBytes(ctx, k, nil)
+				if err == nil && !bytes.Equal(got, v) {
+					err = fmt.Errorf("%s: got %q", k, got)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
