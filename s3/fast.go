@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -140,9 +141,16 @@ func (c *Client) do(ctx context.Context, opName string, build func(ctx context.C
 			}
 		}
 		c.attempts.Add(1)
+		// On the fast HTTP/1.1 pool the attempt is bounded by the
+		// connection's deadline; net/http needs a context per attempt.
 		actx, cancel := ctx, context.CancelFunc(func() {})
+		var attemptTimeout time.Duration
 		if timeout {
-			actx, cancel = context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+			if c.h1 != nil {
+				attemptTimeout = c.cfg.AttemptTimeout
+			} else {
+				actx, cancel = context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+			}
 		}
 		req, err := build(actx)
 		if err != nil {
@@ -151,12 +159,12 @@ func (c *Client) do(ctx context.Context, opName string, build func(ctx context.C
 		}
 		var resp *http.Response
 		if c.h1 != nil {
-			resp, err = c.h1.do(req)
+			resp, err = c.h1.do(req, attemptTimeout)
 		} else {
 			resp, err = c.httpClient.Do(req)
 		}
 		if err == nil && resp.StatusCode/100 == 2 {
-			if timeout {
+			if actx != ctx {
 				// The caller reads the (small) body before cancel runs.
 				resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 			} else {
@@ -169,7 +177,7 @@ func (c *Client) do(ctx context.Context, opName string, build func(ctx context.C
 			if ctx.Err() != nil {
 				return nil, &smithy.OperationError{ServiceID: "S3", OperationName: opName, Err: &smithy.CanceledError{Err: ctx.Err()}}
 			}
-			if actx.Err() != nil {
+			if actx.Err() != nil || attemptTimeout > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
 				err = &attemptTimeoutError{op: opName}
 			}
 			lastErr = &smithy.OperationError{ServiceID: "S3", OperationName: opName, Err: &smithyhttp.RequestSendError{Err: err}}

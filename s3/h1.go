@@ -149,18 +149,28 @@ func (p *h1Pool) close() {
 // returns its response. The response body must be read to EOF or closed;
 // either returns the connection to the pool when it can be reused. A
 // reused connection the server closed while idle is replaced once, as
-// net/http does.
-func (p *h1Pool) do(req *http.Request) (*http.Response, error) {
+// net/http does. A positive attempt bounds the whole exchange, response
+// body included, through the connection's deadline (an error wrapping
+// os.ErrDeadlineExceeded when it passes): the same bound as a per-attempt
+// context.WithTimeout without its timer and context per call.
+func (p *h1Pool) do(req *http.Request, attempt time.Duration) (*http.Response, error) {
 	ctx := req.Context()
 	if err := ctx.Err(); err != nil {
 		return nil, err // nothing is sent for a context that is already done
+	}
+	var until time.Time
+	if attempt > 0 {
+		until = time.Now().Add(attempt)
+	}
+	if d, ok := ctx.Deadline(); ok && (until.IsZero() || d.Before(until)) {
+		until = d
 	}
 	for try := 0; ; try++ {
 		pc, err := p.get(ctx)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := p.roundTrip(ctx, pc, req)
+		resp, err := p.roundTrip(ctx, pc, req, until)
 		if err == nil {
 			return resp, nil
 		}
@@ -191,11 +201,13 @@ func staleConn(err error) bool {
 // Every later SetDeadline of ours could undo that, so each is followed by
 // a check of ctx.Err(): the context is either done before the check (and
 // the check sees it) or after it (and the AfterFunc's deadline comes last).
-func (p *h1Pool) roundTrip(ctx context.Context, pc *h1Conn, req *http.Request) (*http.Response, error) {
+// until (zero for none) bounds the whole exchange; headerTimeout bounds
+// the wait for the response headers as well.
+func (p *h1Pool) roundTrip(ctx context.Context, pc *h1Conn, req *http.Request, until time.Time) (*http.Response, error) {
 	stop := context.AfterFunc(ctx, func() { pc.nc.SetDeadline(aLongTimeAgo) })
-	deadline, hasDeadline := ctx.Deadline()
+	deadline := until
 	if p.headerTimeout > 0 {
-		if d := time.Now().Add(p.headerTimeout); !hasDeadline || d.Before(deadline) {
+		if d := time.Now().Add(p.headerTimeout); deadline.IsZero() || d.Before(deadline) {
 			deadline = d
 		}
 	}
@@ -219,8 +231,7 @@ func (p *h1Pool) roundTrip(ctx context.Context, pc *h1Conn, req *http.Request) (
 	if err != nil {
 		return fail(err)
 	}
-	ctxDeadline, _ := ctx.Deadline()
-	pc.nc.SetDeadline(ctxDeadline) // the body is bounded by the context alone, as with net/http
+	pc.nc.SetDeadline(until) // the body is bounded by the context (as with net/http) and the attempt
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,7 +46,7 @@ func TestADoneContextSendsNothing(t *testing.T) {
 		served.Add(1)
 		io.WriteString(w, "hello")
 	}))
-	resp, err := p.do(getReq(t, context.Background(), p))
+	resp, err := p.do(getReq(t, context.Background(), p), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,14 +56,14 @@ func TestADoneContextSendsNothing(t *testing.T) {
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
 	for i := range 300 {
-		if _, err := p.do(getReq(t, done, p)); !errors.Is(err, context.Canceled) {
+		if _, err := p.do(getReq(t, done, p), 0); !errors.Is(err, context.Canceled) {
 			t.Fatalf("do #%d with a cancelled context: %v, want context.Canceled", i, err)
 		}
 		pc, err := p.get(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, err := p.roundTrip(done, pc, getReq(t, done, p))
+		resp, err := p.roundTrip(done, pc, getReq(t, done, p), time.Time{})
 		if !errors.Is(err, context.Canceled) {
 			if err == nil {
 				resp.Body.Close()
@@ -88,7 +89,7 @@ func TestCancellingDuringTheBodyFailsTheRead(t *testing.T) {
 		<-release
 	}))
 	ctx, cancel := context.WithCancel(context.Background())
-	resp, err := p.do(getReq(t, ctx, p))
+	resp, err := p.do(getReq(t, ctx, p), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func hammer(t *testing.T, p *h1Pool, callers, n int) {
 	for range callers {
 		wg.Go(func() {
 			for range n {
-				resp, err := p.do(getReq(t, ctx, p))
+				resp, err := p.do(getReq(t, ctx, p), 0)
 				if err == nil {
 					_, err = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
@@ -224,5 +225,40 @@ func TestAWaiterThatGivesUpLeavesNoTrace(t *testing.T) {
 	defer p.mu.Unlock()
 	if len(p.waiters) != 0 || p.open != 1 || len(p.idle) != 1 {
 		t.Errorf("pool: %d waiters, %d open, %d idle; want 0, 1, 1", len(p.waiters), p.open, len(p.idle))
+	}
+}
+
+// TestAnAttemptTimeoutBoundsTheWholeExchange: with an attempt bound, a
+// server that stalls before its headers or in the middle of its body
+// fails the call with os.ErrDeadlineExceeded once the bound passes.
+func TestAnAttemptTimeoutBoundsTheWholeExchange(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	p := newTestPool(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("early") {
+			<-release
+			return
+		}
+		w.Header().Set("Content-Length", "10")
+		io.WriteString(w, "hello")
+		w.(http.Flusher).Flush()
+		<-release
+	}))
+	req := getReq(t, context.Background(), p)
+	req.URL.Opaque, req.URL.RawQuery = "/k", "early"
+	start := time.Now()
+	if _, err := p.do(req, 150*time.Millisecond); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("stall before the headers: %v, want os.ErrDeadlineExceeded", err)
+	}
+	resp, err := p.do(getReq(t, context.Background(), p), 150*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if !errors.Is(err, os.ErrDeadlineExceeded) || string(b) != "hello" {
+		t.Errorf("stall in the body: read %q, %v; want 5 bytes and os.ErrDeadlineExceeded", b, err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("two 150 ms attempts took %s", d)
 	}
 }
