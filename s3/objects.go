@@ -458,7 +458,9 @@ func (c *Client) getBytes(ctx context.Context, key string, opts *GetOptions) ([]
 		return nil, err
 	}
 	defer r.Close()
-	buf := make([]byte, 0, r.end-r.pos)
+	// One byte more than expected: the read that finds the end then has
+	// room to run without growing (copying) the buffer first.
+	buf := make([]byte, 0, r.end-r.pos+1)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
