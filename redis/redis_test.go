@@ -6,12 +6,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/componenttest"
+	"github.com/infra-arsenal/arsenal/internal/fanout"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
 )
@@ -458,28 +458,17 @@ func TestTransactionsRunAtomicallyAndWatchDetectsConflicts(t *testing.T) {
 	if err := c.Set(ctx, p+"ctr", "0"); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
 	const n = 8
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs <- c.WatchRetry(ctx, 100, func(tx *redis.Tx) error {
-				v, err := tx.Get(ctx, p+"ctr")
-				if err != nil {
-					return err
-				}
-				return tx.Exec(ctx, func(pl *redis.Pipeline) error { pl.Set(p+"ctr", itoa(atoiT(t, v)+1)); return nil })
-			}, p+"ctr")
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Errorf("WatchRetry: %v", err)
-		}
+	for _, err := range fanout.Run(n, func(int) error {
+		return c.WatchRetry(ctx, 100, func(tx *redis.Tx) error {
+			v, err := tx.Get(ctx, p+"ctr")
+			if err != nil {
+				return err
+			}
+			return tx.Exec(ctx, func(pl *redis.Pipeline) error { pl.Set(p+"ctr", itoa(atoiT(t, v)+1)); return nil })
+		}, p+"ctr")
+	}) {
+		t.Errorf("WatchRetry: %v", err)
 	}
 	if v, _ := c.Get(ctx, p+"ctr"); v != itoa(n) {
 		t.Errorf("counter = %s after %d optimistic increments", v, n)

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/internal/fanout"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/s3"
 )
@@ -49,23 +52,16 @@ func TestPutsGetsAndMultipartSurviveInjectedFaults(t *testing.T) {
 	for i := range 40 {
 		small[fmt.Sprintf("small/%02d", i)] = randomBytes(64<<10 + i)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, len(small))
-	sem := make(chan struct{}, 8)
-	for k, v := range small {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if _, err := c.Put(ctx, k, v, nil); err != nil {
-				errs <- fmt.Errorf("put %s: %w", k, err)
+	keys := slices.Collect(maps.Keys(small))
+	var next atomic.Int64
+	for _, err := range fanout.Run(8, func(int) error {
+		for i := next.Add(1) - 1; i < int64(len(keys)); i = next.Add(1) - 1 {
+			if _, err := c.Put(ctx, keys[i], small[keys[i]], nil); err != nil {
+				return fmt.Errorf("put %s: %w", keys[i], err)
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+		}
+		return nil
+	}) {
 		t.Fatal(err)
 	}
 	for k, v := range small {

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/infra-arsenal/arsenal/internal/fanout"
 )
 
 func newTestPool(t *testing.T, h http.Handler) *h1Pool {
@@ -143,26 +145,19 @@ func hammer(t *testing.T, p *h1Pool, callers, n int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var wg sync.WaitGroup
-	errs := make(chan error, callers)
-	for range callers {
-		wg.Go(func() {
-			for range n {
-				resp, err := p.do(getReq(t, ctx, p), 0)
-				if err == nil {
-					_, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
+	for _, err := range fanout.Run(callers, func(int) error {
+		for range n {
+			resp, err := p.do(getReq(t, ctx, p), 0)
+			if err == nil {
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}) {
 		t.Fatal(err)
 	}
 }

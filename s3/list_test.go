@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/internal/fanout"
 	"github.com/infra-arsenal/arsenal/s3"
 )
 
@@ -17,28 +18,15 @@ import (
 func fill(t testing.TB, c *s3.Client, keys []string) {
 	t.Helper()
 	ctx := ctxT(t)
-	ch := make(chan string)
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range ch {
-				if _, err := c.Put(ctx, k, []byte(k), nil); err != nil {
-					errs <- err
-					return
-				}
+	var next atomic.Int64
+	for _, err := range fanout.Run(16, func(int) error {
+		for i := next.Add(1) - 1; i < int64(len(keys)); i = next.Add(1) - 1 {
+			if _, err := c.Put(ctx, keys[i], []byte(keys[i]), nil); err != nil {
+				return err
 			}
-		}()
-	}
-	for _, k := range keys {
-		ch <- k
-	}
-	close(ch)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+		}
+		return nil
+	}) {
 		t.Fatal(err)
 	}
 }

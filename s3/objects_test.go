@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/internal/fanout"
 	"github.com/infra-arsenal/arsenal/s3"
 )
 
@@ -413,31 +413,23 @@ func TestGzipEncodedObjectsComeBackAsStored(t *testing.T) {
 func TestMoreCallersThanMaxConnsPerHostAllFinish(t *testing.T) {
 	c, _ := newClient(t, func(cfg *s3.Config) { cfg.MaxConnsPerHost = 2 })
 	ctx := ctxT(t)
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for w := range 16 {
-		wg.Go(func() {
-			for i := range 20 {
-				k := fmt.Sprintf("capped/%02d/%02d", w, i)
-				v := []byte(k)
-				if _, err := c.Put(ctx, k, v, nil); err != nil {
-					errs <- err
-					return
-				}
-				got, err := c.GetBytes(ctx, k, nil)
-				if err == nil && !bytes.Equal(got, v) {
-					err = fmt.Errorf("%s: got %q", k, got)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
+	for _, err := range fanout.Run(16, func(w int) error {
+		for i := range 20 {
+			k := fmt.Sprintf("capped/%02d/%02d", w, i)
+			v := []byte(k)
+			if _, err := c.Put(ctx, k, v, nil); err != nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+			got, err := c.GetBytes(ctx, k, nil)
+			if err == nil && !bytes.Equal(got, v) {
+				err = fmt.Errorf("%s: got %q", k, got)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}) {
 		t.Error(err)
 	}
 }

@@ -6,8 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/infra-arsenal/arsenal/internal/fanout"
 )
 
 // TestPageCachesAreSeparate checks the package turned pcache1's shared
@@ -34,33 +35,22 @@ func TestPageCachesAreSeparate(t *testing.T) {
 	if _, err := db.Exec(ctx, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)"); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for w := range 4 {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			for i := range 200 {
-				if _, err := db.Exec(ctx, "INSERT INTO t(id, v) VALUES (?, ?)", w*1000+i, strings.Repeat("x", 500)); err != nil {
-					errs <- err
-					return
+	// Four writers (even callers) and four readers (odd ones).
+	for _, err := range fanout.Run(8, func(c int) error {
+		for i := range 200 {
+			if c%2 == 0 {
+				if _, err := db.Exec(ctx, "INSERT INTO t(id, v) VALUES (?, ?)", c/2*1000+i, strings.Repeat("x", 500)); err != nil {
+					return err
 				}
+				continue
 			}
-		}()
-		go func() {
-			defer wg.Done()
-			for range 200 {
-				var n int64
-				if err := db.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
-					errs <- err
-					return
-				}
+			var n int64
+			if err := db.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+		}
+		return nil
+	}) {
 		t.Fatal(err)
 	}
 	var n int64

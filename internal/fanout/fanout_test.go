@@ -1,0 +1,44 @@
+package fanout_test
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/infra-arsenal/arsenal/internal/fanout"
+)
+
+func TestRunCallsEveryCallerAtOnceAndKeepsTheirErrors(t *testing.T) {
+	var running, peak atomic.Int32
+	release := make(chan struct{})
+	go func() {
+		for running.Load() < 4 {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+	}()
+	errs := fanout.Run(4, func(i int) error {
+		n := running.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		<-release // returns only once all four run at the same time
+		if i%2 == 1 {
+			return fmt.Errorf("caller %d", i)
+		}
+		return nil
+	})
+	if peak.Load() != 4 {
+		t.Errorf("peak %d callers at once, want 4", peak.Load())
+	}
+	if len(errs) != 2 || errs[0].Error() != "caller 1" || errs[1].Error() != "caller 3" {
+		t.Errorf("errors %v, want callers 1 and 3 in order", errs)
+	}
+	if errs := fanout.Run(3, func(int) error { return nil }); len(errs) != 0 {
+		t.Errorf("no failures gave %v", errs)
+	}
+	if errs := fanout.Run(1, func(int) error { return errors.ErrUnsupported }); len(errs) != 1 || !errors.Is(errs[0], errors.ErrUnsupported) {
+		t.Errorf("one failure gave %v", errs)
+	}
+}
