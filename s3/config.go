@@ -144,7 +144,9 @@ type Config struct {
 	// that times out is retried. Default 2 min.
 	AttemptTimeout time.Duration
 	// MaxConnsPerHost caps connections to the endpoint; 0 (the default)
-	// means no cap. Idle connections kept per host: 256.
+	// means no cap. Callers beyond the cap wait (bounded by their context)
+	// for a connection to come free, oldest first. Idle connections kept
+	// per host: 256.
 	MaxConnsPerHost int
 	// Logger receives debug logs of retries and aborted uploads; nil
 	// discards them. Secrets are never logged.
