@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -1031,13 +1032,19 @@ func (c *Conn) write(ctx context.Context, typ MessageType, p []byte) error {
 	case <-c.closing:
 		return c.closedErr("write")
 	}
+	if err := ctx.Err(); err != nil {
+		// Done while waiting: the select may still have taken the lock.
+		<-c.wsem
+		c.kick()
+		return arsenal.Wrap(Kind, "write", err)
+	}
 	c.qmu.Lock()
 	bufs, n := c.takeLocked()
 	frame := c.encode(typ.opcode(), p, true, true)
 	c.qmu.Unlock()
 	bufs = append(bufs, frame)
-	err := c.writeBufs(ctx, bufs)
-	c.unqueue(n)
+	wrote, err := c.writeBufs(ctx, bufs)
+	c.settle(ctx, bufs[:len(bufs)-1], n, wrote, err)
 	<-c.wsem
 	c.kick()
 	if err != nil {
@@ -1055,17 +1062,39 @@ func (c *Conn) closedErr(op string) error {
 	return arsenal.Closed(Kind, op)
 }
 
-// writeBufs writes frames; the caller holds wsem.
-func (c *Conn) writeBufs(ctx context.Context, bufs [][]byte) error {
+// settle accounts for the queued frames a write took along (taken, of
+// n bytes): when nothing reached the socket because the caller's context
+// ended, they go back to the front of the queue for the next writer;
+// otherwise they were written (or the connection is failing) and their
+// bytes are uncounted.
+func (c *Conn) settle(ctx context.Context, taken [][]byte, n int, wrote int64, err error) {
+	if err != nil && wrote == 0 && len(taken) > 0 && ctx.Err() != nil {
+		c.qmu.Lock()
+		c.queue = append(slices.Clip(taken), c.queue...)
+		c.qmu.Unlock()
+		return
+	}
+	c.unqueue(n)
+}
+
+// writeBufs writes frames and reports how many bytes reached the socket;
+// the caller holds wsem. The context bounds the write through the
+// socket's write deadline, set by context.AfterFunc when the context ends
+// (for its deadline as for a cancel): ctx.Err() is set before that runs,
+// so a write timeout here is always the context's, never an early socket
+// timer that would pass for a failed socket.
+func (c *Conn) writeBufs(ctx context.Context, bufs [][]byte) (int64, error) {
 	if len(bufs) == 0 {
-		return nil
+		return 0, nil
 	}
 	var stop func() bool
-	if d, ok := ctx.Deadline(); ok {
-		_ = c.nc.SetWriteDeadline(d)
-		defer c.nc.SetWriteDeadline(time.Time{})
-	} else if ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
+	var fired chan struct{}
+	if ctx.Done() != nil {
+		fired = make(chan struct{})
+		stop = context.AfterFunc(ctx, func() {
+			_ = c.nc.SetWriteDeadline(time.Unix(1, 0))
+			close(fired)
+		})
 	}
 	total := 0
 	for _, b := range bufs {
@@ -1082,7 +1111,9 @@ func (c *Conn) writeBufs(ctx context.Context, bufs [][]byte) error {
 		n, err = nb.WriteTo(c.nc)
 	}
 	if stop != nil && !stop() {
-		// The context fired: clear the deadline it set.
+		// The context fired: clear the deadline it set, once it is set
+		// (stop reports only that the function has started).
+		<-fired
 		_ = c.nc.SetWriteDeadline(time.Time{})
 	}
 	c.wireOut.Add(uint64(n))
@@ -1102,9 +1133,9 @@ func (c *Conn) writeBufs(ctx context.Context, bufs [][]byte) error {
 			c.closeSent.Store(true)
 			time.AfterFunc(time.Second, func() { _ = c.nc.Close() })
 		}
-		return translate("write", err)
+		return n, translate("write", err)
 	}
-	return nil
+	return n, nil
 }
 
 // Send queues a message without waiting for the socket, as Bun's ws.send
@@ -1184,7 +1215,7 @@ func (c *Conn) writeControlNow(op ws.OpCode, p []byte, timeout time.Duration) {
 	bufs = append(bufs, c.encode(op, p, true, false))
 	c.qmu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	_ = c.writeBufs(ctx, bufs)
+	_, _ = c.writeBufs(ctx, bufs)
 	cancel()
 	c.unqueue(n)
 	<-c.wsem
@@ -1287,7 +1318,7 @@ func (c *Conn) flushLoop() {
 			c.kick()
 			return
 		}
-		err := c.writeBufs(context.Background(), bufs)
+		_, err := c.writeBufs(context.Background(), bufs)
 		c.unqueue(n)
 		if err != nil {
 			<-c.wsem
@@ -1336,13 +1367,19 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, err
 	case <-c.closing:
 		return nil, c.closedErr("write")
 	}
+	if err := ctx.Err(); err != nil {
+		<-c.wsem
+		c.kick()
+		return nil, arsenal.Wrap(Kind, "write", err)
+	}
 	c.qmu.Lock()
 	bufs, n := c.takeLocked()
 	c.qmu.Unlock()
-	err := c.writeBufs(ctx, bufs)
-	c.unqueue(n)
+	wrote, err := c.writeBufs(ctx, bufs)
+	c.settle(ctx, bufs, n, wrote, err)
 	if err != nil {
 		<-c.wsem
+		c.kick()
 		return nil, err
 	}
 	return &msgWriter{c: c, ctx: ctx, op: typ.opcode()}, nil
@@ -1387,10 +1424,17 @@ func (w *msgWriter) flush(fin bool) error {
 	c.qmu.Lock()
 	frame := c.encode(w.op, w.buf, fin, false)
 	c.qmu.Unlock()
+	started := w.op == ws.OpContinuation
 	w.op = ws.OpContinuation
 	w.buf = w.buf[:0]
-	if err := c.writeBufs(w.ctx, [][]byte{frame}); err != nil {
+	if wrote, err := c.writeBufs(w.ctx, [][]byte{frame}); err != nil {
 		w.err = err
+		if started || wrote > 0 {
+			// Part of this message is on the wire and the rest never will
+			// be: the stream cannot be framed any more.
+			c.setTerm(err)
+			_ = c.nc.Close()
+		}
 		return err
 	}
 	return nil
