@@ -65,14 +65,20 @@ type ReconnectConfig struct {
 	// OnOpen is called after every successful connect (reconnected is false
 	// the first time), after the SendOnConnect messages and before the
 	// queue is sent.
+	//
+	// OnOpen, OnClose, OnReconnect and OnGiveUp run on the client's own
+	// goroutine, one at a time; they may call Close (see Reconnecting.Close).
 	OnOpen func(c *Conn, reconnected bool)
-	// OnMessage receives every data message.
+	// OnMessage receives every data message (on the connection's
+	// goroutine). It may call Close as well.
 	OnMessage func(typ MessageType, data []byte)
 	// OnClose is called when a connection ends (err says why).
 	OnClose func(err error)
 	// OnReconnect is called before each wait between attempts.
 	OnReconnect func(attempt int, delay time.Duration, lastErr error)
-	// OnGiveUp is called when MaxAttempts is reached.
+	// OnGiveUp is called when MaxAttempts is reached; the client has
+	// stopped for good but must still be closed (calling Close from
+	// OnGiveUp is allowed).
 	OnGiveUp func(lastErr error)
 }
 
@@ -126,6 +132,9 @@ type Reconnecting struct {
 	closed    bool
 	reconnect atomic.Uint64
 	connects  atomic.Uint64
+	// inCallback is set while run is inside a user callback, so that a
+	// Close from that callback does not wait for run (itself) to end.
+	inCallback atomic.Bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -252,8 +261,26 @@ func (r *Reconnecting) send(ctx context.Context, typ MessageType, data []byte) e
 	return nil
 }
 
+// callback runs f, a user callback, on the run goroutine.
+func (r *Reconnecting) callback(f func()) {
+	r.inCallback.Store(true)
+	defer r.inCallback.Store(false)
+	f()
+}
+
 func (r *Reconnecting) run() {
-	defer close(r.done)
+	defer func() {
+		// Close may not have waited for this (when called from a
+		// callback), so the connection is closed here, before done.
+		r.mu.Lock()
+		c := r.conn
+		r.conn, r.live = nil, false
+		r.mu.Unlock()
+		if c != nil {
+			_ = c.Close()
+		}
+		close(r.done)
+	}()
 	b := &backoff.ExponentialBackOff{
 		InitialInterval:     r.cfg.Retry.InitialBackoff,
 		RandomizationFactor: r.cfg.Retry.Jitter,
@@ -288,7 +315,7 @@ func (r *Reconnecting) run() {
 				r.waiters = make(chan struct{})
 				r.mu.Unlock()
 				if r.cfg.OnGiveUp != nil {
-					r.cfg.OnGiveUp(err)
+					r.callback(func() { r.cfg.OnGiveUp(err) })
 				}
 				return
 			}
@@ -326,7 +353,7 @@ func (r *Reconnecting) run() {
 		r.mu.Unlock()
 		lastErr = c.Err()
 		if r.cfg.OnClose != nil {
-			r.cfg.OnClose(translate("read", lastErr))
+			r.callback(func() { r.cfg.OnClose(translate("read", lastErr)) })
 		}
 		failures = 1
 		if !r.sleep(b, failures, lastErr) {
@@ -336,9 +363,12 @@ func (r *Reconnecting) run() {
 }
 
 func (r *Reconnecting) sleep(b *backoff.ExponentialBackOff, attempt int, lastErr error) bool {
+	if r.ctx.Err() != nil {
+		return false // closed from OnClose: no OnReconnect
+	}
 	d := b.NextBackOff()
 	if r.cfg.OnReconnect != nil {
-		r.cfg.OnReconnect(attempt, d, lastErr)
+		r.callback(func() { r.cfg.OnReconnect(attempt, d, lastErr) })
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -364,7 +394,13 @@ func (r *Reconnecting) resume(c *Conn, reconnected bool) bool {
 		}
 	}
 	if r.cfg.OnOpen != nil {
-		r.cfg.OnOpen(c, reconnected)
+		if r.ctx.Err() != nil {
+			return false
+		}
+		r.callback(func() { r.cfg.OnOpen(c, reconnected) })
+		if r.ctx.Err() != nil {
+			return false // closed from OnOpen
+		}
 	}
 	for {
 		r.mu.Lock()
@@ -435,7 +471,13 @@ func (r *Reconnecting) Stats() arsenal.Stats {
 func (r *Reconnecting) Reconnects() uint64 { return r.reconnect.Load() }
 
 // Close stops reconnecting, closes the current connection (1000) and drops
-// the queue. It is idempotent.
+// the queue. It is idempotent, and waits for the client's goroutine to
+// end unless one of the OnOpen, OnClose, OnReconnect and OnGiveUp
+// callbacks is running. Calling Close from those callbacks is allowed:
+// Close then returns at once, and the goroutine stops as soon as the
+// callback returns, closing the connection, with no further attempts or
+// callbacks. (A Close from elsewhere during such a callback returns early
+// in the same way.)
 func (r *Reconnecting) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -446,14 +488,12 @@ func (r *Reconnecting) Close() error {
 	r.queue = nil
 	r.mu.Unlock()
 	r.cancel()
-	<-r.done
-	r.mu.Lock()
-	c := r.conn
-	r.conn, r.live = nil, false
-	r.mu.Unlock()
-	if c != nil {
-		_ = c.Close()
+	if r.inCallback.Load() {
+		// Most likely called from the callback, on the goroutine that
+		// would close done: waiting would deadlock.
+		return nil
 	}
+	<-r.done
 	return nil
 }
 

@@ -81,7 +81,12 @@ type ServerConfig struct {
 	// Unauthenticated 401, PermissionDenied 403, NotFound 404,
 	// InvalidArgument 400, ResourceExhausted 429, Unavailable 503, else 500.
 	Upgrade func(r *http.Request) (data any, header http.Header, err error)
-	// OnOpen is called on the connection's goroutine once it is open.
+	// OnOpen is called once the connection is open, before any message is
+	// read: on the connection's goroutine (ServeHTTP) or on the caller's
+	// before Accept returns. It may call Close or CloseWith: the close
+	// frame is sent and the call returns at once, and the closing
+	// handshake completes on the read loop afterwards (a connection Accept
+	// returns is then already closing).
 	OnOpen func(c *Conn)
 	// OnMessage receives each data message on the connection's goroutine;
 	// data is the callee's to keep. Nil drops messages (ServeHTTP) —
@@ -218,7 +223,12 @@ func (s *Server) Accept(w http.ResponseWriter, r *http.Request) (*Conn, error) {
 		return nil, err
 	}
 	if s.cfg.OnOpen != nil {
+		// As in ServeHTTP: OnOpen runs before the read loop, so a Close
+		// from it (or from Server.Close meanwhile) must not wait for the
+		// loop to end; the loop started below completes the handshake.
+		c.inCallback.Store(true)
 		s.cfg.OnOpen(c)
+		c.inCallback.Store(false)
 	}
 	go c.readLoop()
 	return c, nil
