@@ -58,6 +58,7 @@ type Client struct {
 
 	subsMu  sync.Mutex
 	subs    map[*Subscription]struct{}
+	subRefs map[string]int // live Subscriptions per kind+channel (under subsMu)
 	subCnt  atomic.Int64
 	dropped atomic.Uint64
 
@@ -91,6 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		ops:       make([]atomic.Pointer[bench.Op], len(opNames)),
 		st:        newConnState(),
 		subs:      map[*Subscription]struct{}{},
+		subRefs:   map[string]int{},
 		listeners: map[int]func(Event){},
 		events:    make(chan Event, 256),
 	}

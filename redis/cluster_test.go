@@ -132,6 +132,8 @@ func TestClusterOfThreeMastersServesReadsWritesMGetPubSubAndSurvivesANodeRestart
 	if err := c.Rename(ctx, "{m}a", "{m}b"); err != nil {
 		t.Errorf("same-slot Rename: %v", err)
 	}
+	// Batches and transactions spanning slots fail, not panic.
+	checkCrossSlotRefused(t, ctx, c)
 
 	// Pub/sub: a plain channel reaches subscribers on any node; sharded too.
 	sub := openAt(t, nodes[1], func(c *redis.Config) { c.Mode = redis.ModeCluster })

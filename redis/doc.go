@@ -73,7 +73,8 @@
 // uses the pipeline). Blocking commands (BLPop,
 // XRead with Block) and transactions with Watch use dedicated pooled
 // connections. Subscriptions deliver to their handler from one goroutine
-// each. A Pipeline is for one goroutine. OnEvent listeners run on one
+// each, fed by a queue, so a slow handler never stalls the connection it
+// shares with other commands. A Pipeline is for one goroutine. OnEvent listeners run on one
 // goroutine of the Client's and must not block.
 //
 // Stats reports per-command counts and p50/p95/p99 latencies, and gauges

@@ -104,8 +104,13 @@ func (p *Pipeline) SetEx(key, value string, ttl time.Duration) *Future[struct{}]
 	return queue(p, opSet, p.c.bld.Set().Key(key).Value(value).PxMilliseconds(ttl.Milliseconds()).Build(), asOK)
 }
 
-// Del queues a DEL.
+// Del queues a DEL; in cluster mode every key must hash to one slot
+// (otherwise Exec fails with InvalidArgument, CROSSSLOT).
 func (p *Pipeline) Del(keys ...string) *Future[int64] {
+	if err := p.c.sameSlot("del", keys...); err != nil {
+		p.fail(err)
+		return &Future[int64]{done: true, err: err}
+	}
 	return queue(p, opDel, p.c.bld.Del().Key(keys...).Build(), asInt)
 }
 
@@ -212,6 +217,10 @@ func (p *Pipeline) Exec(ctx context.Context) error {
 	if len(p.cmds) == 0 {
 		return nil
 	}
+	if err := p.c.pipelineSameSlot(p.cmds); err != nil {
+		p.abandon(err)
+		return err
+	}
 	res, err := p.c.execMulti(ctx, opPipeline, p.cmds)
 	if res == nil {
 		p.abandon(err)
@@ -252,27 +261,37 @@ func (c *Client) TxPipelined(ctx context.Context, fn func(p *Pipeline) error) er
 	if err := fn(p); err != nil {
 		return err
 	}
-	return c.execTx(ctx, p, c.rc)
+	_, err := c.execTx(ctx, p, c.rc, noSlot)
+	return err
 }
 
 // execTx sends MULTI, the queued commands and EXEC on client (the shared
 // pipeline, or a dedicated connection holding WATCHes), and fills the
 // Futures from EXEC's reply. A nil EXEC (a WATCHed key changed) is Aborted.
-func (c *Client) execTx(ctx context.Context, p *Pipeline, client rueidis.CoreClient) error {
+//
+// slot is the slot the transaction is bound to (a Tx's watched keys), or
+// noSlot; in cluster mode commands hashing elsewhere fail with
+// InvalidArgument (CROSSSLOT) before any I/O, where rueidis would panic.
+// sent reports whether EXEC reached the server (which clears WATCHes).
+func (c *Client) execTx(ctx context.Context, p *Pipeline, client rueidis.CoreClient, slot int) (sent bool, _ error) {
 	if p.ran {
-		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "tx", "a Pipeline runs once")
+		return false, arsenal.Errorf(arsenal.FailedPrecondition, Kind, "tx", "a Pipeline runs once")
 	}
 	p.ran = true
 	if p.err != nil {
 		p.abandon(p.err)
-		return p.err
+		return false, p.err
 	}
 	if len(p.cmds) == 0 {
-		return nil
+		return false, nil
+	}
+	if err := c.txSameSlot("tx", p.cmds, slot); err != nil {
+		p.abandon(err)
+		return false, err
 	}
 	if err := c.gate(ctx, "tx"); err != nil {
 		p.abandon(err)
-		return err
+		return false, err
 	}
 	cmds := make(rueidis.Commands, 0, len(p.cmds)+2)
 	cmds = append(cmds, c.bld.Multi().Build())
@@ -280,9 +299,10 @@ func (c *Client) execTx(ctx context.Context, p *Pipeline, client rueidis.CoreCli
 	cmds = append(cmds, c.bld.Exec().Build())
 	start := time.Now()
 	res := client.DoMulti(ctx, cmds...)
+	sent = res[len(res)-1].NonRedisError() == nil
 	err := c.fillTx(p, res)
 	c.op(opTx).Record(time.Since(start), err)
-	return err
+	return sent, err
 }
 
 func (c *Client) fillTx(p *Pipeline, res []rueidis.RedisResult) error {
@@ -337,12 +357,18 @@ func (c *Client) fillTx(p *Pipeline, res []rueidis.RedisResult) error {
 // Tx is an optimistic transaction in progress: the WATCHed keys and a
 // dedicated connection. Read with Do/Get, then queue writes with Exec.
 type Tx struct {
-	c  *Client
-	dc rueidis.DedicatedClient
+	c     *Client
+	dc    rueidis.DedicatedClient
+	slot  int  // the watched keys' slot (cluster mode), or noSlot
+	execd bool // EXEC reached the server, clearing the WATCHes
 }
 
 // Get reads key on the transaction's connection; NotFound when missing.
+// In cluster mode key must hash to the watched keys' slot.
 func (t *Tx) Get(ctx context.Context, key string) (string, error) {
+	if t.slot != noSlot && int(KeySlot(key)) != t.slot {
+		return "", crossSlotErr("get", key)
+	}
 	m, err := t.dc.Do(ctx, t.c.bld.Get().Key(key).Build()).ToMessage()
 	if err != nil {
 		return "", t.c.failed("get", err)
@@ -355,6 +381,9 @@ func (t *Tx) Get(ctx context.Context, key string) (string, error) {
 func (t *Tx) Do(ctx context.Context, args ...any) (Reply, error) {
 	cmd, id, err := t.c.buildDo(args)
 	if err != nil {
+		return Reply{}, err
+	}
+	if err := t.c.txSameSlot(opNames[id], rueidis.Commands{cmd}, t.slot); err != nil {
 		return Reply{}, err
 	}
 	m, err := t.dc.Do(ctx, cmd).ToMessage()
@@ -371,7 +400,11 @@ func (t *Tx) Exec(ctx context.Context, fn func(p *Pipeline) error) error {
 	if err := fn(p); err != nil {
 		return err
 	}
-	return t.c.execTx(ctx, p, t.dc)
+	sent, err := t.c.execTx(ctx, p, t.dc, t.slot)
+	if sent {
+		t.execd = true
+	}
+	return err
 }
 
 // Watch runs fn with keys WATCHed on a dedicated connection: fn reads,
@@ -390,16 +423,38 @@ func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...strin
 	}
 	dc, release := c.rc.Dedicate()
 	defer release()
+	tx := &Tx{c: c, dc: dc, slot: noSlot}
+	if c.rc.Mode() == rueidis.ClientModeCluster {
+		tx.slot = int(KeySlot(keys[0]))
+	}
+	// Leave the connection clean for the pool however fn ends (an error,
+	// nil without Exec, a panic): rueidis's release sends DISCARD, which
+	// does not clear WATCHes outside MULTI, so the next Watch on this
+	// connection would abort spuriously. The UNWATCH is bounded by a short
+	// timeout derived from ctx (still sent when ctx has ended); if it
+	// fails, the connection is closed rather than pooled still watching.
+	defer func() {
+		if tx.execd {
+			return
+		}
+		base := ctx
+		if ctx.Err() != nil {
+			base = context.WithoutCancel(ctx)
+		}
+		uctx, cancel := context.WithTimeout(base, unwatchTimeout)
+		defer cancel()
+		if err := dc.Do(uctx, c.bld.Unwatch().Build()).Error(); err != nil {
+			dc.Close()
+		}
+	}()
 	if err := dc.Do(ctx, c.bld.Watch().Key(keys...).Build()).Error(); err != nil {
 		return c.failed("watch", err)
 	}
-	err := fn(&Tx{c: c, dc: dc})
-	if err != nil {
-		// Leave the connection clean for the pool.
-		_ = dc.Do(context.Background(), c.bld.Unwatch().Build()).Error()
-	}
-	return err
+	return fn(tx)
 }
+
+// unwatchTimeout bounds the UNWATCH Watch sends when fn did not Exec.
+const unwatchTimeout = time.Second
 
 // WatchRetry runs Watch until it does not fail with Aborted, at most
 // attempts times (optimistic locking); the last Aborted error is returned

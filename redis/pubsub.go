@@ -28,6 +28,14 @@ type Message struct {
 // handler.
 const DefaultMessageBuffer = 1024
 
+// HandlerBacklog is how many messages a Subscription with a handler
+// queues while its handler is busy. Messages are read off the connection
+// at once (the connection is shared with other commands, so a slow
+// handler must not hold it up) and queued; when the handler falls this
+// far behind, newer messages are dropped and counted (Dropped, and the
+// pubsub_dropped gauge of Stats).
+const HandlerBacklog = 1 << 16
+
 // Subscription is a live SUBSCRIBE, PSUBSCRIBE or SSUBSCRIBE. It survives
 // reconnects: after a connection failure it subscribes again on the new
 // connection (reported as EventResubscribed). Messages published while
@@ -56,13 +64,26 @@ type Subscription struct {
 	stopOnce    sync.Once
 	unsubscribe atomic.Bool
 	firstErr    atomic.Pointer[error]
+	released    atomic.Bool // its references in Client.subRefs were dropped
+
+	// The handler's queue: deliver (on rueidis's reader) appends and never
+	// blocks; dispatch (the subscription's goroutine) calls the handler.
+	qmu  sync.Mutex
+	q    []Message
+	wake chan struct{}
 }
 
 // Subscribe subscribes to channels. Messages go to handler, called in
-// order from one goroutine (a slow handler delays this subscription's
-// messages); with a nil handler they go to the Messages channel. It
-// returns once the server confirmed every channel, or with the error that
-// prevented it (ctx bounds the wait).
+// order from one goroutine of the subscription's own: a slow handler
+// delays only this subscription's messages, which queue (up to
+// HandlerBacklog, then newer ones are dropped and counted) while other
+// commands on the shared connection go on. With a nil handler they go to
+// the Messages channel. It returns once the server confirmed every
+// channel, or with the error that prevented it (ctx bounds the wait).
+//
+// Several Subscriptions may share a channel; unsubscribing one leaves the
+// others receiving. The handler may call Unsubscribe, but not the Client's
+// Close, which waits for handlers in progress to return.
 func (c *Client) Subscribe(ctx context.Context, handler func(Message), channels ...string) (*Subscription, error) {
 	return c.subscribe(ctx, opSubscribe, "SUBSCRIBE", handler, channels)
 }
@@ -95,6 +116,7 @@ func (c *Client) subscribe(ctx context.Context, id opID, kind string, handler fu
 	s := &Subscription{
 		c: c, kind: kind, names: slices.Clone(names), handler: handler,
 		done: make(chan struct{}), ready: make(chan struct{}),
+		wake: make(chan struct{}, 1),
 	}
 	if handler == nil {
 		s.ch = make(chan Message, DefaultMessageBuffer)
@@ -107,11 +129,18 @@ func (c *Client) subscribe(ctx context.Context, id opID, kind string, handler fu
 		return nil, arsenal.Closed(Kind, op)
 	}
 	c.subs[s] = struct{}{}
+	for _, n := range s.names {
+		c.subRefs[s.refKey(n)]++
+	}
 	c.subsMu.Unlock()
 	c.subCnt.Add(1)
 	c.wg.Add(1)
 	start := time.Now()
 	go s.loop()
+	if handler != nil {
+		c.wg.Add(1)
+		go s.dispatch()
+	}
 	select {
 	case <-s.ready:
 		c.op(id).Record(time.Since(start), nil)
@@ -143,14 +172,37 @@ func (s *Subscription) build() rueidis.Completed {
 	return b.Subscribe().Channel(s.names...).Build()
 }
 
-func (s *Subscription) unsubCmd(b rueidis.Builder) rueidis.Completed {
+func (s *Subscription) unsubCmd(b rueidis.Builder, names []string) rueidis.Completed {
 	switch s.kind {
 	case "PSUBSCRIBE":
-		return b.Punsubscribe().Pattern(s.names...).Build()
+		return b.Punsubscribe().Pattern(names...).Build()
 	case "SSUBSCRIBE":
-		return b.Sunsubscribe().Channel(s.names...).Build()
+		return b.Sunsubscribe().Channel(names...).Build()
 	}
-	return b.Unsubscribe().Channel(s.names...).Build()
+	return b.Unsubscribe().Channel(names...).Build()
+}
+
+func (s *Subscription) refKey(name string) string { return s.kind + "\x00" + name }
+
+// release drops the subscription's references (once) and returns the
+// names no other live Subscription of the Client holds: only those may be
+// unsubscribed, as rueidis ends every local subscriber of a channel when
+// it is unsubscribed on the shared connection.
+func (s *Subscription) release() []string {
+	if s.released.Swap(true) {
+		return nil
+	}
+	var last []string
+	s.c.subsMu.Lock()
+	for _, n := range s.names {
+		k := s.refKey(n)
+		if s.c.subRefs[k]--; s.c.subRefs[k] <= 0 {
+			delete(s.c.subRefs, k)
+			last = append(last, n)
+		}
+	}
+	s.c.subsMu.Unlock()
+	return last
 }
 
 func (s *Subscription) onConfirm(ps rueidis.PubSubSubscription) {
@@ -172,18 +224,69 @@ func (s *Subscription) onConfirm(ps rueidis.PubSubSubscription) {
 	s.readyOnce.Do(func() { close(s.ready) })
 }
 
+// deliver runs on rueidis's reader goroutine, which also reads the
+// replies of every command sharing the connection: it must never block.
 func (s *Subscription) deliver(m rueidis.PubSubMessage) {
 	s.received.Add(1)
 	msg := Message{Channel: m.Channel, Pattern: m.Pattern, Payload: m.Message}
 	if s.handler != nil {
-		s.handler(msg)
+		s.qmu.Lock()
+		if len(s.q) >= HandlerBacklog {
+			s.qmu.Unlock()
+			s.drop()
+			return
+		}
+		s.q = append(s.q, msg)
+		s.qmu.Unlock()
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
 		return
 	}
 	select {
 	case s.ch <- msg:
 	default:
-		s.dropped.Add(1)
-		s.c.dropped.Add(1)
+		s.drop()
+	}
+}
+
+func (s *Subscription) drop() {
+	s.dropped.Add(1)
+	s.c.dropped.Add(1)
+}
+
+// dispatch calls the handler with the queued messages, in order. It ends
+// when the subscription is stopped (queued messages are then discarded)
+// or, once the receive loop has ended, when the queue is empty. It does
+// not hold up done, so a handler may call Unsubscribe.
+func (s *Subscription) dispatch() {
+	defer s.c.wg.Done()
+	var batch []Message
+	for {
+		s.qmu.Lock()
+		batch, s.q = s.q, batch[:0]
+		s.qmu.Unlock()
+		for i, m := range batch {
+			if s.ctx.Err() != nil {
+				return
+			}
+			s.handler(m)
+			batch[i] = Message{}
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		select {
+		case <-s.wake:
+		case <-s.done:
+			s.qmu.Lock()
+			n := len(s.q)
+			s.qmu.Unlock()
+			if n == 0 || s.ctx.Err() != nil {
+				return
+			}
+		}
 	}
 }
 
@@ -193,6 +296,7 @@ func (s *Subscription) loop() {
 	defer s.c.wg.Done()
 	defer close(s.done)
 	defer func() {
+		s.release()
 		s.c.subsMu.Lock()
 		delete(s.c.subs, s)
 		s.c.subsMu.Unlock()
@@ -211,8 +315,19 @@ func (s *Subscription) loop() {
 			return
 		}
 		if err == nil {
-			// The server ended the subscription (UNSUBSCRIBE by someone).
-			return
+			// The subscription was ended under us without an error: an
+			// UNSUBSCRIBE of a shared channel (another Subscription's,
+			// racing this one's SUBSCRIBE, or a cluster where two
+			// Subscriptions shared a node's connection), or a
+			// SUNSUBSCRIBE after a slot migration. Not asked for: subscribe
+			// again.
+			attempt++
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-time.After(s.c.backoff(attempt)):
+			}
+			continue
 		}
 		if !s.everReady.Load() {
 			if _, isRedis := rueidis.IsRedisErr(err); isRedis {
@@ -245,12 +360,15 @@ func (s *Subscription) loop() {
 }
 
 // onReturn runs on the subscription's own connection as Receive returns:
-// when the caller unsubscribed it sends the UNSUBSCRIBE there.
+// when the caller unsubscribed it sends the UNSUBSCRIBE there, for the
+// names no other Subscription of the Client still holds.
 func (s *Subscription) onReturn(err error, cc rueidis.CommandClient) error {
 	if s.unsubscribe.Load() {
-		ctx, cancel := context.WithTimeout(context.Background(), s.c.cfg.ConnectTimeout)
-		defer cancel()
-		_ = cc.Do(ctx, s.unsubCmd(cc.B())).Error()
+		if names := s.release(); len(names) > 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), s.c.cfg.ConnectTimeout)
+			defer cancel()
+			_ = cc.Do(ctx, s.unsubCmd(cc.B(), names)).Error()
+		}
 	}
 	return err
 }
@@ -269,7 +387,7 @@ func (s *Subscription) Channels() []string { return slices.Clone(s.names) }
 func (s *Subscription) Received() uint64 { return s.received.Load() }
 
 // Dropped returns how many messages were dropped because the Messages
-// channel was full.
+// channel was full, or the handler HandlerBacklog messages behind.
 func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
 
 // Restores returns how many times the subscription was restored after a
@@ -280,8 +398,12 @@ func (s *Subscription) Restores() int64 { return s.restores.Load() }
 func (s *Subscription) Done() <-chan struct{} { return s.done }
 
 // Unsubscribe ends the subscription: it sends UNSUBSCRIBE (PUNSUBSCRIBE,
-// SUNSUBSCRIBE) on the subscription's connection and waits, bounded by
-// ctx, for its goroutine to end. It is idempotent.
+// SUNSUBSCRIBE) on the subscription's connection, for the channels no
+// other Subscription of the Client holds, and waits, bounded by ctx, for
+// it to stop receiving. Messages still queued for the handler are then
+// discarded, but the handler call in progress (at most one) may still be
+// running when it returns, so a handler may call Unsubscribe itself. It
+// is idempotent.
 func (s *Subscription) Unsubscribe(ctx context.Context) error {
 	s.stop()
 	select {

@@ -74,6 +74,58 @@ func (c *Client) sameSlot(op string, keys ...string) error {
 	return nil
 }
 
+// noSlot marks a transaction not bound to one cluster slot.
+const noSlot = -1
+
+func crossSlotErr(op string, key string) error {
+	return invalid(op, "CROSSSLOT: key %q hashes to a different cluster slot than the transaction's other keys; use a {hash tag}", key)
+}
+
+// txSameSlot fails with InvalidArgument (CROSSSLOT) before any I/O when,
+// on a cluster, the keyed commands of a transaction hash to different
+// slots, or to another slot than slot (when it is not noSlot). rueidis
+// would panic on such a MULTI/EXEC batch or dedicated connection.
+func (c *Client) txSameSlot(op string, cmds rueidis.Commands, slot int) error {
+	if c.rc.Mode() != rueidis.ClientModeCluster {
+		return nil
+	}
+	for _, cmd := range cmds {
+		s := cmd.Slot()
+		if s == rueidisInitSlot || s&rueidisNoSlot != 0 {
+			continue // no key: runs on any node
+		}
+		if slot == noSlot {
+			slot = int(s)
+			continue
+		}
+		if int(s) != slot {
+			return invalid(op, "CROSSSLOT: the batch's commands hash to different cluster slots (%d and %d); use a {hash tag}", slot, s)
+		}
+	}
+	return nil
+}
+
+// pipelineSameSlot guards a plain Pipeline: rueidis splits keyed commands
+// by slot, but panics when a batch mixing slots also holds a command with
+// no key (Do("PING")), so that case fails with InvalidArgument instead.
+func (c *Client) pipelineSameSlot(cmds rueidis.Commands) error {
+	if c.rc.Mode() != rueidis.ClientModeCluster {
+		return nil
+	}
+	for _, cmd := range cmds {
+		if cmd.Slot() == rueidisInitSlot {
+			return c.txSameSlot("pipeline", cmds, noSlot)
+		}
+	}
+	return nil
+}
+
+// rueidis's slot markers (internal/cmds InitSlot and NoSlot).
+const (
+	rueidisInitSlot = uint16(1 << 14)
+	rueidisNoSlot   = uint16(1 << 15)
+)
+
 type slotGroup struct {
 	keys []string
 	idx  []int // positions in the caller's key list
