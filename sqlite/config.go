@@ -54,7 +54,8 @@ type Config struct {
 	Readers int
 	// BusyTimeout is how long a connection waits for a lock another
 	// process holds before failing with Unavailable. Writers inside this
-	// process are serialized and never wait on it. Default 5 s.
+	// process are serialized and never wait on it. The statement's context
+	// cuts the wait short (the error is then the context's). Default 5 s.
 	BusyTimeout time.Duration
 	// JournalMode is the journal_mode pragma: "wal", "delete", "truncate",
 	// "persist", "memory" or "off". Default "wal" for files ("memory" for

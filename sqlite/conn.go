@@ -37,6 +37,11 @@ type conn struct {
 	imu  sync.Mutex
 	gen  uint64
 	stop func() bool
+
+	// busy handler (busy.go): the sqlite3* it is registered under, and the
+	// Done channel of the armed context, which cuts a lock wait short.
+	cptr     uintptr
+	busyDone <-chan struct{}
 }
 
 // cachedStmt is a prepared statement plus what binding and scanning need.
@@ -82,6 +87,7 @@ func (cn *conn) armCancel(ctx context.Context) {
 	cn.imu.Lock()
 	g := cn.gen
 	cn.imu.Unlock()
+	cn.busyDone = ctx.Done()
 	cn.stop = context.AfterFunc(ctx, func() {
 		cn.imu.Lock()
 		if cn.gen == g {
@@ -101,6 +107,7 @@ func (cn *conn) disarm() {
 
 func (cn *conn) disarmCancel() {
 	cn.stop()
+	cn.busyDone = nil
 	// Whether or not the callback started, bumping the generation under
 	// the lock means it either finished already or will do nothing.
 	cn.imu.Lock()
@@ -261,7 +268,9 @@ func (cn *conn) close() error {
 	}
 	cn.head, cn.tail, cn.cache = nil, nil, nil
 	cn.buf.free()
-	return cn.c.Close()
+	err := cn.c.Close() // its last checkpoint may still wait on a lock
+	cn.uninstallBusy()
+	return err
 }
 
 // execSimple runs one statement with no arguments and no result rows,

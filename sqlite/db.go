@@ -223,7 +223,7 @@ func (db *DB) openError(err error) error {
 func (db *DB) configure(cn *conn, write bool) error {
 	cfg := db.cfg
 	c := cn.c
-	c.SetBusyTimeout(cfg.BusyTimeout)
+	cn.installBusy()
 	if db.setup != nil {
 		if err := db.setup(c); err != nil {
 			return err

@@ -112,7 +112,9 @@ func wrapErr(ctx context.Context, op string, err error) error {
 	}
 	if rc, ok := resultCode(err); ok {
 		code := codeForResult(rc)
-		if code == arsenal.Canceled && ctx != nil {
+		// A lock wait cut short by the context (busy.go) is the
+		// context's error too.
+		if (code == arsenal.Canceled || rc.ToPrimary() == sqlite.ResultBusy) && ctx != nil {
 			if cerr := ctx.Err(); cerr != nil {
 				return &arsenal.Error{Code: arsenal.CodeOf(cerr), Component: Kind, Op: op, Message: err.Error(), Err: cerr}
 			}

@@ -61,12 +61,14 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 		}
 		return Result{}, err
 	}
+	// Reset the statement however run ends, a panic from each (a loop
+	// body or callback) included: a statement left mid-step would keep
+	// its read transaction (or write lock) open on the pooled connection.
+	defer cn.done(cs)
 	if !cs.readOnly && cn.routesWrites() {
-		cn.done(cs)
 		return Result{}, errNeedsWriter
 	}
 	if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
-		cn.done(cs)
 		return Result{}, err
 	}
 	row := &cn.row
@@ -75,7 +77,6 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 	for {
 		ok, err := s.Step()
 		if err != nil {
-			cn.done(cs)
 			return Result{}, err
 		}
 		if !ok {
@@ -85,7 +86,6 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 			continue
 		}
 		if err := each(row); err != nil {
-			cn.done(cs)
 			if err == errStop {
 				return Result{}, nil
 			}
@@ -95,7 +95,6 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 			break
 		}
 	}
-	cn.done(cs)
 	if each != nil {
 		return Result{}, nil
 	}
@@ -121,15 +120,14 @@ func (cn *conn) runOne(ctx context.Context, query string, args []any, dest []any
 			return false, err
 		}
 	}
+	defer cn.done(cs) // also when a scan panics (a sql.Scanner's Scan)
 	if !cs.readOnly && cn.routesWrites() {
-		cn.done(cs)
 		return false, errNeedsWriter
 	}
 	// One positional integer, the usual key lookup, binds directly.
 	if x, isInt := oneInt(args); isInt && len(cs.params) == 1 {
 		cs.s.BindInt64(1, x)
 	} else if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
-		cn.done(cs)
 		return false, err
 	}
 	ok, err := cs.s.Step()
@@ -146,7 +144,6 @@ func (cn *conn) runOne(ctx context.Context, query string, args []any, dest []any
 			}
 		}
 	}
-	cn.done(cs)
 	return ok, err
 }
 
@@ -170,10 +167,16 @@ func (db *DB) doOne(ctx context.Context, query string, args []any, dest []any) e
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if res != nil { // only when runOne panicked (or a Goexit passed)
+			db.abandon(res)
+		}
+	}()
 	cn := res.Value()
 	found, err := cn.runOne(ctx, query, args, dest)
 	if err == errNeedsWriter {
 		db.release(res)
+		res = nil
 		if res, err = db.acquire(ctx, "get", true); err != nil {
 			return err
 		}
@@ -188,6 +191,7 @@ func (db *DB) doOne(ctx context.Context, query string, args []any, dest []any) e
 		}
 		db.release(res) // rolls back
 	}
+	res = nil
 	if err == nil && !found {
 		return arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
 	}
@@ -235,9 +239,15 @@ func (db *DB) do(ctx context.Context, op string, write bool, query string, args 
 	if err != nil {
 		return Result{}, err
 	}
+	defer func() {
+		if res != nil { // only when a loop body or callback panicked (or called runtime.Goexit)
+			db.abandon(res)
+		}
+	}()
 	r, err := res.Value().run(ctx, query, args, each, one)
 	if err == errNeedsWriter {
 		db.release(res)
+		res = nil
 		if res, err = db.acquire(ctx, op, true); err != nil {
 			return Result{}, err
 		}
@@ -247,7 +257,22 @@ func (db *DB) do(ctx context.Context, op string, write bool, query string, args 
 		err = arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "the statement left a transaction open; it was rolled back (use Tx)")
 	}
 	db.releaseChecked(res)
+	res = nil
 	return r, wrapErr(ctx, op, err)
+}
+
+// abandon disposes of a connection whose user panicked (or called
+// runtime.Goexit) while holding it, and lets the panic go on. The
+// statement has been reset, but the panic may have come from anywhere, so
+// a file database's connection is closed (the pool opens a fresh one when
+// needed). An in-memory database's only connection holds the data itself:
+// it is rolled back to autocommit and kept.
+func (db *DB) abandon(res *puddle.Resource[*conn]) {
+	if db.memory {
+		db.release(res)
+		return
+	}
+	res.Destroy()
 }
 
 func (db *DB) releaseChecked(res *puddle.Resource[*conn]) { db.release(res) }
@@ -378,7 +403,7 @@ func (rs RowScanner) Scan(dest ...any) error {
 	_, err := rs.tx.run(rs.ctx, "get", rs.query, args, func(r *Row) error {
 		found = true
 		return r.Scan(dest...)
-	}, true)
+	}, true, false)
 	if err == nil && !found {
 		err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
 	}
@@ -451,9 +476,15 @@ func (r *Row) Scan(dest ...any) error {
 func (r *Row) scanDest(dest any) error {
 	switch d := dest.(type) {
 	case *map[string]any:
+		if d == nil {
+			return invalid("scan", "destination %T is a nil pointer", dest)
+		}
 		*d = r.Map()
 		return nil
 	case *[]any:
+		if d == nil {
+			return invalid("scan", "destination %T is a nil pointer", dest)
+		}
 		*d = r.Values()
 		return nil
 	}

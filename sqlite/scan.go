@@ -131,6 +131,14 @@ func scanColumn(s *sqlite.Stmt, col int, dest any, safe bool) error {
 			return err
 		}
 	}
+	if dest == nil {
+		return fmt.Errorf("nil destination")
+	}
+	if rv := reflect.ValueOf(dest); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		// A typed nil (say (*int64)(nil)): the cases below would store
+		// through it and panic.
+		return fmt.Errorf("destination %T is a nil pointer", dest)
+	}
 	t := s.ColumnType(col)
 	switch d := dest.(type) {
 	case *int64:
@@ -221,8 +229,6 @@ func scanColumn(s *sqlite.Stmt, col int, dest any, safe bool) error {
 		return err
 	case sql.Scanner:
 		return d.Scan(columnValue(s, col, t))
-	case nil:
-		return fmt.Errorf("nil destination")
 	}
 	rv := reflect.ValueOf(dest)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -409,6 +415,9 @@ func scanColumnFast(s *sqlite.Stmt, col int, dest any, safe bool) (done bool, er
 	tls, p := rawStmt(s)
 	switch d := dest.(type) {
 	case *int64:
+		if d == nil {
+			return false, nil // scanColumn reports it
+		}
 		v := lib.Xsqlite3_column_value(tls, p, int32(col))
 		if lib.Xsqlite3_value_type(tls, v) != lib.SQLITE_INTEGER {
 			return false, nil
@@ -416,6 +425,9 @@ func scanColumnFast(s *sqlite.Stmt, col int, dest any, safe bool) (done bool, er
 		*d = lib.Xsqlite3_value_int64(tls, v)
 		return true, nil
 	case *int:
+		if d == nil {
+			return false, nil
+		}
 		v := lib.Xsqlite3_column_value(tls, p, int32(col))
 		if lib.Xsqlite3_value_type(tls, v) != lib.SQLITE_INTEGER {
 			return false, nil
@@ -427,6 +439,9 @@ func scanColumnFast(s *sqlite.Stmt, col int, dest any, safe bool) (done bool, er
 		*d = int(x)
 		return true, nil
 	case *string:
+		if d == nil {
+			return false, nil
+		}
 		v := lib.Xsqlite3_column_value(tls, p, int32(col))
 		if lib.Xsqlite3_value_type(tls, v) != lib.SQLITE_TEXT {
 			return false, nil
@@ -442,6 +457,9 @@ func scanColumnFast(s *sqlite.Stmt, col int, dest any, safe bool) (done bool, er
 		}
 		return true, nil
 	case *float64:
+		if d == nil {
+			return false, nil
+		}
 		v := lib.Xsqlite3_column_value(tls, p, int32(col))
 		switch lib.Xsqlite3_value_type(tls, v) {
 		case lib.SQLITE_FLOAT:

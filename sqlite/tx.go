@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"sync/atomic"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/bench"
@@ -56,12 +57,66 @@ func (m TxMode) String() string {
 // connection is held by the transaction, so a DB.Exec would wait for it
 // until its context ends. DB reads still run on reader connections and see
 // the last committed state.
+//
+// While a Query or Each loop over the Tx runs, the Tx is busy: any other
+// call on it (or on a nested savepoint), from the loop body or from another
+// goroutine, fails at once with FailedPrecondition; finish the iteration
+// first (collect what the loop found, then write).
+//
+// When SQLite rolls the whole transaction back on its own (an interrupted
+// or cancelled write, a full disk, ...), every later call on the Tx fails
+// with Aborted and runs nothing, and DB.Tx returns an Aborted error: the
+// transaction's earlier writes are gone and nothing after them may commit.
 type Tx struct {
 	db    *DB
 	cn    *conn
-	mu    *sync.Mutex // shared by nested savepoints
+	st    *txState // shared by nested savepoints
 	depth int
 	done  bool
+}
+
+// txState is what a transaction and its savepoints share.
+type txState struct {
+	mu sync.Mutex // taken by every statement run in the transaction
+	// iterating is set while a Query or Each loop holds mu (and runs user
+	// code that might call the Tx again).
+	iterating atomic.Bool
+	// lost, once set (under mu), is the error every later call returns:
+	// the transaction ended under the function's feet.
+	lost error
+}
+
+// errBusy is the error of a call made while a Query or Each loop holds
+// the transaction.
+func errBusy(op string) error {
+	return arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "the transaction is busy with a running query; finish the iteration first")
+}
+
+// lock takes the transaction's mutex, failing fast rather than
+// deadlocking when a Query or Each loop holds it (a nested call from the
+// loop body would otherwise wait for itself forever).
+func (tx *Tx) lock(op string) error {
+	if !tx.st.mu.TryLock() {
+		if tx.st.iterating.Load() {
+			return errBusy(op)
+		}
+		tx.st.mu.Lock()
+	}
+	return nil
+}
+
+func (tx *Tx) unlock() { tx.st.mu.Unlock() }
+
+// alive reports (with st.mu held) whether the transaction is still open.
+// SQLite rolls the whole transaction back on some errors (an interrupted
+// write among them) and the connection returns to autocommit: a statement
+// run then would commit on its own. alive records that, and the Tx
+// refuses every later statement with an Aborted error.
+func (tx *Tx) alive(op string) error {
+	if tx.st.lost == nil && tx.cn.c.AutocommitEnabled() {
+		tx.st.lost = arsenal.Errorf(arsenal.Aborted, Kind, op, "the transaction was rolled back by SQLite (an interrupted or failed statement ended it); its earlier writes are lost and nothing more runs in it")
+	}
+	return tx.st.lost
 }
 
 // Tx runs fn inside a deferred transaction (bun:sqlite's
@@ -88,31 +143,44 @@ func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (e
 		db.release(res)
 		return db.opTx.Done(start, wrapErr(ctx, "tx", err))
 	}
-	tx := &Tx{db: db, cn: cn, mu: new(sync.Mutex)}
+	tx := &Tx{db: db, cn: cn, st: new(txState)}
 	committed := false
 	defer func() {
 		p := recover()
 		if !committed {
 			tx.rollbackAll()
 		}
-		tx.mu.Lock()
+		tx.st.mu.Lock()
 		tx.done = true
-		tx.mu.Unlock()
+		tx.st.mu.Unlock()
 		db.release(res)
 		db.opTx.Done(start, err)
 		if p != nil {
 			panic(p)
 		}
 	}()
-	if err = fn(tx); err != nil {
+	err = fn(tx)
+	tx.st.mu.Lock()
+	lost := tx.alive("tx")
+	tx.st.mu.Unlock()
+	if lost != nil {
+		// Never report success, nor only fn's error, for a transaction
+		// that ended under fn: its code (Aborted when SQLite rolled it
+		// back) comes first.
+		if err == nil || err == lost {
+			return lost
+		}
+		return &arsenal.Error{Code: arsenal.CodeOf(lost), Component: Kind, Op: "tx", Message: lost.Error(), Err: err}
+	}
+	if err != nil {
 		return arsenal.Wrap(Kind, "tx", err)
 	}
 	if cerr := ctx.Err(); cerr != nil {
 		return wrapErr(ctx, "tx", cerr)
 	}
-	tx.mu.Lock()
+	tx.st.mu.Lock()
 	err = cn.simpleCtx(ctx, "COMMIT")
-	tx.mu.Unlock()
+	tx.st.mu.Unlock()
 	if err != nil {
 		return wrapErr(ctx, "tx", err)
 	}
@@ -122,8 +190,8 @@ func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (e
 }
 
 func (tx *Tx) rollbackAll() {
-	tx.mu.Lock()
-	defer tx.mu.Unlock()
+	tx.st.mu.Lock()
+	defer tx.st.mu.Unlock()
 	if !tx.cn.c.AutocommitEnabled() {
 		tx.cn.execSimple("ROLLBACK")
 	}
@@ -144,28 +212,38 @@ func (cn *conn) simpleCtx(ctx context.Context, q string) error {
 // into tx when it returns nil and rolled back (leaving tx's earlier changes
 // in place) when it returns an error or panics.
 func (tx *Tx) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	tx.mu.Lock()
+	if err := tx.lock("tx"); err != nil {
+		return err
+	}
 	if tx.done {
-		tx.mu.Unlock()
+		tx.unlock()
 		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "tx", "transaction already finished")
+	}
+	if err := tx.alive("tx"); err != nil {
+		// SAVEPOINT in autocommit would open a new transaction.
+		tx.unlock()
+		return err
 	}
 	name := fmt.Sprintf("arsenal_sp%d", tx.depth+1)
 	err = tx.cn.simpleCtx(ctx, "SAVEPOINT "+name)
-	tx.mu.Unlock()
+	tx.unlock()
 	if err != nil {
 		return wrapErr(ctx, "tx", err)
 	}
-	child := &Tx{db: tx.db, cn: tx.cn, mu: tx.mu, depth: tx.depth + 1}
+	child := &Tx{db: tx.db, cn: tx.cn, st: tx.st, depth: tx.depth + 1}
 	released := false
 	defer func() {
 		p := recover()
-		tx.mu.Lock()
-		if !released && !tx.cn.c.AutocommitEnabled() {
+		tx.st.mu.Lock()
+		// In autocommit SQLite rolled the whole transaction back: alive
+		// records it so the parent's later statements do not run (and
+		// commit) on their own.
+		if !released && tx.alive("tx") == nil {
 			tx.cn.execSimple("ROLLBACK TO " + name)
 			tx.cn.execSimple("RELEASE " + name)
 		}
 		child.done = true
-		tx.mu.Unlock()
+		tx.st.mu.Unlock()
 		if p != nil {
 			panic(p)
 		}
@@ -173,9 +251,11 @@ func (tx *Tx) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(child); err != nil {
 		return arsenal.Wrap(Kind, "tx", err)
 	}
-	tx.mu.Lock()
-	err = tx.cn.simpleCtx(ctx, "RELEASE "+name)
-	tx.mu.Unlock()
+	tx.st.mu.Lock()
+	if err = tx.alive("tx"); err == nil {
+		err = tx.cn.simpleCtx(ctx, "RELEASE "+name)
+	}
+	tx.st.mu.Unlock()
 	if err != nil {
 		return wrapErr(ctx, "tx", err)
 	}
@@ -183,11 +263,22 @@ func (tx *Tx) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	return nil
 }
 
-func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*Row) error, one bool) (Result, error) {
-	tx.mu.Lock()
-	defer tx.mu.Unlock()
+// run runs a statement in the transaction. iter marks a Query or Each
+// loop, whose body may call the Tx again: such calls fail fast (see lock).
+func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*Row) error, one, iter bool) (Result, error) {
+	if err := tx.lock(op); err != nil {
+		return Result{}, err
+	}
+	defer tx.unlock()
 	if tx.done {
 		return Result{}, arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "transaction already finished")
+	}
+	if err := tx.alive(op); err != nil {
+		return Result{}, err
+	}
+	if iter {
+		tx.st.iterating.Store(true)
+		defer tx.st.iterating.Store(false)
 	}
 	r, err := tx.cn.run(ctx, query, args, each, one)
 	if err == nil {
@@ -195,19 +286,24 @@ func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*
 			return r, nil
 		}
 		err = arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "the statement ended the transaction (COMMIT or ROLLBACK inside Tx); return from the function instead")
+		tx.st.lost = err
+		return r, err
 	}
+	tx.alive(op) // an error may have rolled the whole transaction back
 	return r, wrapErr(ctx, op, err)
 }
 
 // Exec runs a statement inside the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (Result, error) {
 	start := tx.db.opExec.Start()
-	r, err := tx.run(ctx, "exec", query, args, nil, false)
+	r, err := tx.run(ctx, "exec", query, args, nil, false, false)
 	return r, tx.db.opExec.Done(start, err)
 }
 
 // Query yields the rows of query run inside the transaction (it sees the
-// transaction's own changes). See DB.Query.
+// transaction's own changes). See DB.Query. The loop holds the Tx: calling
+// the Tx (Exec, Get, Tx, another Query...) from the loop body fails with
+// FailedPrecondition; collect what you need and act after the loop.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*Row, error] {
 	return func(yield func(*Row, error) bool) {
 		start := tx.db.opQuery.Start()
@@ -218,7 +314,7 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 				return errStop
 			}
 			return nil
-		}, false)
+		}, false, true)
 		tx.db.opQuery.Done(start, err)
 		if err != nil && !stopped {
 			yield(nil, err)
@@ -226,10 +322,12 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 	}
 }
 
-// Each calls fn for every row of query run inside the transaction.
+// Each calls fn for every row of query run inside the transaction. As
+// with Query, fn must not call the Tx: such calls fail with
+// FailedPrecondition.
 func (tx *Tx) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
 	start := tx.db.opQuery.Start()
-	_, err := tx.run(ctx, "query", query, args, fn, false)
+	_, err := tx.run(ctx, "query", query, args, fn, false, true)
 	return tx.db.opQuery.Done(start, err)
 }
 
@@ -240,7 +338,7 @@ func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) erro
 	_, err := tx.run(ctx, "get", query, args, func(r *Row) error {
 		found = true
 		return r.scanDest(dest)
-	}, true)
+	}, true, false)
 	if err == nil && !found {
 		err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
 	}
@@ -254,10 +352,11 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) RowScanne
 
 // All is DB.All inside the transaction.
 func (tx *Tx) All(ctx context.Context, query string, args ...any) ([]map[string]any, error) {
+	start := tx.db.opQuery.Start()
 	var out []map[string]any
-	err := tx.Each(ctx, query, args, func(r *Row) error {
+	_, err := tx.run(ctx, "query", query, args, func(r *Row) error {
 		out = append(out, r.Map())
 		return nil
-	})
-	return out, err
+	}, false, false) // no user code runs in the loop: not iter
+	return out, tx.db.opQuery.Done(start, err)
 }
