@@ -677,10 +677,17 @@ func isNetErr(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
 
+// eagerAlloc is the most readAll allocates for a message before its
+// bytes arrive: a header alone may declare up to the read limit (16 MiB by
+// default), and a peer that sends headers and then trickles (or nothing)
+// must not make the server hold that much per connection.
+const eagerAlloc = 64 << 10
+
 // readAll reads the current message whole.
 func (mr *msgReader) readAll(h ws.Header) ([]byte, error) {
 	if h.Fin && !mr.compressed {
-		buf := make([]byte, h.Length)
+		want := int(h.Length) // at most the read limit (checkHeader)
+		buf := make([]byte, min(want, eagerAlloc))
 		if h.Length == 0 {
 			_, err := mr.Read(nil)
 			if err == io.EOF {
@@ -690,6 +697,12 @@ func (mr *msgReader) readAll(h ws.Header) ([]byte, error) {
 		}
 		off := 0
 		for {
+			if off == len(buf) && len(buf) < want {
+				// The bytes so far arrived: grow as they do, doubling.
+				nb := make([]byte, min(want, 2*len(buf)))
+				copy(nb, buf[:off])
+				buf = nb
+			}
 			n, err := mr.Read(buf[off:])
 			off += n
 			if err == io.EOF {
@@ -698,7 +711,7 @@ func (mr *msgReader) readAll(h ws.Header) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			if off == len(buf) {
+			if off == want {
 				// Let the reader see the end (and count the message).
 				if _, err := mr.Read(nil); err != io.EOF && err != nil {
 					return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -233,5 +234,52 @@ func TestAStreamedMessageCutShortEndsTheConnection(t *testing.T) {
 	err = c.Write(next, Binary, []byte("next"))
 	if err == nil || next.Err() != nil {
 		t.Fatalf("a write after a cut-short fragment: %v; want it refused at once (connection closed)", err)
+	}
+}
+
+// TestADeclaredLengthIsNotAllocatedBeforeTheBytesArrive: a header alone
+// declaring an 8 MiB message, followed by 10 bytes, costs the reader well
+// under a megabyte; the whole message still arrives intact when sent.
+func TestADeclaredLengthIsNotAllocatedBeforeTheBytesArrive(t *testing.T) {
+	a, b := net.Pipe()
+	defer b.Close()
+	got := make(chan []byte, 1)
+	set := pipeSettings()
+	set.readLimit = 16 << 20
+	set.onMessage = func(_ *Conn, _ MessageType, p []byte) { got <- p }
+	c := newConn(a, nil, set, "", Compression{})
+	const size = 8 << 20
+	// A masked (client to server) binary frame with a 64-bit length and
+	// an all-zero mask key, so the payload goes as is.
+	hdr := []byte{0x82, 0x80 | 127, 0, 0, 0, 0, 0, size >> 16, 0, 0, 0, 0, 0, 0}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	go c.readLoop()
+	if _, err := b.Write(hdr); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Write(make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the reader waits for the rest
+	runtime.ReadMemStats(&after)
+	if d := after.TotalAlloc - before.TotalAlloc; d > 1<<20 {
+		t.Errorf("%d KiB allocated for 10 bytes of an 8 MiB message", d>>10)
+	}
+	payload := make([]byte, size-10)
+	for i := range payload {
+		payload[i] = byte(i)
+	}
+	if _, err := b.Write(payload); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-got:
+		if len(p) != size || p[0] != 0 || p[10] != 0 || p[size-1] != byte((size-11)&0xff) {
+			t.Errorf("message of %d bytes arrived altered", len(p))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the message never arrived")
 	}
 }
