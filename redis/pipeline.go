@@ -366,10 +366,11 @@ type Tx struct {
 // Get reads key on the transaction's connection; NotFound when missing.
 // In cluster mode key must hash to the watched keys' slot.
 func (t *Tx) Get(ctx context.Context, key string) (string, error) {
-	if t.slot != noSlot && int(KeySlot(key)) != t.slot {
-		return "", crossSlotErr("get", key)
+	cmd := t.c.bld.Get().Key(key).Build()
+	if err := t.c.txSameSlot("get", rueidis.Commands{cmd}, t.slot); err != nil {
+		return "", err
 	}
-	m, err := t.dc.Do(ctx, t.c.bld.Get().Key(key).Build()).ToMessage()
+	m, err := t.dc.Do(ctx, cmd).ToMessage()
 	if err != nil {
 		return "", t.c.failed("get", err)
 	}

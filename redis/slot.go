@@ -77,10 +77,6 @@ func (c *Client) sameSlot(op string, keys ...string) error {
 // noSlot marks a transaction not bound to one cluster slot.
 const noSlot = -1
 
-func crossSlotErr(op string, key string) error {
-	return invalid(op, "CROSSSLOT: key %q hashes to a different cluster slot than the transaction's other keys; use a {hash tag}", key)
-}
-
 // txSameSlot fails with InvalidArgument (CROSSSLOT) before any I/O when,
 // on a cluster, the keyed commands of a transaction hash to different
 // slots, or to another slot than slot (when it is not noSlot). rueidis

@@ -21,8 +21,12 @@ import (
 // busyConns maps a connection's sqlite3* to its *conn for busyCallback.
 var busyConns sync.Map
 
-// busyDelays is SQLite's back-off (sqliteDefaultBusyCallback).
-var busyDelays = [...]time.Duration{1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100}
+// busyDelays is SQLite's back-off (sqliteDefaultBusyCallback), and
+// busyTotals the time slept before each of its steps.
+var (
+	busyDelays = [...]time.Duration{1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100}
+	busyTotals = [...]time.Duration{0, 1, 3, 8, 18, 33, 53, 78, 103, 128, 178, 228}
+)
 
 // busyCallbackPtr is busyCallback as a C function pointer (the layout
 // zombiezen.com/go/sqlite relies on too: a func value is a pointer to its
@@ -72,16 +76,10 @@ func (cn *conn) busyWait(tls *libc.TLS, count int) bool {
 	timeout := cn.db.cfg.BusyTimeout
 	var prior, delay time.Duration
 	if n := len(busyDelays); count < n {
-		delay = busyDelays[count] * time.Millisecond
-		for _, d := range busyDelays[:count] {
-			prior += d * time.Millisecond
-		}
+		delay, prior = busyDelays[count]*time.Millisecond, busyTotals[count]*time.Millisecond
 	} else {
 		delay = busyDelays[n-1] * time.Millisecond
-		for _, d := range busyDelays {
-			prior += d * time.Millisecond
-		}
-		prior += delay * time.Duration(count-n)
+		prior = (busyTotals[n-1]+busyDelays[n-1])*time.Millisecond + delay*time.Duration(count-n)
 	}
 	if prior >= timeout {
 		return false

@@ -13,22 +13,29 @@ import { Database } from "bun:sqlite";
 
 const [mode, path, arg, rowsArg] = process.argv.slice(2);
 
+// pointSelects runs point selects by primary key, in blocks of 100, for
+// durationMs; ids continue from the offset-th row. It returns how many ran.
+function pointSelects(stmt: any, rows: number, offset: number, durationMs: number): number {
+  let n = 0;
+  const end = performance.now() + durationMs;
+  while (performance.now() < end) {
+    for (let k = 0; k < 100; k++) {
+      const r = stmt.get(((offset + n) % rows) + 1) as { id: number } | null;
+      if (!r) throw new Error("no row");
+      n++;
+    }
+  }
+  return n;
+}
+
 if (mode === "point") {
   const durationMs = Number(arg);
   const rows = Number(rowsArg);
   const db = new Database(path, { readonly: true });
   const stmt = db.query("SELECT id, name, score FROM bench WHERE id = ?");
   for (let i = 0; i < 2000; i++) stmt.get((i % rows) + 1); // warm up
-  let count = 0;
   const start = performance.now();
-  const end = start + durationMs;
-  while (performance.now() < end) {
-    for (let k = 0; k < 100; k++) {
-      const r = stmt.get((count % rows) + 1) as { id: number } | null;
-      if (!r) throw new Error("no row");
-      count++;
-    }
-  }
+  const count = pointSelects(stmt, rows, 0, durationMs);
   const elapsed = performance.now() - start;
   db.close();
   console.log(JSON.stringify({ ops: count, elapsed_ms: elapsed }));
@@ -42,17 +49,9 @@ if (mode === "point") {
   for await (const line of console) {
     const durationMs = Number(line.trim());
     if (!(durationMs > 0)) break;
-    let n = 0;
     const start = performance.now();
-    const end = start + durationMs;
-    while (performance.now() < end) {
-      for (let k = 0; k < 100; k++) {
-        const r = stmt.get((count % rows) + 1) as { id: number } | null;
-        if (!r) throw new Error("no row");
-        count++;
-        n++;
-      }
-    }
+    const n = pointSelects(stmt, rows, count, durationMs);
+    count += n;
     console.log(JSON.stringify({ ops: n, elapsed_ms: performance.now() - start }));
   }
   db.close();
