@@ -438,17 +438,39 @@ func (w *Writer) finish() {
 
 // abortUpload aborts a multipart upload, detached from the caller's
 // cancellation and retried by the SDK. A missing upload counts as aborted.
+// A part request the client gave up on may still be running on the
+// server and land after the abort (bringing the upload back on some
+// stores), so, as the AbortMultipartUpload documentation advises, the
+// upload is checked with ListParts afterwards and aborted again while it
+// is still there.
 func (c *Client) abortUpload(ctx context.Context, full, id string) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(time.Minute, 2*c.cfg.AttemptTimeout))
 	defer cancel()
-	start := time.Now()
-	_, err := c.api.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &c.cfg.Bucket, Key: &full, UploadId: &id})
-	err = c.done(c.opAbort, "abort_upload", start, err)
-	if err != nil && !arsenal.IsCode(err, arsenal.NotFound) {
-		c.log.Warn("s3: could not abort multipart upload; parts may remain", "key", full, "err", err)
-		return
+	for try := 0; ; try++ {
+		start := time.Now()
+		_, err := c.api.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &c.cfg.Bucket, Key: &full, UploadId: &id})
+		err = c.done(c.opAbort, "abort_upload", start, err)
+		if err != nil && !arsenal.IsCode(err, arsenal.NotFound) {
+			c.log.Warn("s3: could not abort multipart upload; parts may remain", "key", full, "err", err)
+			return
+		}
+		_, err = c.api.ListParts(actx, &s3.ListPartsInput{Bucket: &c.cfg.Bucket, Key: &full, UploadId: &id, MaxParts: aws.Int32(1)})
+		if err != nil && arsenal.IsCode(wrapErr("", err), arsenal.NotFound) {
+			c.log.Debug("s3: aborted multipart upload", "key", full)
+			return
+		}
+		if try == 4 {
+			c.log.Warn("s3: multipart upload still listed after aborting; parts may remain", "key", full, "err", err)
+			return
+		}
+		t := time.NewTimer(time.Duration(50<<try) * time.Millisecond) // let in-flight parts land
+		select {
+		case <-t.C:
+		case <-actx.Done():
+			t.Stop()
+			return
+		}
 	}
-	c.log.Debug("s3: aborted multipart upload", "key", full)
 }
 
 // Close sends what remains and completes the upload: a single PutObject
