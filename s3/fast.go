@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -93,25 +92,48 @@ func s3Escape(key string) string {
 func (f *fastPath) newRequest(ctx context.Context, method, key string, body []byte) *http.Request {
 	path := f.base + s3Escape(key)
 	u := &url.URL{Scheme: f.scheme, Host: f.host, Opaque: path}
-	req := &http.Request{
+	// WithContext copies the request: the template stays on the stack.
+	tmpl := http.Request{
 		Method: method, URL: u, Host: f.host, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 8),
 	}
 	if body != nil {
-		req.ContentLength = int64(len(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		req.Body, _ = req.GetBody()
+		tmpl.ContentLength = int64(len(body))
 		if len(body) == 0 {
-			req.Body = http.NoBody
+			tmpl.Body = http.NoBody
+		} else {
+			bb := &bytesBody{b: body}
+			tmpl.Body, tmpl.GetBody = bb, bb.reopen
 		}
 	}
-	return req.WithContext(ctx)
+	return tmpl.WithContext(ctx)
 }
+
+// bytesBody is a request body over a byte slice; the fast path's writer
+// writes the slice directly instead of copying it through a reader.
+type bytesBody struct {
+	b   []byte
+	off int
+}
+
+func (r *bytesBody) Read(p []byte) (int, error) {
+	if r.off >= len(r.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b[r.off:])
+	r.off += n
+	return n, nil
+}
+
+func (r *bytesBody) Close() error { return nil }
+
+// reopen is the request's GetBody: the same bytes from the start.
+func (r *bytesBody) reopen() (io.ReadCloser, error) { return &bytesBody{b: r.b}, nil }
 
 // sign signs req in place with the current credentials.
 func (f *fastPath) sign(ctx context.Context, req *http.Request, payloadHash string) error {
-	req.Header["X-Amz-Content-Sha256"] = []string{payloadHash}
 	if f.creds == nil {
+		req.Header["X-Amz-Content-Sha256"] = []string{payloadHash}
 		return nil
 	}
 	creds, err := f.creds.Retrieve(ctx)
@@ -122,6 +144,7 @@ func (f *fastPath) sign(ctx context.Context, req *http.Request, payloadHash stri
 		return arsenal.E(arsenal.Unauthenticated, Kind, "credentials", err)
 	}
 	if req.URL.RawQuery != "" {
+		req.Header["X-Amz-Content-Sha256"] = []string{payloadHash}
 		return f.signer.SignHTTP(ctx, creds, req, payloadHash, "s3", f.region, time.Now().UTC())
 	}
 	f.signV4(req, creds, payloadHash, time.Now().UTC())

@@ -204,7 +204,10 @@ func staleConn(err error) bool {
 // until (zero for none) bounds the whole exchange; headerTimeout bounds
 // the wait for the response headers as well.
 func (p *h1Pool) roundTrip(ctx context.Context, pc *h1Conn, req *http.Request, until time.Time) (*http.Response, error) {
-	stop := context.AfterFunc(ctx, func() { pc.nc.SetDeadline(aLongTimeAgo) })
+	stop := neverStopped
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() { pc.nc.SetDeadline(aLongTimeAgo) })
+	}
 	deadline := until
 	if p.headerTimeout > 0 {
 		if d := time.Now().Add(p.headerTimeout); deadline.IsZero() || d.Before(deadline) {
@@ -243,6 +246,9 @@ func (p *h1Pool) roundTrip(ctx context.Context, pc *h1Conn, req *http.Request, u
 	return resp, nil
 }
 
+// neverStopped stands for the AfterFunc of a context that cannot end.
+func neverStopped() bool { return true }
+
 // h1Body hands its connection back once the response is read.
 type h1Body struct {
 	ctx  context.Context
@@ -275,6 +281,18 @@ func (b *h1Body) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// ready reports whether the next Read returns without waiting on the
+// network: the body is done or bytes of it are already buffered.
+func (b *h1Body) ready() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done {
+		return true
+	}
+	cb, ok := b.body.(*clBody)
+	return ok && (cb.n <= 0 || cb.r.Buffered() > 0)
 }
 
 // finish releases the connection: to the pool when the body ended

@@ -257,3 +257,41 @@ func TestAnAttemptTimeoutBoundsTheWholeExchange(t *testing.T) {
 		t.Errorf("two 150 ms attempts took %s", d)
 	}
 }
+
+// TestAStaleConnectionIsRetriedWithTheWholeBody: a PUT sent on a kept-alive
+// connection the server has closed meanwhile goes again on a new one, its
+// body rebuilt from the start (the fast path writes a bytesBody directly
+// on the first try and must not send a consumed one on the second).
+func TestAStaleConnectionIsRetriedWithTheWholeBody(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	var d net.Dialer
+	p := &h1Pool{addr: strings.TrimPrefix(srv.URL, "http://"), dial: d.DialContext, headerTimeout: 5 * time.Second, maxIdle: 4}
+	t.Cleanup(p.close)
+	f := &fastPath{scheme: "http", host: p.addr, base: "/bucket/"}
+	put := func(body string) {
+		t.Helper()
+		resp, err := p.do(f.newRequest(t.Context(), http.MethodPut, "k", []byte(body)), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	put("first body")
+	srv.CloseClientConnections() // the pooled connection is now stale
+	time.Sleep(50 * time.Millisecond)
+	put("second body, sent twice if need be")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[0] != "first body" || got[1] != "second body, sent twice if need be" {
+		t.Fatalf("server received %q", got)
+	}
+}

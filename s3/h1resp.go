@@ -325,7 +325,10 @@ func writeRequest(bw *bufio.Writer, req *http.Request) error {
 		}
 	}
 	_, err := bw.WriteString("\r\n")
-	if hasBody {
+	if bb, ok := req.Body.(*bytesBody); ok && hasBody && bb.off == 0 && int64(len(bb.b)) == req.ContentLength {
+		_, err = bw.Write(bb.b)
+		bb.off = len(bb.b)
+	} else if hasBody {
 		var n int64
 		n, err = io.CopyN(bw, req.Body, req.ContentLength)
 		if err != nil && n < req.ContentLength {

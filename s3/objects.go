@@ -245,7 +245,8 @@ type Reader struct {
 	failures int
 	closed   bool
 	sum      hash.Hash // MD5 of the bytes read, when the ETag is an MD5 to check against
-	sse      string    // server-side encryption of the object, from the first response
+	sumBuf   [md5.Size]byte
+	sse      string // server-side encryption of the object, from the first response
 }
 
 // Get opens key for reading; nil opts reads the whole object. The bytes
@@ -350,10 +351,12 @@ func (r *Reader) Read(p []byte) (int, error) {
 		}
 		r.pos += int64(n)
 		if r.pos >= r.end && r.sum != nil {
-			if got := hex.EncodeToString(r.sum.Sum(nil)); got != r.Info.ETag {
+			var gotHex [2 * md5.Size]byte
+			hex.Encode(gotHex[:], r.sum.Sum(r.sumBuf[:0]))
+			if string(gotHex[:]) != r.Info.ETag {
 				r.sum = nil
 				return n, arsenal.Errorf(arsenal.DataLoss, Kind, "read",
-					"downloaded bytes have MD5 %s but the object's ETag is %s: corrupted in transit", got, r.Info.ETag).WithRetry(true)
+					"downloaded bytes have MD5 %s but the object's ETag is %s: corrupted in transit", string(gotHex[:]), r.Info.ETag).WithRetry(true)
 			}
 			r.sum = nil
 		}
@@ -391,6 +394,13 @@ func (r *Reader) Read(p []byte) (int, error) {
 // byte arrives for AttemptTimeout, the watchdog closes the body, which
 // makes the blocked Read fail and the download resume.
 func (r *Reader) readBody(p []byte) (int, error) {
+	if rb, ok := r.body.(interface{ ready() bool }); ok && rb.ready() {
+		return r.body.Read(p) // buffered: nothing to watch
+	}
+	return r.watchedRead(p)
+}
+
+func (r *Reader) watchedRead(p []byte) (int, error) {
 	body := r.body
 	r.watched.Store(&body)
 	if r.watchdog == nil {
@@ -705,8 +715,12 @@ func isMD5ETag(etag string) bool {
 	if len(etag) != 32 {
 		return false
 	}
-	_, err := hex.DecodeString(etag)
-	return err == nil
+	for i := 0; i < len(etag); i++ {
+		if c := etag[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 func quoteETag(s string) string {

@@ -95,17 +95,43 @@ func appendTrimmed(b []byte, v string) []byte {
 	return b
 }
 
+// amzDates caches the X-Amz-Date value of the current second.
+var amzDates atomic.Pointer[amzDate]
+
+type amzDate struct {
+	sec int64
+	s   string
+}
+
+// amzDateOf returns now (UTC) as "20060102T150405Z".
+func amzDateOf(now time.Time) string {
+	sec := now.Unix()
+	if d := amzDates.Load(); d != nil && d.sec == sec {
+		return d.s
+	}
+	var buf [16]byte
+	d := &amzDate{sec: sec, s: string(now.UTC().AppendFormat(buf[:0], "20060102T150405Z"))}
+	amzDates.Store(d)
+	return d.s
+}
+
 var signBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // signV4 signs req (which has no query string) in place at now.
 func (f *fastPath) signV4(req *http.Request, creds aws.Credentials, payloadHash string, now time.Time) {
-	var dateBuf [16]byte
-	amzDate := string(now.AppendFormat(dateBuf[:0], "20060102T150405Z"))
+	amzDate := amzDateOf(now)
 	date := amzDate[:8]
 	h := req.Header
-	h["X-Amz-Date"] = []string{amzDate}
+	// The signed header values share one backing array (one allocation,
+	// not one per header); each gets a full slice expression so that an
+	// append to one cannot write into the next.
+	vals := new([4]string)
+	vals[0], vals[1] = payloadHash, amzDate
+	h["X-Amz-Content-Sha256"] = vals[0:1:1]
+	h["X-Amz-Date"] = vals[1:2:2]
 	if creds.SessionToken != "" {
-		h["X-Amz-Security-Token"] = []string{creds.SessionToken}
+		vals[3] = creds.SessionToken
+		h["X-Amz-Security-Token"] = vals[3:4:4]
 	}
 	var namesArr [16]string
 	names := namesArr[:0]
@@ -177,20 +203,24 @@ func (f *fastPath) signV4(req *http.Request, creds aws.Credentials, payloadHash 
 	mac := k.hmacs.Get().(hash.Hash)
 	mac.Reset()
 	mac.Write(sts)
-	var sum [sha256.Size]byte
-	sig := mac.Sum(sum[:0])
+	sig := mac.Sum(sts[len(sts):]) // after the string to sign, in the pooled buffer
 	k.hmacs.Put(mac)
 
-	auth := make([]byte, 0, 96+len(creds.AccessKeyID)+(signedEnd-signedStart)+(scopeEnd-scopeStart)+64)
-	auth = append(auth, "AWS4-HMAC-SHA256 Credential="...)
-	auth = append(auth, creds.AccessKeyID...)
-	auth = append(auth, '/')
-	auth = append(auth, sts[scopeStart:scopeEnd]...)
-	auth = append(auth, ", SignedHeaders="...)
-	auth = append(auth, b[signedStart:signedEnd]...)
-	auth = append(auth, ", Signature="...)
-	auth = hex.AppendEncode(auth, sig)
-	h["Authorization"] = []string{string(auth)}
+	var sigHex [2 * sha256.Size]byte
+	hex.Encode(sigHex[:], sig)
+	var auth strings.Builder
+	auth.Grow(len("AWS4-HMAC-SHA256 Credential=/, SignedHeaders=, Signature=") + len(creds.AccessKeyID) +
+		(scopeEnd - scopeStart) + (signedEnd - signedStart) + len(sigHex))
+	auth.WriteString("AWS4-HMAC-SHA256 Credential=")
+	auth.WriteString(creds.AccessKeyID)
+	auth.WriteByte('/')
+	auth.Write(sts[scopeStart:scopeEnd])
+	auth.WriteString(", SignedHeaders=")
+	auth.Write(b[signedStart:signedEnd])
+	auth.WriteString(", Signature=")
+	auth.Write(sigHex[:])
+	vals[2] = auth.String()
+	h["Authorization"] = vals[2:3:3]
 	*bp = b[:0]
 	signBufs.Put(bp)
 }
