@@ -245,7 +245,7 @@ func run(srv server) error {
 		return runBun(bunPath, scriptDir, srv, bucket, args...)
 	}
 
-	rounds, listN, smallN, parN := 5, 10000, 2000, 100000
+	rounds, listN, smallN, parN := 5, 10000, 4000, 100000
 	if *quick {
 		rounds, listN, smallN, parN = 3, 10000, 1000, 16000
 	}
@@ -258,6 +258,7 @@ func run(srv server) error {
 	listRates := map[string][]float64{}
 	for r := range rounds {
 		for _, im := range rotated(impls, r) {
+			quiesce()
 			start := time.Now()
 			var n int
 			if im.bun {
@@ -294,24 +295,27 @@ func run(srv server) error {
 		return err
 	}
 	putRates, getRates := map[string][]float64{}, map[string][]float64{}
-	// Small-object rounds are short (a second or so each): more of them
+	// Small-object rounds are short (one to two seconds each): more of them
 	// steady the median ratio on a noisy machine.
 	for r := range rounds * 2 {
 		for _, im := range rotated(impls, r) {
 			prefix := fmt.Sprintf("put/%s/%d/", strings.ReplaceAll(im.name, " ", "-"), r)
 			var putRate, getRate float64
 			if im.bun {
+				quiesce()
 				res, err := bun(buckets["small"], "put", strconv.Itoa(smallN), strconv.Itoa(callers), prefix)
 				if err != nil {
 					return err
 				}
 				putRate = float64(res.count) / res.elapsed.Seconds()
+				quiesce()
 				res, err = bun(buckets["small"], "get", strconv.Itoa(smallN), strconv.Itoa(callers), strconv.Itoa(getKeys), "get/")
 				if err != nil {
 					return err
 				}
 				getRate = float64(res.count) / res.elapsed.Seconds()
 			} else {
+				quiesce()
 				d, err := parallel(smallN, callers, func(i int) error {
 					return im.put(ctx, buckets["small"], prefix+strconv.Itoa(i), body)
 				})
@@ -319,6 +323,7 @@ func run(srv server) error {
 					return fmt.Errorf("%s put: %w", im.name, err)
 				}
 				putRate = float64(smallN) / d.Seconds()
+				quiesce()
 				d, err = parallel(smallN, callers, func(i int) error {
 					n, err := im.get(ctx, buckets["small"], "get/"+strconv.Itoa(i%getKeys))
 					if err == nil && n != len(body) {
@@ -388,6 +393,7 @@ func run(srv server) error {
 	seq, par := []float64{}, []float64{}
 	c := ars[buckets["par"]]
 	for r := range max(3, rounds-2) {
+		quiesce()
 		start := time.Now()
 		n := 0
 		for _, err := range c.List(ctx, nil) {
@@ -400,6 +406,7 @@ func run(srv server) error {
 		if n != parN {
 			return fmt.Errorf("sequential list found %d of %d", n, parN)
 		}
+		quiesce()
 		start = time.Now()
 		n = 0
 		for _, err := range c.ListParallel(ctx, &s3.ParallelListOptions{Workers: 16}) {
@@ -421,6 +428,13 @@ func run(srv server) error {
 	check("parallel lister >= 1.5x sequential", ratio >= 1.5, fmt.Sprintf("%.2fx on %d objects (median of %d interleaved rounds; %s)", ratio, parN, len(seq), loadavg()))
 	return nil
 }
+
+// quiesce pauses before every timed phase so that the server's
+// after-work from the previous one (its garbage collection, freeing the
+// last phase's connections) does not run inside the next one's window.
+// Bun's phases start only after its process has started, a pause the
+// in-process Go clients would otherwise not get: every phase gets one.
+func quiesce() { time.Sleep(250 * time.Millisecond) }
 
 // ratioChecks emits "arsenal >= peer" checks against minio-go and Bun:
 // the median of the per-round ratios (rounds interleave the
