@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -220,7 +221,8 @@ type Conn struct {
 	done       chan struct{} // closed when the read loop has ended and the socket is closed
 	userClosed atomic.Bool
 	closeSent  atomic.Bool
-	inCallback atomic.Bool // the read loop is running a user callback
+	inCallback atomic.Bool   // the read loop is running a user callback
+	callbackG  atomic.Uint64 // the goroutine that runs the callbacks (see selfWait)
 	termMu     sync.Mutex
 	term       error // why the connection ended
 	closeOnce  sync.Once
@@ -372,11 +374,16 @@ func (c *Conn) Health(ctx context.Context) error {
 }
 
 // Ping sends a ping and waits for the matching pong; it fails when ctx
-// ends first or the connection closes. The latency is recorded as "ping".
+// ends first or the connection closes, and at once (FailedPrecondition)
+// when called inside a callback, whose read loop delivers the pong only
+// after the callback returns. The latency is recorded as "ping".
 func (c *Conn) Ping(ctx context.Context) error { return c.ping(ctx, "ping") }
 
 func (c *Conn) ping(ctx context.Context, op string) error {
 	if err := c.usable(op); err != nil {
+		return err
+	}
+	if err := c.selfWait(op, "the pong"); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -469,6 +476,9 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 func (c *Conn) next(ctx context.Context, op string) (MessageType, inMsg, error) {
 	if c.inbox == nil {
 		return 0, inMsg{}, arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "messages are delivered to OnMessage")
+	}
+	if err := c.selfWait(op, "a message"); err != nil {
+		return 0, inMsg{}, err
 	}
 	if c.userClosed.Load() {
 		return 0, inMsg{}, arsenal.Closed(Kind, op)
@@ -907,9 +917,51 @@ func truncateReason(s string) string {
 	return s
 }
 
+// enterCallback marks the calling goroutine as the one running c's
+// callbacks, from now until exitCallback.
+func (c *Conn) enterCallback() {
+	c.callbackG.Store(goroutineID())
+	c.inCallback.Store(true)
+}
+
+func (c *Conn) exitCallback() { c.inCallback.Store(false) }
+
+// selfWait fails a call that would wait for what only the read loop
+// delivers (a pong, a message) when it is made from a callback, on the
+// goroutine the read loop needs to deliver it: the call could only end
+// with its context. The goroutine is compared so that a call from
+// another goroutine while a callback runs still waits.
+func (c *Conn) selfWait(op, what string) error {
+	if c.inCallback.Load() && c.callbackG.Load() == goroutineID() {
+		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, op,
+			"called from a callback (OnOpen, OnMessage), which would wait for %s that only the read loop delivers once the callback returns; call it from another goroutine", what)
+	}
+	return nil
+}
+
+// goroutineID returns the calling goroutine's id, read from the header
+// line of its stack trace ("goroutine 123 [running]:"). It is used only
+// to tell the callback goroutine from others (see selfWait).
+func goroutineID() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	var id uint64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			break
+		}
+		id = id*10 + uint64(ch-'0')
+	}
+	return id
+}
+
 // readLoop runs for the life of the connection.
 func (c *Conn) readLoop() {
 	defer c.finish()
+	if c.set.onMessage != nil {
+		c.callbackG.Store(goroutineID())
+	}
 	for {
 		h, err := c.nextFrame(false)
 		if err != nil {
@@ -924,7 +976,7 @@ func (c *Conn) readLoop() {
 				return // fail already ran
 			}
 			if c.set.onMessage != nil {
-				c.inCallback.Store(true)
+				c.inCallback.Store(true) // callbackG was set when the loop started
 				c.set.onMessage(c, mr.typ, data)
 				c.inCallback.Store(false)
 				continue

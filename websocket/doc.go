@@ -53,7 +53,11 @@
 // connection reads frames and answers pings. Read and Reader are meant
 // for one reader at a time. Callbacks (OnMessage, OnOpen, OnClose) run on
 // the connection's read goroutine: a slow callback delays that
-// connection's reads, not others'. An idle connection holds no read or
+// connection's reads, not others'. For the same reason a Ping, Health or
+// Read made inside a callback, which would wait for a pong or message
+// that only the read loop delivers once the callback returns, fails at
+// once with FailedPrecondition; made from another goroutine meanwhile,
+// it waits for the callback to return. An idle connection holds no read or
 // write buffer (they are pooled); compression state (a 32 KiB window per
 // direction, and a compressor of several hundred KiB when this side compresses
 // with context takeover) is allocated on first use. Conn, Server and

@@ -206,9 +206,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	go func() {
 		if s.cfg.OnOpen != nil {
-			c.inCallback.Store(true)
+			c.enterCallback()
 			s.cfg.OnOpen(c)
-			c.inCallback.Store(false)
+			c.exitCallback()
 		}
 		c.readLoop()
 	}()
@@ -226,9 +226,9 @@ func (s *Server) Accept(w http.ResponseWriter, r *http.Request) (*Conn, error) {
 		// As in ServeHTTP: OnOpen runs before the read loop, so a Close
 		// from it (or from Server.Close meanwhile) must not wait for the
 		// loop to end; the loop started below completes the handshake.
-		c.inCallback.Store(true)
+		c.enterCallback()
 		s.cfg.OnOpen(c)
-		c.inCallback.Store(false)
+		c.exitCallback()
 	}
 	go c.readLoop()
 	return c, nil
