@@ -150,3 +150,28 @@ func TestReadFromAcceptOnOpenFailsFast(t *testing.T) {
 		t.Fatalf("Read after Accept returned: %q, %v; want the message", data, err)
 	}
 }
+
+// A resume whose greeting (SendOnConnect) write fails must not leave the
+// failed connection as the current one: Conn returned it, dead, for the
+// whole back-off before the next attempt.
+func TestAFailedResumeLeavesNoCurrentConn(t *testing.T) {
+	srv, err := NewServer(ServerConfig{OnMessage: func(*Conn, MessageType, []byte) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	c, err := Dial(context.Background(), "ws"+strings.TrimPrefix(hs.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Close() // every write on it now fails
+	r := &Reconnecting{ctx: context.Background(), greet: []queued{{Text, []byte("subscribe")}}, waiters: make(chan struct{})}
+	if r.resume(c, true) {
+		t.Fatal("resume on a closed connection reported success")
+	}
+	if got := r.Conn(); got != nil {
+		t.Fatalf("Conn() after a failed resume = %p (the dead connection), want nil", got)
+	}
+}

@@ -383,7 +383,16 @@ func (r *Reconnecting) sleep(b *backoff.ExponentialBackOff, attempt int, lastErr
 // resume sends the SendOnConnect messages, then the queue, then marks the
 // connection live. It reports false when the connection failed meanwhile
 // (unsent queued messages stay queued, in order).
-func (r *Reconnecting) resume(c *Conn, reconnected bool) bool {
+func (r *Reconnecting) resume(c *Conn, reconnected bool) (ok bool) {
+	defer func() {
+		if !ok { // Conn must not hand out the failed connection until the next one
+			r.mu.Lock()
+			if r.conn == c {
+				r.conn = nil
+			}
+			r.mu.Unlock()
+		}
+	}()
 	r.mu.Lock()
 	r.conn = c
 	greet := append([]queued(nil), r.greet...)
@@ -424,7 +433,6 @@ func (r *Reconnecting) resume(c *Conn, reconnected bool) bool {
 			if err := c.Write(r.ctx, m.typ, m.data); err != nil {
 				r.mu.Lock()
 				r.queue = append(batch[i:], r.queue...)
-				r.conn = nil
 				r.mu.Unlock()
 				return false
 			}
