@@ -10,6 +10,26 @@ import (
 	"github.com/infra-arsenal/arsenal"
 )
 
+// serveURL serves a Server with cfg (ServeHTTP) on a loopback httptest
+// server and returns its ws:// URL.
+func serveURL(t *testing.T, cfg ServerConfig) string {
+	t.Helper()
+	srv, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return "ws" + strings.TrimPrefix(hs.URL, "http")
+}
+
+func echoConfig() ServerConfig {
+	return ServerConfig{OnMessage: func(c *Conn, typ MessageType, data []byte) {
+		_ = c.Write(context.Background(), typ, data)
+	}}
+}
+
 // A Ping or Read made inside a callback, on the goroutine the read loop
 // needs to deliver the pong or message, used to wait until its context
 // ended (forever with context.Background). It now fails at once with
@@ -17,16 +37,7 @@ import (
 // from another goroutine while a callback runs still wait and succeed.
 
 func TestPingFromOnMessageFailsFastAndTheConnectionLivesOn(t *testing.T) {
-	srv, err := NewServer(ServerConfig{OnMessage: func(c *Conn, typ MessageType, data []byte) {
-		_ = c.Write(context.Background(), typ, data)
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	url := "ws" + strings.TrimPrefix(hs.URL, "http")
+	url := serveURL(t, echoConfig())
 
 	pinged := make(chan error, 1)
 	cl, err := Dial(context.Background(), url, &Options{OnMessage: func(c *Conn, typ MessageType, data []byte) {
@@ -57,18 +68,9 @@ func TestPingFromOnMessageFailsFastAndTheConnectionLivesOn(t *testing.T) {
 }
 
 func TestPingFromAnotherGoroutineDuringACallbackWaitsAndSucceeds(t *testing.T) {
-	srv, err := NewServer(ServerConfig{OnMessage: func(c *Conn, typ MessageType, data []byte) {
-		_ = c.Write(context.Background(), typ, data)
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-
+	url := serveURL(t, echoConfig())
 	inside, release := make(chan struct{}), make(chan struct{})
-	cl, err := Dial(context.Background(), "ws"+strings.TrimPrefix(hs.URL, "http"), &Options{OnMessage: func(c *Conn, typ MessageType, data []byte) {
+	cl, err := Dial(context.Background(), url, &Options{OnMessage: func(c *Conn, typ MessageType, data []byte) {
 		close(inside)
 		<-release
 	}})
@@ -90,17 +92,11 @@ func TestPingFromAnotherGoroutineDuringACallbackWaitsAndSucceeds(t *testing.T) {
 
 func TestPingFromServerOnOpenFailsFast(t *testing.T) {
 	got := make(chan error, 1)
-	srv, err := NewServer(ServerConfig{
+	url := serveURL(t, ServerConfig{
 		OnOpen:    func(c *Conn) { got <- c.Ping(context.Background()) },
 		OnMessage: func(*Conn, MessageType, []byte) {},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	cl, err := Dial(context.Background(), "ws"+strings.TrimPrefix(hs.URL, "http"), nil)
+	cl, err := Dial(context.Background(), url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,14 +151,7 @@ func TestReadFromAcceptOnOpenFailsFast(t *testing.T) {
 // failed connection as the current one: Conn returned it, dead, for the
 // whole back-off before the next attempt.
 func TestAFailedResumeLeavesNoCurrentConn(t *testing.T) {
-	srv, err := NewServer(ServerConfig{OnMessage: func(*Conn, MessageType, []byte) {}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	c, err := Dial(context.Background(), "ws"+strings.TrimPrefix(hs.URL, "http"), nil)
+	c, err := Dial(context.Background(), serveURL(t, echoConfig()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
