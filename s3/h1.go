@@ -92,6 +92,7 @@ func (p *h1Pool) get(ctx context.Context) (*h1Conn, error) {
 		p.release()
 		return nil, err
 	}
+	nc = withRawIO(nc)
 	return &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10)}, nil
 }
 
