@@ -51,7 +51,7 @@ func TestMissingRedisServerFailsWhenRealServersAreRequired(t *testing.T) {
 func TestMissingVersitygwFallsBackToGofakes3(t *testing.T) {
 	withoutBinaries(t)
 	t.Setenv("ARSENAL_REQUIRE_REAL", "")
-	s, err := newS3()
+	s, err := newS3("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestMissingVersitygwFallsBackToGofakes3(t *testing.T) {
 		t.Errorf("got %q", b)
 	}
 	t.Setenv("ARSENAL_REQUIRE_REAL", "1")
-	if s2, err := newS3(); err == nil {
+	if s2, err := newS3(""); err == nil {
 		s2.stop()
 		t.Error("newS3 fell back to a stand-in under ARSENAL_REQUIRE_REAL=1")
 	}

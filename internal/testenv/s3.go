@@ -48,7 +48,7 @@ var (
 func SharedS3(t testing.TB) *S3 {
 	t.Helper()
 	sharedS3Once.Do(func() {
-		sharedS3, sharedS3Err = newS3()
+		sharedS3, sharedS3Err = newS3("")
 		if sharedS3Err == nil {
 			atExit(sharedS3.stop)
 		}
@@ -62,7 +62,7 @@ func SharedS3(t testing.TB) *S3 {
 // StartS3 starts a dedicated S3 server, stopped when t ends.
 func StartS3(t testing.TB) *S3 {
 	t.Helper()
-	s, err := newS3()
+	s, err := newS3("")
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
@@ -72,12 +72,18 @@ func StartS3(t testing.TB) *S3 {
 
 // LaunchS3 starts an S3 server outside a test (benchmark programs); the
 // caller must call Stop.
-func LaunchS3() (*S3, error) { return newS3() }
+func LaunchS3() (*S3, error) { return newS3("") }
+
+// LaunchS3In is LaunchS3 with the server's data under base (a real
+// versitygw's posix root; "" is the system's temporary directory).
+// Benchmarks pass MemoryDir so that the disk's stalls do not decide
+// their figures.
+func LaunchS3In(base string) (*S3, error) { return newS3(base) }
 
 // Stop stops the server and removes its data.
 func (s *S3) Stop() { s.stop() }
 
-func newS3() (*S3, error) {
+func newS3(base string) (*S3, error) {
 	s := &S3{Region: "us-east-1", AccessKey: "AK" + strings.ToUpper(RandomHex(9)), SecretKey: RandomHex(20)}
 	bin, ok := findServer("versitygw")
 	if !ok {
@@ -97,7 +103,7 @@ func newS3() (*S3, error) {
 		Logf("versitygw not found: using embedded gofakes3 at %s (stand-in, not a real server)", s.Endpoint)
 		return s, nil
 	}
-	dir, err := os.MkdirTemp("", "arsenal-s3-")
+	dir, err := os.MkdirTemp(base, "arsenal-s3-")
 	if err != nil {
 		return nil, err
 	}
