@@ -297,7 +297,7 @@ func run(srv server) error {
 		return err
 	}
 	putRates, getRates := map[string][]float64{}, map[string][]float64{}
-	// Small-object rounds are short (one to two seconds each): more of them
+	// Small-object rounds are short (about a second each): more of them
 	// steady the median ratio on a noisy machine.
 	for r := range rounds * 2 {
 		for _, im := range rotated(impls, r) {
