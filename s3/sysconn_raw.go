@@ -64,9 +64,9 @@ func (c *sysConn) Read(p []byte) (int, error) {
 	})
 	switch {
 	case err != nil:
-		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+		return 0, c.opError("read", err)
 	case errno != 0:
-		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: errno}
+		return 0, c.opError("read", errno)
 	case n == 0:
 		return 0, io.EOF
 	}
@@ -99,9 +99,14 @@ func (c *sysConn) Write(p []byte) (int, error) {
 	})
 	switch {
 	case err != nil:
-		return written, &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+		return written, c.opError("write", err)
 	case errno != 0:
-		return written, &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: errno}
+		return written, c.opError("write", errno)
 	}
 	return written, nil
+}
+
+// opError wraps err as net.Conn's methods do.
+func (c *sysConn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
 }

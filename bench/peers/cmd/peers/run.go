@@ -204,9 +204,10 @@ func setup(ctx context.Context, o options, domains []string, rep *Report) ([]str
 		}
 	}
 	if slices.Contains(domains, "s3") {
+		mem := testenv.MemoryDir() // the server's data on tmpfs when there is room
 		if ep := os.Getenv("ARSENAL_BENCH_S3_ENDPOINT"); ep != "" {
 			rep.Servers = append(rep.Servers, "S3 at "+ep+" (given by ARSENAL_BENCH_S3_ENDPOINT)")
-		} else if s, err := testenv.LaunchS3In(testenv.MemoryDir()); err != nil {
+		} else if s, err := testenv.LaunchS3In(mem); err != nil {
 			rep.Notes = append(rep.Notes, "versitygw could not start: "+err.Error())
 		} else {
 			stops = append(stops, s.Stop)
@@ -214,7 +215,7 @@ func setup(ctx context.Context, o options, domains []string, rep *Report) ([]str
 			env = setEnv(env, "ARSENAL_BENCH_S3_ACCESS_KEY", s.AccessKey)
 			env = setEnv(env, "ARSENAL_BENCH_S3_SECRET_KEY", s.SecretKey)
 			if s.Real {
-				rep.Servers = append(rep.Servers, fmt.Sprintf("%s (posix backend on %s) at %s", toolVersion(versitygwPath(), "--version"), s3Storage(s), s.Addr))
+				rep.Servers = append(rep.Servers, fmt.Sprintf("%s (posix backend on %s) at %s", toolVersion(versitygwPath(), "--version"), s3Storage(mem), s.Addr))
 			} else {
 				rep.Servers = append(rep.Servers, "embedded gofakes3 at "+s.Addr+" (versitygw not installed: a stand-in, not a real server)")
 			}
@@ -223,12 +224,13 @@ func setup(ctx context.Context, o options, domains []string, rep *Report) ([]str
 	return env, cleanup
 }
 
-// s3Storage says where a real versitygw keeps its data: on tmpfs when
-// there is room (the same server for every client, without the disk
-// stalls of a VM's block device deciding single rounds), else the disk.
-func s3Storage(s *testenv.S3) string {
-	if dir := testenv.MemoryDir(); dir != "" && strings.HasPrefix(s.Dir, dir+"/") {
-		return "tmpfs " + dir
+// s3Storage says where a real versitygw launched under mem (from
+// testenv.MemoryDir) keeps its data: on tmpfs when there was room (the
+// same server for every client, without the disk stalls of a VM's block
+// device deciding single rounds), else the disk.
+func s3Storage(mem string) string {
+	if mem != "" {
+		return "tmpfs " + mem
 	}
 	return "local disk"
 }
