@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -40,14 +41,56 @@ type Describer interface {
 	Describe() string
 }
 
-// Stats is a snapshot of a component's activity.
+// Stats is a snapshot of a component's activity, common to every domain.
+// Each domain also keeps a typed stats value with named fields (such as
+// redis.ClientStats or sqlite.DBStats, as database/sql's DBStats): it is
+// Detail, and Gauges lists its numeric fields with their units for
+// consumers that handle every domain alike (dashboards, exporters,
+// degradation rules).
 type Stats struct {
 	Kind      string             // the component's Kind
 	Target    string             // where it points, secrets redacted (host:port, path, bucket)
 	Connected bool               // whether it holds a usable connection right now
 	Since     time.Time          // when counting began
 	Ops       map[string]OpStats // per-operation counters and latencies, by operation name
-	Gauges    map[string]float64 // point-in-time values: pool sizes, reconnects, queue depth
+	Gauges    []Gauge            // Detail's numeric fields, named and with units, in field order
+	Detail    any                // the domain's typed stats value, or nil
+}
+
+// Gauge returns the value of the gauge called name, and whether there is
+// one.
+func (s Stats) Gauge(name string) (float64, bool) {
+	for _, g := range s.Gauges {
+		if g.Name == name {
+			return g.Value, true
+		}
+	}
+	return 0, false
+}
+
+// Unit is what a Gauge's value measures.
+type Unit string
+
+// The units of gauges.
+const (
+	UnitCount    Unit = "count"    // a number of things or events
+	UnitBytes    Unit = "bytes"    // a size
+	UnitSeconds  Unit = "seconds"  // a duration
+	UnitBool     Unit = "bool"     // 1 for true, 0 for false
+	UnitUnixTime Unit = "unixtime" // seconds since 1970-01-01 UTC; 0 means never
+	UnitRatio    Unit = "ratio"    // a fraction (0.25 is 25%)
+	UnitCode     Unit = "code"     // an arsenal Code (see Code.String)
+)
+
+// Gauge is one named value of a component's typed stats.
+type Gauge struct {
+	Name  string  // snake_case, such as "reconnects"
+	Value float64 // in Unit
+	Unit  Unit
+	// Counter reports that the value only grows while Since stays the
+	// same (a total, such as reconnects), as opposed to a level that can
+	// fall (such as queued bytes).
+	Counter bool
 }
 
 // OpStats summarises one operation's calls.
@@ -197,7 +240,55 @@ func Open(ctx context.Context, rawURL string) (Component, error) {
 			"unknown URL scheme %q (forgotten import? %s; registered: %s)",
 			scheme, importHint(scheme), strings.Join(Schemes(), ", "))}
 	}
-	return open(ctx, u)
+	c, err := open(ctx, u)
+	if err != nil {
+		// An opener that returns a typed nil pointer with its error would
+		// hand back a non-nil Component whose methods panic.
+		return nil, err
+	}
+	if isNilComponent(c) {
+		return nil, &Error{Code: Internal, Op: "open", Message: fmt.Sprintf("the opener for scheme %q returned no component and no error", scheme)}
+	}
+	return c, nil
+}
+
+func isNilComponent(c Component) bool {
+	if c == nil {
+		return true
+	}
+	v := reflect.ValueOf(c)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
+}
+
+// OpenAs is Open for a caller that knows the concrete type a scheme
+// returns, such as *redis.Client for redis:// or *s3.Client for s3:// (each
+// domain's doc lists its schemes and types):
+//
+//	rc, err := arsenal.OpenAs[*redis.Client](ctx, "redis://127.0.0.1:6379/0")
+//
+// When the component is of another type, OpenAs closes it and fails with
+// InvalidArgument naming both types.
+func OpenAs[T Component](ctx context.Context, rawURL string) (T, error) {
+	var zero T
+	c, err := Open(ctx, rawURL)
+	if err != nil {
+		return zero, err
+	}
+	t, ok := c.(T)
+	if !ok {
+		_ = c.Close()
+		return zero, &Error{Code: InvalidArgument, Op: "open", Message: fmt.Sprintf(
+			"%s opens a %T, not a %s", RedactURL(rawURL), c, typeName[T]())}
+	}
+	return t, nil
+}
+
+func typeName[T any]() string {
+	return reflect.TypeFor[T]().String()
 }
 
 func importHint(scheme string) string {

@@ -60,11 +60,15 @@ func (c Code) String() string {
 // Action is what a caller should do after an error.
 type Action int
 
-// The actions Classify recommends.
+// The actions Classify recommends. A component that reconnects by itself
+// (a redis.Client, an s3.Client, a sqlite.DB) never asks for
+// ActionReconnect: its caller retries after a backoff, or fails. Only a
+// component whose connection is gone for good, such as a websocket.Conn,
+// asks the caller to open a new one.
 const (
 	ActionNone           Action = iota // no error: nothing to do
 	ActionRetry                        // retry the same call after a backoff
-	ActionReconnect                    // drop the connection, reconnect, then retry
+	ActionReconnect                    // open a new connection (the old one is gone), then decide whether to resend
 	ActionReauthenticate               // refresh credentials before trying again
 	ActionFail                         // do not retry: report the error
 )
@@ -95,8 +99,14 @@ type Error struct {
 	Op        string // operation, such as "get" or "open"; may be empty
 	Message   string // optional detail for the reader; never holds secrets
 	Err       error  // the cause; may be nil
-	// Retry, when set, overrides the retryability Classify derives from Code.
+	// Retry, when set, says whether the call is safe to retry, overriding
+	// what Classify derives from Code and the cause. A domain sets it when
+	// it knows better: the operation is idempotent (a Redis GET, an S3 PUT
+	// of a whole object), or the request provably never left the process.
 	Retry *bool
+	// Action, when not ActionNone, is the action Classify recommends,
+	// overriding the one it derives.
+	Action Action
 }
 
 // E builds an *Error. A nil cause with an empty message is allowed (the
@@ -227,8 +237,15 @@ func (v *Validation) Err() error {
 
 // Classification is what Classify concludes about an error.
 type Classification struct {
-	Code      Code
-	Retryable bool   // the same call may succeed if tried again
+	Code Code
+	// Retryable reports that the same call is safe to try again: the
+	// request provably never left the process (a refused dial, a closed
+	// pool), the server refused it without applying it (a conflict, a
+	// throttle), or the operation is idempotent and its domain says so.
+	// A connection lost mid-exchange is not retryable by itself: the
+	// server may have applied the request (an INCR, an INSERT). This is
+	// pgconn's SafeToRetry and database/sql's ErrBadConn rule.
+	Retryable bool
 	Action    Action // what the caller should do
 }
 
@@ -242,8 +259,51 @@ var (
 )
 
 type namedClassifier struct {
-	name string
-	fn   Classifier
+	name  string
+	fn    Classifier
+	retry RetryClassifier
+}
+
+// RetryClassifier tells, for a native error its domain recognises, whether
+// a call that failed with it is safe to retry even when the operation is
+// not idempotent: true when the server refused the request without
+// applying it (a Redis LOADING or TRYAGAIN reply, an S3 SlowDown, a
+// SQLite lock not taken). It returns ok=false to leave the decision to
+// Classify's default (safe only when the request never left the process).
+type RetryClassifier func(err error) (safe, ok bool)
+
+// RegisterRetryClassifier adds a domain's retry judgement of its native
+// errors beside its Classifier (see RegisterClassifier, whose name it
+// shares). Domains call it from init; a second registration panics.
+func RegisterRetryClassifier(name string, fn RetryClassifier) {
+	classifiersMu.Lock()
+	defer classifiersMu.Unlock()
+	for i, c := range classifiers {
+		if c.name == name {
+			if c.retry != nil {
+				panic("arsenal: RegisterRetryClassifier called twice for " + name)
+			}
+			classifiers[i].retry = fn
+			return
+		}
+	}
+	classifiers = append(classifiers, namedClassifier{name: name, retry: fn})
+}
+
+// nativeSafe asks the registered retry classifiers about err.
+func nativeSafe(err error) (safe, ok bool) {
+	classifiersMu.RLock()
+	cs := classifiers
+	classifiersMu.RUnlock()
+	for _, c := range cs {
+		if c.retry == nil {
+			continue
+		}
+		if safe, ok := c.retry(err); ok {
+			return safe, true
+		}
+	}
+	return false, false
 }
 
 // RegisterClassifier adds a domain's translation of native errors, consulted
@@ -252,12 +312,16 @@ type namedClassifier struct {
 func RegisterClassifier(name string, fn Classifier) {
 	classifiersMu.Lock()
 	defer classifiersMu.Unlock()
-	for _, c := range classifiers {
+	for i, c := range classifiers {
 		if c.name == name {
-			panic("arsenal: RegisterClassifier called twice for " + name)
+			if c.fn != nil {
+				panic("arsenal: RegisterClassifier called twice for " + name)
+			}
+			classifiers[i].fn = fn
+			return
 		}
 	}
-	classifiers = append(classifiers, namedClassifier{name, fn})
+	classifiers = append(classifiers, namedClassifier{name: name, fn: fn})
 }
 
 // CodeOf returns the code of err: OK for nil, the code of the outermost
@@ -267,10 +331,11 @@ func CodeOf(err error) Code { return Classify(err).Code }
 // IsCode reports whether err classifies as code.
 func IsCode(err error, code Code) bool { return CodeOf(err) == code }
 
-// Classify tells the code of err, whether retrying may succeed, and what to
+// Classify tells the code of err, whether it is safe to retry, and what to
 // do. Context cancellation is never retryable. It looks for, in order: an
-// *Error in the chain; context errors; the registered domain classifiers;
-// OS, network, TLS and DNS errors. It never matches message text.
+// *Error in the chain (whose Retry and Action, when set, decide); context
+// errors; the registered domain classifiers; OS, network, TLS and DNS
+// errors. It never matches message text.
 func Classify(err error) Classification {
 	if err == nil {
 		return Classification{Code: OK, Action: ActionNone}
@@ -278,17 +343,41 @@ func Classify(err error) Classification {
 	var ae *Error
 	if errors.As(err, &ae) {
 		c := classifyCode(ae.Code, err)
-		if ae.Retry != nil {
+		if ae.Retry != nil && !isContextErr(err) {
 			c.Retryable = *ae.Retry
-			if !c.Retryable && c.Action != ActionReauthenticate {
-				c.Action = ActionFail
-			} else if c.Retryable && c.Action == ActionFail {
+			switch {
+			case c.Retryable:
 				c.Action = ActionRetry
+			case c.Action != ActionReauthenticate:
+				c.Action = ActionFail
 			}
+		}
+		if ae.Action != ActionNone && !isContextErr(err) {
+			c.Action = ae.Action
 		}
 		return c
 	}
 	return classifyCode(codeOfNative(err), err)
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// NeverSent reports whether err shows that a request cannot have reached
+// the server: the connection was never made (a dial that failed or was
+// refused, a host that did not resolve). Domains use it to decide
+// Retryable for operations that are not idempotent.
+func NeverSent(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
 }
 
 func codeOfNative(err error) Code {
@@ -302,6 +391,9 @@ func codeOfNative(err error) Code {
 	cs := classifiers
 	classifiersMu.RUnlock()
 	for _, c := range cs {
+		if c.fn == nil {
+			continue
+		}
 		if code, ok := c.fn(err); ok {
 			return code
 		}
@@ -391,20 +483,37 @@ func NativeCode(err error) Code {
 
 func classifyCode(code Code, err error) Classification {
 	c := Classification{Code: code}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if isContextErr(err) {
 		// The caller's own context ended: retrying under it cannot succeed.
 		c.Action = ActionFail
+		return c
+	}
+	if safe, ok := nativeSafe(err); ok && code != OK {
+		c.Retryable = safe
+		switch {
+		case safe:
+			c.Action = ActionRetry
+		case code == Unauthenticated:
+			c.Action = ActionReauthenticate
+		default:
+			c.Action = ActionFail
+		}
 		return c
 	}
 	switch code {
 	case OK:
 		c.Action = ActionNone
-	case Unavailable:
-		c.Retryable, c.Action = true, ActionReconnect
+	case Unavailable, DeadlineExceeded:
+		// Safe only when the request never left: a reset or a timeout
+		// mid-exchange may follow a request the server applied.
+		if NeverSent(err) {
+			c.Retryable, c.Action = true, ActionRetry
+		} else {
+			c.Action = ActionFail
+		}
 	case ResourceExhausted, Aborted:
-		c.Retryable, c.Action = true, ActionRetry
-	case DeadlineExceeded:
-		// A network or server timeout: a new attempt may succeed.
+		// Refused by the server (throttled, out of space, a conflict):
+		// nothing was applied, and a later attempt may succeed.
 		c.Retryable, c.Action = true, ActionRetry
 	case Unauthenticated:
 		c.Action = ActionReauthenticate

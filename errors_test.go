@@ -25,6 +25,10 @@ func opErr(errno syscall.Errno) error {
 	return &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: errno}}
 }
 
+func readErr(errno syscall.Errno) error {
+	return &net.OpError{Op: "read", Net: "tcp", Err: &os.SyscallError{Syscall: "read", Err: errno}}
+}
+
 func TestClassifyMapsOSAndNetworkErrorsToCodesAndActions(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -34,14 +38,15 @@ func TestClassifyMapsOSAndNetworkErrorsToCodesAndActions(t *testing.T) {
 		action    arsenal.Action
 	}{
 		{"nil is OK", nil, arsenal.OK, false, arsenal.ActionNone},
-		{"ECONNREFUSED means reconnect", opErr(syscall.ECONNREFUSED), arsenal.Unavailable, true, arsenal.ActionReconnect},
-		{"ECONNRESET means reconnect", opErr(syscall.ECONNRESET), arsenal.Unavailable, true, arsenal.ActionReconnect},
-		{"EPIPE means reconnect", fmt.Errorf("write: %w", syscall.EPIPE), arsenal.Unavailable, true, arsenal.ActionReconnect},
-		{"unexpected EOF mid-stream means reconnect", fmt.Errorf("read reply: %w", io.ErrUnexpectedEOF), arsenal.Unavailable, true, arsenal.ActionReconnect},
-		{"EOF mid-stream means reconnect", fmt.Errorf("read reply: %w", io.EOF), arsenal.Unavailable, true, arsenal.ActionReconnect},
-		{"ETIMEDOUT is a retryable deadline", opErr(syscall.ETIMEDOUT), arsenal.DeadlineExceeded, true, arsenal.ActionRetry},
-		{"a net timeout is a retryable deadline", &net.OpError{Op: "read", Net: "tcp", Err: timeoutErr{}}, arsenal.DeadlineExceeded, true, arsenal.ActionRetry},
-		{"os.ErrDeadlineExceeded is a deadline", fmt.Errorf("read: %w", os.ErrDeadlineExceeded), arsenal.DeadlineExceeded, true, arsenal.ActionRetry},
+		{"a refused dial is safe to retry", opErr(syscall.ECONNREFUSED), arsenal.Unavailable, true, arsenal.ActionRetry},
+		{"a reset dial is safe to retry", opErr(syscall.ECONNRESET), arsenal.Unavailable, true, arsenal.ActionRetry},
+		{"a reset mid-exchange is not safe to retry", readErr(syscall.ECONNRESET), arsenal.Unavailable, false, arsenal.ActionFail},
+		{"EPIPE on a write is not safe to retry", fmt.Errorf("write: %w", syscall.EPIPE), arsenal.Unavailable, false, arsenal.ActionFail},
+		{"unexpected EOF mid-stream is not safe to retry", fmt.Errorf("read reply: %w", io.ErrUnexpectedEOF), arsenal.Unavailable, false, arsenal.ActionFail},
+		{"EOF mid-stream is not safe to retry", fmt.Errorf("read reply: %w", io.EOF), arsenal.Unavailable, false, arsenal.ActionFail},
+		{"a dial timeout is safe to retry", opErr(syscall.ETIMEDOUT), arsenal.DeadlineExceeded, true, arsenal.ActionRetry},
+		{"a read timeout is not safe to retry", &net.OpError{Op: "read", Net: "tcp", Err: timeoutErr{}}, arsenal.DeadlineExceeded, false, arsenal.ActionFail},
+		{"os.ErrDeadlineExceeded mid-exchange is not safe to retry", fmt.Errorf("read: %w", os.ErrDeadlineExceeded), arsenal.DeadlineExceeded, false, arsenal.ActionFail},
 		{"context.DeadlineExceeded is never retried", fmt.Errorf("get: %w", context.DeadlineExceeded), arsenal.DeadlineExceeded, false, arsenal.ActionFail},
 		{"context.Canceled is never retried", fmt.Errorf("get: %w", context.Canceled), arsenal.Canceled, false, arsenal.ActionFail},
 		{"EACCES is permission denied", &os.PathError{Op: "open", Path: "/x", Err: syscall.EACCES}, arsenal.PermissionDenied, false, arsenal.ActionFail},
@@ -49,7 +54,7 @@ func TestClassifyMapsOSAndNetworkErrorsToCodesAndActions(t *testing.T) {
 		{"ENOENT is not found", &os.PathError{Op: "open", Path: "/x", Err: syscall.ENOENT}, arsenal.NotFound, false, arsenal.ActionFail},
 		{"ENOSPC is resource exhausted", fmt.Errorf("write: %w", syscall.ENOSPC), arsenal.ResourceExhausted, true, arsenal.ActionRetry},
 		{"DNS not found is not found", &net.DNSError{Err: "no such host", Name: "nowhere.invalid", IsNotFound: true}, arsenal.NotFound, false, arsenal.ActionFail},
-		{"DNS temporary failure is unavailable", &net.DNSError{Err: "server misbehaving", Name: "x", IsTemporary: true}, arsenal.Unavailable, true, arsenal.ActionReconnect},
+		{"DNS temporary failure is unavailable and safe to retry", &net.DNSError{Err: "server misbehaving", Name: "x", IsTemporary: true}, arsenal.Unavailable, true, arsenal.ActionRetry},
 		{"DNS timeout is a deadline", &net.DNSError{Err: "timeout", Name: "x", IsTimeout: true}, arsenal.DeadlineExceeded, true, arsenal.ActionRetry},
 		{"unknown certificate authority is unauthenticated", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, arsenal.Unauthenticated, false, arsenal.ActionReauthenticate},
 		{"hostname mismatch is unauthenticated", fmt.Errorf("tls: %w", x509.HostnameError{Host: "x"}), arsenal.Unauthenticated, false, arsenal.ActionReauthenticate},
@@ -61,7 +66,10 @@ func TestClassifyMapsOSAndNetworkErrorsToCodesAndActions(t *testing.T) {
 		{"a wrapped coded error keeps its code", fmt.Errorf("outer: %w", arsenal.E(arsenal.NotFound, "s3", "get", nil)), arsenal.NotFound, false, arsenal.ActionFail},
 		{"a coded error wrapping cancellation is never retried", arsenal.E(arsenal.Canceled, "sqlite", "query", context.Canceled), arsenal.Canceled, false, arsenal.ActionFail},
 		{"an explicit retry override wins", arsenal.E(arsenal.Unknown, "x", "y", nil).WithRetry(true), arsenal.Unknown, true, arsenal.ActionRetry},
-		{"an explicit no-retry override wins", arsenal.E(arsenal.Unavailable, "x", "y", nil).WithRetry(false), arsenal.Unavailable, false, arsenal.ActionFail},
+		{"an explicit no-retry override wins", arsenal.E(arsenal.Unavailable, "x", "y", opErr(syscall.ECONNREFUSED)).WithRetry(false), arsenal.Unavailable, false, arsenal.ActionFail},
+		{"an idempotent operation lost mid-exchange is safe to retry when its domain says so", arsenal.E(arsenal.Unavailable, "redis", "get", io.ErrUnexpectedEOF).WithRetry(true), arsenal.Unavailable, true, arsenal.ActionRetry},
+		{"an explicit action wins", &arsenal.Error{Code: arsenal.Unavailable, Component: "websocket", Op: "write", Err: io.EOF, Action: arsenal.ActionReconnect}, arsenal.Unavailable, false, arsenal.ActionReconnect},
+		{"a retry override does not retry a cancelled call", arsenal.E(arsenal.Canceled, "redis", "get", context.Canceled).WithRetry(true), arsenal.Canceled, false, arsenal.ActionFail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,10 +17,27 @@ type Hub struct {
 	// HealthTimeout bounds each component's health check; 0 means 5 s.
 	HealthTimeout time.Duration
 
-	mu     sync.Mutex
-	names  []string // in the order added
-	comps  map[string]Component
-	closed bool
+	mu       sync.Mutex
+	names    []string // in the order added
+	comps    map[string]Component
+	timeouts map[string]time.Duration // per-component health timeouts
+	closed   bool
+}
+
+// SetHealthTimeout bounds the health check of the component named name by
+// d instead of HealthTimeout (a remote store may need longer than a local
+// file); d <= 0 removes the override.
+func (h *Hub) SetHealthTimeout(name string, d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if d <= 0 {
+		delete(h.timeouts, name)
+		return
+	}
+	if h.timeouts == nil {
+		h.timeouts = map[string]time.Duration{}
+	}
+	h.timeouts[name] = d
 }
 
 // NewHub returns an empty Hub.
@@ -69,6 +86,29 @@ func (h *Hub) Get(name string) (Component, bool) {
 	return c, ok
 }
 
+// GetAs returns the component added to h under name as its concrete type,
+// such as *sqlite.DB:
+//
+//	db, err := arsenal.GetAs[*sqlite.DB](hub, "db")
+//
+// A missing name is NotFound; a component of another type is
+// InvalidArgument naming both types.
+func GetAs[T Component](h *Hub, name string) (T, error) {
+	var zero T
+	c, ok := h.Get(name)
+	if !ok {
+		return zero, &Error{Code: NotFound, Component: "hub", Op: "get", Message: "no component named " + strconvQuote(name)}
+	}
+	t, ok := c.(T)
+	if !ok {
+		return zero, &Error{Code: InvalidArgument, Component: "hub", Op: "get", Message: fmt.Sprintf(
+			"component %s is a %T, not a %s", strconvQuote(name), c, typeName[T]())}
+	}
+	return t, nil
+}
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
+
 // Names lists the components in the order they were added.
 func (h *Hub) Names() []string {
 	h.mu.Lock()
@@ -114,26 +154,42 @@ func (r HealthReport) Err() error {
 }
 
 // Health checks every component concurrently, each under its own timeout
-// (HealthTimeout, within ctx), and waits for all of them.
+// (SetHealthTimeout, else HealthTimeout, within ctx), and waits for all of
+// them.
 func (h *Hub) Health(ctx context.Context) HealthReport {
+	return h.health(ctx, nil)
+}
+
+// health is Health over the components keep accepts (all when nil).
+func (h *Hub) health(ctx context.Context, keep func(name string) bool) HealthReport {
 	h.mu.Lock()
-	names := slices.Clone(h.names)
+	var names []string
+	for _, n := range h.names {
+		if keep == nil || keep(n) {
+			names = append(names, n)
+		}
+	}
 	comps := make([]Component, len(names))
+	timeouts := make([]time.Duration, len(names))
+	def := h.HealthTimeout
+	if def <= 0 {
+		def = 5 * time.Second
+	}
 	for i, n := range names {
 		comps[i] = h.comps[n]
+		timeouts[i] = def
+		if d, ok := h.timeouts[n]; ok {
+			timeouts[i] = d
+		}
 	}
-	timeout := h.HealthTimeout
 	h.mu.Unlock()
-	if timeout <= 0 {
-		timeout = 5 * time.Second
-	}
 	report := HealthReport{Components: make([]ComponentHealth, len(names))}
 	var wg sync.WaitGroup
 	for i, c := range comps {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cctx, cancel := context.WithTimeout(ctx, timeout)
+			cctx, cancel := context.WithTimeout(ctx, timeouts[i])
 			defer cancel()
 			start := time.Now()
 			err := c.Health(cctx)

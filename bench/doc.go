@@ -1,15 +1,12 @@
 // Package bench measures Arsenal's components and judges the numbers.
 //
-// It has five parts:
+// It is tooling: no domain package imports it, so production binaries do
+// not carry golang.org/x/perf. The runtime telemetry the components record
+// into (latency recorders, typed stats, degradation rules) is package
+// stats.
 //
-//   - Recorder and Op: per-operation latency histograms (HdrHistogram, 2
-//     significant digits: within 1%, about 28 KiB per shard), call and
-//     error counts. Every domain package keeps one Recorder and returns its
-//     Snapshot in Stats; recording allocates nothing and takes no shared
-//     lock (a per-P shard from a sync.Pool, merged by Stats; about 20 ns
-//     from every core at once). Op.SampleEvery and Op.Start time 1 call in
-//     n of a microsecond-scale operation after its first 1024, counting
-//     every call with one atomic add.
+// It has these parts:
+//
 //   - Run and CompareAB: measure an operation serially and at several
 //     concurrency levels (ops/s, latency percentiles, allocations per call,
 //     speedup over serial, scaling efficiency), and compare two operations
@@ -17,9 +14,6 @@
 //     per-round ratio, reported with its median, quartiles and extremes.
 //   - Monitor: samples CPU time (getrusage), RSS (/proc/self/statm), Go heap,
 //     goroutines and GC pauses (runtime/metrics) while a run goes on.
-//   - DetectDegradation and Detector: thresholds {metric, baseline,
-//     threshold, action warn|error|retry} over live components' Stats, for
-//     the hub and the dashboard.
 //   - ReadBenchmarks and CompareBenchmarks: regression detection over
 //     `go test -bench` output, with golang.org/x/perf's benchfmt and
 //     benchmath (Mann-Whitney U test, alpha 0.05, plus a minimum effect

@@ -5,27 +5,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/bench"
 )
-
-// A component keeps one Recorder and an *Op per operation on its hot path.
-func ExampleRecorder() {
-	rec := bench.NewRecorder()
-	get := rec.Op("get")
-	for i := 1; i <= 100; i++ {
-		start := time.Now().Add(-time.Duration(i) * time.Millisecond) // pretend the call took i ms
-		_ = get.Since(start, nil)
-	}
-	s := rec.Snapshot()["get"]
-	fmt.Println("calls:", s.Count, "errors:", s.Errors)
-	fmt.Println("p50 about 50ms:", s.P50 >= 49*time.Millisecond && s.P50 <= 52*time.Millisecond)
-	// Output:
-	// calls: 100 errors: 0
-	// p50 about 50ms: true
-}
 
 // Run measures an operation serially and at each concurrency level.
 func ExampleRun() {
@@ -49,21 +31,6 @@ func ExampleSpreadOf() {
 	s := bench.SpreadOf([]float64{2.1, 2.4, 2.2, 2.3, 2.0})
 	fmt.Printf("median %.1f, IQR %.1f-%.1f, range %.1f-%.1f\n", s.Median, s.Q1, s.Q3, s.Min, s.Max)
 	// Output: median 2.2, IQR 2.1-2.3, range 2.0-2.4
-}
-
-// DetectDegradation checks a hub's stats against thresholds.
-func ExampleDetectDegradation() {
-	stats := map[string]arsenal.Stats{
-		"cache": {Kind: "redis", Connected: true, Ops: map[string]arsenal.OpStats{
-			"get": {Count: 200, Errors: 14, P99: 2 * time.Millisecond},
-		}},
-	}
-	for _, a := range bench.DetectDegradation(stats) {
-		fmt.Println(a)
-	}
-	// Output:
-	// warn: cache (redis) get: error rate 7.00% over 200 calls, above 1.00%
-	// error: cache (redis) get: error rate 7.00% over 200 calls, above 5.00%
 }
 
 // CompareBenchmarks tells regressions from noise in `go test -bench` output.

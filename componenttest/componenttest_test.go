@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
 	"github.com/infra-arsenal/arsenal/componenttest"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // lineClient is a minimal reference Component: it sends a line to a TCP
@@ -19,7 +19,7 @@ import (
 type lineClient struct {
 	addr    string
 	timeout time.Duration
-	rec     *bench.Recorder
+	rec     *stats.Recorder
 	mu      sync.Mutex
 	closed  bool
 }
@@ -31,7 +31,7 @@ func openLine(ctx context.Context, addr string, timeout time.Duration) (*lineCli
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	c := &lineClient{addr: addr, timeout: timeout, rec: bench.NewRecorder()}
+	c := &lineClient{addr: addr, timeout: timeout, rec: stats.NewRecorder()}
 	if err := c.roundTrip(ctx, "hello"); err != nil {
 		return nil, err
 	}

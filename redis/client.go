@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,7 +15,7 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // Client is a Redis or Valkey client: typed commands, pipelines,
@@ -35,8 +36,8 @@ type Client struct {
 	rdMu      sync.Mutex
 	rdRetired []*directClient
 	bld       rueidis.Builder
-	rec       *bench.Recorder
-	ops       []atomic.Pointer[bench.Op]
+	rec       *stats.Recorder
+	ops       []atomic.Pointer[stats.Op]
 
 	st       *connState
 	cacheOn  bool   // client-side caching is active
@@ -88,8 +89,8 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	c := &Client{
 		orig:      cfg,
 		cfg:       cfg.withDefaults(),
-		rec:       bench.NewRecorder(),
-		ops:       make([]atomic.Pointer[bench.Op], len(opNames)),
+		rec:       stats.NewRecorder(),
+		ops:       make([]atomic.Pointer[stats.Op], len(opNames)),
 		st:        newConnState(),
 		subs:      map[*Subscription]struct{}{},
 		subRefs:   map[string]int{},
@@ -439,48 +440,78 @@ func (c *Client) Ping(ctx context.Context) (string, error) {
 	return run(c, ctx, opPing, c.bld.Ping().Build(), asString)
 }
 
-// Stats returns per-command counts and latency percentiles plus gauges:
-// connected (0/1), reconnects, disconnects, dials, dial_errors,
-// cache_enabled, cache_hits, cache_misses, subscriptions,
-// pubsub_dropped, events_dropped, pipeline_conns, last_error_code and
-// last_error_unix (seconds). It does no I/O. Counts and errors include
-// every call; each command's latency figures rest on every call for its
-// first 1024 and on 1 call in 8 after that.
-func (c *Client) Stats() arsenal.Stats {
-	s := arsenal.Stats{
-		Kind:      Kind,
-		Target:    c.cfg.target(),
-		Connected: c.st.up.Load() && !c.closed.Load(),
-		Since:     c.rec.Since(),
-		Ops:       c.rec.Snapshot(),
-	}
-	b2f := func(b bool) float64 {
-		if b {
-			return 1
-		}
-		return 0
-	}
+// ClientStats are a Client's typed gauges, the Detail of its Stats.
+type ClientStats struct {
+	Connected     bool         // the client holds a working connection
+	Reconnects    int64        `stat:",counter"` // disconnected -> connected transitions since Open
+	Disconnects   int64        `stat:",counter"` // connected -> disconnected transitions since Open
+	Dials         int64        `stat:",counter"` // connection attempts
+	DialErrors    int64        `stat:",counter"` // failed connection attempts
+	CacheEnabled  bool         // client-side caching is on (see CacheInfo)
+	CacheHits     uint64       `stat:",counter"` // cached reads answered locally
+	CacheMisses   uint64       `stat:",counter"` // cached reads that went to the server
+	Subscriptions int64        // live Subscriptions
+	PubSubDropped uint64       `stat:"pubsub_dropped,count,counter"` // handler messages dropped at HandlerBacklog
+	EventsDropped uint64       `stat:",counter"`                     // connection events dropped for a slow listener
+	PipelineConns int          // pipelined connections per node
+	LastErrorCode arsenal.Code // code of the last connection-level error; OK if none
+	LastErrorAt   time.Time    // when it happened; zero if none
+}
+
+// DegradationRules are the rules that judge a Client by default: the
+// common ones (stats.DefaultRules: error rate, p99 latency, connection),
+// plus any reconnect since the previous check (warn) and any pub/sub
+// message dropped because a handler fell behind (warn).
+func DegradationRules() []stats.Rule {
+	return stats.Append(
+		stats.Rule{Name: "redis reconnects", Kind: Kind, Metric: "gauge:reconnects", Threshold: 0, Rate: true, Action: stats.ActionWarn},
+		stats.Rule{Name: "redis pub/sub drops", Kind: Kind, Metric: "gauge:pubsub_dropped", Threshold: 0, Rate: true, Action: stats.ActionWarn},
+	)
+}
+
+// DegradationRules makes ClientStats a stats.RuleSource.
+func (ClientStats) DegradationRules() []stats.Rule { return DegradationRules() }
+
+// ClientStats returns the connection monitor's and caches' counters. It
+// does no I/O.
+func (c *Client) ClientStats() ClientStats {
 	lastAt, lastErr := c.st.last()
-	conns := c.cfg.PipelineConns
-	s.Gauges = map[string]float64{
-		"connected":      b2f(s.Connected),
-		"reconnects":     float64(c.st.reconnects.Load()),
-		"disconnects":    float64(c.st.disconnects.Load()),
-		"dials":          float64(c.st.dials.Load()),
-		"dial_errors":    float64(c.st.dialErrors.Load()),
-		"cache_enabled":  b2f(c.cacheOn),
-		"cache_hits":     float64(c.cacheHits.Load()),
-		"cache_misses":   float64(c.cacheMisses.Load()),
-		"subscriptions":  float64(c.subCnt.Load()),
-		"pubsub_dropped": float64(c.dropped.Load()),
-		"events_dropped": float64(c.evDropped.Load()),
-		"pipeline_conns": float64(conns),
+	s := ClientStats{
+		Connected:     c.st.up.Load() && !c.closed.Load(),
+		Reconnects:    c.st.reconnects.Load(),
+		Disconnects:   c.st.disconnects.Load(),
+		Dials:         c.st.dials.Load(),
+		DialErrors:    c.st.dialErrors.Load(),
+		CacheEnabled:  c.cacheOn,
+		CacheHits:     c.cacheHits.Load(),
+		CacheMisses:   c.cacheMisses.Load(),
+		Subscriptions: c.subCnt.Load(),
+		PubSubDropped: c.dropped.Load(),
+		EventsDropped: c.evDropped.Load(),
+		PipelineConns: c.cfg.PipelineConns,
 	}
 	if lastErr != nil {
-		s.Gauges["last_error_code"] = float64(codeOf(lastErr))
-		s.Gauges["last_error_unix"] = float64(lastAt.UnixNano()) / 1e9
+		s.LastErrorCode = codeOf(lastErr)
+		s.LastErrorAt = lastAt
 	}
 	return s
+}
+
+// Stats returns per-command counts and latency percentiles, with
+// ClientStats as its Detail and Gauges. It does no I/O. Counts and errors
+// include every call; each command's latency figures rest on every call
+// for its first 1024 and on 1 call in 8 after that.
+func (c *Client) Stats() arsenal.Stats {
+	cs := c.ClientStats()
+	return arsenal.Stats{
+		Kind:      Kind,
+		Target:    c.cfg.target(),
+		Connected: cs.Connected,
+		Since:     c.rec.Since(),
+		Ops:       c.rec.Snapshot(),
+		Gauges:    stats.Gauges(cs),
+		Detail:    cs,
+	}
 }
 
 // ConnState is a snapshot of the connection monitor.
@@ -551,10 +582,10 @@ func (c *Client) Close() error {
 
 // op returns the recorder of an operation, creating it on first use.
 // latencySampleEvery is the share of calls whose latency Stats times once
-// an operation has timed its first 1024 calls (bench.Op.SampleEvery).
+// an operation has timed its first 1024 calls (stats.Op.SampleEvery).
 const latencySampleEvery = 8
 
-func (c *Client) op(id opID) *bench.Op {
+func (c *Client) op(id opID) *stats.Op {
 	if p := c.ops[id].Load(); p != nil {
 		return p
 	}
@@ -662,9 +693,63 @@ func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, dir
 			return msg, nil
 		}
 		err = c.failed(opNames[id], err)
+		if idempotent(&cmd) {
+			err = safeToRetry(err)
+		}
 	}
 	op.Done(start, err)
 	return msg, err
+}
+
+// idempotentWrites are the writes whose second run leaves the same state
+// and the same reply as the first, so that a caller who cannot tell
+// whether the first reached the server may send it again.
+var idempotentWrites = map[string]bool{
+	"DEL": true, "UNLINK": true, "HSET": true, "HMSET": true, "HDEL": true, "SADD": true, "SREM": true,
+	"ZREM": true, "EXPIRE": true, "PEXPIRE": true, "EXPIREAT": true, "PEXPIREAT": true, "PERSIST": true,
+	"MSET": true, "SETEX": true, "PSETEX": true,
+}
+
+// idempotent reports whether cmd may be sent again after a connection
+// failure: a read-only command, one of idempotentWrites, or a SET without
+// NX, XX or GET (whose replies depend on what the first run did). INCR,
+// LPUSH, XADD, PUBLISH and the like are not.
+func idempotent(cmd *rueidis.Completed) bool {
+	if cmd.IsReadOnly() {
+		return true
+	}
+	args := cmd.Commands()
+	if len(args) == 0 {
+		return false
+	}
+	name := strings.ToUpper(args[0])
+	if idempotentWrites[name] {
+		return true
+	}
+	if name != "SET" {
+		return false
+	}
+	for _, a := range args[3:] {
+		switch strings.ToUpper(a) {
+		case "NX", "XX", "GET":
+			return false
+		}
+	}
+	return true
+}
+
+// safeToRetry marks a connection failure or timeout of a read-only
+// command as safe to retry: running it again changes nothing, whether or
+// not the server saw the first attempt.
+func safeToRetry(err error) error {
+	var ae *arsenal.Error
+	if !errors.As(err, &ae) || (ae.Code != arsenal.Unavailable && ae.Code != arsenal.DeadlineExceeded) || ae.Retry != nil {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return ae.WithRetry(true)
 }
 
 // yieldPerConn is the number of calls in flight per pipelined connection

@@ -184,6 +184,31 @@ func isNetworkError(err error) bool {
 	return codeOf(err) == arsenal.Unavailable
 }
 
+// refusedPrefixes are the error replies of a server that refused a
+// command without running it: a retry after a backoff is safe.
+var refusedPrefixes = map[string]bool{
+	"LOADING": true, "BUSY": true, "TRYAGAIN": true, "MASTERDOWN": true, "CLUSTERDOWN": true,
+	"MISCONF": true, "MOVED": true, "ASK": true, "OOM": true, "NOMASTERLINK": true,
+}
+
+// nativeSafe says whether a call that failed with err may be retried
+// whatever its command: a refusal by the server, or a call the client
+// never sent (disconnected, no node for the slot).
+func nativeSafe(err error) (safe, ok bool) {
+	var re *rueidis.RedisError
+	if errors.As(err, &re) && !re.IsNil() {
+		return refusedPrefixes[serverErrorPrefix(re)], true
+	}
+	switch {
+	case errors.Is(err, ErrDisconnected), errors.Is(err, rueidis.ErrNoAddr), errors.Is(err, rueidis.ErrNoSlot):
+		return true, true
+	case errors.Is(err, ErrTxAborted), errors.Is(err, rueidis.ErrDoCacheAborted):
+		return true, true
+	}
+	return false, false
+}
+
 func init() {
 	arsenal.RegisterClassifier(Kind, nativeCode)
+	arsenal.RegisterRetryClassifier(Kind, nativeSafe)
 }

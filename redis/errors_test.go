@@ -70,14 +70,16 @@ func TestErrorTranslationTable(t *testing.T) {
 		{"connection refused is Unavailable", func(*testing.T) error {
 			return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 		}, arsenal.Unavailable, true},
-		{"connection reset is Unavailable", func(*testing.T) error {
+		{"a reset mid-exchange is Unavailable, not safe to retry whatever the command", func(*testing.T) error {
 			return &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
-		}, arsenal.Unavailable, true},
-		{"EOF mid-reply is Unavailable", func(*testing.T) error { return io.EOF }, arsenal.Unavailable, true},
-		{"an I/O timeout is DeadlineExceeded", func(*testing.T) error { return fmt.Errorf("read: %w", os.ErrDeadlineExceeded) }, arsenal.DeadlineExceeded, true},
+		}, arsenal.Unavailable, false},
+		{"EOF mid-reply is Unavailable, not safe to retry whatever the command", func(*testing.T) error { return io.EOF }, arsenal.Unavailable, false},
+		{"an I/O timeout is DeadlineExceeded, not safe to retry whatever the command", func(*testing.T) error { return fmt.Errorf("read: %w", os.ErrDeadlineExceeded) }, arsenal.DeadlineExceeded, false},
+		{"a call made while disconnected was never sent", func(*testing.T) error { return redis.ErrDisconnected }, arsenal.Unavailable, true},
+		{"NOREPLICAS may follow an applied write", func(t *testing.T) error { return serverError(t, "NOREPLICAS Not enough good replicas to write.") }, arsenal.Unavailable, false},
 		{"the caller's deadline is DeadlineExceeded, not retryable", func(*testing.T) error { return context.DeadlineExceeded }, arsenal.DeadlineExceeded, false},
 		{"cancellation is Canceled", func(*testing.T) error { return context.Canceled }, arsenal.Canceled, false},
-		{"rueidis closing is Unavailable", func(*testing.T) error { return rueidis.ErrClosing }, arsenal.Unavailable, true},
+		{"rueidis closing is Unavailable", func(*testing.T) error { return rueidis.ErrClosing }, arsenal.Unavailable, false},
 		{"a server without tracking is Unimplemented", func(*testing.T) error { return rueidis.ErrNoCache }, arsenal.Unimplemented, false},
 		{"a transaction conflict is Aborted", func(*testing.T) error { return redis.ErrTxAborted }, arsenal.Aborted, true},
 	}

@@ -101,7 +101,10 @@ func TestPubSubDeliversToHandlersChannelsAndPatterns(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no sharded message")
 	}
-	if got := sub.Stats().Gauges["subscriptions"]; got != 3 {
+	if got := sub.ClientStats().Subscriptions; got != 3 {
+		t.Errorf("ClientStats().Subscriptions = %v, want 3", got)
+	}
+	if got, _ := sub.Stats().Gauge("subscriptions"); got != 3 {
 		t.Errorf("subscriptions gauge = %v, want 3", got)
 	}
 
@@ -175,8 +178,8 @@ func TestSubscriptionsAreRestoredAfterTheServerRestarts(t *testing.T) {
 	if !st.Connected || st.Reconnects < 1 || st.Disconnects < 1 || st.LastError == nil {
 		t.Errorf("State after a restart: %+v", st)
 	}
-	if g := c.Stats().Gauges; g["reconnects"] < 1 || g["connected"] != 1 {
-		t.Errorf("Stats gauges after a restart: %v", g)
+	if g := c.ClientStats(); g.Reconnects < 1 || !g.Connected {
+		t.Errorf("ClientStats after a restart: %+v", g)
 	}
 }
 
@@ -211,9 +214,9 @@ func TestClientSideCachingServesRepeatedReadsLocally(t *testing.T) {
 			t.Fatalf("CachedGet = %q, %v", v, err)
 		}
 	}
-	g := c.Stats().Gauges
-	if g["cache_hits"] < 3 || g["cache_misses"] < 1 {
-		t.Errorf("cache hits/misses = %v/%v after 5 reads", g["cache_hits"], g["cache_misses"])
+	g := c.ClientStats()
+	if g.CacheHits < 3 || g.CacheMisses < 1 {
+		t.Errorf("cache hits/misses = %v/%v after 5 reads", g.CacheHits, g.CacheMisses)
 	}
 	// A write from another client invalidates the entry.
 	other, _ := open(t)
@@ -275,8 +278,8 @@ func TestMiniredisWithoutClientTrackingFallsBackToUncachedRESP2(t *testing.T) {
 		t.Fatal(err)
 	}
 	col.waitFor(t, func(m redis.Message) bool { return m.Payload == "m" }, 10*time.Second)
-	if g := c.Stats().Gauges["cache_enabled"]; g != 0 {
-		t.Errorf("cache_enabled gauge = %v", g)
+	if c.ClientStats().CacheEnabled {
+		t.Error("ClientStats().CacheEnabled over RESP2")
 	}
 }
 

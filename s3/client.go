@@ -23,7 +23,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 func init() {
@@ -53,12 +53,14 @@ type Client struct {
 	pathStyle  bool
 	log        *slog.Logger
 
-	rec                                           *bench.Recorder
-	opPut, opGet, opStat, opDelete, opDeleteMany  *bench.Op
-	opCopy, opList, opHealth, opPart, opComplete  *bench.Op
-	opCreateMPU, opAbort, opPresign, opWriteClose *bench.Op
+	rec                                           *stats.Recorder
+	opPut, opGet, opStat, opDelete, opDeleteMany  *stats.Op
+	opCopy, opList, opHealth, opPart, opComplete  *stats.Op
+	opCreateMPU, opAbort, opPresign, opWriteClose *stats.Op
 
 	attempts   atomic.Uint64 // HTTP attempts, retries included
+	retries    atomic.Uint64 // attempts after a failed one
+	slowDowns  atomic.Uint64 // retries after the server throttled (SlowDown, 503, 429)
 	resumes    atomic.Uint64 // downloads resumed after a mid-body failure
 	bytesUp    atomic.Int64
 	bytesDown  atomic.Int64
@@ -85,12 +87,12 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil { // values read from the environment
 		return nil, err
 	}
-	c := &Client{cfg: cfg, pathStyle: cfg.pathStyle(), rec: bench.NewRecorder(), log: cfg.Logger}
+	c := &Client{cfg: cfg, pathStyle: cfg.pathStyle(), rec: stats.NewRecorder(), log: cfg.Logger}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	for _, p := range []struct {
-		op   **bench.Op
+		op   **stats.Op
 		name string
 	}{
 		{&c.opPut, "put"}, {&c.opGet, "get"}, {&c.opStat, "stat"}, {&c.opDelete, "delete"},
@@ -205,8 +207,8 @@ func lookupEnv(name string) string { return os.Getenv(name) }
 func (c *Client) attemptMiddleware(st *middleware.Stack) error {
 	mw := middleware.FinalizeMiddlewareFunc("ArsenalAttempt", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 		c.attempts.Add(1)
-		if n, ok := ctx.Value(attemptCounterKey{}).(*atomic.Int32); ok {
-			n.Add(1)
+		if n, ok := ctx.Value(attemptCounterKey{}).(*atomic.Int32); ok && n.Add(1) > 1 {
+			c.retries.Add(1)
 		}
 		op := middleware.GetOperationName(ctx)
 		if op == "GetObject" {
@@ -290,7 +292,7 @@ func (c *Client) Health(ctx context.Context) error {
 }
 
 // done records an operation's latency and outcome and translates its error.
-func (c *Client) done(o *bench.Op, op string, start time.Time, err error) error {
+func (c *Client) done(o *stats.Op, op string, start time.Time, err error) error {
 	err = wrapErr(op, err)
 	o.Record(time.Since(start), err)
 	switch {
@@ -302,27 +304,62 @@ func (c *Client) done(o *bench.Op, op string, start time.Time, err error) error 
 	return err
 }
 
-// Stats returns per-operation counts and latencies and these gauges:
-// attempts (HTTP attempts, retries included), resumed_downloads,
-// bytes_uploaded, bytes_downloaded, multipart_uploads (in progress),
-// in_flight (operations running) and part_size/concurrency.
+// ClientStats are a Client's typed gauges, the Detail of its Stats.
+type ClientStats struct {
+	Attempts         uint64 `stat:",counter"`       // HTTP attempts, retries included
+	Retries          uint64 `stat:",counter"`       // attempts made after a failed one
+	SlowDowns        uint64 `stat:",counter"`       // retries after the server throttled (SlowDown, 503, 429)
+	ResumedDownloads uint64 `stat:",counter"`       // Get bodies resumed with a ranged request after a cut
+	BytesUploaded    int64  `stat:",bytes,counter"` // object bytes sent
+	BytesDownloaded  int64  `stat:",bytes,counter"` // object bytes received
+	MultipartUploads int64  // multipart uploads in progress
+	InFlight         int64  // operations running
+	PartSize         int64  `stat:",bytes"` // Config.PartSize
+	Concurrency      int    // Config.Concurrency
+}
+
+// DegradationRules are the rules that judge a Client by default: the
+// common ones (stats.DefaultRules), plus more than 10 retries between two
+// checks (warn) and any throttled retry (SlowDown) since the previous
+// check (warn: the request rate is above what the store allows).
+func DegradationRules() []stats.Rule {
+	return stats.Append(
+		stats.Rule{Name: "s3 retries", Kind: Kind, Metric: "gauge:retries", Threshold: 10, Rate: true, Action: stats.ActionWarn},
+		stats.Rule{Name: "s3 SlowDown", Kind: Kind, Metric: "gauge:slow_downs", Threshold: 0, Rate: true, Action: stats.ActionWarn},
+	)
+}
+
+// DegradationRules makes ClientStats a stats.RuleSource.
+func (ClientStats) DegradationRules() []stats.Rule { return DegradationRules() }
+
+// ClientStats returns the client's counters. It does no I/O.
+func (c *Client) ClientStats() ClientStats {
+	return ClientStats{
+		Attempts:         c.attempts.Load(),
+		Retries:          c.retries.Load(),
+		SlowDowns:        c.slowDowns.Load(),
+		ResumedDownloads: c.resumes.Load(),
+		BytesUploaded:    c.bytesUp.Load(),
+		BytesDownloaded:  c.bytesDown.Load(),
+		MultipartUploads: c.uploads.Load(),
+		InFlight:         c.inflight.Load(),
+		PartSize:         c.cfg.PartSize,
+		Concurrency:      c.cfg.Concurrency,
+	}
+}
+
+// Stats returns per-operation counts and latencies, with ClientStats as
+// its Detail and Gauges.
 func (c *Client) Stats() arsenal.Stats {
+	cs := c.ClientStats()
 	return arsenal.Stats{
 		Kind:      Kind,
 		Target:    c.target(),
 		Connected: c.connected.Load() && !c.closed.Load(),
 		Since:     c.rec.Since(),
 		Ops:       c.rec.Snapshot(),
-		Gauges: map[string]float64{
-			"attempts":          float64(c.attempts.Load()),
-			"resumed_downloads": float64(c.resumes.Load()),
-			"bytes_uploaded":    float64(c.bytesUp.Load()),
-			"bytes_downloaded":  float64(c.bytesDown.Load()),
-			"multipart_uploads": float64(c.uploads.Load()),
-			"in_flight":         float64(c.inflight.Load()),
-			"part_size":         float64(c.cfg.PartSize),
-			"concurrency":       float64(c.cfg.Concurrency),
-		},
+		Gauges:    stats.Gauges(cs),
+		Detail:    cs,
 	}
 }
 

@@ -13,6 +13,38 @@ import (
 
 func init() {
 	arsenal.RegisterClassifier(Kind, classifyNative)
+	arsenal.RegisterRetryClassifier(Kind, nativeSafe)
+}
+
+// nativeSafe says whether a call that failed with err may be retried
+// whatever its operation: the store answered with a throttle or a server
+// error (5xx), which S3 documents as safe to retry.
+func nativeSafe(err error) (safe, ok bool) {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling",
+			"ThrottlingException", "RequestLimitExceeded", "TemporaryRedirect":
+			return true, true
+		}
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		s := re.HTTPStatusCode()
+		return (s >= 500 && s != 501) || s == 429 || s == 307, true
+	}
+	return false, false
+}
+
+// idempotentOps are the operations whose request may be sent again after
+// a connection failure or a timeout, whether or not the store applied the
+// first: reads, whole-object PUTs, deletes, copies and part uploads (a part
+// number is overwritten). Creating a multipart upload is not (a second
+// call makes a second upload), nor completing one (a second call after a
+// success fails with NoSuchUpload).
+var idempotentOps = map[string]bool{
+	"put": true, "get": true, "stat": true, "delete": true, "delete_many": true, "copy": true,
+	"list": true, "list_uploads": true, "health": true, "upload_part": true, "abort_upload": true, "read": true,
 }
 
 // apiCodes maps S3 error codes (the typed form of an S3 failure: the
@@ -168,7 +200,11 @@ func wrapErr(op string, err error) error {
 		return arsenal.Wrap(Kind, op, err)
 	}
 	e := arsenal.E(codeOf(err), Kind, op, err)
-	if e.Code == arsenal.DataLoss {
+	switch {
+	case e.Code == arsenal.DataLoss:
+		return e.WithRetry(true)
+	case (e.Code == arsenal.Unavailable || e.Code == arsenal.DeadlineExceeded) && idempotentOps[op] &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
 		return e.WithRetry(true)
 	}
 	return e

@@ -66,8 +66,8 @@ func TestSDKErrorsTranslateToArsenalCodes(t *testing.T) {
 		{"a code wins over its status", sdkError("GetObject", 400, "NoSuchKey"), arsenal.NotFound, false},
 		{"context canceled inside the SDK", &smithy.OperationError{Err: &smithy.CanceledError{Err: context.Canceled}}, arsenal.Canceled, false},
 		{"connection refused", &smithy.OperationError{Err: fmt.Errorf("dial: %w", syscall.ECONNREFUSED)}, arsenal.Unavailable, true},
-		{"connection reset mid-body", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), arsenal.Unavailable, true},
-		{"deadline", &smithy.OperationError{Err: os.ErrDeadlineExceeded}, arsenal.DeadlineExceeded, true},
+		{"connection reset mid-body, operation unknown", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), arsenal.Unavailable, false},
+		{"a socket deadline, operation unknown", &smithy.OperationError{Err: os.ErrDeadlineExceeded}, arsenal.DeadlineExceeded, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -245,9 +245,11 @@ func retryableStatus(status int, err error) bool {
 // RetryMaxBackoff (throttling starts from a larger base, as in the SDK).
 func (c *Client) backoff(ctx context.Context, attempt int, lastErr error) error {
 	base := 50 * time.Millisecond
+	c.retries.Add(1)
 	var api smithy.APIError
 	if errors.As(lastErr, &api) && (api.ErrorCode() == "SlowDown" || api.ErrorCode() == "Throttling") {
 		base = 500 * time.Millisecond
+		c.slowDowns.Add(1)
 	}
 	d := min(base<<min(attempt-1, 10), c.cfg.RetryMaxBackoff)
 	d = time.Duration(rand.Int64N(int64(d) + 1))

@@ -114,9 +114,13 @@ func TestPutsGetsAndMultipartSurviveInjectedFaults(t *testing.T) {
 	for _, o := range s.Ops {
 		calls += o.Count
 	}
-	t.Logf("faults: %s; %v attempts for %d calls, %v resumed downloads", p.Summary(), s.Gauges["attempts"], calls, s.Gauges["resumed_downloads"])
-	if s.Gauges["attempts"] <= float64(calls) {
-		t.Errorf("attempts %v not above calls %d: nothing was retried", s.Gauges["attempts"], calls)
+	cs := c.ClientStats()
+	t.Logf("faults: %s; %v attempts (%v retries) for %d calls, %v resumed downloads", p.Summary(), cs.Attempts, cs.Retries, calls, cs.ResumedDownloads)
+	if cs.Retries == 0 {
+		t.Errorf("no retry counted though faults were injected")
+	}
+	if cs.Attempts <= calls {
+		t.Errorf("attempts %v not above calls %d: nothing was retried", cs.Attempts, calls)
 	}
 	if o := orphans(t, srv, cfg.Bucket); len(o) != 0 {
 		t.Errorf("orphaned uploads: %v", o)
@@ -156,7 +160,7 @@ func TestAStalledDownloadResumesWhereItStopped(t *testing.T) {
 	if !bytes.Equal(got, data) {
 		t.Fatalf("content differs after resuming (%d bytes)", len(got))
 	}
-	if n := c.Stats().Gauges["resumed_downloads"]; n < 2 {
+	if n := c.ClientStats().ResumedDownloads; n < 2 {
 		t.Errorf("%v resumes, want 2 (one after the stall, one after the reset)", n)
 	}
 }
@@ -223,7 +227,7 @@ func TestCorruptionInTransitIsCaughtNotStored(t *testing.T) {
 				if got := rawGet(t, srv, bucket, "obj"); !bytes.Equal(got, data) {
 					t.Error("corrupted bytes were stored")
 				}
-				if c.Stats().Gauges["attempts"] < 2 {
+				if c.ClientStats().Attempts < 2 {
 					t.Error("the corrupted attempt was not retried")
 				}
 			}},

@@ -143,7 +143,7 @@ func TestMissingKeysAreNotFoundAndExistsSaysSo(t *testing.T) {
 func TestBadInputFailsBeforeAnyRequest(t *testing.T) {
 	c, _ := newClient(t)
 	ctx := ctxT(t)
-	before := c.Stats().Gauges["attempts"]
+	before := c.ClientStats().Attempts
 	tests := []struct {
 		name string
 		call func() error
@@ -199,7 +199,7 @@ func TestBadInputFailsBeforeAnyRequest(t *testing.T) {
 			}
 		})
 	}
-	if after := c.Stats().Gauges["attempts"]; after != before {
+	if after := c.ClientStats().Attempts; after != before {
 		t.Errorf("bad input sent %v requests", after-before)
 	}
 }

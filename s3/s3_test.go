@@ -15,6 +15,7 @@ import (
 	"github.com/infra-arsenal/arsenal/componenttest"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -149,11 +150,21 @@ func TestStatsCountEveryOperationAndGauges(t *testing.T) {
 			}
 		})
 	}
-	if s.Gauges["bytes_uploaded"] != 1 || s.Gauges["bytes_downloaded"] != 1 {
-		t.Errorf("byte gauges = %v", s.Gauges)
+	cs, ok := s.Detail.(s3.ClientStats)
+	if !ok {
+		t.Fatalf("Stats().Detail is a %T, want s3.ClientStats", s.Detail)
 	}
-	if s.Gauges["attempts"] < 3 {
-		t.Errorf("attempts gauge %v after 3 requests", s.Gauges["attempts"])
+	if cs.BytesUploaded != 1 || cs.BytesDownloaded != 1 {
+		t.Errorf("byte gauges = %+v", cs)
+	}
+	if cs.Attempts < 3 {
+		t.Errorf("attempts gauge %v after 3 requests", cs.Attempts)
+	}
+	if g, _ := s.Gauge("bytes_uploaded"); g != 1 {
+		t.Errorf("bytes_uploaded gauge %v, want 1", g)
+	}
+	if missing := stats.MissingGauges(s3.DegradationRules(), s); len(missing) > 0 {
+		t.Errorf("rules read gauges the stats lack: %v", missing)
 	}
 	if !s.Connected {
 		t.Error("Connected is false after successful calls")

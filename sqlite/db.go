@@ -8,12 +8,13 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/puddle/v2"
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // DB is an open SQLite database: one writer connection and, for a file in
@@ -46,9 +47,9 @@ type DB struct {
 	funcs   []namedFunc
 	funcGen atomic.Uint64
 
-	rec                                           *bench.Recorder
-	opExec, opQuery, opGet, opTx, opSerialize     *bench.Op
-	opDeserialize, opBackup, opHealth, opFunction *bench.Op
+	rec                                           *stats.Recorder
+	opExec, opQuery, opGet, opTx, opSerialize     *stats.Op
+	opDeserialize, opBackup, opHealth, opFunction *stats.Op
 	cacheCounters
 	txCommits, txRollbacks atomic.Uint64
 	opened                 atomic.Int64 // connections opened
@@ -74,7 +75,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 }
 
 func newDB(cfg Config) *DB {
-	db := &DB{cfg: cfg, conns: map[*conn]struct{}{}, rec: bench.NewRecorder()}
+	db := &DB{cfg: cfg, conns: map[*conn]struct{}{}, rec: stats.NewRecorder()}
 	db.memory = cfg.IsMemory()
 	db.single = db.memory || cfg.JournalMode != "wal" && !cfg.ReadOnly
 	if db.memory {
@@ -93,7 +94,7 @@ func newDB(cfg Config) *DB {
 	db.opFunction = db.rec.Op("function")
 	// Statements take microseconds, where two clock reads are a visible
 	// share: time 1 in 16 after the first 1024 (calls and errors stay exact).
-	for _, op := range []*bench.Op{db.opExec, db.opQuery, db.opGet} {
+	for _, op := range []*stats.Op{db.opExec, db.opQuery, db.opGet} {
 		op.SampleEvery(latencySampleEvery)
 	}
 	return db
@@ -158,7 +159,7 @@ func (db *DB) start(ctx context.Context) error {
 
 // latencySampleEvery is the share of exec, query and get calls whose
 // latency Stats times once each operation has timed its first 1024 calls
-// (bench.Op.SampleEvery): 1 in 16. Counts and errors include every call.
+// (stats.Op.SampleEvery): 1 in 16. Counts and errors include every call.
 const latencySampleEvery = 16
 
 // openConn opens and configures one connection; write selects a
@@ -339,7 +340,7 @@ func (db *DB) Describe() string {
 // Health checks the database answers a query that reads its header (PRAGMA
 // schema_version) on a reader connection.
 func (db *DB) Health(ctx context.Context) error {
-	start := bench.Now()
+	start := stats.Now()
 	res, err := db.acquire(ctx, "health", false)
 	if err != nil {
 		return db.opHealth.Done(start, err)
@@ -352,19 +353,42 @@ func (db *DB) Health(ctx context.Context) error {
 	return db.opHealth.Done(start, wrapErr(ctx, "health", err))
 }
 
-// Stats returns per-operation latencies and pool gauges. It does no I/O.
-// Counts and errors include every call; the latency figures of exec,
-// query and get rest on every call for the first 1024 and on 1 call
-// in 16 after that (statements take microseconds, and timing each one
-// would cost a visible share of it).
-//
-// Gauges: writer_acquired (0 or 1), writer_waits (acquires that had to
-// queue), writer_wait_seconds, readers_max, readers_total, readers_idle,
-// readers_acquired, reader_waits, reader_wait_seconds, acquire_canceled,
-// connections_opened, stmt_cache_hits, stmt_cache_misses, tx_commits,
-// tx_rollbacks, page_cache_separate (1 when connections' page caches are
-// separate, the package default; see ARSENAL_SQLITE_SHARED_PAGE_CACHE).
-func (db *DB) Stats() arsenal.Stats {
+// DBStats are a DB's typed gauges, the Detail of its Stats: the writer's
+// and the readers' pools (as puddle's Stat), the statement caches and the
+// transaction counters.
+type DBStats struct {
+	WriterAcquired    int64         // 1 while a caller holds the writer
+	WriterWaits       int64         `stat:",counter"`         // writer acquires that had to queue
+	WriterWait        time.Duration `stat:",seconds,counter"` // total time callers queued for the writer
+	ReadersMax        int32         // the reader pool's size limit
+	ReadersTotal      int32         // reader connections open
+	ReadersIdle       int32         // reader connections idle
+	ReadersAcquired   int32         // reader connections in use
+	ReaderWaits       int64         `stat:",counter"`         // reader acquires that had to queue
+	ReaderWait        time.Duration `stat:",seconds,counter"` // total time callers queued for a reader
+	AcquireCanceled   int64         `stat:",counter"`         // acquires whose context ended first
+	ConnectionsOpened int64         `stat:",counter"`         // connections opened since Open
+	StmtCacheHits     uint64        `stat:",counter"`         // statements found prepared
+	StmtCacheMisses   uint64        `stat:",counter"`         // statements prepared anew
+	TxCommits         uint64        `stat:",counter"`
+	TxRollbacks       uint64        `stat:",counter"`
+	PageCacheSeparate bool          // connections' page caches are separate (see the package doc)
+}
+
+// DegradationRules are the rules that judge a DB by default: the common
+// ones (stats.DefaultRules), plus callers queueing for the writer more
+// than a second in all between two checks (warn).
+func DegradationRules() []stats.Rule {
+	return stats.Append(
+		stats.Rule{Name: "sqlite writer queue", Kind: Kind, Metric: "gauge:writer_wait", Threshold: 1, Rate: true, Action: stats.ActionWarn},
+	)
+}
+
+// DegradationRules makes DBStats a stats.RuleSource.
+func (DBStats) DegradationRules() []stats.Rule { return DegradationRules() }
+
+// DBStats returns the pools' and caches' counters. It does no I/O.
+func (db *DB) DBStats() DBStats {
 	hits, misses := db.cacheHits.Load(), db.cacheMisses.Load()
 	db.connsMu.Lock()
 	for cn := range db.conns {
@@ -372,45 +396,50 @@ func (db *DB) Stats() arsenal.Stats {
 		misses += cn.misses.Load()
 	}
 	db.connsMu.Unlock()
-	g := map[string]float64{
-		"connections_opened": float64(db.opened.Load()),
-		"stmt_cache_hits":    float64(hits),
-		"stmt_cache_misses":  float64(misses),
-		"tx_commits":         float64(db.txCommits.Load()),
-		"tx_rollbacks":       float64(db.txRollbacks.Load()),
+	s := DBStats{
+		ConnectionsOpened: db.opened.Load(),
+		StmtCacheHits:     hits,
+		StmtCacheMisses:   misses,
+		TxCommits:         db.txCommits.Load(),
+		TxRollbacks:       db.txRollbacks.Load(),
+		PageCacheSeparate: separatePageCaches,
 	}
-	if separatePageCaches {
-		g["page_cache_separate"] = 1
-	} else {
-		g["page_cache_separate"] = 0
-	}
-	var canceled int64
 	if db.writer != nil {
-		s := db.writer.p.Stat()
-		g["writer_acquired"] = float64(s.AcquiredResources() - db.writer.parked())
-		g["writer_waits"] = float64(s.EmptyAcquireCount())
-		g["writer_wait_seconds"] = s.EmptyAcquireWaitTime().Seconds()
-		canceled += s.CanceledAcquireCount()
+		ws := db.writer.p.Stat()
+		s.WriterAcquired = int64(ws.AcquiredResources()) - int64(db.writer.parked())
+		s.WriterWaits = ws.EmptyAcquireCount()
+		s.WriterWait = ws.EmptyAcquireWaitTime()
+		s.AcquireCanceled += ws.CanceledAcquireCount()
 	}
 	if db.readers != nil {
-		s := db.readers.p.Stat()
-		parked := db.readers.parked()
-		g["readers_max"] = float64(s.MaxResources())
-		g["readers_total"] = float64(s.TotalResources())
-		g["readers_idle"] = float64(s.IdleResources() + parked)
-		g["readers_acquired"] = float64(s.AcquiredResources() - parked)
-		g["reader_waits"] = float64(s.EmptyAcquireCount())
-		g["reader_wait_seconds"] = s.EmptyAcquireWaitTime().Seconds()
-		canceled += s.CanceledAcquireCount()
+		rs := db.readers.p.Stat()
+		parked := int32(db.readers.parked())
+		s.ReadersMax = rs.MaxResources()
+		s.ReadersTotal = rs.TotalResources()
+		s.ReadersIdle = rs.IdleResources() + parked
+		s.ReadersAcquired = rs.AcquiredResources() - parked
+		s.ReaderWaits = rs.EmptyAcquireCount()
+		s.ReaderWait = rs.EmptyAcquireWaitTime()
+		s.AcquireCanceled += rs.CanceledAcquireCount()
 	}
-	g["acquire_canceled"] = float64(canceled)
+	return s
+}
+
+// Stats returns per-operation latencies, with DBStats as its Detail and
+// Gauges. It does no I/O. Counts and errors include every call; the
+// latency figures of exec, query and get rest on every call for the first
+// 1024 and on 1 call in 16 after that (statements take microseconds, and
+// timing each one would cost a visible share of it).
+func (db *DB) Stats() arsenal.Stats {
+	ds := db.DBStats()
 	return arsenal.Stats{
 		Kind:      Kind,
 		Target:    db.target,
 		Connected: !db.closed.Load(),
 		Since:     db.rec.Since(),
 		Ops:       db.rec.Snapshot(),
-		Gauges:    g,
+		Gauges:    stats.Gauges(ds),
+		Detail:    ds,
 	}
 }
 

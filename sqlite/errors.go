@@ -119,7 +119,13 @@ func wrapErr(ctx context.Context, op string, err error) error {
 				return &arsenal.Error{Code: arsenal.CodeOf(cerr), Component: Kind, Op: op, Message: err.Error(), Err: cerr}
 			}
 		}
-		return &arsenal.Error{Code: code, Component: Kind, Op: op, Err: err}
+		e := &arsenal.Error{Code: code, Component: Kind, Op: op, Err: err}
+		if p := rc.ToPrimary(); p == sqlite.ResultBusy || p == sqlite.ResultLocked {
+			// The statement could not take its lock and changed nothing:
+			// safe to run again, whatever it is.
+			e = e.WithRetry(true)
+		}
+		return e
 	}
 	if ctx != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return arsenal.E(arsenal.CodeOf(ctx.Err()), Kind, op, err)

@@ -82,7 +82,7 @@ func TestAnotherProcessHoldingTheLockIsUnavailable(t *testing.T) {
 	}()
 	// Wait until a holds the write lock.
 	deadline := time.Now().Add(10 * time.Second)
-	for a.Stats().Gauges["writer_acquired"] == 0 && time.Now().Before(deadline) {
+	for a.DBStats().WriterAcquired == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	time.Sleep(20 * time.Millisecond)

@@ -6,7 +6,7 @@ import (
 
 	"zombiezen.com/go/sqlite"
 
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // Function is a user-defined scalar SQL function.
@@ -77,7 +77,7 @@ func (db *DB) impl(nf namedFunc) *sqlite.FunctionImpl {
 		Deterministic: f.Deterministic,
 		AllowIndirect: true,
 		Scalar: func(sctx sqlite.Context, args []sqlite.Value) (sqlite.Value, error) {
-			start := bench.Now()
+			start := stats.Now()
 			in := make([]any, len(args))
 			for i, a := range args {
 				in[i] = valueOf(a)

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // JSONOptions controls how row values become JSON for JavaScript
@@ -184,7 +184,7 @@ func MarshalRows(columns []string, rows [][]any, opts JSONOptions) ([]byte, erro
 // objects, with the database's SafeIntegers setting (see JSONOptions).
 // This is the row encoding the dashboard and generated code use.
 func (db *DB) QueryJSON(ctx context.Context, w io.Writer, query string, args ...any) error {
-	start := bench.Now()
+	start := stats.Now()
 	opts := JSONOptions{SafeIntegers: db.cfg.SafeIntegers}
 	buf := []byte{'['}
 	n := 0

@@ -29,7 +29,7 @@ func TestPageCachesAreSeparate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if g := db.Stats().Gauges["page_cache_separate"]; g != 1 {
+	if g, _ := db.Stats().Gauge("page_cache_separate"); g != 1 || !db.DBStats().PageCacheSeparate {
 		t.Errorf("page_cache_separate gauge %v, want 1", g)
 	}
 	if _, err := db.Exec(ctx, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)"); err != nil {

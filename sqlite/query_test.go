@@ -360,20 +360,20 @@ func TestStatementCacheIsReusedAndBounded(t *testing.T) {
 			t.Fatal(n, err)
 		}
 	}
-	g := db.Stats().Gauges
-	if g["stmt_cache_hits"] < 4 {
-		t.Errorf("stmt_cache_hits = %v after 5 identical queries", g["stmt_cache_hits"])
+	g := db.DBStats()
+	if g.StmtCacheHits < 4 {
+		t.Errorf("StmtCacheHits = %v after 5 identical queries", g.StmtCacheHits)
 	}
 	for _, q := range []string{"SELECT 1", "SELECT 2", "SELECT 3", "SELECT ?"} {
 		if _, err := db.Values(ctxT(t), q, 1); err != nil && !arsenal.IsCode(err, arsenal.InvalidArgument) {
 			t.Fatal(err)
 		}
 	}
-	before := db.Stats().Gauges["stmt_cache_misses"]
+	before := db.DBStats().StmtCacheMisses
 	if _, err := db.Values(ctxT(t), "SELECT 1"); err != nil {
 		t.Fatal(err)
 	}
-	if db.Stats().Gauges["stmt_cache_misses"] != before+1 {
+	if db.DBStats().StmtCacheMisses != before+1 {
 		t.Errorf("an evicted statement was not prepared again")
 	}
 	off := openMem(t, sqlite.Config{StatementCache: -1})
@@ -382,7 +382,7 @@ func TestStatementCacheIsReusedAndBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if h := off.Stats().Gauges["stmt_cache_hits"]; h != 0 {
+	if h := off.DBStats().StmtCacheHits; h != 0 {
 		t.Errorf("cache off but %v hits", h)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // DeserializeOptions are bun:sqlite's Database.deserialize options.
@@ -37,7 +37,7 @@ type DeserializeOptions struct {
 // a consistent snapshot even while writers run. Cost: one copy of the
 // database in memory.
 func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
-	start := bench.Now()
+	start := stats.Now()
 	if schema == "" {
 		schema = "main"
 	}
@@ -64,7 +64,7 @@ func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
 // everything). Empty data gives an empty database. Cost: one copy of data
 // plus reading the schema.
 func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB, error) {
-	start := bench.Now()
+	start := stats.Now()
 	cfg := Config{Path: Memory, Strict: opts.Strict, SafeIntegers: opts.SafeIntegers, StatementCache: opts.StatementCache}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -165,7 +165,7 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 // the old file or the complete copy. The copy runs in steps of 1024 pages;
 // ctx is checked between steps. Cost: reads every page once.
 func (db *DB) Backup(ctx context.Context, path string) error {
-	start := bench.Now()
+	start := stats.Now()
 	return db.opBackup.Done(start, db.backup(ctx, path))
 }
 
@@ -258,7 +258,7 @@ func (db *DB) openErrorFor(path string, err error) error {
 // connection, so writers go on. Cost: reads every page and rebuilds every
 // index.
 func (db *DB) VacuumInto(ctx context.Context, path string) error {
-	start := bench.Now()
+	start := stats.Now()
 	if path == "" || path == Memory {
 		return db.opBackup.Done(start, invalid("vacuum-into", "VACUUM INTO needs a file path"))
 	}

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // TxMode is how a transaction begins.
@@ -130,7 +130,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // TxWith is Tx with a chosen mode.
 func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (err error) {
-	start := bench.Now()
+	start := stats.Now()
 	if mode < Deferred || mode > Exclusive {
 		return db.opTx.Done(start, invalid("tx", "unknown transaction mode %d", int(mode)))
 	}

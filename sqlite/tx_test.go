@@ -60,8 +60,8 @@ func TestTxCommitsOrRollsBackInEveryMode(t *testing.T) {
 			if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
 				t.Fatalf("after rollback: %d rows", n)
 			}
-			if g := db.Stats().Gauges; g["tx_commits"] != 1 || g["tx_rollbacks"] != 1 {
-				t.Errorf("tx gauges %v", g)
+			if g := db.DBStats(); g.TxCommits != 1 || g.TxRollbacks != 1 {
+				t.Errorf("tx stats %+v", g)
 			}
 		})
 	}

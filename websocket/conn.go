@@ -19,7 +19,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // Kind is the component kind of every connection, client and server side.
@@ -191,8 +191,8 @@ type Conn struct {
 	infl     *inflater
 	header   http.Header // handshake response headers (client) or nil
 	srv      *Server
-	rec      *bench.Recorder
-	opWrite  *bench.Op // rec's "write", kept to skip the lookup per message
+	rec      *stats.Recorder
+	opWrite  *stats.Op // rec's "write", kept to skip the lookup per message
 	dialTime time.Duration
 	started  time.Time
 	mr       msgReader
@@ -213,6 +213,7 @@ type Conn struct {
 	pinged     atomic.Bool
 
 	msgsIn, msgsOut   atomic.Uint64
+	bpDrops           atomic.Uint64 // messages refused at the backpressure limit
 	bytesIn, bytesOut atomic.Uint64
 	wireOut           atomic.Uint64
 
@@ -314,10 +315,13 @@ func (c *Conn) Describe() string { return "websocket " + c.target }
 
 // Traffic counts a connection's messages and bytes.
 type Traffic struct {
-	MessagesIn, MessagesOut uint64
-	PayloadIn, PayloadOut   uint64 // message bytes before compression / after decompression
-	WireIn, WireOut         uint64 // bytes on the wire, frame headers included
-	QueuedBytes             int    // bytes waiting in the send queue
+	MessagesIn  uint64 `stat:",counter"`
+	MessagesOut uint64 `stat:",counter"`
+	PayloadIn   uint64 `stat:"payload_bytes_in,bytes,counter"`  // message bytes after decompression
+	PayloadOut  uint64 `stat:"payload_bytes_out,bytes,counter"` // message bytes before compression
+	WireIn      uint64 `stat:"wire_bytes_in,bytes,counter"`     // bytes on the wire, frame headers included
+	WireOut     uint64 `stat:"wire_bytes_out,bytes,counter"`
+	QueuedBytes int    `stat:",bytes"` // bytes waiting in the send queue
 }
 
 // Traffic returns the connection's counters; the ratio of WireOut to
@@ -333,32 +337,51 @@ func (c *Conn) Traffic() Traffic {
 	}
 }
 
+// ConnStats are a Conn's typed gauges, the Detail of its Stats.
+type ConnStats struct {
+	Traffic
+	BackpressureDrops uint64        `stat:",counter"`     // messages Send refused at the backpressure limit
+	DialTime          time.Duration `stat:"dial_seconds"` // how long the dial and handshake took (client side)
+	Compression       bool          // permessage-deflate was negotiated
+}
+
+// DegradationRules are the rules that judge a WebSocket connection or
+// server by default: the common ones (stats.DefaultRules), plus any
+// message dropped at the backpressure limit since the previous check
+// (warn) and a ping round trip (the pong delay) over 500 ms at p99 (retry:
+// when it persists).
+func DegradationRules() []stats.Rule {
+	return stats.Append(
+		stats.Rule{Name: "websocket backpressure drops", Kind: Kind, Metric: "gauge:backpressure_drops", Threshold: 0, Rate: true, Action: stats.ActionWarn},
+		stats.Rule{Name: "websocket pong delay", Kind: Kind, Op: "ping", Metric: stats.MetricP99, Baseline: 0.001, Threshold: 0.5, Action: stats.ActionRetry, MinCalls: 3},
+	)
+}
+
+// DegradationRules makes ConnStats a stats.RuleSource.
+func (ConnStats) DegradationRules() []stats.Rule { return DegradationRules() }
+
+// ConnStats returns the connection's counters. It is cheap (atomic loads).
+func (c *Conn) ConnStats() ConnStats {
+	return ConnStats{
+		Traffic: c.Traffic(), BackpressureDrops: c.bpDrops.Load(),
+		DialTime: c.dialTime, Compression: c.comp.Enabled,
+	}
+}
+
 // Stats returns the connection's operation latencies (client side: write
 // and ping; histograms, about 28 KiB each, are allocated on first use;
 // write latencies rest on every write for the first 1024 and on 1 in 8
-// after that, counts on every write) and gauges: message and byte
-// counters, queued bytes, compression, dial time.
+// after that, counts on every write), with ConnStats as its Detail and
+// Gauges.
 func (c *Conn) Stats() arsenal.Stats {
-	t := c.Traffic()
+	cs := c.ConnStats()
 	s := arsenal.Stats{
 		Kind:      Kind,
 		Target:    c.target,
 		Connected: c.Err() == nil && !c.userClosed.Load(),
 		Since:     c.started,
-		Gauges: map[string]float64{
-			"messages_in": float64(t.MessagesIn), "messages_out": float64(t.MessagesOut),
-			"payload_bytes_in": float64(t.PayloadIn), "payload_bytes_out": float64(t.PayloadOut),
-			"wire_bytes_in": float64(t.WireIn), "wire_bytes_out": float64(t.WireOut),
-			"queued_bytes": float64(t.QueuedBytes),
-		},
-	}
-	if c.dialTime > 0 {
-		s.Gauges["dial_seconds"] = c.dialTime.Seconds()
-	}
-	if c.comp.Enabled {
-		s.Gauges["compression"] = 1
-	} else {
-		s.Gauges["compression"] = 0
+		Gauges:    stats.Gauges(cs),
+		Detail:    cs,
 	}
 	if c.rec != nil {
 		s.Ops = c.rec.Snapshot()
@@ -1218,6 +1241,7 @@ func (c *Conn) Send(typ MessageType, p []byte) error {
 	c.qmu.Lock()
 	if c.queued > 0 && c.queued+len(p) > c.set.bpLimit {
 		c.qmu.Unlock()
+		c.bpDrops.Add(1)
 		if c.set.bpPolicy == BackpressureClose {
 			c.setTerm(&CloseError{Code: StatusPolicyViolation, Reason: "backpressure limit exceeded"})
 			_ = c.nc.Close()

@@ -20,7 +20,7 @@ import (
 	"github.com/gobwas/ws/wsflate"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // Dial opens a client connection to a ws:// or wss:// URL. opts may be
@@ -156,7 +156,7 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 	c := newConn(nc, primed, set, hs.Protocol, comp)
 	c.header = resp
 	c.target = arsenal.RedactURL(rawURL)
-	c.rec = bench.NewRecorder()
+	c.rec = stats.NewRecorder()
 	// A message write takes microseconds: time 1 in 8 after the first 1024.
 	c.opWrite = c.rec.Op("write")
 	c.opWrite.SampleEvery(8)

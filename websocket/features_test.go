@@ -364,8 +364,8 @@ func TestServerDefaultsMatchBun(t *testing.T) {
 	if cl := arsenal.Classify(err); cl.Retryable {
 		t.Errorf("a too-big message is classified retryable")
 	}
-	if g := srv.Stats().Gauges["upgrades_accepted"]; g != 1 {
-		t.Errorf("upgrades_accepted = %v", g)
+	if g := srv.ServerStats().UpgradesAccepted; g != 1 {
+		t.Errorf("UpgradesAccepted = %v", g)
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // RetryPolicy is an exponential backoff with jitter between reconnect
@@ -119,8 +119,8 @@ type queued struct {
 // acknowledgements.
 type Reconnecting struct {
 	cfg   ReconnectConfig
-	rec   *bench.Recorder
-	opSnd *bench.Op
+	rec   *stats.Recorder
+	opSnd *stats.Op
 
 	mu        sync.Mutex
 	conn      *Conn // nil while disconnected
@@ -151,7 +151,7 @@ func NewReconnecting(cfg ReconnectConfig) (*Reconnecting, error) {
 	if cfg.QueueLimit == 0 {
 		cfg.QueueLimit = 1024
 	}
-	r := &Reconnecting{cfg: cfg, rec: bench.NewRecorder(), waiters: make(chan struct{}), done: make(chan struct{})}
+	r := &Reconnecting{cfg: cfg, rec: stats.NewRecorder(), waiters: make(chan struct{}), done: make(chan struct{})}
 	r.opSnd = r.rec.Op("send")
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	go r.run()
@@ -459,19 +459,38 @@ func (r *Reconnecting) Health(ctx context.Context) error {
 	return c.Health(ctx)
 }
 
-// Stats reports send latencies and gauges: connected, reconnects, queued
-// messages.
-func (r *Reconnecting) Stats() arsenal.Stats {
+// ReconnectingStats are a Reconnecting client's typed gauges, the Detail
+// of its Stats.
+type ReconnectingStats struct {
+	Connected      bool   // a connection is up right now
+	Reconnects     uint64 `stat:",counter"` // connections re-established after a loss
+	Connects       uint64 `stat:",counter"` // connections established, the first included
+	QueuedMessages int    // messages waiting for the next connection
+}
+
+// DegradationRules makes ReconnectingStats a stats.RuleSource: the
+// package's rules (DegradationRules) plus any reconnect since the previous
+// check (warn).
+func (ReconnectingStats) DegradationRules() []stats.Rule {
+	return append(DegradationRules(),
+		stats.Rule{Name: "websocket reconnects", Kind: Kind, Metric: "gauge:reconnects", Threshold: 0, Rate: true, Action: stats.ActionWarn})
+}
+
+// ReconnectingStats returns the client's counters. It does no I/O.
+func (r *Reconnecting) ReconnectingStats() ReconnectingStats {
 	r.mu.Lock()
 	live, q := r.live, len(r.queue)
 	r.mu.Unlock()
+	return ReconnectingStats{Connected: live, Reconnects: r.reconnect.Load(), Connects: r.connects.Load(), QueuedMessages: q}
+}
+
+// Stats reports send latencies, with ReconnectingStats as its Detail and
+// Gauges.
+func (r *Reconnecting) Stats() arsenal.Stats {
+	rs := r.ReconnectingStats()
 	return arsenal.Stats{
-		Kind: Kind, Target: arsenal.RedactURL(r.cfg.URL), Connected: live, Since: r.rec.Since(),
-		Ops: r.rec.Snapshot(),
-		Gauges: map[string]float64{
-			"reconnects": float64(r.reconnect.Load()), "connects": float64(r.connects.Load()),
-			"queued_messages": float64(q),
-		},
+		Kind: Kind, Target: arsenal.RedactURL(r.cfg.URL), Connected: rs.Connected, Since: r.rec.Since(),
+		Ops: r.rec.Snapshot(), Gauges: stats.Gauges(rs), Detail: rs,
 	}
 }
 

@@ -149,8 +149,8 @@ func TestServerRestartReconnectsEveryClientAndResumesSubscriptions(t *testing.T)
 	}
 	waitFor(t, "the publish to arrive everywhere", 10*time.Second, func() bool { return got.Load() == clients })
 	for _, rc := range rcs {
-		if g := rc.Stats().Gauges["reconnects"]; g != 1 {
-			t.Errorf("reconnects gauge %v, want 1", g)
+		if g := rc.ReconnectingStats().Reconnects; g != 1 {
+			t.Errorf("Reconnects = %v, want 1", g)
 		}
 	}
 }
@@ -191,7 +191,7 @@ func TestQueueModeDeliversMessagesSentWhileDisconnectedInOrder(t *testing.T) {
 	rs.stop()
 	<-closed
 	send(50, 250) // all queued while down
-	if q := rc.Stats().Gauges["queued_messages"]; q != 200 {
+	if q := rc.ReconnectingStats().QueuedMessages; q != 200 {
 		t.Fatalf("queued %v messages, want 200", q)
 	}
 	rs.start()

@@ -17,7 +17,7 @@ import (
 	"github.com/gobwas/ws/wsflate"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // Server defaults, after Bun.serve's websocket options.
@@ -135,8 +135,8 @@ type Server struct {
 	cfg    ServerConfig
 	cbSet  connSettings // connections served by ServeHTTP (callbacks)
 	rdSet  connSettings // connections returned by Accept (Read)
-	rec    *bench.Recorder
-	opUp   *bench.Op
+	rec    *stats.Recorder
+	opUp   *stats.Op
 	tick   atomic.Int64
 	closed atomic.Bool
 
@@ -149,6 +149,7 @@ type Server struct {
 	topics  map[string]map[*Conn]struct{}
 
 	accepted, refused atomic.Uint64
+	gone              ServerStats // traffic of connections already closed (under mu)
 }
 
 // NewServer validates cfg and returns a Server.
@@ -190,7 +191,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	s.rdSet = s.cbSet
 	s.rdSet.onMessage = nil
-	s.rec = bench.NewRecorder()
+	s.rec = stats.NewRecorder()
 	s.opUp = s.rec.Op("upgrade")
 	s.tick.Store(time.Now().UnixNano())
 	return s, nil
@@ -419,7 +420,14 @@ func (s *Server) remove(c *Conn) {
 	c.topics = nil
 	s.topicMu.Unlock()
 	s.mu.Lock()
-	delete(s.conns, c)
+	if _, ok := s.conns[c]; ok {
+		delete(s.conns, c)
+		s.gone.MessagesIn += c.msgsIn.Load()
+		s.gone.MessagesOut += c.msgsOut.Load()
+		s.gone.PayloadIn += c.bytesIn.Load()
+		s.gone.PayloadOut += c.bytesOut.Load()
+		s.gone.BackpressureDrops += c.bpDrops.Load()
+	}
 	s.mu.Unlock()
 }
 
@@ -619,32 +627,51 @@ func (s *Server) Health(ctx context.Context) error {
 	return arsenal.Wrap(Kind, "health", ctx.Err())
 }
 
-// Stats returns the handshake latencies ("upgrade") and gauges:
-// connections, topics, accepted and refused upgrades, and message counters
-// summed over open connections (O(connections)).
-func (s *Server) Stats() arsenal.Stats {
-	var in, out, bin, bout uint64
+// ServerStats are a Server's typed gauges, the Detail of its Stats; the
+// traffic counters cover every connection the server has had, open or
+// closed.
+type ServerStats struct {
+	Connections       int    // open connections
+	Topics            int    // topics with at least one subscriber
+	UpgradesAccepted  uint64 `stat:",counter"`
+	UpgradesRefused   uint64 `stat:",counter"`
+	MessagesIn        uint64 `stat:",counter"`
+	MessagesOut       uint64 `stat:",counter"`
+	PayloadIn         uint64 `stat:"payload_bytes_in,bytes,counter"`
+	PayloadOut        uint64 `stat:"payload_bytes_out,bytes,counter"`
+	BackpressureDrops uint64 `stat:",counter"` // messages refused at a connection's backpressure limit
+}
+
+// DegradationRules makes ServerStats a stats.RuleSource.
+func (ServerStats) DegradationRules() []stats.Rule { return DegradationRules() }
+
+// ServerStats returns the server's counters. It does no I/O.
+func (s *Server) ServerStats() ServerStats {
 	s.mu.Lock()
-	n := len(s.conns)
+	st := s.gone
+	st.Connections = len(s.conns)
 	for c := range s.conns {
-		in += c.msgsIn.Load()
-		out += c.msgsOut.Load()
-		bin += c.bytesIn.Load()
-		bout += c.bytesOut.Load()
+		st.MessagesIn += c.msgsIn.Load()
+		st.MessagesOut += c.msgsOut.Load()
+		st.PayloadIn += c.bytesIn.Load()
+		st.PayloadOut += c.bytesOut.Load()
+		st.BackpressureDrops += c.bpDrops.Load()
 	}
 	s.mu.Unlock()
 	s.topicMu.RLock()
-	topics := len(s.topics)
+	st.Topics = len(s.topics)
 	s.topicMu.RUnlock()
+	st.UpgradesAccepted, st.UpgradesRefused = s.accepted.Load(), s.refused.Load()
+	return st
+}
+
+// Stats returns the server's operation latencies, with ServerStats as its
+// Detail and Gauges.
+func (s *Server) Stats() arsenal.Stats {
+	ss := s.ServerStats()
 	return arsenal.Stats{
 		Kind: Kind, Target: "server", Connected: !s.closed.Load(), Since: s.rec.Since(),
-		Ops: s.rec.Snapshot(),
-		Gauges: map[string]float64{
-			"connections": float64(n), "topics": float64(topics),
-			"upgrades_accepted": float64(s.accepted.Load()), "upgrades_refused": float64(s.refused.Load()),
-			"messages_in": float64(in), "messages_out": float64(out),
-			"payload_bytes_in": float64(bin), "payload_bytes_out": float64(bout),
-		},
+		Ops: s.rec.Snapshot(), Gauges: stats.Gauges(ss), Detail: ss,
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 //go:embed dashboard.html
@@ -59,13 +59,13 @@ type alertView struct {
 // dashboard samples the hub once a second and serves the latest view.
 type dashboard struct {
 	hub      *arsenal.Hub
-	detector *bench.Detector
+	detector *stats.Detector
 	mu       sync.RWMutex
 	latest   snapshot
 }
 
 func newDashboard(hub *arsenal.Hub) *dashboard {
-	return &dashboard{hub: hub, detector: bench.NewDetector()}
+	return &dashboard{hub: hub, detector: stats.NewDetector()}
 }
 
 func (d *dashboard) sample(ctx context.Context) snapshot {
@@ -76,7 +76,7 @@ func (d *dashboard) sample(ctx context.Context) snapshot {
 		st := stats[h.Name]
 		v := componentView{
 			Name: h.Name, Kind: h.Kind, Target: st.Target, Healthy: h.Healthy(),
-			HealthMS: float64(h.Latency.Microseconds()) / 1000, Connected: st.Connected, Gauges: st.Gauges,
+			HealthMS: float64(h.Latency.Microseconds()) / 1000, Connected: st.Connected, Gauges: gaugeMap(st.Gauges),
 		}
 		if h.Err != nil {
 			v.Error, v.Code = h.Err.Error(), arsenal.CodeOf(h.Err).String()
@@ -155,4 +155,12 @@ func (d *dashboard) serve(ctx context.Context, addr string) error {
 		return err
 	}
 	return nil
+}
+
+func gaugeMap(gs []arsenal.Gauge) map[string]float64 {
+	m := make(map[string]float64, len(gs))
+	for _, g := range gs {
+		m[g.Name] = g.Value
+	}
+	return m
 }

@@ -36,7 +36,7 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 type options struct {
@@ -164,9 +164,9 @@ type roundResult struct {
 }
 
 // drive runs p's workload ops times across conc workers and times each
-// round with a bench.Recorder.
+// round with a stats.Recorder.
 func drive(ctx context.Context, p *part, ops, conc int) roundResult {
-	rec := bench.NewRecorder()
+	rec := stats.NewRecorder()
 	op := rec.Op("round")
 	var mu sync.Mutex
 	res := roundResult{}
@@ -204,7 +204,7 @@ func report(ctx context.Context, hub *arsenal.Hub) {
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	health := hub.Health(hctx)
-	stats := hub.Stats()
+	snaps := hub.Stats()
 	fmt.Println("\nHealth")
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  COMPONENT\tKIND\tHEALTH\tCHECK")
@@ -220,7 +220,7 @@ func report(ctx context.Context, hub *arsenal.Hub) {
 	tw = tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "  COMPONENT\tOPERATION\tCALLS\tERRORS\tP50\tP95\tP99\tMAX\t")
 	for _, name := range hub.Names() {
-		st := stats[name]
+		st := snaps[name]
 		for _, op := range st.OpNames() {
 			s := st.Ops[op]
 			if s.Count == 0 {
@@ -231,7 +231,7 @@ func report(ctx context.Context, hub *arsenal.Hub) {
 		}
 	}
 	tw.Flush()
-	alerts := bench.DetectDegradation(stats)
+	alerts := stats.DetectDegradation(snaps)
 	fmt.Println("\nDegradation check:", map[bool]string{true: "no alerts", false: fmt.Sprintf("%d alert(s)", len(alerts))}[len(alerts) == 0])
 	for _, a := range alerts {
 		fmt.Println("  " + a.String())

@@ -130,8 +130,9 @@ func run() error {
 		}
 	}
 	on, why := c.CacheInfo()
+	cs := c.ClientStats()
+	fmt.Printf("client-side cache: enabled=%v %s hits=%v misses=%v\n", on, why, cs.CacheHits, cs.CacheMisses)
 	st := c.Stats()
-	fmt.Printf("client-side cache: enabled=%v %s hits=%v misses=%v\n", on, why, st.Gauges["cache_hits"], st.Gauges["cache_misses"])
 
 	// Coded errors.
 	_, err = c.LPush(ctx, prefix+"greeting", "x")

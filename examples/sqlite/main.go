@@ -122,9 +122,9 @@ func run(ctx context.Context) error {
 	if err := db.QueryRow(ctx, "SELECT count(*) FROM hits").Scan(&hits); err != nil {
 		return err
 	}
-	g := db.Stats().Gauges
+	g := db.DBStats()
 	fmt.Printf("  %d rows from 4 writers, 800 reads, in %s; readers opened %v, writer waits %v\n",
-		hits, time.Since(start).Round(time.Millisecond), g["readers_total"], g["writer_waits"])
+		hits, time.Since(start).Round(time.Millisecond), g.ReadersTotal, g.WriterWaits)
 
 	// Backup, then restore the bytes read-only through Deserialize.
 	fmt.Println("\n== backup and deserialize ==")

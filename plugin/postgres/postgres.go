@@ -35,7 +35,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // Kind is the component kind.
@@ -93,9 +93,9 @@ func redactParseError(err error) string {
 type DB struct {
 	pool   *pgxpool.Pool
 	target string
-	rec    *bench.Recorder
-	opExec *bench.Op
-	opQry  *bench.Op
+	rec    *stats.Recorder
+	opExec *stats.Op
+	opQry  *stats.Op
 	mu     sync.RWMutex
 	closed bool
 }
@@ -122,7 +122,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		pool.Close()
 		return nil, translate("open", err)
 	}
-	rec := bench.NewRecorder()
+	rec := stats.NewRecorder()
 	return &DB{
 		pool: pool, rec: rec, opExec: rec.Op("exec"), opQry: rec.Op("query"),
 		target: pc.ConnConfig.Host + "/" + pc.ConnConfig.Database,
@@ -201,18 +201,46 @@ func (d *DB) query(ctx context.Context, sql string, args ...any) (arsenal.Result
 	return res, nil
 }
 
-// Stats reports per-operation latencies and pool gauges.
-func (d *DB) Stats() arsenal.Stats {
+// PoolStats are a DB's typed gauges, the Detail of its Stats (pgxpool's
+// pool statistics).
+type PoolStats struct {
+	Total           int32         // connections open
+	Idle            int32         // connections idle
+	Acquired        int32         // connections in use
+	Max             int32         // the pool's size limit
+	AcquireCount    int64         `stat:",counter"`         // successful acquires
+	EmptyAcquires   int64         `stat:",counter"`         // acquires that had to wait for a connection
+	AcquireWait     time.Duration `stat:",seconds,counter"` // total time acquires waited for a connection
+	CanceledAcquire int64         `stat:",counter"`         // acquires whose context ended first
+}
+
+// DegradationRules makes PoolStats a stats.RuleSource: the common rules
+// plus callers waiting more than a second in all for a connection between
+// two checks (warn).
+func (PoolStats) DegradationRules() []stats.Rule {
+	return stats.Append(stats.Rule{Name: "postgres pool wait", Kind: Kind, Metric: "gauge:acquire_wait", Threshold: 1, Rate: true, Action: stats.ActionWarn})
+}
+
+// PoolStats returns the pool's counters. It does no I/O.
+func (d *DB) PoolStats() PoolStats {
 	st := d.pool.Stat()
+	return PoolStats{
+		Total: st.TotalConns(), Idle: st.IdleConns(), Acquired: st.AcquiredConns(), Max: st.MaxConns(),
+		AcquireCount: st.AcquireCount(), EmptyAcquires: st.EmptyAcquireCount(),
+		AcquireWait: st.EmptyAcquireWaitTime(), CanceledAcquire: st.CanceledAcquireCount(),
+	}
+}
+
+// Stats reports per-operation latencies, with PoolStats as its Detail and
+// Gauges.
+func (d *DB) Stats() arsenal.Stats {
+	ps := d.PoolStats()
 	d.mu.RLock()
 	closed := d.closed
 	d.mu.RUnlock()
 	return arsenal.Stats{
 		Kind: Kind, Target: d.target, Connected: !closed, Since: d.rec.Since(), Ops: d.rec.Snapshot(),
-		Gauges: map[string]float64{
-			"pool_total": float64(st.TotalConns()), "pool_idle": float64(st.IdleConns()),
-			"pool_acquired": float64(st.AcquiredConns()), "pool_max": float64(st.MaxConns()),
-		},
+		Gauges: stats.Gauges(ps), Detail: ps,
 	}
 }
 

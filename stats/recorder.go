@@ -1,4 +1,4 @@
-package bench
+package stats
 
 import (
 	"runtime"
@@ -14,13 +14,11 @@ import (
 // Histogram bounds: latencies are recorded in nanoseconds from 100 ns up
 // to 10 minutes. A Recorder's histograms keep 2 significant digits (values
 // within 1%), about 28 KiB per histogram, since components keep one or a
-// few per operation for their whole life (and some per connection); the runner's
-// short-lived per-goroutine histograms keep 3 (within 0.1%, about 200 KiB).
+// few per operation for their whole life (and some per connection).
 const (
-	histLowest    = int64(100 * time.Nanosecond)
-	histHighest   = int64(10 * time.Minute)
-	histSigFigs   = 2
-	runnerSigFigs = 3
+	histLowest  = int64(100 * time.Nanosecond)
+	histHighest = int64(10 * time.Minute)
+	histSigFigs = 2
 )
 
 // Recorder keeps a latency histogram, a call count and an error count per

@@ -1,4 +1,4 @@
-package bench_test
+package stats_test
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/stats"
 )
 
 func TestRecorderCountsCallsAndErrors(t *testing.T) {
@@ -25,7 +25,7 @@ func TestRecorderCountsCallsAndErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := bench.NewRecorder()
+			r := stats.NewRecorder()
 			op := r.Op("get")
 			for i := 1; i <= tt.calls; i++ {
 				var err error
@@ -43,7 +43,7 @@ func TestRecorderCountsCallsAndErrors(t *testing.T) {
 }
 
 func TestRecorderPercentilesMatchAKnownDistribution(t *testing.T) {
-	r := bench.NewRecorder()
+	r := stats.NewRecorder()
 	// 1 µs .. 1000 µs, once each: p50 = 500 µs, p95 = 950 µs, p99 = 990 µs.
 	for i := 1; i <= 1000; i++ {
 		r.Record("q", time.Duration(i)*time.Microsecond, nil)
@@ -67,7 +67,7 @@ func TestRecorderPercentilesMatchAKnownDistribution(t *testing.T) {
 }
 
 func TestRecorderClampsOutOfRangeLatencies(t *testing.T) {
-	r := bench.NewRecorder()
+	r := stats.NewRecorder()
 	r.Record("op", -time.Second, nil)
 	r.Record("op", time.Hour, nil)
 	s := r.Snapshot()["op"]
@@ -77,7 +77,7 @@ func TestRecorderClampsOutOfRangeLatencies(t *testing.T) {
 }
 
 func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
-	r := bench.NewRecorder()
+	r := stats.NewRecorder()
 	const workers, each = 8, 5000
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -126,7 +126,7 @@ func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
 }
 
 func TestRecorderResetStartsANewWindow(t *testing.T) {
-	r := bench.NewRecorder()
+	r := stats.NewRecorder()
 	before := r.Since()
 	r.Record("op", time.Millisecond, errors.New("x"))
 	time.Sleep(2 * time.Millisecond)
@@ -144,7 +144,7 @@ func TestRecorderStaysSmallPerOperation(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	r := bench.NewRecorder()
+	r := stats.NewRecorder()
 	for i := range 100 {
 		r.Record(fmt.Sprint("op", i), time.Millisecond, nil)
 	}
@@ -155,7 +155,7 @@ func TestRecorderStaysSmallPerOperation(t *testing.T) {
 }
 
 func TestRecordingDoesNotAllocate(t *testing.T) {
-	r := bench.NewRecorder()
+	r := stats.NewRecorder()
 	op := r.Op("get")
 	err := errors.New("x")
 	if n := testing.AllocsPerRun(1000, func() { op.Record(123*time.Microsecond, nil) }); n != 0 {
@@ -170,23 +170,23 @@ func TestRecordingDoesNotAllocate(t *testing.T) {
 }
 
 func TestRateIsCallsPerSecondOverTheWindow(t *testing.T) {
-	r := bench.NewRecorder()
+	r := stats.NewRecorder()
 	for range 50 {
 		r.Record("op", time.Millisecond, nil)
 	}
 	s := r.Snapshot()["op"]
-	got := bench.Rate(s, r.Since(), r.Since().Add(10*time.Second))
+	got := stats.Rate(s, r.Since(), r.Since().Add(10*time.Second))
 	if got != 5 {
 		t.Errorf("Rate = %v, want 5 calls/s", got)
 	}
-	if bench.Rate(s, r.Since(), r.Since()) != 0 {
+	if stats.Rate(s, r.Since(), r.Since()) != 0 {
 		t.Errorf("Rate over an empty window should be 0")
 	}
 }
 
 // BenchmarkOpRecord proves the hot path allocates nothing (0 allocs/op).
 func BenchmarkOpRecord(b *testing.B) {
-	op := bench.NewRecorder().Op("get")
+	op := stats.NewRecorder().Op("get")
 	b.ReportAllocs()
 	d := 250 * time.Microsecond
 	for b.Loop() {
@@ -196,7 +196,7 @@ func BenchmarkOpRecord(b *testing.B) {
 
 // BenchmarkOpRecordParallel measures recording from every P at once.
 func BenchmarkOpRecordParallel(b *testing.B) {
-	op := bench.NewRecorder().Op("get")
+	op := stats.NewRecorder().Op("get")
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -207,7 +207,7 @@ func BenchmarkOpRecordParallel(b *testing.B) {
 
 // BenchmarkOpSince measures the usual call-site form, including time.Now.
 func BenchmarkOpSince(b *testing.B) {
-	op := bench.NewRecorder().Op("get")
+	op := stats.NewRecorder().Op("get")
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = op.Since(time.Now(), nil)
@@ -215,8 +215,8 @@ func BenchmarkOpSince(b *testing.B) {
 }
 
 func TestDoneTimesACallFromNowAndReturnsItsError(t *testing.T) {
-	op := bench.NewRecorder().Op("get")
-	start := bench.Now()
+	op := stats.NewRecorder().Op("get")
+	start := stats.Now()
 	time.Sleep(2 * time.Millisecond)
 	want := errors.New("boom")
 	if got := op.Done(start, want); got != want {
@@ -226,7 +226,7 @@ func TestDoneTimesACallFromNowAndReturnsItsError(t *testing.T) {
 	if s.Count != 1 || s.Errors != 1 || s.Max < 2*time.Millisecond {
 		t.Errorf("stats after one 2ms failed call: %+v", s)
 	}
-	if n := testing.AllocsPerRun(1000, func() { _ = op.Done(bench.Now(), nil) }); n != 0 {
+	if n := testing.AllocsPerRun(1000, func() { _ = op.Done(stats.Now(), nil) }); n != 0 {
 		t.Errorf("Done allocates %v times per call", n)
 	}
 }
@@ -235,7 +235,7 @@ func TestDoneTimesACallFromNowAndReturnsItsError(t *testing.T) {
 // ranges from many goroutines at once (so several shards fill) and checks
 // the summary describes the union: counts, max and the median.
 func TestRecorderMergesConcurrentCallersExactly(t *testing.T) {
-	op := bench.NewRecorder().Op("q")
+	op := stats.NewRecorder().Op("q")
 	const workers, each = 8, 2000
 	var wg sync.WaitGroup
 	for w := range workers {
