@@ -20,7 +20,7 @@
 //     size). Baselines are committed under bench/baselines.
 //
 // Line, ReadLines and LineWriter are the JSON-lines format of the
-// side-by-side comparison programs in the nested module bench/peers.
+// side-by-side comparison programs in the nested module benchmarks.
 //
 // # Configuration
 //

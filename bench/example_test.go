@@ -56,7 +56,7 @@ BenchmarkGet-2 1000 1295 ns/op
 	// Output: Get-2 sec/op: 1.000µ -> 1.300µ (+30.00%, p=0.008 n=5+5): regression
 }
 
-// The side-by-side programs in bench/peers write one JSON line per figure.
+// The side-by-side programs in benchmarks write one JSON line per figure.
 func ExampleLineWriter() {
 	w := bench.NewLineWriter(os.Stdout)
 	_ = w.Measurement("redis", "GET, 64 callers", "arsenal", "ops/s", 412345.6, true)

@@ -13,7 +13,7 @@ import (
 )
 
 // Line is one JSON line of a side-by-side comparison program's output
-// (bench/peers): either a measurement,
+// (benchmarks): either a measurement,
 //
 //	{"domain":"redis","workload":"GET, 64 callers","impl":"arsenal","metric":"ops/s","value":412345.6,"better":"higher"}
 //

@@ -470,7 +470,7 @@ func quantile(s []float64, q float64) float64 {
 // Alternate measures a and b in alternation for n rounds (a b, then b a,
 // and so on, so that neither side always runs first) and returns each
 // side's per-round values. It stops at the first error. CompareAB and the
-// side-by-side programs in bench/peers pair their measurements with it.
+// side-by-side programs in benchmarks pair their measurements with it.
 func Alternate(n int, a, b func() (float64, error)) (as, bs []float64, err error) {
 	for round := range n {
 		var x, y float64

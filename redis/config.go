@@ -28,7 +28,7 @@ const (
 	maxPipelineConns           = 256
 )
 
-// Pipelining defaults, chosen with bench/peers/redis on a 2-core machine.
+// Pipelining defaults, chosen with benchmarks/redis on a 2-core machine.
 const (
 	DefaultPipelineConns               = 1
 	DefaultMaxFlushDelay time.Duration = 0

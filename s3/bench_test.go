@@ -12,7 +12,7 @@ import (
 )
 
 // Run with: go test ./s3/ -run '^$' -bench . -benchmem
-// The figures include the local versitygw's own work; bench/peers/s3
+// The figures include the local versitygw's own work; benchmarks/s3
 // compares them with other clients.
 
 func BenchmarkPut1KiB(b *testing.B) {

@@ -40,7 +40,7 @@ func benchDB(b testing.TB) (*sqlite.DB, string) {
 		b.Fatal(err)
 	}
 	// Move the rows from the WAL into the database file, as an automatic
-	// checkpoint would in a long-running program (and as the bench/peers
+	// checkpoint would in a long-running program (and as the benchmarks
 	// program's freshly reopened file has them), so lookups do not also
 	// search the WAL index.
 	if _, err := db.Exec(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {

@@ -16,7 +16,7 @@ import (
 // can reclaim pages from any of them. Every page fetch and release of every
 // connection takes that mutex: with several readers on two cores it is the
 // most contended lock in a point select, and 8 concurrent callers gain
-// 40-50% throughput without it (bench/peers/sqlite). Without memory
+// 40-50% throughput without it (benchmarks/sqlite). Without memory
 // management, SQLite's own default for a thread-safe build is a separate
 // group per cache, with no mutex (a connection is used by one goroutine at
 // a time). The package restores that default when it is initialized, for

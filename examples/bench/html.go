@@ -252,7 +252,7 @@ footer { color:var(--muted); font-size:13px; margin-top:40px; }
 
 {{if .Peers}}
 <h2>Side by side with peers</h2>
-<p class="muted">Measured by <code>cd bench/peers &amp;&amp; go run ./cmd/peers</code>. The small figure after a peer's value is Arsenal's advantage over it: above 1x Arsenal did better (more throughput, less latency); <span class="bad">orange</span> marks where the peer did better.</p>
+<p class="muted">Measured by <code>cd benchmarks &amp;&amp; go run ./cmd/peers</code>. The small figure after a peer's value is Arsenal's advantage over it: above 1x Arsenal did better (more throughput, less latency); <span class="bad">orange</span> marks where the peer did better.</p>
 {{range .Peers}}
 <h3>{{.Name}}</h3>
 <div class="chart">{{if .Chart.Err}}<p class="muted">{{.Chart.Err}}</p>{{else}}<img alt="{{.Name}}" src="{{.Chart.Src}}">{{end}}</div>

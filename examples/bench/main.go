@@ -3,7 +3,7 @@
 //	bench run -url redis://127.0.0.1:6379 -workload get [-c 1,4,16,64] [-d 2s] [-html report.html]
 //	bench run -url sqlite::memory: -url 'sqlite:/tmp/x.db?mode=rwc' -workload select -html report.html
 //	bench compare bench/baselines/bench.txt new.txt [-html compare.html]
-//	bench report -results run.json [-peers bench/peers/results/all.jsonl] -html report.html
+//	bench report -results run.json [-peers benchmarks/results/all.jsonl] -html report.html
 //	bench workloads
 //
 // run opens each -url with arsenal.Open (sqlite:, file:, redis://,
@@ -12,7 +12,7 @@
 // with a progress bar, prints a table, and can write an HTML report with
 // charts (throughput by concurrency, latency percentiles, scaling
 // efficiency, and — with -peers — the side-by-side comparisons from
-// bench/peers). Several -url flags are measured one after the other and
+// benchmarks). Several -url flags are measured one after the other and
 // shown side by side.
 //
 // compare reads two `go test -bench` outputs and reports regressions,
@@ -152,7 +152,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	size := fs.Int("size", 64, "payload bytes for workloads that write or read values")
 	htmlOut := fs.String("html", "", "write an HTML report with charts to this file")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
-	peers := fs.String("peers", "", "bench/peers JSON lines to show side by side in the HTML report")
+	peers := fs.String("peers", "", "benchmarks JSON lines to show side by side in the HTML report")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -390,7 +390,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	results := fs.String("results", "", "JSON written by `bench run -json`")
-	peers := fs.String("peers", "", "bench/peers JSON lines (results/all.jsonl)")
+	peers := fs.String("peers", "", "benchmarks JSON lines (results/all.jsonl)")
 	htmlOut := fs.String("html", "report.html", "the HTML file to write")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}

@@ -51,7 +51,7 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 		p("- Note: %s\n", n)
 	}
 	for _, s := range rep.Skipped {
-		p("- Not found: no program for domain %q in bench/peers\n", s)
+		p("- Not found: no program for domain %q in benchmarks\n", s)
 	}
 	p("\n## Summary\n\n")
 	p("| domain | status | workloads | measurements | target checks passed | time |\n|---|---|---|---|---|---|\n")
@@ -70,7 +70,7 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 		p("| [%s](#%s) | %s | %d | %d | %d of %d | %s |\n", d.Name, d.Name, status, countWorkloads(t), d.Reported, pass, len(t.Checks), d.Elapsed.Round(time.Second))
 	}
 	for _, name := range rep.Missing {
-		p("| %s | **not run**: no program in bench/peers/%s yet | – | – | – | – |\n", name, name)
+		p("| %s | **not run**: no program in benchmarks/%s yet | – | – | – | – |\n", name, name)
 	}
 	p("\nIn the tables, the figure in parentheses after a peer's value is **Arsenal's advantage** over it:\n")
 	p("above 1 means Arsenal did better (more throughput, or less latency), below 1 that the peer did.\n")
@@ -80,7 +80,7 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 	for _, d := range rep.Domains {
 		t := bench.Tabulate(d.Lines)
 		p("\n## %s\n\n", d.Name)
-		p("`cd bench/peers && %s` — %s, %d measurements", d.Command, d.Elapsed.Round(time.Second), d.Reported)
+		p("`cd benchmarks && %s` — %s, %d measurements", d.Command, d.Elapsed.Round(time.Second), d.Reported)
 		p(" (raw: [%s](%s), log: [%s](%s))\n\n", filepath.Base(d.RawPath), rel(d.RawPath), filepath.Base(d.LogPath), rel(d.LogPath))
 		if d.Err != nil {
 			p("**Failed:** %s\n\n", oneLine(d.Err.Error()))

@@ -24,13 +24,13 @@ import (
 // follows alphabetically.
 var knownDomains = []string{"sqlite", "redis", "websocket", "s3"}
 
-// notDomains are directories of bench/peers that hold no domain program.
+// notDomains are directories of benchmarks that hold no domain program.
 var notDomains = []string{"cmd", "results", "testdata", "node_modules"}
 
 // DomainRun is what one domain program produced.
 type DomainRun struct {
 	Name     string
-	Command  string        // as run, from the bench/peers directory
+	Command  string        // as run, from the benchmarks directory
 	Lines    []bench.Line  // the JSON lines it printed
 	Elapsed  time.Duration // wall time, including compilation
 	Err      error         // non-nil when it failed (exit status, timeout, bad output)

@@ -10,7 +10,7 @@
 // order) and the median of the per-pair ratios, so a slow spell of the
 // machine falls on both sides of a ratio.
 //
-// Run from bench/peers: go run ./redis [-quick]. Results are JSON lines on
+// Run from benchmarks: go run ./redis [-quick]. Results are JSON lines on
 // stdout; progress goes to stderr. ARSENAL_BENCH_REDIS_ADDR points it at a
 // running server instead of a fresh redis-server.
 package main

@@ -9,7 +9,7 @@
 //   - Arsenal's parallel lister against its sequential List on 100,000
 //     objects over 16 prefixes
 //
-// Run from bench/peers: go run ./s3 [-quick]. Results are JSON lines on
+// Run from benchmarks: go run ./s3 [-quick]. Results are JSON lines on
 // stdout; progress goes to stderr. ARSENAL_BENCH_S3_ENDPOINT,
 // ARSENAL_BENCH_S3_ACCESS_KEY and ARSENAL_BENCH_S3_SECRET_KEY point it at
 // a running server instead of a fresh versitygw.
@@ -658,7 +658,7 @@ func scriptDirectory() (string, error) {
 			return filepath.Abs(d)
 		}
 	}
-	return "", fmt.Errorf("bun_s3.ts not found: run from bench/peers")
+	return "", fmt.Errorf("bun_s3.ts not found: run from benchmarks")
 }
 
 func runBun(bunPath, dir string, srv server, bucket string, args ...string) (bunResult, error) {

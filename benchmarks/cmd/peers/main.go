@@ -1,10 +1,10 @@
-// Command peers runs every side-by-side comparison program in bench/peers
+// Command peers runs every side-by-side comparison program in benchmarks
 // (one directory per domain: sqlite, redis, websocket, s3), collects their
 // JSON lines, and regenerates BENCHMARKS.md at the repository root with
 // tables of ratios measured in the same run, target checks, charts and a
 // description of the machine.
 //
-// Run it from bench/peers:
+// Run it from benchmarks:
 //
 //	go run ./cmd/peers            # every domain, full length (a few minutes each)
 //	go run ./cmd/peers -quick     # short runs, for development
@@ -37,7 +37,7 @@ import (
 type options struct {
 	quick       bool
 	only        []string
-	dir         string        // the bench/peers directory holding the domain programs
+	dir         string        // the benchmarks directory holding the domain programs
 	out         string        // BENCHMARKS.md to write
 	results     string        // directory for raw JSONL, logs and charts
 	timeout     time.Duration // per domain program
@@ -51,8 +51,8 @@ func main() {
 	var only string
 	flag.BoolVar(&o.quick, "quick", false, "pass -quick to every domain program (short runs)")
 	flag.StringVar(&only, "only", "", "comma-separated domains to run (default: every domain directory)")
-	flag.StringVar(&o.dir, "dir", ".", "the bench/peers directory holding one program per domain")
-	flag.StringVar(&o.out, "out", "", "the report to write (default: BENCHMARKS.md two levels above -dir)")
+	flag.StringVar(&o.dir, "dir", ".", "the benchmarks directory holding one program per domain")
+	flag.StringVar(&o.out, "out", "", "the report to write (default: BENCHMARKS.md one level above -dir, the repository root)")
 	flag.StringVar(&o.results, "results", "", "directory for raw JSONL, logs and charts (default: -dir/results)")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "longest a domain program may run")
 	flag.BoolVar(&o.install, "install", true, "install bun from npm into ARSENAL_NODE_DIR when it is missing")
@@ -75,7 +75,7 @@ func main() {
 	}
 	o.commandLine = commandLine(o.quick, only)
 	if o.out == "" {
-		o.out = filepath.Join(o.dir, "..", "..", "BENCHMARKS.md")
+		o.out = filepath.Join(o.dir, "..", "BENCHMARKS.md")
 	}
 	if o.results == "" {
 		o.results = filepath.Join(o.dir, "results")
@@ -94,7 +94,7 @@ func main() {
 
 // commandLine is the command a reader types to reproduce the report.
 func commandLine(quick bool, only string) string {
-	cmd := "cd bench/peers && go run ./cmd/peers"
+	cmd := "cd benchmarks && go run ./cmd/peers"
 	if quick {
 		cmd += " -quick"
 	}

@@ -9,7 +9,7 @@
 // -serve, or bun), so its memory is measured alone. Results are JSON lines
 // on stdout; progress goes to stderr.
 //
-//	cd bench/peers && go run ./websocket [-quick]
+//	cd benchmarks && go run ./websocket [-quick]
 package main
 
 import (
@@ -197,7 +197,7 @@ func nodeDir() string {
 func bunPath() string { return filepath.Join(nodeDir(), "node_modules", ".bin", "bun") }
 
 func scriptPath(name string) string {
-	// go run from bench/peers: the script sits next to this file.
+	// go run from benchmarks: the script sits next to this file.
 	for _, p := range []string{filepath.Join("websocket", name), name} {
 		if _, err := os.Stat(p); err == nil {
 			a, _ := filepath.Abs(p)

@@ -31,7 +31,7 @@ func TestRunnerRegeneratesTheReportAndRecordsFailures(t *testing.T) {
 	tmp := t.TempDir()
 	o := options{
 		quick: true, dir: "testdata/domains", out: filepath.Join(tmp, "BENCHMARKS.md"),
-		results: filepath.Join(tmp, "bench", "peers", "results"), timeout: 3 * time.Minute,
+		results: filepath.Join(tmp, "benchmarks", "results"), timeout: 3 * time.Minute,
 		commandLine: commandLine(true, ""),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -49,7 +49,7 @@ func TestRunnerRegeneratesTheReportAndRecordsFailures(t *testing.T) {
 	}
 	text := string(md)
 	for _, want := range []string{
-		"cd bench/peers && go run ./cmd/peers -quick", // the exact command
+		"cd benchmarks && go run ./cmd/peers -quick", // the exact command
 		"Quick run",
 		"- Machine: ",
 		"- Go: go1.",
@@ -65,9 +65,9 @@ func TestRunnerRegeneratesTheReportAndRecordsFailures(t *testing.T) {
 		"| GET, serial | p99 ms ↓ | **0.500** | – | 1.50 (3.00x) | – | 0.250 (0.50x) |",
 		"| PUT 1 MiB | MB/s ↑ | **123** |", // lines printed before a failure are kept
 		"| list 16000 objects | objects/s ↑ | arsenal sequential 1000 · arsenal parallel 2500 (2.50x) |",
-		"| sqlite | **not run**: no program in bench/peers/sqlite yet |",
-		"![fake: Arsenal's advantage per workload](bench/peers/results/fake.svg)",
-		"[fake.jsonl](bench/peers/results/fake.jsonl)",
+		"| sqlite | **not run**: no program in benchmarks/sqlite yet |",
+		"![fake: Arsenal's advantage per workload](benchmarks/results/fake.svg)",
+		"[fake.jsonl](benchmarks/results/fake.jsonl)",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("BENCHMARKS.md lacks %q", want)

@@ -17,5 +17,5 @@
 // The runner runs them all and regenerates BENCHMARKS.md at the repository
 // root, with charts and the raw lines under results/:
 //
-//	cd bench/peers && go run ./cmd/peers [-quick] [-only redis,sqlite]
+//	cd benchmarks && go run ./cmd/peers [-quick] [-only redis,sqlite]
 package peers

@@ -16,7 +16,7 @@
 // slow spell of the machine falls on both sides of a ratio. Results are
 // JSON lines on stdout, progress on stderr.
 //
-// Run from bench/peers: go run ./sqlite [-quick].
+// Run from benchmarks: go run ./sqlite [-quick].
 package main
 
 import (
