@@ -71,6 +71,8 @@ type ComponentHealthJSON struct {
 //     "[-]name failed: Code"; ?exclude=name (repeatable) leaves a component
 //     out; ?format=json or an Accept header of application/json answers
 //     with a HealthJSON carrying each component's code, error and latency.
+//   - GET /metrics serves every component's stats in the Prometheus text
+//     format (MetricsHandler).
 //
 // Mount it where the service likes, for instance
 // mux.Handle("/healthz/", http.StripPrefix("/healthz", hub.Handler())).
@@ -79,6 +81,7 @@ func (h *Hub) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/livez", h.serveLive)
 	mux.HandleFunc("/readyz", h.serveReady)
+	mux.Handle("/metrics", h.MetricsHandler())
 	return mux
 }
 
