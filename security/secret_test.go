@@ -142,4 +142,6 @@ var (
 
 // normal blanks what changes between two formattings of equal values:
 // pointer addresses and log times.
-func normal(s string) string { return times.ReplaceAllString(addrs.ReplaceAllString(s, "0x?"), "time=?") }
+func normal(s string) string {
+	return times.ReplaceAllString(addrs.ReplaceAllString(s, "0x?"), "time=?")
+}
