@@ -47,6 +47,7 @@ type OpEnd struct {
 	BytesIn  int64         // payload bytes received (an object body, a message), when known
 	BytesOut int64         // payload bytes sent, when known
 	Rows     int64         // rows returned or affected (sqlite, postgres), when known
+	Messages int64         // messages delivered (a topic publish's fan-out), when known
 }
 
 // ConnEventKind says what happened to a component's connection.
