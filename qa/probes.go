@@ -82,7 +82,6 @@ type sqliteProbe struct {
 	created bool
 }
 
-func (p *sqliteProbe) kind() string { return sqlite.Kind }
 
 func (p *sqliteProbe) roundTrip(ctx context.Context) error {
 	if _, err := p.db.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+p.table+" (k TEXT PRIMARY KEY, v BLOB NOT NULL)"); err != nil {
@@ -161,7 +160,6 @@ type redisProbe struct {
 	wrote   bool
 }
 
-func (p *redisProbe) kind() string { return redis.Kind }
 
 func (p *redisProbe) roundTrip(ctx context.Context) error {
 	p.wrote = true
@@ -286,7 +284,6 @@ type s3Probe struct {
 	wrote   bool
 }
 
-func (p *s3Probe) kind() string { return s3.Kind }
 
 func (p *s3Probe) roundTrip(ctx context.Context) error {
 	p.wrote = true
@@ -397,7 +394,6 @@ type wsProbe struct {
 	u *url.URL
 }
 
-func (p *wsProbe) kind() string { return websocket.Kind }
 
 // roundTrip is a ping and its pong: the one exchange every RFC 6455
 // server answers, whatever its application protocol.

@@ -230,7 +230,6 @@ func Run(ctx context.Context, targets []Target, opts Options) (*Report, error) {
 
 // prober is one domain's checks.
 type prober interface {
-	kind() string
 	roundTrip(ctx context.Context) error      // write, read back, compare, under the prefix
 	read(ctx context.Context) error           // the timed read of the performance check
 	security(ctx context.Context) []Check     // posture checks (Target, Kind and Category filled in by the caller)

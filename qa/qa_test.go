@@ -272,3 +272,59 @@ func listInput(bucket, prefix string) *awss3.ListObjectsV2Input {
 }
 
 var _ = s3.Kind
+
+func TestPerformanceAloneWritesWhatItReadsAndCleansUp(t *testing.T) {
+	ctx := ctxT(t)
+	s3u, _, _ := s3URL(t)
+	rep, err := qa.Run(ctx, []qa.Target{
+		{Name: "db", URL: "sqlite:" + filepath.Join(t.TempDir(), "p.db") + "?mode=rwc"},
+		{Name: "cache", URL: "redis://" + testenv.SharedRedis(t).Addr},
+		{Name: "blobs", URL: s3u},
+	}, qa.Options{Categories: []qa.Category{qa.Performance}, Ops: 10, Thresholds: qa.Thresholds{P50: time.Second, P99: 5 * time.Second}})
+	require.NoError(t, err)
+	require.Len(t, rep.Checks, 3)
+	for _, c := range rep.Checks {
+		assert.Equal(t, qa.Pass, c.Status, "%s: %s", c.Target, c.Detail)
+		assert.Contains(t, c.Detail, "10 reads: p50")
+	}
+	assert.Equal(t, map[string]int{"db": 1, "cache": 1, "blobs": 1}, rep.Cleaned)
+	assert.True(t, rep.Passed())
+}
+
+func TestAPubliclyReadableBucketFailsItsSecurityChecks(t *testing.T) {
+	ctx := ctxT(t)
+	s3u, srv, bucket := s3URL(t)
+	if !srv.Real {
+		t.Skip("the embedded S3 stand-in has no bucket policies; versitygw answers this test (ARSENAL_REQUIRE_REAL=1 makes the stand-in fail instead)")
+	}
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:ListBucket","s3:GetObject"],` +
+		`"Resource":["arn:aws:s3:::` + bucket + `","arn:aws:s3:::` + bucket + `/*"]}]}`
+	_, err := srv.Client().PutBucketPolicy(ctx, &awss3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(policy)})
+	require.NoError(t, err)
+	rep, err := qa.Run(ctx, []qa.Target{{Name: "blobs", URL: s3u}}, qa.Options{Categories: []qa.Category{qa.Integration, qa.Security}})
+	require.NoError(t, err)
+	assert.Equal(t, qa.Fail, status(t, rep, "blobs/security/bucket not publicly listable"))
+	assert.Equal(t, qa.Fail, status(t, rep, "blobs/security/objects not publicly readable"))
+	assert.False(t, rep.Passed())
+}
+
+func TestTLSWithoutVerificationFailsAndAnUntrustedCertificateIsUnauthenticated(t *testing.T) {
+	ctx := ctxT(t)
+	srv, err := websocket.NewServer(websocket.ServerConfig{})
+	require.NoError(t, err)
+	hs := httptest.NewTLSServer(srv)
+	defer hs.Close()
+	defer srv.Close()
+	wss := "wss" + strings.TrimPrefix(hs.URL, "https")
+
+	rep, err := qa.Run(ctx, []qa.Target{{Name: "ws", URL: wss}}, qa.Options{})
+	require.NoError(t, err)
+	require.Len(t, rep.Checks, 1)
+	assert.Equal(t, qa.Fail, rep.Checks[0].Status)
+	assert.Equal(t, "Unauthenticated", rep.Checks[0].Code, "a self-signed certificate fails verification: %s", rep.Checks[0].Detail)
+
+	rep, err = qa.Run(ctx, []qa.Target{{Name: "ws", URL: wss + "?insecure_skip_verify=true"}}, qa.Options{Categories: []qa.Category{qa.Security}})
+	require.NoError(t, err)
+	assert.Equal(t, qa.Fail, status(t, rep, "ws/security/transport"))
+	assert.Contains(t, byName(rep)["ws/security/transport"].Detail, "without certificate verification")
+}
