@@ -82,7 +82,6 @@ type sqliteProbe struct {
 	created bool
 }
 
-
 func (p *sqliteProbe) roundTrip(ctx context.Context) error {
 	if _, err := p.db.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+p.table+" (k TEXT PRIMARY KEY, v BLOB NOT NULL)"); err != nil {
 		return err
@@ -159,7 +158,6 @@ type redisProbe struct {
 	payload string
 	wrote   bool
 }
-
 
 func (p *redisProbe) roundTrip(ctx context.Context) error {
 	p.wrote = true
@@ -284,7 +282,6 @@ type s3Probe struct {
 	wrote   bool
 }
 
-
 func (p *s3Probe) roundTrip(ctx context.Context) error {
 	p.wrote = true
 	if _, err := p.c.Put(ctx, p.key, p.payload, nil); err != nil {
@@ -393,7 +390,6 @@ type wsProbe struct {
 	c *websocket.Conn
 	u *url.URL
 }
-
 
 // roundTrip is a ping and its pong: the one exchange every RFC 6455
 // server answers, whatever its application protocol.
