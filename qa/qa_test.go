@@ -328,3 +328,33 @@ func TestTLSWithoutVerificationFailsAndAnUntrustedCertificateIsUnauthenticated(t
 	assert.Equal(t, qa.Fail, status(t, rep, "ws/security/transport"))
 	assert.Contains(t, byName(rep)["ws/security/transport"].Detail, "without certificate verification")
 }
+
+func TestAReadOnlyRedisUserAndAReadOnlySQLiteFileFailTheRoundTripWithTheirCodes(t *testing.T) {
+	ctx := ctxT(t)
+	rs := testenv.StartRedis(t)
+	if !rs.Real {
+		t.Skip("miniredis has no ACL users; redis-server answers this test (ARSENAL_REQUIRE_REAL=1 makes the stand-in fail instead)")
+	}
+	// A user that may read and ping but not write.
+	reply, err := testenv.RedisCommand(rs.Addr, "ACL SETUSER reader on >reader-pass ~* &* +@read +@connection +ping +info +client -@write")
+	require.NoError(t, err)
+	require.Equal(t, "+OK", reply)
+	db := filepath.Join(t.TempDir(), "ro.db")
+	rw, err := sqlite.Open(ctx, sqlite.Config{Path: db, Create: true})
+	require.NoError(t, err)
+	require.NoError(t, rw.Close())
+
+	rep, err := qa.Run(ctx, []qa.Target{
+		{Name: "cache", URL: "redis://reader:reader-pass@" + rs.Addr + "/0"},
+		{Name: "db", URL: "sqlite:" + db + "?mode=ro"},
+	}, qa.Options{Categories: []qa.Category{qa.Integration, qa.Performance}, Ops: 5})
+	require.NoError(t, err)
+	checks := byName(rep)
+	for _, key := range []string{"cache/integration/round trip", "cache/performance/read latency", "db/integration/round trip", "db/performance/read latency"} {
+		assert.Equal(t, qa.Fail, checks[key].Status, key)
+	}
+	assert.Equal(t, "PermissionDenied", checks["cache/integration/round trip"].Code, checks["cache/integration/round trip"].Detail)
+	assert.NotEmpty(t, checks["db/integration/round trip"].Code)
+	assert.NotContains(t, checks["cache/integration/round trip"].Detail, "reader-pass")
+	assert.False(t, rep.Passed())
+}
