@@ -12,7 +12,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -181,7 +180,6 @@ type inMsg struct {
 // Reader. Writes are safe for concurrent use. A Conn must be closed.
 type Conn struct {
 	nc       net.Conn
-	raw      syscall.RawConn
 	fr       *frameReader
 	set      *connSettings
 	target   string
@@ -241,7 +239,6 @@ func newConn(nc net.Conn, primed []byte, set *connSettings, proto string, comp C
 		started: time.Now(),
 	}
 	c.fr = newFrameReader(nc, primed)
-	c.raw = c.fr.raw
 	if comp.Enabled {
 		ours, peers := comp.ClientNoContextTakeover, comp.ServerNoContextTakeover
 		ourBits := comp.ClientMaxWindowBits
@@ -1312,85 +1309,17 @@ func (c *Conn) writeControlNow(op ws.OpCode, p []byte, timeout time.Duration) {
 
 // kick starts flushing the queue if nobody holds the writer lock.
 func (c *Conn) kick() {
-	for {
-		c.qmu.Lock()
-		empty := len(c.queue) == 0
-		c.qmu.Unlock()
-		if empty {
-			return
-		}
-		select {
-		case c.wsem <- struct{}{}:
-		default:
-			return // the holder flushes before releasing
-		}
-		if c.flushNow() {
-			<-c.wsem
-			continue // recheck: something may have queued meanwhile
-		}
-		go c.flushLoop()
+	c.qmu.Lock()
+	empty := len(c.queue) == 0
+	c.qmu.Unlock()
+	if empty {
 		return
 	}
-}
-
-// flushNow tries to write the queue without blocking; it reports whether
-// the queue is empty afterwards. The caller holds wsem.
-func (c *Conn) flushNow() bool {
-	if c.raw == nil {
-		return false
+	select {
+	case c.wsem <- struct{}{}:
+		go c.flushLoop()
+	default: // the holder flushes before releasing
 	}
-	c.qmu.Lock()
-	bufs, taken := c.takeLocked()
-	c.qmu.Unlock()
-	var werr error
-	rest := bufs
-	var written int
-	err := c.raw.Write(func(fd uintptr) bool {
-		for len(rest) > 0 {
-			n, err := syscall.Write(int(fd), rest[0])
-			if n > 0 {
-				written += n
-			}
-			if err == syscall.EINTR {
-				continue
-			}
-			if err != nil {
-				if err != syscall.EAGAIN {
-					werr = err
-				}
-				break
-			}
-			if n < len(rest[0]) {
-				rest[0] = rest[0][n:]
-				break
-			}
-			rest = rest[1:]
-		}
-		return true
-	})
-	c.wireOut.Add(uint64(written))
-	if err == nil {
-		err = werr
-	}
-	if err != nil {
-		c.setTerm(err)
-		_ = c.nc.Close()
-		c.unqueue(taken)
-		return true
-	}
-	if len(rest) == 0 {
-		c.unqueue(taken)
-		return true
-	}
-	c.qmu.Lock()
-	n := 0
-	for _, b := range rest {
-		n += len(b)
-	}
-	c.queue = append(rest, c.queue...)
-	c.queued -= taken - n
-	c.qmu.Unlock()
-	return false
 }
 
 // flushLoop writes the queue with blocking writes; it owns wsem.

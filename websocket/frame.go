@@ -7,7 +7,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/gobwas/ws"
 )
@@ -15,6 +14,10 @@ import (
 // readBufSize is the size of the pooled read buffer a connection borrows
 // while frames arrive. An idle connection holds none.
 const readBufSize = 8 << 10
+
+// idleBufSize is the size of the buffer an idle connection reads into
+// while it waits for the next frame.
+const idleBufSize = 512
 
 var readBufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
 
@@ -26,11 +29,11 @@ var errHeaderLength = errors.New("websocket: frame length has its most significa
 // idle connection costs no read buffer. It is used by one goroutine at a
 // time.
 type frameReader struct {
-	nc  net.Conn
-	raw syscall.RawConn // for waiting until readable without a buffer; may be nil
-	bp  *[]byte         // pooled buffer; nil when idle
-	r   int
-	w   int
+	nc   net.Conn
+	bp   *[]byte // pooled buffer; nil when idle
+	idle [idleBufSize]byte
+	r    int
+	w    int
 
 	// The current frame.
 	h       ws.Header
@@ -41,11 +44,6 @@ type frameReader struct {
 
 func newFrameReader(nc net.Conn, primed []byte) *frameReader {
 	fr := &frameReader{nc: nc}
-	if sc, ok := nc.(syscall.Conn); ok {
-		if raw, err := sc.SyscallConn(); err == nil {
-			fr.raw = raw
-		}
-	}
 	if len(primed) > 0 {
 		fr.acquire()
 		if len(primed) > len(*fr.bp) {
@@ -74,46 +72,23 @@ func (fr *frameReader) release() {
 	}
 }
 
-// readIdle waits until the socket has data and reads it into a freshly
-// borrowed buffer: the buffer is taken only for a read that returns data,
-// so an idle connection holds none, and no separate readiness probe costs
-// a system call per message. Where the connection exposes no raw
-// descriptor it just borrows the buffer and the caller reads.
+// readIdle reads into the connection's small idle buffer and only then
+// borrows a pooled one for what arrived, so an idle connection, parked in
+// the runtime's poller inside Read, holds idleBufSize bytes instead of a
+// whole read buffer. It goes through net.Conn.Read only: no raw system
+// calls on a socket the runtime owns.
 func (fr *frameReader) readIdle() error {
-	if fr.raw == nil {
-		fr.acquire()
-		return nil
-	}
-	var rerr error
-	err := fr.raw.Read(func(fd uintptr) bool {
-		bp := readBufPool.Get().(*[]byte)
-		for {
-			n, err := syscall.Read(int(fd), *bp)
-			switch {
-			case err == syscall.EINTR:
-				continue
-			case err == syscall.EAGAIN:
-				readBufPool.Put(bp)
-				return false // not readable yet: park in the poller
-			case err != nil:
-				readBufPool.Put(bp)
-				rerr = err
-				return true
-			case n == 0:
-				readBufPool.Put(bp)
-				rerr = io.EOF
-				return true
-			}
-			fr.bp = bp
-			fr.r, fr.w = 0, n
-			fr.wire.Add(uint64(n))
-			return true
+	n, err := fr.nc.Read(fr.idle[:])
+	fr.wire.Add(uint64(n))
+	if n == 0 {
+		if err == nil {
+			err = io.ErrNoProgress
 		}
-	})
-	if err != nil {
 		return err
 	}
-	return rerr
+	fr.acquire()
+	fr.w = copy(*fr.bp, fr.idle[:n])
+	return nil
 }
 
 // fill makes at least n (<= 14) bytes available in the buffer.
