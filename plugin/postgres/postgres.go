@@ -3,10 +3,22 @@
 // arsenal.Open for postgres:// and postgresql:// URLs), a CustomClient and
 // the Plugin that announces them.
 //
+// Besides Exec and Query (every row gathered), a DB has what the client
+// claims in its Features:
+//
+//   - transactions: Begin returns a Tx holding one connection until Commit
+//     or Rollback, so its calls see each other and commit together;
+//   - prepared statements: Prepare returns a Stmt parsed and planned once
+//     per connection and run by name;
+//   - streaming: Rows (on DB, Tx and Stmt) yields rows as an
+//     iter.Seq2[[]any, error] as they arrive, never gathering them.
+//
 // # Configuration
 //
-// Config.URL is a libpq-style URL or key=value string. MaxConns defaults to
-// 4 and ConnectTimeout to 10 s.
+// Config.URL is a libpq-style URL or key=value string; Config.Password (a
+// security.Secret) keeps the password out of it. A Config prints and logs
+// with the password and secret query values redacted (see RedactDSN).
+// MaxConns defaults to 4 and ConnectTimeout to 10 s.
 //
 // # Errors
 //
@@ -17,9 +29,14 @@
 // (retryable), 53xxx -> ResourceExhausted, 57014 -> Canceled, 08xxx and
 // 57P0x -> Unavailable, XX001/XX002 -> DataLoss.
 //
+// A call on a Tx that has ended, or made while another call of the same Tx
+// is running, is FailedPrecondition.
+//
 // # Concurrency
 //
-// *DB and *Client are safe for concurrent use and must be closed.
+// *DB, *Stmt and *Client are safe for concurrent use and must be closed
+// (a Stmt needs no closing). A *Tx runs one call at a time and must end
+// with Commit or Rollback.
 package postgres
 
 import (
@@ -56,39 +73,6 @@ func init() {
 	})
 }
 
-// Config configures a DB.
-type Config struct {
-	// URL is the connection string (postgres://user@host:port/db?sslmode=...).
-	// Required.
-	URL string
-	// MaxConns caps the pool; default 4.
-	MaxConns int32
-	// ConnectTimeout bounds each dial; default 10 s.
-	ConnectTimeout time.Duration
-}
-
-// Validate checks the config without I/O and lists every bad field.
-func (c Config) Validate() error {
-	v := arsenal.Validation{Component: Kind}
-	if c.URL == "" {
-		v.Add("URL", "is required")
-	} else if _, err := pgxpool.ParseConfig(c.URL); err != nil {
-		v.Add("URL", "cannot be parsed (%s)", redactParseError(err))
-	}
-	v.Check(c.MaxConns >= 0, "MaxConns", "must not be negative")
-	v.Check(c.ConnectTimeout >= 0, "ConnectTimeout", "must not be negative")
-	return v.Err()
-}
-
-func redactParseError(err error) string {
-	// pgconn.ParseConfigError already redacts the password in its message.
-	var pe *pgconn.ParseConfigError
-	if errors.As(err, &pe) {
-		return pe.Error()
-	}
-	return "invalid connection string"
-}
-
 // DB is a pooled PostgreSQL connection: an arsenal.Component.
 type DB struct {
 	pool   *pgxpool.Pool
@@ -113,6 +97,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
 	pc.MaxConns = cfg.MaxConns
+	if !cfg.Password.IsZero() {
+		pc.ConnConfig.Password = cfg.Password.Reveal()
+	}
 	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
@@ -143,21 +130,22 @@ func (d *DB) Kind() string { return Kind }
 
 // Health pings the server.
 func (d *DB) Health(ctx context.Context) error {
-	if err := d.live("health"); err != nil {
-		return err
-	}
 	start := time.Now()
-	err := d.pool.Ping(ctx)
+	err := d.live("health")
+	if err == nil {
+		err = translate("health", d.pool.Ping(ctx))
+	}
 	d.rec.Record("ping", time.Since(start), err)
-	return translate("health", err)
+	return err
 }
 
 // Exec runs a statement and returns the rows it affected.
 func (d *DB) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	start := time.Now()
 	if err := d.live("exec"); err != nil {
+		d.opExec.Record(0, err)
 		return 0, err
 	}
-	start := time.Now()
 	tag, err := d.pool.Exec(ctx, sql, args...)
 	d.opExec.Record(time.Since(start), err)
 	if err != nil {
@@ -168,37 +156,14 @@ func (d *DB) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
 
 // Query runs a query and returns every row as column values.
 func (d *DB) Query(ctx context.Context, sql string, args ...any) (arsenal.Result, error) {
+	start := time.Now()
 	if err := d.live("query"); err != nil {
+		d.opQry.Record(0, err)
 		return arsenal.Result{}, err
 	}
-	start := time.Now()
-	res, err := d.query(ctx, sql, args...)
+	res, err := collect(ctx, d.pool, sql, args...)
 	d.opQry.Record(time.Since(start), err)
 	return res, translate("query", err)
-}
-
-func (d *DB) query(ctx context.Context, sql string, args ...any) (arsenal.Result, error) {
-	rows, err := d.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return arsenal.Result{}, err
-	}
-	defer rows.Close()
-	var res arsenal.Result
-	for _, f := range rows.FieldDescriptions() {
-		res.Columns = append(res.Columns, f.Name)
-	}
-	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			return arsenal.Result{}, err
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return arsenal.Result{}, err
-	}
-	res.RowsAffected = rows.CommandTag().RowsAffected()
-	return res, nil
 }
 
 // PoolStats are a DB's typed gauges, the Detail of its Stats (pgxpool's
@@ -265,6 +230,9 @@ func translate(op string, err error) error {
 	if errors.As(err, &ae) {
 		return err
 	}
+	if errors.Is(err, pgx.ErrTxClosed) {
+		return arsenal.E(arsenal.FailedPrecondition, Kind, op, errTxDone)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return arsenal.E(arsenal.NotFound, Kind, op, err)
 	}
@@ -299,7 +267,7 @@ func codeOfSQLState(s string) arsenal.Code {
 		return arsenal.Aborted
 	case "57014":
 		return arsenal.Canceled
-	case "25006":
+	case "25006", "25P02":
 		return arsenal.FailedPrecondition
 	case "XX001", "XX002":
 		return arsenal.DataLoss
