@@ -7,7 +7,7 @@
 //			Open:          func(ctx context.Context) (arsenal.Component, error) { return mypkg.Open(ctx, validCfg) },
 //			OpenInvalid:   func(ctx context.Context) error { _, err := mypkg.Open(ctx, badCfg); return err },
 //			InvalidFields: []string{"Addr", "PoolSize"},
-//			Unreachable:   func(ctx context.Context) error { ... },
+//			Unreachable:   func(ctx context.Context) error { ... }, // or MissingPath for a file-backed component
 //			Exercise:      func(ctx context.Context, c arsenal.Component) error { ... },
 //		})
 //	}
@@ -15,10 +15,14 @@
 // The suite checks: open with a valid config; an invalid config is rejected
 // before any I/O with InvalidArgument naming every bad field; health passes;
 // stats show the operations performed; close is idempotent and later calls
-// fail with a coded error wrapping arsenal.ErrClosed; an unreachable address
-// fails as Unavailable or DeadlineExceeded within the configured timeout; a
-// cancelled context returns promptly with Canceled; concurrent use is
-// race-free (run the suite under -race); no goroutine outlives Close.
+// fail with a coded error wrapping arsenal.ErrClosed; an unreachable server
+// (Harness.Unreachable, for networked components) fails as Unavailable or
+// DeadlineExceeded within the configured timeout, and only those; a file in
+// a directory that does not exist (Harness.MissingPath, for file-backed
+// components) fails promptly as NotFound, and only that; a cancelled
+// context returns promptly with Canceled; concurrent use is race-free (run
+// the suite under -race); no goroutine outlives Close. A harness sets
+// Unreachable, MissingPath or both, never neither.
 package componenttest
 
 import (
@@ -46,11 +50,20 @@ type Harness struct {
 	// Unreachable opens (and, where opening is lazy, uses) a component
 	// pointed at an address where nothing listens, with its connect timeout
 	// set to UnreachableTimeout. It must fail with Unavailable or
-	// DeadlineExceeded.
+	// DeadlineExceeded; any other code (NotFound included) fails the
+	// suite. Networked components set it.
 	Unreachable func(ctx context.Context) error
+	// MissingPath opens (and, where opening is lazy, uses) a file-backed
+	// component at a path whose directory does not exist. It must fail
+	// with NotFound within MissingPathTimeout: a missing directory is not
+	// an unreachable server. File-backed components set it.
+	MissingPath func(ctx context.Context) error
 	// UnreachableTimeout is the connect timeout Unreachable configures; the
 	// call must return within it plus 2 s. Default 3 s.
 	UnreachableTimeout time.Duration
+	// MissingPathTimeout bounds MissingPath (no network wait is involved).
+	// Default 2 s.
+	MissingPathTimeout time.Duration
 	// Exercise performs one operation that Stats counts.
 	Exercise func(ctx context.Context, c arsenal.Component) error
 	// Blocking, when set, performs an operation that waits (a blocking read,
@@ -76,6 +89,9 @@ func Run(t *testing.T, h Harness) {
 	if h.UnreachableTimeout <= 0 {
 		h.UnreachableTimeout = 3 * time.Second
 	}
+	if h.MissingPathTimeout <= 0 {
+		h.MissingPathTimeout = 2 * time.Second
+	}
 	if h.Concurrency <= 0 {
 		h.Concurrency = 8
 	}
@@ -83,7 +99,15 @@ func Run(t *testing.T, h Harness) {
 	t.Run("RejectsInvalidConfigNamingEveryField", func(t *testing.T) { testInvalid(t, h) })
 	t.Run("StatsCountOperations", func(t *testing.T) { testStats(t, h) })
 	t.Run("CloseIsIdempotentAndLaterCallsFailCoded", func(t *testing.T) { testClose(t, h) })
-	t.Run("UnreachableFailsWithinTimeout", func(t *testing.T) { testUnreachable(t, h) })
+	if h.Unreachable == nil && h.MissingPath == nil {
+		t.Error("componenttest: Harness needs Unreachable (a networked component), MissingPath (a file-backed one) or both")
+	}
+	if h.Unreachable != nil {
+		t.Run("UnreachableFailsWithinTimeout", func(t *testing.T) { testUnreachable(t, h) })
+	}
+	if h.MissingPath != nil {
+		t.Run("MissingPathFailsAsNotFound", func(t *testing.T) { testMissingPath(t, h) })
+	}
 	t.Run("CancelledContextReturnsPromptly", func(t *testing.T) { testCancel(t, h) })
 	t.Run("ConcurrentUseIsSafe", func(t *testing.T) { testConcurrent(t, h) })
 	t.Run("NoGoroutineOutlivesClose", func(t *testing.T) { testLeaks(t, h) })
@@ -214,9 +238,6 @@ func testClose(t *testing.T, h Harness) {
 }
 
 func testUnreachable(t *testing.T, h Harness) {
-	if h.Unreachable == nil {
-		t.Fatal("Harness.Unreachable is required for networked components; local ones return an Unavailable-coded error for a missing file")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.UnreachableTimeout+10*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -225,11 +246,28 @@ func testUnreachable(t *testing.T, h Harness) {
 	if err == nil {
 		t.Fatal("Unreachable succeeded; want Unavailable or DeadlineExceeded")
 	}
-	if code := arsenal.CodeOf(err); code != arsenal.Unavailable && code != arsenal.DeadlineExceeded && code != arsenal.NotFound {
+	if code := arsenal.CodeOf(err); code != arsenal.Unavailable && code != arsenal.DeadlineExceeded {
 		t.Errorf("code = %v, want Unavailable or DeadlineExceeded (%v)", code, err)
 	}
 	if limit := h.UnreachableTimeout + 2*time.Second; elapsed > limit {
 		t.Errorf("Unreachable took %s, over the %s limit", elapsed, limit)
+	}
+}
+
+func testMissingPath(t *testing.T, h Harness) {
+	ctx, cancel := context.WithTimeout(context.Background(), h.MissingPathTimeout+10*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := h.MissingPath(ctx)
+	elapsed := time.Since(start)
+	if err == nil {
+		t.Fatal("MissingPath succeeded; want NotFound")
+	}
+	if code := arsenal.CodeOf(err); code != arsenal.NotFound {
+		t.Errorf("code = %v, want NotFound (%v)", code, err)
+	}
+	if elapsed > h.MissingPathTimeout {
+		t.Errorf("MissingPath took %s, over the %s limit", elapsed, h.MissingPathTimeout)
 	}
 }
 
