@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,20 @@ import (
 	"github.com/infra-arsenal/arsenal/plugin/postgres"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+// TestMain gives the Examples a throwaway database of their own in
+// DATABASE_URL, the variable they read (as a user's program would).
+func TestMain(m *testing.M) {
+	u, drop, err := testenv.PostgresDatabase()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("DATABASE_URL", u)
+	code := m.Run()
+	drop()
+	testenv.StopAll()
+	os.Exit(code)
+}
 
 func testCtx(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
