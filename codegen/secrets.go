@@ -23,12 +23,14 @@ var secretType = reflect.TypeFor[security.Secret]()
 //
 //   - every security.Secret value (in any exported field, element or map
 //     value, however deep);
-//   - exported string fields whose name says secret (arsenal.IsSecretName),
-//     for Configs that still hold a secret in a plain string;
+//   - exported string fields whose name says password, secret or token
+//     (secretField), for Configs that still hold a secret in a plain
+//     string;
 //   - in every string that parses as a URL, the userinfo password and the
 //     values of query parameters whose name says secret (?access_token=);
 //   - in string-keyed maps (headers), the values under a name that says
-//     secret or carries credentials (Authorization, Cookie, signatures).
+//     secret (secretKey: arsenal.IsSecretName, Authorization, Cookie,
+//     signatures).
 //
 // The leak check then proves none of them reaches the generated source,
 // and none is written as a literal (an environment default included).
@@ -70,7 +72,7 @@ func configSecrets(config any) []configSecret {
 					name = field
 				}
 				fv := v.Field(i)
-				if fv.Kind() == reflect.String && arsenal.IsSecretName(f.Name) {
+				if fv.Kind() == reflect.String && secretField(f.Name) {
 					add(name, fv.String())
 				}
 				walk(name, fv, depth+1)
@@ -100,19 +102,26 @@ func configSecrets(config any) []configSecret {
 	return out
 }
 
-// secretKey reports whether a map key (a header name, a parameter) names
-// a credential.
-func secretKey(k string) bool {
-	if arsenal.IsSecretName(k) {
-		return true
-	}
-	n := strings.ToLower(k)
-	for _, w := range []string{"authorization", "cookie", "signature", "auth", "jwt", "session"} {
+// secretField reports whether a string field of a Config holds a secret
+// by its name: password, secret or token in it. The list is narrower than
+// arsenal.IsSecretName on purpose: a field such as KeyPrefix or
+// SessionName is configuration, written into programs as a literal.
+func secretField(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"password", "passwd", "secret", "token"} {
 		if strings.Contains(n, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// secretKey reports whether a map key (a header name) or a URL query
+// parameter names a credential: what arsenal.IsSecretName flags, and
+// Authorization, Cookie and signature headers always.
+func secretKey(k string) bool {
+	n := strings.ToLower(k)
+	return n == "cookie" || strings.Contains(n, "authorization") || strings.Contains(n, "signature") || arsenal.IsSecretName(k)
 }
 
 // stringsIn returns the strings a map value holds: a string, or the
