@@ -31,6 +31,18 @@ type Config struct {
 	MaxConns int32
 	// ConnectTimeout bounds each dial; default 10 s.
 	ConnectTimeout time.Duration
+	// Observer, when set, receives OpStart/OpEnd for every operation (the
+	// statement text, never its arguments) and, as an
+	// arsenal.ConnObserver, the pool's connect, disconnect and dial-error
+	// events. nil (the default) costs nothing.
+	Observer arsenal.Observer
+	// Logger, when set, gets operator logs: a failed connect at Open and
+	// slow operations (SlowThreshold) at Warn, with the target redacted and
+	// never a statement's arguments. nil logs nothing.
+	Logger *slog.Logger
+	// SlowThreshold, when positive and Logger is set, logs every
+	// operation that takes at least this long. 0 turns it off.
+	SlowThreshold time.Duration
 }
 
 // Validate checks the config without I/O and lists every bad field.
@@ -43,6 +55,7 @@ func (c Config) Validate() error {
 	}
 	v.Check(c.MaxConns >= 0, "MaxConns", "must not be negative")
 	v.Check(c.ConnectTimeout >= 0, "ConnectTimeout", "must not be negative")
+	v.Check(c.SlowThreshold >= 0, "SlowThreshold", "must not be negative")
 	return v.Err()
 }
 

@@ -20,6 +20,18 @@
 // with the password and secret query values redacted (see RedactDSN).
 // MaxConns defaults to 4 and ConnectTimeout to 10 s.
 //
+// # Observability
+//
+// Config.Observer gets OpStart and OpEnd for every call of DB, Tx and Stmt
+// (the operation as Stats names it, the target host:port/database, the
+// statement text but never its arguments; the outcome with its code,
+// duration and row count), and as an arsenal.ConnObserver the pool's
+// connect, disconnect and dial-error events. Config.Logger gets a failed
+// connect at Open and, with SlowThreshold, slow operations at Warn, never
+// a password or an argument. Both nil (the default) cost nothing. Stats
+// count every call, including those that fail before any I/O (a closed DB,
+// a busy or ended Tx).
+//
 // # Errors
 //
 // Server errors are translated once by SQLSTATE class: 23505 ->
@@ -42,7 +54,9 @@ package postgres
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,13 +89,17 @@ func init() {
 
 // DB is a pooled PostgreSQL connection: an arsenal.Component.
 type DB struct {
-	pool   *pgxpool.Pool
-	target string
-	rec    *stats.Recorder
-	opExec *stats.Op
-	opQry  *stats.Op
-	mu     sync.RWMutex
-	closed bool
+	pool     *pgxpool.Pool
+	target   string
+	database string
+	obs      arsenal.Observer
+	log      *slog.Logger
+	slow     time.Duration
+	rec      *stats.Recorder
+	opExec   *stats.Op
+	opQry    *stats.Op
+	mu       sync.RWMutex
+	closed   bool
 }
 
 // Open validates cfg, creates the pool and pings the server.
@@ -101,18 +119,29 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		pc.ConnConfig.Password = cfg.Password.Reveal()
 	}
 	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
+	target := pc.ConnConfig.Host + ":" + strconv.Itoa(int(pc.ConnConfig.Port)) + "/" + pc.ConnConfig.Database
+	if cfg.Observer != nil {
+		hookConnEvents(pc, cfg.Observer, target)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, translate("open", err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, translate("open", err)
+		err = translate("open", err)
+		arsenal.NotifyConn(ctx, cfg.Observer, arsenal.ConnEvent{Component: Kind, Kind: arsenal.ConnDialError, Target: target, Err: err, Time: time.Now()})
+		if cfg.Logger != nil {
+			cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "postgres: cannot connect",
+				slog.String("target", target), slog.String("code", arsenal.CodeOf(err).String()))
+		}
+		return nil, err
 	}
 	rec := stats.NewRecorder()
 	return &DB{
 		pool: pool, rec: rec, opExec: rec.Op("exec"), opQry: rec.Op("query"),
-		target: pc.ConnConfig.Host + "/" + pc.ConnConfig.Database,
+		target: target, database: pc.ConnConfig.Database,
+		obs: cfg.Observer, log: cfg.Logger, slow: cfg.SlowThreshold,
 	}, nil
 }
 
@@ -130,40 +159,42 @@ func (d *DB) Kind() string { return Kind }
 
 // Health pings the server.
 func (d *DB) Health(ctx context.Context) error {
-	start := time.Now()
+	ctx, sp := d.begin(ctx, "ping", "")
 	err := d.live("health")
 	if err == nil {
 		err = translate("health", d.pool.Ping(ctx))
 	}
-	d.rec.Record("ping", time.Since(start), err)
+	d.end(ctx, sp, "ping", err, 0)
 	return err
 }
 
 // Exec runs a statement and returns the rows it affected.
 func (d *DB) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	start := time.Now()
+	ctx, sp := d.begin(ctx, "exec", sql)
 	if err := d.live("exec"); err != nil {
-		d.opExec.Record(0, err)
+		d.end(ctx, sp, "exec", err, 0)
 		return 0, err
 	}
 	tag, err := d.pool.Exec(ctx, sql, args...)
-	d.opExec.Record(time.Since(start), err)
+	err = translate("exec", err)
+	d.end(ctx, sp, "exec", err, tag.RowsAffected())
 	if err != nil {
-		return 0, translate("exec", err)
+		return 0, err
 	}
 	return tag.RowsAffected(), nil
 }
 
 // Query runs a query and returns every row as column values.
 func (d *DB) Query(ctx context.Context, sql string, args ...any) (arsenal.Result, error) {
-	start := time.Now()
+	ctx, sp := d.begin(ctx, "query", sql)
 	if err := d.live("query"); err != nil {
-		d.opQry.Record(0, err)
+		d.end(ctx, sp, "query", err, 0)
 		return arsenal.Result{}, err
 	}
 	res, err := collect(ctx, d.pool, sql, args...)
-	d.opQry.Record(time.Since(start), err)
-	return res, translate("query", err)
+	err = translate("query", err)
+	d.end(ctx, sp, "query", err, int64(len(res.Rows)))
+	return res, err
 }
 
 // PoolStats are a DB's typed gauges, the Detail of its Stats (pgxpool's

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"iter"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -30,14 +29,25 @@ type querier interface {
 // or a context deadline.
 func (d *DB) Rows(ctx context.Context, sql string, args ...any) iter.Seq2[[]any, error] {
 	return func(yield func([]any, error) bool) {
-		start := time.Now()
+		ctx, sp := d.begin(ctx, "rows", sql)
+		var n int64
 		err := d.live("rows")
 		if err == nil {
-			err = streamRows(ctx, d.pool, sql, args, yield)
+			err = streamRows(ctx, d.pool, sql, args, counting(&n, yield))
 		} else {
 			yield(nil, err)
 		}
-		d.rec.Record("rows", time.Since(start), err)
+		d.end(ctx, sp, "rows", err, n)
+	}
+}
+
+// counting wraps yield to count the rows it is given.
+func counting(n *int64, yield func([]any, error) bool) func([]any, error) bool {
+	return func(v []any, err error) bool {
+		if err == nil {
+			*n++
+		}
+		return yield(v, err)
 	}
 }
 
@@ -99,14 +109,14 @@ func collect(ctx context.Context, q querier, sql string, args ...any) (arsenal.R
 // connection, so the statements see each other's effects and commit or
 // roll back together.
 func (d *DB) Begin(ctx context.Context) (*Tx, error) {
-	start := time.Now()
+	ctx, sp := d.begin(ctx, "begin", "")
 	err := d.live("begin")
 	var tx pgx.Tx
 	if err == nil {
 		tx, err = d.pool.Begin(ctx)
 		err = translate("begin", err)
 	}
-	d.rec.Record("begin", time.Since(start), err)
+	d.end(ctx, sp, "begin", err, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -144,9 +154,9 @@ func txErr(op string, err error) error {
 // Exec runs a statement in the transaction and returns the rows it
 // affected.
 func (t *Tx) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	start := time.Now()
+	ctx, sp := t.db.begin(ctx, "exec", sql)
 	n, err := t.exec(ctx, sql, args...)
-	t.db.opExec.Record(time.Since(start), err)
+	t.db.end(ctx, sp, "exec", err, n)
 	return n, err
 }
 
@@ -164,9 +174,9 @@ func (t *Tx) exec(ctx context.Context, sql string, args ...any) (int64, error) {
 
 // Query runs a query in the transaction and returns every row.
 func (t *Tx) Query(ctx context.Context, sql string, args ...any) (arsenal.Result, error) {
-	start := time.Now()
+	ctx, sp := t.db.begin(ctx, "query", sql)
 	res, err := t.query(ctx, sql, args...)
-	t.db.opQry.Record(time.Since(start), err)
+	t.db.end(ctx, sp, "query", err, int64(len(res.Rows)))
 	return res, err
 }
 
@@ -182,15 +192,16 @@ func (t *Tx) query(ctx context.Context, sql string, args ...any) (arsenal.Result
 // Rows streams a query's rows in the transaction, as DB.Rows does.
 func (t *Tx) Rows(ctx context.Context, sql string, args ...any) iter.Seq2[[]any, error] {
 	return func(yield func([]any, error) bool) {
-		start := time.Now()
+		ctx, sp := t.db.begin(ctx, "rows", sql)
+		var n int64
 		err := t.enter("rows")
 		if err == nil {
-			err = t.stream(ctx, t.tx, sql, args, yield)
+			err = t.stream(ctx, t.tx, sql, args, counting(&n, yield))
 			t.busy.Unlock()
 		} else {
 			yield(nil, err)
 		}
-		t.db.rec.Record("rows", time.Since(start), err)
+		t.db.end(ctx, sp, "rows", err, n)
 	}
 }
 
@@ -213,26 +224,26 @@ func (t *Tx) stream(ctx context.Context, q querier, sql string, args []any, yiel
 
 // Commit commits the transaction and releases its connection.
 func (t *Tx) Commit(ctx context.Context) error {
-	start := time.Now()
+	ctx, sp := t.db.begin(ctx, "commit", "")
 	err := t.enter("commit")
 	if err == nil {
 		err = txErr("commit", t.tx.Commit(ctx))
 		t.busy.Unlock()
 	}
-	t.db.rec.Record("commit", time.Since(start), err)
+	t.db.end(ctx, sp, "commit", err, 0)
 	return err
 }
 
 // Rollback rolls the transaction back and releases its connection. After
 // Commit it is FailedPrecondition; use it in a defer and ignore that.
 func (t *Tx) Rollback(ctx context.Context) error {
-	start := time.Now()
+	ctx, sp := t.db.begin(ctx, "rollback", "")
 	err := t.enter("rollback")
 	if err == nil {
 		err = txErr("rollback", t.tx.Rollback(ctx))
 		t.busy.Unlock()
 	}
-	t.db.rec.Record("rollback", time.Since(start), err)
+	t.db.end(ctx, sp, "rollback", err, 0)
 	return err
 }
 
@@ -273,9 +284,9 @@ func newStmt(sql string, sd *pgconn.StatementDescription) *Stmt {
 
 // Prepare prepares sql on a pooled connection and returns the Stmt.
 func (d *DB) Prepare(ctx context.Context, sql string) (*Stmt, error) {
-	start := time.Now()
+	ctx, sp := d.begin(ctx, "prepare", sql)
 	s, err := d.prepare(ctx, sql)
-	d.rec.Record("prepare", time.Since(start), err)
+	d.end(ctx, sp, "prepare", err, 0)
 	return s, err
 }
 
@@ -299,9 +310,9 @@ func (d *DB) prepare(ctx context.Context, sql string) (*Stmt, error) {
 
 // Prepare prepares sql on the transaction's connection.
 func (t *Tx) Prepare(ctx context.Context, sql string) (*Stmt, error) {
-	start := time.Now()
+	ctx, sp := t.db.begin(ctx, "prepare", sql)
 	s, err := t.prepare(ctx, sql)
-	t.db.rec.Record("prepare", time.Since(start), err)
+	t.db.end(ctx, sp, "prepare", err, 0)
 	return s, err
 }
 
@@ -357,42 +368,43 @@ func (s *Stmt) withConn(ctx context.Context, op string, f func(q querier) error)
 
 // Exec runs the statement with args and returns the rows it affected.
 func (s *Stmt) Exec(ctx context.Context, args ...any) (int64, error) {
-	start := time.Now()
+	ctx, sp := s.db.begin(ctx, "exec", s.sql)
 	var n int64
 	err := s.withConn(ctx, "exec", func(q querier) error {
 		tag, err := q.Exec(ctx, s.name, args...)
 		n = tag.RowsAffected()
 		return txErr("exec", err)
 	})
-	s.db.opExec.Record(time.Since(start), err)
+	s.db.end(ctx, sp, "exec", err, n)
 	return n, err
 }
 
 // Query runs the statement with args and returns every row.
 func (s *Stmt) Query(ctx context.Context, args ...any) (arsenal.Result, error) {
-	start := time.Now()
+	ctx, sp := s.db.begin(ctx, "query", s.sql)
 	var res arsenal.Result
 	err := s.withConn(ctx, "query", func(q querier) error {
 		var err error
 		res, err = collect(ctx, q, s.name, args...)
 		return txErr("query", err)
 	})
-	s.db.opQry.Record(time.Since(start), err)
+	s.db.end(ctx, sp, "query", err, int64(len(res.Rows)))
 	return res, err
 }
 
 // Rows runs the statement with args and streams its rows, as DB.Rows does.
 func (s *Stmt) Rows(ctx context.Context, args ...any) iter.Seq2[[]any, error] {
 	return func(yield func([]any, error) bool) {
-		start := time.Now()
+		ctx, sp := s.db.begin(ctx, "rows", s.sql)
+		var n int64
 		yielded := false
 		err := s.withConn(ctx, "rows", func(q querier) error {
 			yielded = true
-			return streamRows(ctx, q, s.name, args, yield)
+			return streamRows(ctx, q, s.name, args, counting(&n, yield))
 		})
 		if err != nil && !yielded {
 			yield(nil, err)
 		}
-		s.db.rec.Record("rows", time.Since(start), err)
+		s.db.end(ctx, sp, "rows", err, n)
 	}
 }
