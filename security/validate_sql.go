@@ -19,7 +19,7 @@ func QuoteIdent(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
-// QuoteLiteral quotes s as a SQL string literal ('it''s'), dropping NUL
+// QuoteLiteral quotes s as a SQL string literal ('it”s'), dropping NUL
 // bytes. Prefer a bound parameter.
 func QuoteLiteral(s string) string {
 	s = strings.ReplaceAll(s, "\x00", "")
