@@ -194,8 +194,8 @@ func Validate(input string, c Context) Result {
 	return Result{Safe: len(w) == 0, Sanitized: out, Warnings: w}
 }
 
-// Check is Validate(input, c).Err("validate " + c.String()).
-func Check(input string, c Context) error {
+// CheckInput is Validate(input, c).Err("validate " + c.String()).
+func CheckInput(input string, c Context) error {
 	r := Validate(input, c)
 	if r.Safe {
 		return nil

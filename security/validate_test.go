@@ -348,10 +348,10 @@ func TestValidateUnknownContextAndErr(t *testing.T) {
 	assert.Equal(t, "Context(999)", security.Context(999).String())
 	assert.Equal(t, "SQLIdent", security.SQLIdent.String())
 
-	err := security.Check("' OR 1=1 -- secretpayload", security.SQLText)
+	err := security.CheckInput("' OR 1=1 -- secretpayload", security.SQLText)
 	require.Error(t, err)
 	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err))
 	assert.NotContains(t, err.Error(), "secretpayload")
 	assert.Contains(t, err.Error(), "sql.tautology")
-	assert.NoError(t, security.Check("users", security.SQLIdent))
+	assert.NoError(t, security.CheckInput("users", security.SQLIdent))
 }
