@@ -162,6 +162,19 @@ type fileStamp struct {
 	size int64
 }
 
+// racyWindow is how long after its modification a file's stamp is not
+// trusted: file systems keep modification times in coarse ticks, so two
+// writes of the same size in one tick leave the same stamp. A file
+// changed that recently is read again (as git treats "racily clean"
+// files).
+const racyWindow = 2 * time.Second
+
+// unchanged reports whether a file whose stamp is now st is the one read
+// at old.
+func unchanged(st, old fileStamp) bool {
+	return st == old && time.Since(st.mod) > racyWindow
+}
+
 func stampOf(path string) (fileStamp, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -205,7 +218,7 @@ func (w *certWatcher) get() (*tls.Certificate, error) {
 	w.lastLook = now
 	cs, err1 := stampOf(w.certFile)
 	ks, err2 := stampOf(w.keyFile)
-	if err1 == nil && err2 == nil && (cs != w.stamp[0] || ks != w.stamp[1]) {
+	if err1 == nil && err2 == nil && !(unchanged(cs, w.stamp[0]) && unchanged(ks, w.stamp[1])) {
 		// A half-written pair fails to load: keep the last good one,
 		// and look again on the next handshake.
 		_ = w.load()
