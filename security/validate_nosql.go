@@ -52,16 +52,19 @@ func validateRedisInline(s string, w *warnings) string {
 	}, s)
 }
 
+// luaRules are checked in order: each anchored expression runs at the
+// occurrences of its words (see eachAt).
 var luaRules = []struct {
-	re         *regexp.Regexp
+	words      []string
+	re         *regexp.Regexp // nil: a word alone is the finding
 	rule, text string
 }{
-	{regexp.MustCompile(`\b(loadstring|load|dofile|loadfile|require)\s*\(?`), "lua.load", "loads code at run time"},
-	{regexp.MustCompile(`\b(os|io|debug|package)\s*\.`), "lua.sandbox", "reaches os, io, debug or package"},
-	{regexp.MustCompile(`\b(setfenv|getfenv|setmetatable|rawset)\s*\(|\bstring\s*\.\s*dump\b`), "lua.env", "changes environments or metatables"},
-	{regexp.MustCompile(`(?i)\bredis\s*\.\s*p?call\s*\(\s*['"](flushall|flushdb|config|shutdown|debug|script|function|keys|acl|module|replicaof|slaveof|migrate)['"]`), "lua.admin", "calls an administrative or whole-keyspace command"},
-	{regexp.MustCompile(`\bwhile\s+(true|1)\s+do\b|\brepeat\b[\s\S]*\buntil\s+(false|nil)\b`), "lua.loop", "a loop that never ends by itself"},
-	{regexp.MustCompile(`\.\.\s*(ARGV|KEYS)\s*\[`), "lua.concat", "builds a command or key by concatenating arguments"},
+	{[]string{"loadstring", "load", "dofile", "loadfile", "require"}, nil, "lua.load", "loads code at run time"},
+	{[]string{"os", "io", "debug", "package"}, regexp.MustCompile(`^(os|io|debug|package)\s*\.`), "lua.sandbox", "reaches os, io, debug or package"},
+	{[]string{"setfenv", "getfenv", "setmetatable", "rawset", "string"}, regexp.MustCompile(`^(?:(setfenv|getfenv|setmetatable|rawset)\s*\(|string\s*\.\s*dump\b)`), "lua.env", "changes environments or metatables"},
+	{[]string{"redis"}, regexp.MustCompile(`(?i)^redis\s*\.\s*p?call\s*\(\s*['"](flushall|flushdb|config|shutdown|debug|script|function|keys|acl|module|replicaof|slaveof|migrate)['"]`), "lua.admin", "calls an administrative or whole-keyspace command"},
+	{[]string{"while", "repeat"}, regexp.MustCompile(`^(?:while\s+(true|1)\s+do\b|repeat\b[\s\S]*\buntil\s+(false|nil)\b)`), "lua.loop", "a loop that never ends by itself"},
+	{[]string{".."}, regexp.MustCompile(`^\.\.\s*(ARGV|KEYS)\s*\[`), "lua.concat", "builds a command or key by concatenating arguments"},
 }
 
 func validateLua(s string, w *warnings) string {
@@ -71,7 +74,7 @@ func validateLua(s string, w *warnings) string {
 		w.add("lua.long", "script longer than 64 KiB; only its start was checked")
 	}
 	for _, r := range luaRules {
-		if r.re.MatchString(t) {
+		if r.re == nil && hasWord(t, r.words) || r.re != nil && matchAt(t, r.words, r.re) {
 			w.add(r.rule, "the script "+r.text)
 		}
 	}

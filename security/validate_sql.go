@@ -197,14 +197,16 @@ func (a *Allowlist) OrderBy(spec string) (string, error) {
 
 var (
 	sqlBlockComment = regexp.MustCompile(`/\*.*?\*/`)
-	sqlStacked      = regexp.MustCompile(`;\s*(select|insert|update|delete|drop|create|alter|truncate|exec|execute|pragma|attach|detach|grant|revoke|shutdown|declare|replace|merge|call|copy|vacuum)\b`)
-	sqlUnion        = regexp.MustCompile(`\bunion\s+(all\s+|distinct\s+)?\(?\s*select\b`)
-	sqlTautology    = regexp.MustCompile(`(?:\bor\b|\|\|)\s*\(?\s*(['"]?)([\w.]+)['"]?\s*(=|<>|!=|like|is)\s*(['"]?)([\w.]+)['"]?`)
-	sqlSubquery     = regexp.MustCompile(`\(\s*select\b`)
-	sqlOrTrue       = regexp.MustCompile(`\bor\s+(true|not\s+false)\b|\bor\s+\d+\s*(--|#|;|/\*|\)|$)|\bor\s+\d+\s*[<>]=?\s*\d+`)
-	sqlDelay        = regexp.MustCompile(`\b(sleep|pg_sleep|benchmark|randomblob)\s*\(|\bwaitfor\s+delay\b`)
-	sqlSchema       = regexp.MustCompile(`\b(information_schema|sqlite_master|sqlite_schema|pg_catalog|pg_shadow|sysobjects|mysql\.user)\b`)
-	sqlFuncs        = regexp.MustCompile(`\b(load_extension|xp_cmdshell|into\s+outfile|load_file)\b`)
+	sqlStacked      = regexp.MustCompile(`^;\s*(select|insert|update|delete|drop|create|alter|truncate|exec|execute|pragma|attach|detach|grant|revoke|shutdown|declare|replace|merge|call|copy|vacuum)\b`)
+	sqlUnion        = regexp.MustCompile(`^union\s+(all\s+|distinct\s+)?\(?\s*select\b`)
+	sqlOrTrue       = regexp.MustCompile(`^(?:or\s+(true|not\s+false)\b|or\s+\d+\s*(--|#|;|/\*|\)|$)|or\s+\d+\s*[<>]=?\s*\d+)`)
+	sqlTautology    = regexp.MustCompile(`^(?:or\b|\|\|)\s*\(?\s*(['"]?)([\w.]+)['"]?\s*(=|<>|!=|like|is)\s*(['"]?)([\w.]+)['"]?`)
+	sqlSubquery     = regexp.MustCompile(`^\(\s*select\b`)
+	sqlDelay        = regexp.MustCompile(`^(?:(sleep|pg_sleep|benchmark|randomblob)\s*\(|waitfor\s+delay\b)`)
+	sqlOutfile      = regexp.MustCompile(`^into\s+outfile\b`)
+
+	sqlSchemaWords = []string{"information_schema", "sqlite_master", "sqlite_schema", "pg_catalog", "pg_shadow", "sysobjects", "mysql.user"}
+	sqlFuncWords   = []string{"load_extension", "xp_cmdshell", "load_file"}
 )
 
 // maxSQLScan bounds the text SQLText's regular expressions scan: longer
@@ -226,33 +228,32 @@ func validateSQLText(s string, w *warnings) string {
 	}
 	// Comments are read as spaces, as the SQL parser reads them:
 	// UNION/**/SELECT is UNION SELECT.
-	n := sqlBlockComment.ReplaceAllString(l, " ")
-	if sqlStacked.MatchString(n) {
+	n := l
+	if strings.Contains(l, "/*") {
+		n = sqlBlockComment.ReplaceAllString(l, " ")
+	}
+	if matchAt(n, []string{";"}, sqlStacked) {
 		w.add("sql.stacked", "a stacked statement (; followed by a statement)")
 	}
-	if sqlUnion.MatchString(n) {
+	if matchAt(n, []string{"union"}, sqlUnion) {
 		w.add("sql.union", "UNION SELECT")
 	}
-	if sqlOrTrue.MatchString(n) {
-		w.add("sql.tautology", "a condition that is always true (OR 1, OR TRUE)")
-	} else {
-		for _, m := range sqlTautology.FindAllStringSubmatch(n, 16) {
-			if m[2] == m[5] {
-				w.add("sql.tautology", "a condition that is always true (OR x=x)")
-				break
-			}
-		}
+	if matchAt(n, []string{"or"}, sqlOrTrue) || eachAt(n, []string{"or", "||"}, func(i int) bool {
+		m := sqlTautology.FindStringSubmatch(at(n, i))
+		return m != nil && m[2] == m[5]
+	}) {
+		w.add("sql.tautology", "a condition that is always true (OR 1=1, OR 'a'='a', OR TRUE)")
 	}
-	if sqlSubquery.MatchString(n) {
+	if matchAt(n, []string{"("}, sqlSubquery) {
 		w.add("sql.subquery", "a subquery ((SELECT ...))")
 	}
-	if sqlDelay.MatchString(n) {
+	if matchAt(n, []string{"sleep", "pg_sleep", "benchmark", "randomblob", "waitfor"}, sqlDelay) {
 		w.add("sql.delay", "a time delay function (SLEEP, PG_SLEEP, BENCHMARK, WAITFOR)")
 	}
-	if sqlSchema.MatchString(n) {
+	if hasWord(n, sqlSchemaWords) {
 		w.add("sql.schema", "a reference to the schema catalogue")
 	}
-	if sqlFuncs.MatchString(n) {
+	if hasWord(n, sqlFuncWords) || matchAt(n, []string{"into"}, sqlOutfile) {
 		w.add("sql.dangerous", "a file or command function (load_extension, xp_cmdshell, INTO OUTFILE)")
 	}
 	if strings.Count(t, "'")%2 == 1 {
