@@ -34,8 +34,9 @@ func validate(t *testing.T, in string, c security.Context) security.Result {
 	if r.Safe != (len(r.Warnings) == 0) {
 		t.Fatalf("%v %q: Safe=%v with %d warnings", c, in, r.Safe, len(r.Warnings))
 	}
-	for _, w := range r.Warnings {
-		if len(in) > 8 && strings.Contains(w.String(), in) {
+	// Warnings never quote the input: a marker in it never shows.
+	for _, w := range security.Validate(in+" zqxjmarker", c).Warnings {
+		if strings.Contains(w.String(), "zqxjmarker") {
 			t.Fatalf("%v: a warning quotes the input: %v", c, w)
 		}
 	}
@@ -100,6 +101,9 @@ func FuzzSQLLike(f *testing.F) {
 	})
 }
 
+// unionSelect is UNION SELECT as two whole words.
+var unionSelect = regexp.MustCompile(`(^|[^a-z_])union select([^a-z0-9_]|$)`)
+
 func FuzzSQLText(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, in string) {
@@ -107,7 +111,7 @@ func FuzzSQLText(f *testing.F) {
 		if r.Sanitized != in {
 			t.Fatalf("SQLText changed the text")
 		}
-		if strings.Contains(strings.ToLower(in), "union select") && !r.Has("sql.union") {
+		if l := strings.ToLower(in); !strings.Contains(l, "/*") && unionSelect.MatchString(l) && !r.Has("sql.union") {
 			t.Fatalf("UNION SELECT not reported in %q", in)
 		}
 	})

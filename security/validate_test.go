@@ -59,6 +59,8 @@ func TestValidateSQLTextRules(t *testing.T) {
 		{"' or true --", "sql.tautology"},
 		{"1 UNION/**/SELECT 2", "sql.union"},
 		{"1 union all select 2", "sql.union"},
+		{"0UNION SELECT 1", "sql.union"},
+		{"1or 1=1", "sql.tautology"},
 		{"sleep(10)", "sql.delay"},
 		{"select * from sqlite_master", "sql.schema"},
 		{"it's", "sql.quote"},
