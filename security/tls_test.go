@@ -17,6 +17,7 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
+	"github.com/infra-arsenal/arsenal/s3"
 	"github.com/infra-arsenal/arsenal/security"
 )
 
@@ -181,6 +182,16 @@ func TestTLSOverVersitygwHTTPS(t *testing.T) {
 	_, err = get(wrong)
 	require.Error(t, err)
 	assert.Equal(t, arsenal.Unauthenticated, arsenal.CodeOf(err), "wrong CA: %v", err)
+
+	// The s3 client trusts the system roots only: to it the test CA is a
+	// wrong CA.
+	c, err := s3.Open(tctx(t), s3.Config{Bucket: "sec-tls", Endpoint: srv.Endpoint, Region: srv.Region,
+		AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey, MaxRetries: -1})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	err = c.Health(tctx(t))
+	require.Error(t, err)
+	assert.Equal(t, arsenal.Unauthenticated, arsenal.CodeOf(err), "s3 Health with an untrusted certificate: %v", err)
 
 	ecf, ekf, err := pki.Issue("s3-expired", []string{"127.0.0.1"}, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
 	require.NoError(t, err)
