@@ -251,7 +251,7 @@ func TestValidateURL(t *testing.T) {
 		assert.False(t, r.Safe, "accepted %q", u)
 		assert.Empty(t, r.Sanitized, u)
 	}
-	for _, u := range []string{"https://example.com/a?b=c#d", "http://localhost:8080", "/relative/path", "page.html", "mailto:a@example.com", "?q=1", "#top"} {
+	for _, u := range []string{"https://example.com/a?b=c#d", "http://localhost:8080", "/relative/path", "page.html", "mailto:a@example.com", "?q=1", "#top", strings.Repeat("long-file-name", 10) + ".html", "a%62c/x"} {
 		r := security.Validate(u, security.URL)
 		assert.True(t, r.Safe, "%q: %v", u, r.Warnings)
 		assert.Equal(t, u, r.Sanitized)
@@ -309,7 +309,7 @@ func TestValidateOrigin(t *testing.T) {
 		assert.Equal(t, want, r.Sanitized)
 	}
 	assert.True(t, security.Validate("null", security.WSOrigin).Has("origin.null"))
-	for _, bad := range []string{"", "example.com", "ftp://example.com", "https://example.com/path", "https://user@example.com", "https://example.com?x", "javascript:alert(1)", "https://", "https://exa mple.com"} {
+	for _, bad := range []string{"", "example.com", "ftp://example.com", "https://example.com/path", "https://user@example.com", "https://example.com?x", "javascript:alert(1)", "https://", "https://exa mple.com", "https://example.com:99999", "https://example.com:0", "https://example.com:x1"} {
 		r := security.Validate(bad, security.WSOrigin)
 		assert.True(t, r.Has("origin.invalid"), "%q: %v", bad, r.Warnings)
 		assert.Empty(t, r.Sanitized)

@@ -4,6 +4,7 @@ import (
 	"html"
 	"html/template"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -85,9 +86,11 @@ func validateJSString(s string, w *warnings) string {
 var safeSchemes = map[string]bool{"http": true, "https": true, "mailto": true}
 
 // scheme returns the lower-cased scheme a browser would see in s: HTML
-// entities decoded, ASCII whitespace and control characters dropped (the
-// URL parser of a browser skips them), up to the first ':' before any
-// '/', '?' or '#'. It returns "" for a relative URL.
+// entities decoded, ASCII white space and control characters dropped
+// (more than a browser drops: refusing "java script:" too is the safe
+// side), up to the first ':' before any '/', '?' or '#'. It returns ""
+// for a relative URL, which includes text before a ':' that is not a
+// valid scheme (a browser reads "a%62c:x" as a path).
 func scheme(s string) string {
 	s = html.UnescapeString(s)
 	var b strings.Builder
@@ -101,10 +104,11 @@ func scheme(s string) string {
 		if r == '/' || r == '?' || r == '#' {
 			return ""
 		}
-		b.WriteRune(r)
-		if b.Len() > 64 {
-			return strings.ToLower(b.String())
+		isScheme := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || b.Len() > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')
+		if !isScheme {
+			return ""
 		}
+		b.WriteRune(r)
 	}
 	return ""
 }
@@ -192,6 +196,12 @@ func ParseOrigin(s string) (string, bool) {
 		return "", false
 	}
 	port := u.Port()
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return "", false
+		}
+	}
 	if port == "80" && (sc == "http" || sc == "ws") || port == "443" && (sc == "https" || sc == "wss") {
 		port = ""
 	}
