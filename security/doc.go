@@ -98,6 +98,18 @@
 // elsewhere; a Key stops whoever can write the file from forging a new
 // chain).
 //
+// # Wiring into a domain
+//
+// A domain's Config embeds Options as a field named Security; its zero
+// value changes nothing. Around each public operation the domain calls
+// Options.Authorize(ctx, Kind, op, resource) before any I/O (returning
+// its PermissionDenied error as is, already audited), and, when
+// Options.Active, Options.Record(ctx, Kind, op, resource, start, err)
+// after the call. At Open it uses Options.ClientTLS in place of its own
+// TLS fields when Security.TLS is set, and asks Options.Creds on every
+// (re)connection or request signing when Security.Credentials is set.
+// The Options example shows the pattern.
+//
 // # Concurrency
 //
 // Secret, Policy, Allowlist, OriginPolicy, CSRF, the providers, Auditor
