@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
@@ -205,7 +204,7 @@ func (c *CSRF) valid(tok, session string) bool {
 	if session == "" || len(tok) > 128 {
 		return false
 	}
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(tok))
+	b, err := base64.RawURLEncoding.Strict().DecodeString(tok)
 	if err != nil || len(b) != 8+tokenMACLen {
 		return false
 	}

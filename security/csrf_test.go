@@ -175,3 +175,32 @@ func TestNewCSRFRefusesBadConfig(t *testing.T) {
 		assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), name)
 	}
 }
+
+func FuzzCSRFToken(f *testing.F) {
+	m, err := security.NewCSRF(security.CSRFConfig{
+		TokenKey: security.NewSecret(strings.Repeat("f", 32)),
+		Session:  func(r *http.Request) string { return "s" },
+		// A fixed clock: every fuzz worker issues the same token.
+		Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) },
+	})
+	require.NoError(f, err)
+	good := m.Token(httptest.NewRequest("GET", "/", nil))
+	f.Add(good)
+	f.Add(good[:len(good)-1] + "A")
+	f.Add("")
+	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	f.Fuzz(func(t *testing.T, tok string) {
+		req := httptest.NewRequest("POST", "/", nil)
+		req.Header.Set("X-CSRF-Token", tok)
+		err := m.Check(req)
+		if tok == good {
+			if err != nil {
+				t.Fatalf("the issued token was refused: %v", err)
+			}
+			return
+		}
+		if err == nil {
+			t.Fatalf("a forged token %q was accepted", tok)
+		}
+	})
+}
