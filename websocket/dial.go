@@ -12,7 +12,6 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gobwas/httphead"
@@ -166,35 +165,6 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 		c.startKeepalive(o.PingInterval, o.PongTimeout)
 	}
 	return c, nil
-}
-
-// startKeepalive pings after interval of silence and drops the connection
-// when nothing arrives within timeout after that.
-func (c *Conn) startKeepalive(interval, timeout time.Duration) {
-	var mu sync.Mutex
-	var t *time.Timer
-	mu.Lock()
-	defer mu.Unlock()
-	t = time.AfterFunc(interval, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		select {
-		case <-c.done:
-			return
-		default:
-		}
-		idle := time.Duration(time.Now().UnixNano() - c.lastActive.Load())
-		switch {
-		case idle >= interval+timeout:
-			c.setTerm(arsenal.Errorf(arsenal.DeadlineExceeded, Kind, "keepalive", "no pong within %s of a keepalive ping", timeout))
-			_ = c.nc.Close()
-		case idle >= interval:
-			c.sendControl(ws.OpPing, nil)
-			t.Reset(min(timeout, interval))
-		default:
-			t.Reset(interval - idle)
-		}
-	})
 }
 
 // dialProxy opens a tunnel to addr through an HTTP CONNECT proxy.

@@ -207,9 +207,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	go func() {
 		if s.cfg.OnOpen != nil {
-			c.enterCallback()
-			s.cfg.OnOpen(c)
-			c.exitCallback()
+			c.callOpen(s.cfg.OnOpen)
 		}
 		c.readLoop()
 	}()
@@ -227,9 +225,7 @@ func (s *Server) Accept(w http.ResponseWriter, r *http.Request) (*Conn, error) {
 		// As in ServeHTTP: OnOpen runs before the read loop, so a Close
 		// from it (or from Server.Close meanwhile) must not wait for the
 		// loop to end; the loop started below completes the handshake.
-		c.enterCallback()
-		s.cfg.OnOpen(c)
-		c.exitCallback()
+		c.callOpen(s.cfg.OnOpen)
 	}
 	go c.readLoop()
 	return c, nil
