@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -101,6 +102,18 @@ type Options struct {
 	// OnClose, when set, is called once when the connection ends, with the
 	// close code and reason (1006 when none was received).
 	OnClose func(c *Conn, code StatusCode, reason string)
+	// Observer receives an OpStart/OpEnd pair for every dial, write, send,
+	// read, ping and close, and connection events (connect, disconnect,
+	// dial error). Default nil: no calls, no cost.
+	Observer arsenal.Observer
+	// Logger receives what an operator needs: disconnects (Info), dial
+	// failures and operations slower than SlowThreshold (Warn), and the
+	// warning that TLS verification is off. Targets are redacted. Default
+	// nil: no logs, except the TLS warning, which goes to slog.Default().
+	Logger *slog.Logger
+	// SlowThreshold: a write, read or ping that takes longer is logged at
+	// Warn. Default 0: off.
+	SlowThreshold time.Duration
 }
 
 // Config is a client connection's configuration: the URL and the Options.

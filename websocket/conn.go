@@ -113,6 +113,8 @@ type Conn struct {
 	qmu      sync.Mutex
 	queue    [][]byte
 	queued   int
+	pongAt   int // 1 + the index in queue of the queued pong; 0 when none
+	pingAt   int // likewise for a queued ping
 	data     any
 	topics   map[string]struct{} // guarded by srv.topicMu
 	pingSeq  atomic.Uint64

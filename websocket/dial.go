@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -63,14 +64,27 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 		u.User = nil
 	}
 	resp := http.Header{}
+	lines := 0
+	var hc *handshakeConn
 	var status *HandshakeError
 	d := ws.Dialer{
 		Timeout:   o.HandshakeTimeout,
 		Protocols: o.Subprotocols,
 		Header:    ws.HandshakeHeaderHTTP(header),
 		OnHeader: func(k, v []byte) error {
+			if lines++; lines > MaxHandshakeHeaderLines {
+				return arsenal.Errorf(arsenal.ResourceExhausted, Kind, "dial",
+					"handshake response has more than %d header lines", MaxHandshakeHeaderLines).WithRetry(false)
+			}
 			resp.Add(string(k), string(v))
 			return nil
+		},
+		WrapConn: func(nc net.Conn) net.Conn {
+			if nc == nil { // the dial failed (gobwas wraps it anyway)
+				return nil
+			}
+			hc = &handshakeConn{Conn: nc, left: MaxHandshakeHeaderBytes}
+			return hc
 		},
 		OnStatusError: func(code int, _ []byte, r io.Reader) {
 			status = &HandshakeError{StatusCode: code}
@@ -81,6 +95,14 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 				}
 			}
 		},
+	}
+	if o.InsecureSkipVerify && u.Scheme == "wss" {
+		lg := o.Logger
+		if lg == nil {
+			lg = slog.Default()
+		}
+		lg.Warn("websocket: TLS certificate verification is off (InsecureSkipVerify / insecure_skip_verify): anyone on the path can read and change this connection",
+			"target", arsenal.RedactURL(rawURL))
 	}
 	if o.TLSConfig != nil || o.InsecureSkipVerify {
 		tc := &tls.Config{}
@@ -121,6 +143,10 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 			err = ctxErr
 		}
 		return nil, translate("dial", err)
+	}
+	if hc != nil {
+		// The handshake is read: frames go to the socket unmetered.
+		nc = hc.Conn
 	}
 	var primed []byte
 	if br != nil {
@@ -226,4 +252,36 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 		return n, nil
 	}
 	return p.Conn.Read(b)
+}
+
+// Limits on a server's handshake response, which a hostile server could
+// otherwise make as large as it likes until the handshake timeout.
+const (
+	// MaxHandshakeHeaderBytes bounds the bytes read for the handshake
+	// response (status line and headers), as net/http's
+	// DefaultMaxHeaderBytes bounds a request's: 1 MiB.
+	MaxHandshakeHeaderBytes = 1 << 20
+	// MaxHandshakeHeaderLines bounds the response's header lines: 1000.
+	MaxHandshakeHeaderLines = 1000
+)
+
+// handshakeConn meters what the handshake reads: past
+// MaxHandshakeHeaderBytes the read fails with ResourceExhausted. dial
+// unwraps it once the response is read.
+type handshakeConn struct {
+	net.Conn
+	left int
+}
+
+func (h *handshakeConn) Read(p []byte) (int, error) {
+	if h.left <= 0 {
+		return 0, arsenal.Errorf(arsenal.ResourceExhausted, Kind, "dial",
+			"handshake response is larger than %d bytes", MaxHandshakeHeaderBytes).WithRetry(false)
+	}
+	if len(p) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.Conn.Read(p)
+	h.left -= n
+	return n, err
 }

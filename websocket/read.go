@@ -209,6 +209,12 @@ func (mr *msgReader) Read(p []byte) (int, error) {
 	var err error
 	if mr.compressed {
 		n, err = mr.zr.Read(p)
+		if err == io.EOF && (mr.c.fr.left > 0 || !mr.fin) {
+			// The sender's deflate stream ended (BFINAL) before the
+			// message did: what follows is neither compressed data nor
+			// frames, and must never be parsed as either.
+			err = &protocolError{StatusInvalidPayload, "data after the end of the deflate stream"}
+		}
 		if err != nil && err != io.EOF {
 			var pe *protocolError
 			if !errors.As(err, &pe) && !isNetErr(err) {
@@ -264,17 +270,23 @@ func isNetErr(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
 
-// eagerAlloc is the most readAll allocates for a message before its
-// bytes arrive: a header alone may declare up to the read limit (16 MiB by
-// default), and a peer that sends headers and then trickles (or nothing)
-// must not make the server hold that much per connection.
-const eagerAlloc = 64 << 10
+// eagerAlloc is the most readAll allocates for a message beyond the bytes
+// that have arrived: a header alone may declare up to the read limit
+// (16 MiB by default), and a peer that sends headers and then trickles (or
+// nothing) must not make the server hold that much per connection. The
+// buffer grows, doubling, as the payload arrives.
+const eagerAlloc = 4 << 10
+
+// initialSize is the first buffer size for a payload of want bytes.
+func (mr *msgReader) initialSize(want int64) int {
+	return int(min(want, max(mr.c.fr.buffered(), eagerAlloc)))
+}
 
 // readAll reads the current message whole.
 func (mr *msgReader) readAll(h ws.Header) ([]byte, error) {
 	if h.Fin && !mr.compressed {
 		want := int(h.Length) // at most the read limit (checkHeader)
-		buf := make([]byte, min(want, eagerAlloc))
+		buf := make([]byte, mr.initialSize(h.Length))
 		if h.Length == 0 {
 			_, err := mr.Read(nil)
 			if err == io.EOF {
@@ -309,7 +321,9 @@ func (mr *msgReader) readAll(h ws.Header) ([]byte, error) {
 	}
 	size := 512
 	if !mr.compressed && h.Length > 0 {
-		size = int(min(h.Length, 1<<20)) + 1
+		// Only what has arrived (or eagerAlloc) is allocated up front;
+		// append grows the buffer as the rest does.
+		size = mr.initialSize(h.Length) + 1
 	}
 	buf := make([]byte, 0, size)
 	for {
@@ -332,17 +346,23 @@ func (c *Conn) nextFrame(fragmented bool) (ws.Header, error) {
 	for {
 		h, err := c.fr.next()
 		if err != nil {
-			if err == errHeaderLength {
+			if err == errHeaderLength || err == errUnreadPayload {
 				return h, &protocolError{StatusProtocolError, err.Error()}
 			}
 			return h, err
 		}
-		if c.srv != nil {
-			c.lastActive.Store(c.srv.tick.Load())
-		} else {
+		switch {
+		case c.srv == nil:
+			// Client keepalive: anything from the server shows it is alive.
 			c.lastActive.Store(time.Now().UnixNano())
+			c.pinged.Store(false)
+		case h.OpCode != ws.OpPing:
+			// Server idle timeout: a peer's pings are not activity, or a
+			// client that pings and never reads would be kept for ever.
+			// Data, pongs (answers to the server's pings) and close are.
+			c.lastActive.Store(c.srv.tick.Load())
+			c.pinged.Store(false)
 		}
-		c.pinged.Store(false)
 		if err := c.checkHeader(h, fragmented); err != nil {
 			return h, err
 		}

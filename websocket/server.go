@@ -3,7 +3,9 @@ package websocket
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"sort"
@@ -47,7 +49,9 @@ type ServerConfig struct {
 	// Default 32 bytes; negative compresses everything.
 	CompressionThreshold int
 	// AllowedOrigins lists the browser origins accepted besides the
-	// server's own: host patterns ("app.example.com", "*.example.com",
+	// server's own (on a server listening on a loopback address, the
+	// server's own origin counts only under a loopback name, localhost,
+	// *.localhost, 127.0.0.0/8 or ::1, against DNS rebinding): host patterns ("app.example.com", "*.example.com",
 	// "localhost:*") or whole origins ("https://app.example.com"); "*"
 	// allows any. Default empty: same-origin only, so cross-site WebSocket
 	// hijacking is refused with 403. Requests without an Origin header
@@ -72,6 +76,9 @@ type ServerConfig struct {
 	// Default 5 s.
 	CloseTimeout time.Duration
 	// HandshakeTimeout bounds writing the handshake response. Default 10 s.
+	// Reading the request is the http.Server's job: serve through
+	// NewHTTPServer, or set ReadHeaderTimeout and MaxHeaderBytes, so a
+	// slow or huge handshake cannot hold a connection.
 	HandshakeTimeout time.Duration
 	// Header holds extra handshake response headers. Default none.
 	Header http.Header
@@ -368,7 +375,11 @@ func (s *Server) originAllowed(r *http.Request) bool {
 		return false
 	}
 	host := strings.ToLower(u.Host)
-	if host == strings.ToLower(r.Host) {
+	if host == strings.ToLower(r.Host) && (!servedOnLoopback(r) || isLoopbackHost(r.Host)) {
+		// Same origin. On a server bound to loopback only loopback names
+		// count: a DNS-rebinding page (evil.example resolving to
+		// 127.0.0.1) is same-origin by its Host header alone, and must be
+		// listed in AllowedOrigins to get in.
 		return true
 	}
 	lo := strings.ToLower(origin)
@@ -386,6 +397,59 @@ func (s *Server) originAllowed(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// servedOnLoopback reports whether r arrived on a loopback address.
+func servedOnLoopback(r *http.Request) bool {
+	a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// isLoopbackHost reports whether a Host header names loopback.
+func isLoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// Request limits NewHTTPServer sets.
+const (
+	// DefaultReadHeaderTimeout bounds reading a handshake request.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// MaxRequestHeaderBytes bounds a handshake request's headers: 64 KiB.
+	MaxRequestHeaderBytes = 64 << 10
+)
+
+// NewHTTPServer returns an *http.Server for addr serving h (a Server, or
+// a mux routing to one) with the limits a server facing untrusted clients
+// needs: ReadHeaderTimeout DefaultReadHeaderTimeout (a slowloris
+// handshake is dropped after 10 s), MaxHeaderBytes MaxRequestHeaderBytes
+// (larger requests get 431) and an IdleTimeout for keep-alive HTTP
+// connections. WebSocket connections, once upgraded, are bounded by the
+// Server's own IdleTimeout instead.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		MaxHeaderBytes:    MaxRequestHeaderBytes,
+		IdleTimeout:       DefaultIdleTimeout,
+	}
 }
 
 func (s *Server) add(c *Conn) bool {

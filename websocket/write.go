@@ -111,6 +111,7 @@ func (c *Conn) settle(ctx context.Context, taken [][]byte, n int, wrote int64, e
 	if err != nil && wrote == 0 && len(taken) > 0 && ctx.Err() != nil {
 		c.qmu.Lock()
 		c.queue = append(slices.Clip(taken), c.queue...)
+		c.pongAt, c.pingAt = 0, 0 // their slots moved; a new one may be queued
 		c.qmu.Unlock()
 		return
 	}
@@ -231,12 +232,41 @@ func (c *Conn) sendFrame(frame []byte, payloadLen int) bool {
 	return true
 }
 
-// sendControl queues a control frame, ignoring the backpressure limit.
+// sendControl queues a control frame. Control frames are not refused at
+// the backpressure limit, but they cannot pile up either: a queued pong is
+// replaced by a newer one (RFC 6455 section 5.5.3 allows answering only
+// the most recent ping) and a queued ping by one with a newer id (its pong
+// answers every older ping), so a peer that floods pings and never reads
+// costs at most one pong frame (131 bytes) in the queue, plus the frames
+// the writer has already taken.
 func (c *Conn) sendControl(op ws.OpCode, p []byte) {
 	c.qmu.Lock()
 	frame := c.encode(op, p, true, false)
+	var slot *int
+	switch op {
+	case ws.OpPong:
+		slot = &c.pongAt
+	case ws.OpPing:
+		slot = &c.pingAt
+	}
+	if slot != nil && *slot > 0 && *slot <= len(c.queue) {
+		i := *slot - 1
+		if op == ws.OpPing && len(p) == 0 {
+			// A keepalive ping (no id) adds nothing to a queued one.
+			c.qmu.Unlock()
+			return
+		}
+		c.queued += len(frame) - len(c.queue[i])
+		c.queue[i] = frame
+		c.qmu.Unlock()
+		c.kick()
+		return
+	}
 	c.queue = append(c.queue, frame)
 	c.queued += len(frame)
+	if slot != nil {
+		*slot = len(c.queue)
+	}
 	c.qmu.Unlock()
 	c.kick()
 }
@@ -306,6 +336,7 @@ func (c *Conn) flushLoop() {
 func (c *Conn) takeLocked() ([][]byte, int) {
 	bufs := c.queue
 	c.queue = nil
+	c.pongAt, c.pingAt = 0, 0
 	n := 0
 	for _, b := range bufs {
 		n += len(b)
