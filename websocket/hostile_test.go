@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -272,4 +274,65 @@ func TestNewHTTPServerBoundsHandshakeRequests(t *testing.T) {
 	resp, err := http.ReadResponse(bufio.NewReader(big), nil)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, resp.StatusCode)
+}
+
+// No secret of a configuration prints, under any fmt verb or slog.
+func TestConfigsNeverPrintSecrets(t *testing.T) {
+	cfg := websocket.Config{
+		URL: "wss://alice:URLPASS@example.com/ws?access_token=QUERYTOKEN&room=1",
+		Options: websocket.Options{
+			Header: http.Header{"Authorization": {"Bearer HEADERTOKEN"}, "X-Signature": {"SIGVALUE"}, "X-Client": {"visible"}},
+			Proxy:  "http://bob:PROXYPASS@proxy.example:3128",
+		},
+	}
+	secrets := []string{"URLPASS", "QUERYTOKEN", "HEADERTOKEN", "SIGVALUE", "PROXYPASS"}
+	rc := websocket.ReconnectConfig{Config: cfg, QueueLimit: 7}
+	var outs []string
+	for _, v := range []any{cfg, &cfg, cfg.Options, &cfg.Options, rc, &rc} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			outs = append(outs, fmt.Sprintf(verb, v))
+		}
+	}
+	outs = append(outs, cfg.String(), cfg.GoString(), rc.String())
+	var logs bytes.Buffer
+	lg := slog.New(slog.NewJSONHandler(&logs, nil))
+	lg.Info("config", "cfg", cfg, "opts", cfg.Options, "rc", rc)
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("config", "cfg", cfg)
+	outs = append(outs, logs.String())
+	for _, out := range outs {
+		for _, s := range secrets {
+			assert.NotContains(t, out, s)
+		}
+	}
+	// What is not secret stays readable.
+	plus := fmt.Sprintf("%+v", cfg)
+	assert.Contains(t, plus, "example.com/ws")
+	assert.Contains(t, plus, "room=1")
+	assert.Contains(t, plus, "visible")
+	assert.Contains(t, plus, "proxy.example:3128")
+	assert.Contains(t, fmt.Sprintf("%#v", cfg), "websocket.Config{")
+	assert.Contains(t, fmt.Sprintf("%+v", rc), "QueueLimit:7")
+	assert.Contains(t, logs.String(), "example.com")
+}
+
+// A dial with TLS verification switched off from the URL warns through
+// the Logger, with the target redacted.
+func TestInsecureSkipVerifyFromTheURLLogsAWarning(t *testing.T) {
+	srv, err := websocket.NewServer(websocket.ServerConfig{OnMessage: echo})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	hs := httptest.NewTLSServer(srv)
+	t.Cleanup(hs.Close)
+	cfg, err := websocket.ParseURL("wss://user:URLPASS@" + strings.TrimPrefix(hs.URL, "https://") + "/?insecure_skip_verify=true&token=QUERYTOKEN")
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	c, err := websocket.Open(ctxT(t, 10*time.Second), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	out := logs.String()
+	assert.Contains(t, out, "level=WARN")
+	assert.Contains(t, out, "verification is off")
+	assert.NotContains(t, out, "URLPASS")
+	assert.NotContains(t, out, "QUERYTOKEN")
 }
