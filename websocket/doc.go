@@ -62,4 +62,39 @@
 // direction, and a compressor of several hundred KiB when this side compresses
 // with context takeover) is allocated on first use. Conn, Server and
 // Reconnecting must be closed.
+//
+// # Hostile peers
+//
+// A peer can cost a connection only bounded memory, and cannot keep it
+// past its timeouts. The package is tested against raw-socket peers that
+// send what no well-behaved one would (hostile_test.go, the fuzz targets
+// FuzzServerFrameReader and FuzzClientFrameReader):
+//
+//   - Ping floods from a peer that never reads: pongs coalesce (only the
+//     answer to the latest ping is queued, as RFC 6455 section 5.5.3
+//     allows) and so do this side's own pings, so the send queue holds at
+//     most one pong, one ping and one close frame (under 400 bytes) beyond
+//     what the writer has taken. A peer's pings are not activity for the
+//     server's IdleTimeout: a client that only pings is closed with 1001.
+//   - A frame header declaring a large payload: at most 4 KiB (or what has
+//     arrived) is allocated before the payload does, growing by doubling as
+//     it arrives, up to the read limit (16 MiB by default, 1009 past it).
+//   - A compressed frame whose deflate stream ends (BFINAL) before its
+//     payload or message does: 1007; the rest is never parsed as frames.
+//   - Handshake responses (client side): at most MaxHandshakeHeaderBytes
+//     (1 MiB) and MaxHandshakeHeaderLines (1000 header lines), past which
+//     Dial fails with ResourceExhausted, not at the handshake timeout.
+//   - Handshake requests (server side) are read by the http.Server:
+//     NewHTTPServer sets ReadHeaderTimeout (10 s) and MaxHeaderBytes
+//     (64 KiB); a Server mounted on an http.Server of one's own should set
+//     both too.
+//   - DNS rebinding: a Server listening on loopback counts a request as
+//     same-origin only under a loopback host name (localhost, *.localhost,
+//     127.0.0.0/8, ::1); other names must be listed in AllowedOrigins.
+//
+// Configurations never print secrets: Config, Options and ReconnectConfig
+// redact the URL's password and secret query parameters, the proxy's
+// password and credential headers under every fmt verb and slog, and
+// Conn, Reconnecting and Server print only their redacted target. A wss://
+// dial with InsecureSkipVerify (insecure_skip_verify=true) logs a warning.
 package websocket

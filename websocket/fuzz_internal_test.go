@@ -2,6 +2,7 @@ package websocket
 
 import (
 	"bytes"
+	"compress/flate"
 	"io"
 	"net"
 	"testing"
@@ -74,6 +75,24 @@ func fuzzSeeds(f *testing.F, masked bool) {
 	f.Add([]byte{0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x82, 0x7f, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff})
 	f.Add([]byte{0xf1, 0x00})
+	// Issue 13 shapes. A ping flood:
+	f.Add(bytes.Repeat(frame(0x89, bytes.Repeat([]byte{'p'}, 125)), 64))
+	// a non-final frame declaring 1 MiB, followed by a trickle:
+	big := []byte{0x02, 0x7f, 0, 0, 0, 0, 0, 0x10, 0, 0}
+	if masked {
+		big[1] |= 0x80
+		big = append(big, 1, 2, 3, 4)
+	}
+	f.Add(append(big, 'x', 'y'))
+	// a compressed frame whose deflate stream ends (BFINAL) before its
+	// payload, the rest being a smuggled frame:
+	var z bytes.Buffer
+	zw, _ := flate.NewWriter(&z, flate.BestSpeed)
+	_, _ = zw.Write([]byte("hello"))
+	_ = zw.Close()
+	f.Add(frame(0xc1, append(z.Bytes(), frame(0x81, []byte("smuggled"))...)))
+	// the same split across a continuation frame:
+	f.Add(append(frame(0x41, z.Bytes()), frame(0x80, []byte("tail"))...))
 }
 
 func FuzzServerFrameReader(f *testing.F) {
