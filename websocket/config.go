@@ -21,7 +21,12 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return Open(ctx, cfg)
+		c, err := Open(ctx, cfg)
+		if err != nil {
+			// A nil interface, not an interface holding a nil *Conn.
+			return nil, err
+		}
+		return c, nil
 	}
 	arsenal.Register("ws", open)
 	arsenal.Register("wss", open)
@@ -139,6 +144,9 @@ func (c Config) Validate() error {
 		s := strings.ToLower(u.Scheme)
 		v.Check(s == "ws" || s == "wss", "URL", "scheme must be ws or wss, not %q", u.Scheme)
 		v.Check(u.Host != "", "URL", "has no host")
+		if u.Host != "" {
+			checkHost(&v, u)
+		}
 		v.Check(u.Fragment == "", "URL", "must not have a fragment (RFC 6455 section 3)")
 	}
 	c.Options.validate(&v)
@@ -325,4 +333,26 @@ func configError(err error) *arsenal.ConfigError {
 		return ce
 	}
 	return nil
+}
+
+// checkHost refuses a port outside 1..65535 and a host name that is not
+// plain ASCII (a U+202E or other bidi control, or any non-ASCII letter,
+// can make a URL read as another host; IDNs must be given in their
+// punycode form, xn--...).
+func checkHost(v *arsenal.Validation, u *url.URL) {
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		v.Check(err == nil && n >= 1 && n <= 65535, "URL", "port %q is not in 1..65535", p)
+	} else if strings.HasSuffix(u.Host, ":") {
+		v.Add("URL", "has an empty port")
+	}
+	host := u.Hostname()
+	v.Check(host != "", "URL", "has no host name")
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if c >= 0x80 || c <= ' ' || c == 0x7f {
+			v.Add("URL", "host name %q is not plain ASCII (give an international name in its xn-- form)", strconv.QuoteToASCII(host))
+			return
+		}
+	}
 }

@@ -336,3 +336,34 @@ func TestInsecureSkipVerifyFromTheURLLogsAWarning(t *testing.T) {
 	assert.NotContains(t, out, "URLPASS")
 	assert.NotContains(t, out, "QUERYTOKEN")
 }
+
+// Bad ports and hosts fail ParseURL and Validate with InvalidArgument
+// before any dial (issue 14 #15).
+func TestBadPortsAndNonASCIIHostsAreInvalidArguments(t *testing.T) {
+	for _, raw := range []string{
+		"ws://127.0.0.1:99999/ws", "ws://127.0.0.1:0/ws", "ws://127.0.0.1:-1/ws", "ws://127.0.0.1:/ws",
+		"ws://exa\u202emple.com/ws", "wss://bücher.example/ws", "ws://[::1]:70000/",
+	} {
+		_, err := websocket.ParseURL(raw)
+		assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), "ParseURL(%q): %v", raw, err)
+		err = websocket.Config{URL: raw}.Validate()
+		assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), "Validate(%q): %v", raw, err)
+		if err != nil {
+			assert.NotContains(t, err.Error(), "\u202e", "the error prints the bidi control raw")
+		}
+	}
+	for _, raw := range []string{"ws://127.0.0.1:8080/ws", "wss://xn--bcher-kva.example/ws", "ws://[::1]:65535/", "ws://localhost/"} {
+		_, err := websocket.ParseURL(raw)
+		assert.NoError(t, err, raw)
+	}
+}
+
+// arsenal.Open hands back a nil Component, not a typed nil, when the
+// websocket opener fails (issue 14 #13).
+func TestOpenFailureReturnsANilComponent(t *testing.T) {
+	for _, raw := range []string{"ws://127.0.0.1:1/ws?handshake_timeout=500ms", "ws://127.0.0.1:99999/ws", "ws://127.0.0.1/ws?read_limit=x"} {
+		c, err := arsenal.Open(context.Background(), raw)
+		assert.Error(t, err, raw)
+		assert.True(t, c == nil, "%s: Open returned %#v, a non-nil Component", raw, c)
+	}
+}
