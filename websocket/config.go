@@ -16,20 +16,22 @@ import (
 )
 
 func init() {
-	open := func(ctx context.Context, u *url.URL) (arsenal.Component, error) {
-		cfg, err := ParseURL(u.String())
-		if err != nil {
-			return nil, err
-		}
-		c, err := Open(ctx, cfg)
-		if err != nil {
-			// A nil interface, not an interface holding a nil *Conn.
-			return nil, err
-		}
-		return c, nil
+	arsenal.Register("ws", openURL)
+	arsenal.Register("wss", openURL)
+}
+
+// openURL is the opener of the ws and wss schemes.
+func openURL(ctx context.Context, u *url.URL) (arsenal.Component, error) {
+	cfg, err := ParseURL(u.String())
+	if err != nil {
+		return nil, err
 	}
-	arsenal.Register("ws", open)
-	arsenal.Register("wss", open)
+	c, err := Open(ctx, cfg)
+	if err != nil {
+		// A nil interface, not an interface holding a nil *Conn.
+		return nil, err
+	}
+	return c, nil
 }
 
 // Defaults, as Bun's client and Bun.serve use them where Bun has one.

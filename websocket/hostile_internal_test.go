@@ -1,7 +1,9 @@
 package websocket
 
 import (
+	"context"
 	"net"
+	"net/url"
 	"testing"
 	"time"
 
@@ -68,5 +70,17 @@ func TestQueuedPingsCoalesce(t *testing.T) {
 	assert.LessOrEqual(t, len(c.queue), 1)
 	if len(c.queue) == 1 {
 		assert.Equal(t, byte(99), c.queue[0][len(c.queue[0])-1], "the queued ping carries the newest id")
+	}
+}
+
+// The ws opener itself returns a nil interface on failure, so no caller
+// of the registry (not only arsenal.Open) gets a typed nil (issue 14 #13).
+func TestOpenerReturnsANilInterfaceOnFailure(t *testing.T) {
+	for _, raw := range []string{"ws://127.0.0.1:1/ws?handshake_timeout=500ms", "ws://127.0.0.1/ws?read_limit=x"} {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		c, err := openURL(context.Background(), u)
+		assert.Error(t, err, raw)
+		assert.True(t, c == nil, "%s: opener returned %#v", raw, c)
 	}
 }
