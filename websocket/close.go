@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"context"
 	"errors"
 	"io"
 	"time"
@@ -74,6 +75,7 @@ func (c *Conn) finish() {
 	if c.srv != nil {
 		c.srv.remove(c)
 	}
+	c.ended()
 	if c.set.onClose != nil {
 		code, reason := StatusAbnormalClosure, ""
 		var ce *CloseError
@@ -92,6 +94,17 @@ func (c *Conn) Close() error { return c.CloseWith(StatusNormalClosure, "") }
 // peer's close frame, then closes the socket. It is idempotent; every
 // later call on the connection fails with FailedPrecondition.
 func (c *Conn) CloseWith(code StatusCode, reason string) error {
+	if c.set.obs != nil {
+		ctx, st := c.opBegin(context.Background(), "close", "")
+		c.closeWith(code, reason)
+		c.opFinish(ctx, st, nil, 0, 0)
+		return nil
+	}
+	c.closeWith(code, reason)
+	return nil
+}
+
+func (c *Conn) closeWith(code StatusCode, reason string) {
 	c.closeOnce.Do(func() {
 		c.userClosed.Store(true)
 		if code != StatusNoStatus && !validWireCode(code) {
@@ -127,5 +140,4 @@ func (c *Conn) CloseWith(code StatusCode, reason string) error {
 			<-c.done
 		}
 	})
-	return nil
 }

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -76,6 +77,9 @@ type connSettings struct {
 	onMessage     func(*Conn, MessageType, []byte)
 	onClose       func(*Conn, StatusCode, string)
 	onDrain       func(*Conn)
+	obs           arsenal.Observer // nil: no events
+	log           *slog.Logger     // nil: no logs
+	slow          time.Duration    // slow-operation log threshold; 0: off
 }
 
 type inMsg struct {
@@ -103,6 +107,8 @@ type Conn struct {
 	srv      *Server
 	rec      *stats.Recorder
 	opWrite  *stats.Op // rec's "write", kept to skip the lookup per message
+	opSend   *stats.Op // rec's "send"
+	opRead   *stats.Op // rec's "read"
 	dialTime time.Duration
 	started  time.Time
 	mr       msgReader

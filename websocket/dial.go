@@ -44,7 +44,14 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Conn, error) {
 	return dial(ctx, rawURL, o)
 }
 
+// dial dials with the observer's dial events and logs.
 func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
+	return observeDial(ctx, arsenal.RedactURL(rawURL), o, func(ctx context.Context) (*Conn, error) {
+		return dialConn(ctx, rawURL, o)
+	})
+}
+
+func dialConn(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 	o = o.withDefaults()
 	start := time.Now()
 	if err := ctx.Err(); err != nil {
@@ -177,6 +184,9 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 		closeTimeout:  o.CloseTimeout,
 		onMessage:     o.OnMessage,
 		onClose:       o.OnClose,
+		obs:           o.Observer,
+		log:           o.Logger,
+		slow:          o.SlowThreshold,
 	}
 	c := newConn(nc, primed, set, hs.Protocol, comp)
 	c.header = resp
@@ -185,6 +195,10 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 	// A message write takes microseconds: time 1 in 8 after the first 1024.
 	c.opWrite = c.rec.Op("write")
 	c.opWrite.SampleEvery(8)
+	c.opSend = c.rec.Op("send")
+	c.opSend.SampleEvery(8)
+	c.opRead = c.rec.Op("read")
+	c.opRead.SampleEvery(8)
 	c.dialTime = time.Since(start)
 	go c.readLoop()
 	if o.PingInterval > 0 {

@@ -24,6 +24,27 @@ func (c *Conn) Health(ctx context.Context) error {
 func (c *Conn) Ping(ctx context.Context) error { return c.ping(ctx, "ping") }
 
 func (c *Conn) ping(ctx context.Context, op string) error {
+	if c.set.observed() {
+		octx, st := c.opBegin(ctx, op, "")
+		err := c.countedPing(octx, op)
+		c.opFinish(octx, st, err, 0, 0)
+		return err
+	}
+	return c.countedPing(ctx, op)
+}
+
+// countedPing records every call as "ping", those that fail before
+// sending one included.
+func (c *Conn) countedPing(ctx context.Context, op string) error {
+	start := time.Now()
+	err := c.doPing(ctx, op)
+	if c.rec != nil {
+		c.rec.Op("ping").Record(time.Since(start), err)
+	}
+	return err
+}
+
+func (c *Conn) doPing(ctx context.Context, op string) error {
 	if err := c.usable(op); err != nil {
 		return err
 	}
@@ -33,7 +54,6 @@ func (c *Conn) ping(ctx context.Context, op string) error {
 	if err := ctx.Err(); err != nil {
 		return arsenal.Wrap(Kind, op, err)
 	}
-	start := time.Now()
 	id := c.pingSeq.Add(1)
 	ch := make(chan struct{})
 	c.pongMu.Lock()
@@ -60,9 +80,6 @@ func (c *Conn) ping(ctx context.Context, op string) error {
 		if err == nil {
 			err = arsenal.E(arsenal.Unavailable, Kind, op, errors.New("connection closed"))
 		}
-	}
-	if c.rec != nil {
-		c.rec.Op("ping").Record(time.Since(start), err)
 	}
 	return err
 }

@@ -21,6 +21,25 @@ import (
 // message passes the read limit. A connection with an OnMessage callback
 // cannot be read this way (FailedPrecondition).
 func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
+	if c.set.observed() {
+		ctx, st := c.opBegin(ctx, "read", "")
+		typ, data, err := c.countedRead(ctx)
+		c.opFinish(ctx, st, err, int64(len(data)), 0)
+		return typ, data, err
+	}
+	return c.countedRead(ctx)
+}
+
+func (c *Conn) countedRead(ctx context.Context) (MessageType, []byte, error) {
+	if op := c.opRead; op != nil {
+		start := op.Start()
+		typ, data, err := c.read(ctx)
+		return typ, data, op.Done(start, err)
+	}
+	return c.read(ctx)
+}
+
+func (c *Conn) read(ctx context.Context) (MessageType, []byte, error) {
 	typ, r, err := c.next(ctx, "read")
 	if err != nil {
 		return 0, nil, err
@@ -40,6 +59,25 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 // be read to io.EOF before the next message can arrive; the next Read or
 // Reader call discards what is left of it.
 func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
+	if c.set.observed() {
+		ctx, st := c.opBegin(ctx, "read", "")
+		typ, r, err := c.countedReader(ctx)
+		c.opFinish(ctx, st, err, 0, 0)
+		return typ, r, err
+	}
+	return c.countedReader(ctx)
+}
+
+func (c *Conn) countedReader(ctx context.Context) (MessageType, io.Reader, error) {
+	if op := c.opRead; op != nil {
+		start := op.Start()
+		typ, r, err := c.reader(ctx)
+		return typ, r, op.Done(start, err)
+	}
+	return c.reader(ctx)
+}
+
+func (c *Conn) reader(ctx context.Context) (MessageType, io.Reader, error) {
 	typ, r, err := c.next(ctx, "read")
 	if err != nil {
 		return 0, nil, err

@@ -3,12 +3,12 @@ package websocket
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"path"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,6 +105,18 @@ type ServerConfig struct {
 	// OnDrain is called when a connection's send queue has been written
 	// out after backing up.
 	OnDrain func(c *Conn)
+	// Observer receives an OpStart/OpEnd pair for every upgrade and
+	// publish, and for the write, send, read, ping and close calls on
+	// server connections, and connect and disconnect events. Default nil:
+	// no calls, no cost.
+	Observer arsenal.Observer
+	// Logger receives refused upgrades (Info), ended connections (Info),
+	// messages dropped at the backpressure limit and operations slower
+	// than SlowThreshold (Warn). Default nil: no logs.
+	Logger *slog.Logger
+	// SlowThreshold: an operation that takes longer is logged at Warn.
+	// Default 0: off.
+	SlowThreshold time.Duration
 }
 
 // Validate checks every field without I/O.
@@ -144,6 +156,7 @@ type Server struct {
 	rdSet  connSettings // connections returned by Accept (Read)
 	rec    *stats.Recorder
 	opUp   *stats.Op
+	opPub  *stats.Op
 	tick   atomic.Int64
 	closed atomic.Bool
 
@@ -192,6 +205,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		server: true, readLimit: cfg.MaxPayload, compressMin: cfg.CompressionThreshold,
 		compressLevel: cfg.CompressionLevel, bpLimit: cfg.BackpressureLimit, bpPolicy: cfg.BackpressurePolicy,
 		closeTimeout: cfg.CloseTimeout, onMessage: cfg.OnMessage, onClose: cfg.OnClose, onDrain: cfg.OnDrain,
+		obs: cfg.Observer, log: cfg.Logger, slow: cfg.SlowThreshold,
 	}
 	if s.cbSet.onMessage == nil {
 		s.cbSet.onMessage = func(*Conn, MessageType, []byte) {}
@@ -200,6 +214,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.rdSet.onMessage = nil
 	s.rec = stats.NewRecorder()
 	s.opUp = s.rec.Op("upgrade")
+	s.opPub = s.rec.Op("publish")
+	s.opPub.SampleEvery(8)
 	s.tick.Store(time.Now().UnixNano())
 	return s, nil
 }
@@ -263,6 +279,28 @@ func (s *Server) refuse(w http.ResponseWriter, status int, op string, msg string
 }
 
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, set *connSettings) (*Conn, error) {
+	if s.cfg.Observer == nil && s.cfg.Logger == nil {
+		return s.doUpgrade(w, r, set)
+	}
+	st := arsenal.OpStart{Component: Kind, Op: "upgrade", Target: r.RemoteAddr, Resource: r.URL.Path, Time: time.Now()}
+	ctx := r.Context()
+	if s.cfg.Observer != nil {
+		ctx = s.cfg.Observer.OpStart(ctx, st)
+	}
+	c, err := s.doUpgrade(w, r, set)
+	if s.cfg.Observer != nil {
+		s.cfg.Observer.OpEnd(ctx, st, arsenal.OpEnd{Err: err, Code: arsenal.CodeOf(err), Duration: time.Since(st.Time)})
+		if c != nil {
+			arsenal.NotifyConn(ctx, s.cfg.Observer, arsenal.ConnEvent{Component: Kind, Kind: arsenal.ConnConnect, Target: c.target})
+		}
+	}
+	if err != nil && s.cfg.Logger != nil {
+		s.cfg.Logger.Info("websocket: upgrade refused", "remote", r.RemoteAddr, "path", r.URL.Path, "code", arsenal.CodeOf(err).String(), "err", err)
+	}
+	return c, err
+}
+
+func (s *Server) doUpgrade(w http.ResponseWriter, r *http.Request, set *connSettings) (*Conn, error) {
 	start := time.Now()
 	if s.closed.Load() {
 		return nil, s.refuse(w, http.StatusServiceUnavailable, "upgrade", "server closed")
@@ -531,142 +569,6 @@ func (c *Conn) closeIdle() {
 		c.sendControl(ws.OpClose, ws.NewCloseFrameBody(ws.StatusGoingAway, "idle timeout"))
 	}
 	time.AfterFunc(100*time.Millisecond, func() { _ = c.nc.Close() })
-}
-
-// ---- topics ----
-
-// Subscribe adds the connection to topic (server side only). It costs a
-// map insert under the server's topic lock.
-func (c *Conn) Subscribe(topic string) error {
-	s := c.srv
-	if s == nil {
-		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "subscribe", "topics exist on server connections only")
-	}
-	if err := c.usable("subscribe"); err != nil {
-		return err
-	}
-	s.topicMu.Lock()
-	defer s.topicMu.Unlock()
-	select {
-	case <-c.done:
-		return c.usable("subscribe")
-	default:
-	}
-	if c.topics == nil {
-		c.topics = map[string]struct{}{}
-	}
-	c.topics[topic] = struct{}{}
-	subs := s.topics[topic]
-	if subs == nil {
-		subs = map[*Conn]struct{}{}
-		s.topics[topic] = subs
-	}
-	subs[c] = struct{}{}
-	return nil
-}
-
-// Unsubscribe removes the connection from topic.
-func (c *Conn) Unsubscribe(topic string) error {
-	s := c.srv
-	if s == nil {
-		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "unsubscribe", "topics exist on server connections only")
-	}
-	s.topicMu.Lock()
-	defer s.topicMu.Unlock()
-	delete(c.topics, topic)
-	if subs := s.topics[topic]; subs != nil {
-		delete(subs, c)
-		if len(subs) == 0 {
-			delete(s.topics, topic)
-		}
-	}
-	return nil
-}
-
-// IsSubscribed reports whether the connection is subscribed to topic.
-func (c *Conn) IsSubscribed(topic string) bool {
-	if c.srv == nil {
-		return false
-	}
-	c.srv.topicMu.RLock()
-	defer c.srv.topicMu.RUnlock()
-	_, ok := c.topics[topic]
-	return ok
-}
-
-// Subscriptions lists the connection's topics in sorted order.
-func (c *Conn) Subscriptions() []string {
-	if c.srv == nil {
-		return nil
-	}
-	c.srv.topicMu.RLock()
-	out := make([]string, 0, len(c.topics))
-	for t := range c.topics {
-		out = append(out, t)
-	}
-	c.srv.topicMu.RUnlock()
-	sort.Strings(out)
-	return out
-}
-
-// Publish sends a message to every subscriber of topic except c itself,
-// as Bun's ws.publish does, without waiting for any socket. It returns how
-// many connections it was queued for (subscribers past their backpressure
-// limit are skipped, or closed under BackpressureClose).
-func (c *Conn) Publish(topic string, typ MessageType, data []byte) (int, error) {
-	if c.srv == nil {
-		return 0, arsenal.Errorf(arsenal.FailedPrecondition, Kind, "publish", "topics exist on server connections only")
-	}
-	if err := c.usable("publish"); err != nil {
-		return 0, err
-	}
-	return c.srv.publish(topic, typ, data, c)
-}
-
-// Publish sends a message to every subscriber of topic (server-wide, as
-// Bun's server.publish). It returns how many connections it was queued for.
-// The frame is built once and shared by subscribers without compression.
-func (s *Server) Publish(topic string, typ MessageType, data []byte) (int, error) {
-	if s.closed.Load() {
-		return 0, arsenal.Closed(Kind, "publish")
-	}
-	return s.publish(topic, typ, data, nil)
-}
-
-func (s *Server) publish(topic string, typ MessageType, data []byte, except *Conn) (int, error) {
-	if typ != Text && typ != Binary {
-		return 0, arsenal.Errorf(arsenal.InvalidArgument, Kind, "publish", "unknown message type %d", int(typ))
-	}
-	var shared []byte
-	n := 0
-	s.topicMu.RLock()
-	defer s.topicMu.RUnlock()
-	for c := range s.topics[topic] {
-		if c == except {
-			continue
-		}
-		if c.defl != nil && len(data) >= c.set.compressMin {
-			if c.Send(typ, data) == nil {
-				n++
-			}
-			continue
-		}
-		if shared == nil {
-			shared = appendHeader(make([]byte, 0, len(data)+10), true, false, typ.opcode(), len(data), false, [4]byte{})
-			shared = append(shared, data...)
-		}
-		if c.sendFrame(shared, len(data)) {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// SubscriberCount returns how many connections are subscribed to topic.
-func (s *Server) SubscriberCount(topic string) int {
-	s.topicMu.RLock()
-	defer s.topicMu.RUnlock()
-	return len(s.topics[topic])
 }
 
 // ConnectionCount returns how many connections are open.

@@ -62,11 +62,13 @@ func (c *Conn) ConnStats() ConnStats {
 	}
 }
 
-// Stats returns the connection's operation latencies (client side: write
-// and ping; histograms, about 28 KiB each, are allocated on first use;
-// write latencies rest on every write for the first 1024 and on 1 in 8
-// after that, counts on every write), with ConnStats as its Detail and
-// Gauges.
+// Stats returns the connection's operation latencies (client side:
+// write, send, read and ping, every call counted, those that fail at once
+// included; histograms, about 28 KiB each, are allocated on first use;
+// write, send and read latencies rest on every call for the first 1024
+// and on 1 in 8 after that, counts on every call), with ConnStats as its
+// Detail and Gauges. Server connections record nothing per operation: the
+// Server's Stats count upgrades and publishes.
 func (c *Conn) Stats() arsenal.Stats {
 	cs := c.ConnStats()
 	s := arsenal.Stats{

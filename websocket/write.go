@@ -42,6 +42,16 @@ func (c *Conn) encode(op ws.OpCode, p []byte, fin bool, allowCompress bool) []by
 // framed. Payloads of at least the compression threshold are compressed
 // when permessage-deflate was negotiated.
 func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
+	if c.set.observed() {
+		ctx, st := c.opBegin(ctx, "write", "")
+		err := c.countedWrite(ctx, typ, p)
+		c.opFinish(ctx, st, err, 0, int64(len(p)))
+		return err
+	}
+	return c.countedWrite(ctx, typ, p)
+}
+
+func (c *Conn) countedWrite(ctx context.Context, typ MessageType, p []byte) error {
 	op := c.opWrite
 	if op == nil {
 		return c.write(ctx, typ, p)
@@ -185,6 +195,24 @@ func (c *Conn) writeBufs(ctx context.Context, bufs [][]byte) (int64, error) {
 // ResourceExhausted error, BackpressureClose closes the connection. Use
 // Write to wait for the socket instead.
 func (c *Conn) Send(typ MessageType, p []byte) error {
+	if c.set.observed() {
+		ctx, st := c.opBegin(context.Background(), "send", "")
+		err := c.countedSend(typ, p)
+		c.opFinish(ctx, st, err, 0, int64(len(p)))
+		return err
+	}
+	return c.countedSend(typ, p)
+}
+
+func (c *Conn) countedSend(typ MessageType, p []byte) error {
+	if op := c.opSend; op != nil {
+		start := op.Start()
+		return op.Done(start, c.send(typ, p))
+	}
+	return c.send(typ, p)
+}
+
+func (c *Conn) send(typ MessageType, p []byte) error {
 	if err := c.usable("send"); err != nil {
 		return err
 	}
@@ -195,6 +223,7 @@ func (c *Conn) Send(typ MessageType, p []byte) error {
 	if c.queued > 0 && c.queued+len(p) > c.set.bpLimit {
 		c.qmu.Unlock()
 		c.bpDrops.Add(1)
+		c.dropped(len(p), c.set.bpPolicy == BackpressureClose)
 		if c.set.bpPolicy == BackpressureClose {
 			c.setTerm(&CloseError{Code: StatusPolicyViolation, Reason: "backpressure limit exceeded"})
 			_ = c.nc.Close()
@@ -217,6 +246,8 @@ func (c *Conn) sendFrame(frame []byte, payloadLen int) bool {
 	c.qmu.Lock()
 	if c.queued > 0 && c.queued+len(frame) > c.set.bpLimit {
 		c.qmu.Unlock()
+		c.bpDrops.Add(1)
+		c.dropped(payloadLen, c.set.bpPolicy == BackpressureClose)
 		if c.set.bpPolicy == BackpressureClose {
 			c.setTerm(&CloseError{Code: StatusPolicyViolation, Reason: "backpressure limit exceeded"})
 			_ = c.nc.Close()
