@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -309,4 +310,32 @@ func TestDroppedMessagesAreLogged(t *testing.T) {
 	assert.Equal(t, arsenal.ResourceExhausted, arsenal.CodeOf(sendErr))
 	assert.Contains(t, logs.String(), "level=WARN msg=\"websocket: message dropped at the backpressure limit\"")
 	assert.Equal(t, uint64(1), c.ConnStats().BackpressureDrops)
+}
+
+// A reconnect is a ConnReconnect event, a Warn per attempt and an Info
+// once back, with the URL's secrets redacted.
+func TestReconnectsAreObservedAndLogged(t *testing.T) {
+	r := newRestartable(t, websocket.ServerConfig{OnMessage: echo})
+	rec := &recorder{}
+	logs := &logBuffer{}
+	url := strings.Replace(r.url(), "ws://", "ws://u:URLPASS@", 1) + "?token=QUERYTOKEN"
+	rc, err := websocket.NewReconnecting(websocket.ReconnectConfig{
+		Config: websocket.Config{URL: url, Options: websocket.Options{
+			Observer: rec, Logger: slog.New(slog.NewTextHandler(logs, nil)), PingInterval: -1,
+		}},
+		Retry: websocket.RetryPolicy{InitialBackoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rc.Close() })
+	require.NoError(t, rc.WaitConnected(ctxT(t, 5*time.Second)))
+	r.stop()
+	waitFor(t, "a reconnect attempt", 5*time.Second, func() bool { return strings.Contains(logs.String(), "reconnecting") })
+	r.start()
+	waitFor(t, "the reconnect", 10*time.Second, func() bool { return rc.Reconnects() >= 1 })
+	waitFor(t, "the reconnect log", 5*time.Second, func() bool { return strings.Contains(logs.String(), "websocket: reconnected") })
+	assert.Contains(t, rec.connKinds(), arsenal.ConnReconnect)
+	out := logs.String()
+	assert.Contains(t, out, "level=WARN msg=\"websocket: reconnecting\"")
+	assert.NotContains(t, out, "URLPASS")
+	assert.NotContains(t, out, "QUERYTOKEN")
 }
