@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // fuzzFrames feeds raw bytes to a connection's read loop over an in-memory
@@ -37,11 +40,9 @@ func fuzzFrames(t *testing.T, data []byte, server bool, comp Compression) {
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		t.Fatal("read loop did not end")
+		require.FailNow(t, "read loop did not end")
 	}
-	if bad != "" {
-		t.Fatal(bad)
-	}
+	require.Empty(t, bad)
 }
 
 func fuzzSeeds(f *testing.F, masked bool) {
@@ -122,9 +123,7 @@ func TestUTF8ValidatorAgreesWithTheStandardLibraryAtEverySplit(t *testing.T) {
 			for j := i; j <= len(in); j++ {
 				var v utf8Validator
 				ok := v.write(in[:i]) && v.write(in[i:j]) && v.write(in[j:]) && v.done()
-				if ok != want {
-					t.Errorf("%x split at %d,%d: %v, want %v", in, i, j, ok, want)
-				}
+				assert.Equal(t, want, ok, "%x split at %d,%d", in, i, j)
 			}
 		}
 	}
@@ -142,8 +141,6 @@ func FuzzUTF8Validator(f *testing.F) {
 		}
 		var v utf8Validator
 		ok := v.write(in[:i]) && v.write(in[i:j]) && v.write(in[j:]) && v.done()
-		if ok != utf8.Valid(in) {
-			t.Fatalf("%x split at %d,%d: %v", in, i, j, ok)
-		}
+		require.Equal(t, utf8.Valid(in), ok, "%x split at %d,%d", in, i, j)
 	})
 }
