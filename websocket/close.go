@@ -59,6 +59,11 @@ func (c *Conn) finish() {
 	_ = c.nc.Close()
 	c.setTerm(&CloseError{Code: StatusAbnormalClosure, Remote: true})
 	c.closingOne.Do(func() { close(c.closing) })
+	if c.srv != nil {
+		// Leave the server (and its topics) before done is closed, so
+		// that one who waits for Done sees the server's counts without it.
+		c.srv.remove(c)
+	}
 	close(c.done)
 	if c.inbox != nil {
 		close(c.inbox)
@@ -72,9 +77,6 @@ func (c *Conn) finish() {
 	c.qmu.Lock()
 	c.queue, c.queued = nil, 0
 	c.qmu.Unlock()
-	if c.srv != nil {
-		c.srv.remove(c)
-	}
 	c.ended()
 	if c.set.onClose != nil {
 		code, reason := StatusAbnormalClosure, ""

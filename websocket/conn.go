@@ -123,6 +123,7 @@ type Conn struct {
 	pingAt   int // likewise for a queued ping
 	data     any
 	topics   map[string]struct{} // guarded by srv.topicMu
+	removed  bool                // the connection has left srv; guarded by srv.topicMu
 	pingSeq  atomic.Uint64
 	pongMu   sync.Mutex
 	pongWait map[uint64]chan struct{}

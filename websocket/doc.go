@@ -57,11 +57,28 @@
 // Read made inside a callback, which would wait for a pong or message
 // that only the read loop delivers once the callback returns, fails at
 // once with FailedPrecondition; made from another goroutine meanwhile,
-// it waits for the callback to return. An idle connection holds no read or
+// it waits for the callback to return. (Callbacks run inside a marker
+// function whose frame identifies their goroutine; a callback of one
+// connection that waits on another connection at the moment that one runs
+// a callback fails fast too.) An idle connection holds no read or
 // write buffer (they are pooled); compression state (a 32 KiB window per
 // direction, and a compressor of several hundred KiB when this side compresses
 // with context takeover) is allocated on first use. Conn, Server and
 // Reconnecting must be closed.
+//
+// # Observability
+//
+// Options and ServerConfig take an arsenal.Observer, a *slog.Logger and a
+// SlowThreshold. The Observer gets an OpStart/OpEnd pair for every dial,
+// write, send, read, ping, health and close (client and server
+// connections) and every upgrade and publish (server; OpEnd.Messages is
+// the fan-out, OpStart.Resource the topic), and ConnObserver events for
+// connect, disconnect, reconnect (Reconnecting) and dial errors. The
+// Logger gets disconnects and refused upgrades at Info, reconnect
+// attempts, dial failures, messages dropped at the backpressure limit and
+// operations slower than SlowThreshold at Warn, with targets redacted.
+// With neither set nothing is built or called. Stats count every call,
+// those that fail at once included.
 //
 // # Hostile peers
 //

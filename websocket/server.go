@@ -516,6 +516,7 @@ func (s *Server) remove(c *Conn) {
 		}
 	}
 	c.topics = nil
+	c.removed = true
 	s.topicMu.Unlock()
 	s.mu.Lock()
 	if _, ok := s.conns[c]; ok {

@@ -20,10 +20,13 @@ func (c *Conn) Subscribe(topic string) error {
 	}
 	s.topicMu.Lock()
 	defer s.topicMu.Unlock()
-	select {
-	case <-c.done:
-		return c.usable("subscribe")
-	default:
+	if c.removed {
+		// The connection has left the server (finish runs remove
+		// before closing done).
+		if err := c.usable("subscribe"); err != nil {
+			return err
+		}
+		return arsenal.Errorf(arsenal.Unavailable, Kind, "subscribe", "connection closed")
 	}
 	if c.topics == nil {
 		c.topics = map[string]struct{}{}

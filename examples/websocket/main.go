@@ -98,19 +98,31 @@ func run(out io.Writer, listen string) error {
 
 	// A reconnecting client rides out a server restart.
 	reconnected := make(chan struct{}, 1)
+	disconnected := make(chan struct{}, 1)
+	echoed := make(chan struct{}, 1)
 	rc, err := websocket.NewReconnecting(websocket.ReconnectConfig{
 		Config:                 websocket.Config{URL: url},
 		Retry:                  websocket.RetryPolicy{InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second},
 		QueueWhileDisconnected: true,
 		OnReconnect: func(attempt int, delay time.Duration, lastErr error) {
 			fmt.Fprintf(out, "  reconnect attempt %d in %s (after: %v)\n", attempt, delay.Round(time.Millisecond), lastErr)
+			select {
+			case disconnected <- struct{}{}:
+			default:
+			}
 		},
 		OnOpen: func(_ *websocket.Conn, again bool) {
 			if again {
 				reconnected <- struct{}{}
 			}
 		},
-		OnMessage: func(_ websocket.MessageType, data []byte) { fmt.Fprintf(out, "  echo: %s\n", data) },
+		OnMessage: func(_ websocket.MessageType, data []byte) {
+			fmt.Fprintf(out, "  echo: %s\n", data)
+			select {
+			case echoed <- struct{}{}:
+			default:
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -122,8 +134,17 @@ func run(out io.Writer, listen string) error {
 	fmt.Fprintln(out, "restarting the server...")
 	_ = hs.Close()
 	_ = srv.Close()
-	_ = rc.Send(ctx, websocket.Text, []byte("sent while the server was down"))
-	time.Sleep(300 * time.Millisecond)
+	// Once the client has noticed (a message the kernel accepted just
+	// before the connection died could be lost: WebSocket has no
+	// acknowledgements), Send queues until the reconnect.
+	select {
+	case <-disconnected:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := rc.Send(ctx, websocket.Text, []byte("sent while the server was down")); err != nil {
+		return err
+	}
 	srv, hs, _, err = echoServer(addr)
 	if err != nil {
 		return err
@@ -137,6 +158,11 @@ func run(out io.Writer, listen string) error {
 		fmt.Fprintln(out, "no reconnect within 30 s")
 		return ctx.Err()
 	}
-	time.Sleep(200 * time.Millisecond) // let the queued message's echo arrive
-	return rc.Close()                  // before the deferred server shutdown
+	select {
+	case <-echoed: // the queued message went out after the reconnect
+	case <-ctx.Done():
+		fmt.Fprintln(out, "no echo of the queued message within 30 s")
+		return ctx.Err()
+	}
+	return rc.Close() // before the deferred server shutdown
 }
