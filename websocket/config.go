@@ -190,6 +190,7 @@ func (o *Options) validate(v *arsenal.Validation) {
 	v.Check(o.PongTimeout >= 0, "PongTimeout", "must not be negative")
 	v.Check(o.CloseTimeout >= 0, "CloseTimeout", "must not be negative")
 	v.Check(o.BackpressureLimit >= 0, "BackpressureLimit", "must not be negative")
+	v.Check(o.SlowThreshold >= 0, "SlowThreshold", "must not be negative")
 	v.Check(o.BackpressurePolicy == BackpressureDrop || o.BackpressurePolicy == BackpressureClose,
 		"BackpressurePolicy", "unknown policy %d", int(o.BackpressurePolicy))
 }

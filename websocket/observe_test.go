@@ -339,3 +339,11 @@ func TestReconnectsAreObservedAndLogged(t *testing.T) {
 	assert.NotContains(t, out, "URLPASS")
 	assert.NotContains(t, out, "QUERYTOKEN")
 }
+
+func TestNegativeSlowThresholdIsInvalid(t *testing.T) {
+	err := websocket.Config{URL: "ws://127.0.0.1/", Options: websocket.Options{SlowThreshold: -time.Second}}.Validate()
+	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err))
+	assert.Contains(t, err.Error(), "SlowThreshold")
+	_, err = websocket.NewServer(websocket.ServerConfig{SlowThreshold: -time.Second})
+	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err))
+}

@@ -143,6 +143,7 @@ func (sc ServerConfig) Validate() error {
 		"BackpressurePolicy", "unknown policy %d", int(sc.BackpressurePolicy))
 	v.Check(sc.CloseTimeout >= 0, "CloseTimeout", "must not be negative")
 	v.Check(sc.HandshakeTimeout >= 0, "HandshakeTimeout", "must not be negative")
+	v.Check(sc.SlowThreshold >= 0, "SlowThreshold", "must not be negative")
 	return v.Err()
 }
 
