@@ -367,3 +367,27 @@ func TestOpenFailureReturnsANilComponent(t *testing.T) {
 		assert.True(t, c == nil, "%s: Open returned %#v, a non-nil Component", raw, c)
 	}
 }
+
+// A Reconnecting client and a Conn print as their redacted target, not
+// their fields (which hold the configuration).
+func TestClientsPrintOnlyTheirRedactedTarget(t *testing.T) {
+	_, url := startServer(t, websocket.ServerConfig{OnMessage: echo})
+	secretURL := strings.Replace(url, "ws://", "ws://u:URLPASS@", 1) + "?token=QUERYTOKEN"
+	rc, err := websocket.NewReconnecting(websocket.ReconnectConfig{Config: websocket.Config{URL: secretURL,
+		Options: websocket.Options{Header: http.Header{"Authorization": {"Bearer HEADERTOKEN"}}}}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rc.Close() })
+	require.NoError(t, rc.WaitConnected(ctxT(t, 5*time.Second)))
+	c, err := websocket.Dial(ctxT(t, 5*time.Second), secretURL, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	for _, v := range []any{rc, c} {
+		for _, verb := range []string{"%v", "%+v", "%s", "%#v"} {
+			out := fmt.Sprintf(verb, v)
+			for _, s := range []string{"URLPASS", "QUERYTOKEN", "HEADERTOKEN"} {
+				assert.NotContains(t, out, s, verb)
+			}
+			assert.Contains(t, out, "xxxxx", verb)
+		}
+	}
+}

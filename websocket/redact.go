@@ -154,10 +154,19 @@ func (rc ReconnectConfig) LogValue() slog.Value { return rc.Config.LogValue() }
 // this way instead of walking its fields.
 func (c *Conn) String() string { return "websocket.Conn(" + c.target + ")" }
 
+// GoString is String, for %#v.
+func (c *Conn) GoString() string { return c.String() }
+
 // String names the client by its redacted URL.
 func (r *Reconnecting) String() string {
 	return "websocket.Reconnecting(" + arsenal.RedactURL(r.cfg.URL) + ")"
 }
 
+// GoString is String, for %#v.
+func (r *Reconnecting) GoString() string { return r.String() }
+
 // String names the server.
 func (s *Server) String() string { return "websocket.Server" }
+
+// GoString is String, for %#v.
+func (s *Server) GoString() string { return s.String() }
