@@ -30,11 +30,20 @@ func bind(cs *cachedStmt, args []any, strict bool) error {
 			// The common one-argument case: a plain value, no need to
 			// look for a struct.
 		case Named:
+			if err := positionalWithNames(cs, "a Named map"); err != nil {
+				return err
+			}
 			return bindMap(cs, a, strict)
 		case map[string]any:
+			if err := positionalWithNames(cs, "a map"); err != nil {
+				return err
+			}
 			return bindMap(cs, a, strict)
 		default:
 			if sv, ok := structArg(a); ok {
+				if err := positionalWithNames(cs, "a struct ("+sv.Type().String()+")"); err != nil {
+					return err
+				}
 				return bindStruct(cs, sv, strict)
 			}
 		}
@@ -54,6 +63,18 @@ func bind(cs *cachedStmt, args []any, strict bool) error {
 		cs.s.BindNull(i)
 	}
 	return nil
+}
+
+// positionalWithNames refuses a single map or struct argument for a
+// statement whose parameters are all positional (? or ?NNN): such an
+// argument binds by name, so no parameter would get a value from it (and,
+// without Strict, each would bind NULL in silence). A statement mixing
+// named and positional parameters keeps the Strict rules.
+func positionalWithNames(cs *cachedStmt, what string) error {
+	if cs.named || len(cs.params) == 0 {
+		return nil
+	}
+	return invalid("bind", "%s binds named parameters (:name, @name, $name), but the statement's parameters are positional (%s): pass the values as separate arguments, or name the parameters", what, paramList(cs))
 }
 
 func paramLabel(cs *cachedStmt, i int) string {
@@ -203,7 +224,7 @@ func uitoa(v uint64) string {
 //	float32, float64                   FLOAT
 //	string                             TEXT
 //	[]byte (non-nil, even empty)       BLOB
-//	time.Time                          TEXT, RFC 3339 with nanoseconds
+//	time.Time                          TEXT, fixed-width UTC (TimeLayout)
 //	driver.Valuer                      whatever Value returns
 //	named types of these kinds, and pointers to any of these
 //
@@ -285,7 +306,7 @@ func normalize(v any) (any, error) {
 	case float32:
 		return float64(x), nil
 	case time.Time:
-		return x.Format(time.RFC3339Nano), nil
+		return formatTime(x), nil
 	case driver.Valuer:
 		rv := reflect.ValueOf(v)
 		if rv.Kind() == reflect.Pointer && rv.IsNil() {
@@ -331,3 +352,18 @@ func normalize(v any) (any, error) {
 	}
 	return nil, errUnsupported{rv.Type()}
 }
+
+// TimeLayout is how a time.Time parameter is stored: TEXT in UTC with
+// exactly nine fractional digits, such as "2024-01-02T03:04:05.000000006Z".
+// Every value has the same width, so for years 0001 to 9999 comparing the
+// text (ORDER BY, <, an index) orders the instants as time does whatever
+// zone the time.Time carried, and SQLite's date and time functions
+// (datetime, julianday, strftime, unixepoch) read it. The zone is not
+// kept: a time scans back as the same instant in UTC.
+//
+// Scanning into a time.Time still reads the RFC 3339 form with a zone
+// offset and trailing zeros dropped that earlier versions stored, and
+// SQLite's own "YYYY-MM-DD HH:MM:SS" forms.
+const TimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }

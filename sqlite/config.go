@@ -34,7 +34,8 @@ type Config struct {
 	ReadOnly bool
 	// Create creates the file when it does not exist. Default false: a
 	// missing file is a NotFound error, so a typo never silently makes an
-	// empty database. ParseURL sets it for mode=rwc.
+	// empty database. ParseURL sets it unless the URL says mode=rw, mode=ro,
+	// readonly or create=false.
 	Create bool
 	// Strict binds parameters the way bun:sqlite's strict mode does: named
 	// parameters may be given without their :, @ or $ prefix, and a
@@ -101,7 +102,8 @@ func (c Config) Validate() error {
 	}
 	for i, p := range c.Pragmas {
 		if !pragmaRE.MatchString(strings.TrimSpace(p)) {
-			v.Add("Pragmas", "entry %d %q is not name or name=value", i, p)
+			// The text is not echoed: a pragma may carry a secret (key='...').
+			v.Add("Pragmas", "entry %d is not name or name=value (a name, optionally = a bare word or number)", i)
 		}
 	}
 	v.Check(c.StatementCache >= -1, "StatementCache", "must be -1 (off), 0 (default) or positive, got %d", c.StatementCache)
@@ -157,6 +159,12 @@ func (c Config) withDefaults() Config {
 //	sqlite::memory:               in-memory
 //	file:app.db?mode=ro           SQLite URI syntax
 //
+// A URL creates its file when it does not exist (SQLite's own default
+// for URIs), unlike a Config, whose Create is false: add mode=rw (or
+// create=false) to require an existing file; mode=ro and readonly open
+// read-only and never create. A URL with a user, a password or a port is
+// InvalidArgument: SQLite files have none.
+//
 // Query parameters: mode (ro, rw, rwc, memory), readonly, create, strict,
 // safe_integers (also safeIntegers), readers, busy_timeout (a Go duration
 // or milliseconds), journal_mode, synchronous, stmt_cache, and pragma
@@ -179,7 +187,19 @@ func configFromURL(u *url.URL) (Config, error) {
 	if scheme != "sqlite" && scheme != "file" {
 		return bad("scheme must be sqlite or file")
 	}
+	if u.User != nil {
+		// A file has no user or password: refuse rather than drop them, and
+		// leave them out of the message (the user name may be a secret too).
+		bare := *u
+		bare.User = nil
+		return Config{}, arsenal.Errorf(arsenal.InvalidArgument, Kind, "parse-url",
+			"%s: a SQLite URL names a file and takes no user or password (removed from this message)", arsenal.RedactedURL(&bare))
+	}
+	if u.Port() != "" {
+		return bad("a SQLite URL names a file, not a server: remove the port")
+	}
 	var c Config
+	createSet := false
 	switch {
 	case u.Opaque != "":
 		c.Path = u.Opaque
@@ -214,8 +234,9 @@ func configFromURL(u *url.URL) (Config, error) {
 				case "ro":
 					c.ReadOnly = true
 				case "rw":
+					c.Create, createSet = false, true
 				case "rwc":
-					c.Create = true
+					c.Create, createSet = true, true
 				case "memory":
 					c.Path = Memory
 				default:
@@ -225,6 +246,7 @@ func configFromURL(u *url.URL) (Config, error) {
 				c.ReadOnly, perr = boolParam(k, v)
 			case "create":
 				c.Create, perr = boolParam(k, v)
+				createSet = true
 			case "strict":
 				c.Strict, perr = boolParam(k, v)
 			case "safe_integers", "safeIntegers", "safeintegers":
@@ -260,6 +282,10 @@ func configFromURL(u *url.URL) (Config, error) {
 				return bad("%v", perr)
 			}
 		}
+	}
+	if !createSet && !c.ReadOnly && !c.IsMemory() {
+		// As sqlite3_open_v2 with SQLITE_OPEN_CREATE, SQLite's URI default.
+		c.Create = true
 	}
 	return c, nil
 }

@@ -268,6 +268,14 @@ func (cn *conn) close() error {
 	}
 	cn.head, cn.tail, cn.cache = nil, nil, nil
 	cn.buf.free()
+	// An interrupt (DB.Close interrupts every connection, and a context
+	// may have fired just as the last statement ended) stays pending on a
+	// connection no statement is running on, and SQLite's close then
+	// aborts the WAL checkpoint it runs when the last connection closes,
+	// leaving every committed page in the -wal file. Stepping a statement
+	// while none is active clears the flag (sqlite3_step does so before
+	// it starts), so the checkpoint runs.
+	_ = cn.execSimple("SELECT 1")
 	err := cn.c.Close() // its last checkpoint may still wait on a lock
 	cn.uninstallBusy()
 	return err

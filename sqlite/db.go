@@ -230,20 +230,25 @@ func (db *DB) configure(cn *conn, write bool) error {
 			return err
 		}
 	}
-	var stmts []string
+	// Each statement with the label an error names it by: the text of a
+	// Config.Pragmas entry is never echoed (it may carry a secret).
+	type step struct{ q, label string }
+	var stmts []step
 	if write && !db.memory {
-		stmts = append(stmts, "PRAGMA journal_mode="+cfg.JournalMode, "PRAGMA synchronous="+cfg.Synchronous)
+		stmts = append(stmts,
+			step{"PRAGMA journal_mode=" + cfg.JournalMode, "journal_mode=" + cfg.JournalMode},
+			step{"PRAGMA synchronous=" + cfg.Synchronous, "synchronous=" + cfg.Synchronous})
 	}
-	for _, p := range cfg.Pragmas {
-		stmts = append(stmts, "PRAGMA "+p)
+	for i, p := range cfg.Pragmas {
+		stmts = append(stmts, step{"PRAGMA " + p, fmt.Sprintf("Pragmas entry %d", i)})
 	}
 	if !db.memory && db.setup == nil {
 		// Reading the schema now turns "not a database" into an Open error.
-		stmts = append(stmts, "SELECT count(*) FROM sqlite_schema")
+		stmts = append(stmts, step{"SELECT count(*) FROM sqlite_schema", "reading the schema"})
 	}
-	for _, q := range stmts {
-		if err := cn.execSimple(q); err != nil {
-			return wrapErr(context.Background(), "open", fmt.Errorf("%s: %w", q, err))
+	for _, st := range stmts {
+		if err := cn.execSimple(st.q); err != nil {
+			return wrapErr(context.Background(), "open", fmt.Errorf("%s: %w", st.label, err))
 		}
 	}
 	if write && !db.memory && cfg.JournalMode == "wal" {

@@ -39,8 +39,10 @@
 // Binding: nil, a nil pointer and a nil []byte bind NULL; an empty non-nil
 // []byte binds an empty BLOB; integers bind exactly, and a uint64 above
 // MaxInt64 is an InvalidArgument error rather than a wrapped negative
-// number; time.Time binds as RFC 3339 text; driver.Valuer is honoured; any
-// other type (structs, maps, slices, complex numbers) is an
+// number; time.Time binds as fixed-width UTC text (TimeLayout), which sorts
+// as time does and which SQLite's date functions read (times stored as
+// RFC 3339 with an offset by earlier versions still scan); driver.Valuer is
+// honoured; any other type (structs, maps, slices, complex numbers) is an
 // InvalidArgument error, never a fmt.Sprint string.
 //
 // SafeIntegers: in Go, integers are always exact int64. The setting

@@ -84,7 +84,7 @@ func ExampleDeserialize() {
 	db.QueryRow(ctx, "SELECT x FROM t").Scan(&x)
 	_, err := db.Exec(ctx, "DELETE FROM t")
 	fmt.Println(x, err)
-	// Output: 42 sqlite: exec: FailedPrecondition: sqlite: step: attempt to write a readonly database
+	// Output: 42 sqlite: exec: FailedPrecondition: attempt to write a readonly database
 }
 
 func ExampleDB_Inspect() {

@@ -320,9 +320,14 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 	}
 }
 
-// Each runs query and calls fn for every row; an error from fn stops the
-// query and is returned. It is Query with a callback.
-func (db *DB) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
+// Each runs query with args (bound as for Exec) and calls fn for every
+// row; an error from fn stops the query and is returned. It is Query with
+// a callback:
+//
+//	err := db.Each(ctx, "SELECT id FROM users WHERE age > ?", func(r *sqlite.Row) error {
+//		...
+//	}, 18)
+func (db *DB) Each(ctx context.Context, query string, fn func(*Row) error, args ...any) error {
 	start := db.opQuery.Start()
 	_, err := db.do(ctx, "query", false, query, args, fn, false)
 	return db.opQuery.Done(start, err)
@@ -436,7 +441,7 @@ func (db *DB) Values(ctx context.Context, query string, args ...any) ([][]any, e
 
 // Querier is what *DB and *Tx have in common for the generic helpers.
 type Querier interface {
-	Each(ctx context.Context, query string, args []any, fn func(*Row) error) error
+	Each(ctx context.Context, query string, fn func(*Row) error, args ...any) error
 }
 
 // AllAs runs query and returns every row as a T, bun:sqlite's as(Class):
@@ -445,14 +450,14 @@ type Querier interface {
 // one, a map[string]any, or a scalar for a one-column result.
 func AllAs[T any](ctx context.Context, q Querier, query string, args ...any) ([]T, error) {
 	var out []T
-	err := q.Each(ctx, query, args, func(r *Row) error {
+	err := q.Each(ctx, query, func(r *Row) error {
 		var v T
 		if err := r.scanDest(&v); err != nil {
 			return err
 		}
 		out = append(out, v)
 		return nil
-	})
+	}, args...)
 	return out, err
 }
 

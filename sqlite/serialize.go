@@ -146,7 +146,7 @@ func lockReadOnly(c *sqlite.Conn) error {
 // Cost: reads the whole database.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
 	var problems []string
-	err := db.Each(ctx, "PRAGMA integrity_check(10)", nil, func(r *Row) error {
+	err := db.Each(ctx, "PRAGMA integrity_check(10)", func(r *Row) error {
 		problems = append(problems, r.Text(0))
 		return nil
 	})

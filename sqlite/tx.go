@@ -322,10 +322,11 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*R
 	}
 }
 
-// Each calls fn for every row of query run inside the transaction. As
+// Each calls fn for every row of query (with args, as for Exec) run
+// inside the transaction. As
 // with Query, fn must not call the Tx: such calls fail with
 // FailedPrecondition.
-func (tx *Tx) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
+func (tx *Tx) Each(ctx context.Context, query string, fn func(*Row) error, args ...any) error {
 	start := tx.db.opQuery.Start()
 	_, err := tx.run(ctx, "query", query, args, fn, false, true)
 	return tx.db.opQuery.Done(start, err)
