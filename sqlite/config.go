@@ -70,6 +70,15 @@ type Config struct {
 	// Pragmas are extra "name=value" (or "name") pragmas run on every new
 	// connection in order, such as "foreign_keys=on". Default none.
 	Pragmas []string
+	// TrustedSchema is the trusted_schema pragma. Default false
+	// (PRAGMA trusted_schema=OFF on every connection): views, triggers and
+	// other schema code may call only SQLite's own innocuous functions,
+	// never an application function (CreateFunction) or an unsafe
+	// virtual table, so a database file written by someone else cannot
+	// make the program run its functions. Set it for a schema the program
+	// wrote itself whose views or triggers call Innocuous functions.
+	// Deserialize never trusts the image's schema.
+	TrustedSchema bool
 	// StatementCache is how many prepared statements each connection
 	// keeps (least recently used are finalized first). Default 64; -1
 	// disables the cache (every call prepares afresh).
@@ -167,8 +176,9 @@ func (c Config) withDefaults() Config {
 //
 // Query parameters: mode (ro, rw, rwc, memory), readonly, create, strict,
 // safe_integers (also safeIntegers), readers, busy_timeout (a Go duration
-// or milliseconds), journal_mode, synchronous, stmt_cache, and pragma
-// (repeatable, "name=value"). Unknown parameters are InvalidArgument.
+// or milliseconds), journal_mode, synchronous, stmt_cache, trusted_schema,
+// and pragma (repeatable, "name=value"). Unknown parameters are
+// InvalidArgument.
 // Errors never echo secrets in the URL.
 func ParseURL(raw string) (Config, error) {
 	u, err := url.Parse(raw)
@@ -273,6 +283,8 @@ func configFromURL(u *url.URL) (Config, error) {
 				c.JournalMode = strings.ToLower(v)
 			case "synchronous":
 				c.Synchronous = strings.ToLower(v)
+			case "trusted_schema":
+				c.TrustedSchema, perr = boolParam(k, v)
 			case "pragma", "_pragma":
 				c.Pragmas = append(c.Pragmas, v)
 			default:

@@ -239,6 +239,11 @@ func (db *DB) configure(cn *conn, write bool) error {
 			step{"PRAGMA journal_mode=" + cfg.JournalMode, "journal_mode=" + cfg.JournalMode},
 			step{"PRAGMA synchronous=" + cfg.Synchronous, "synchronous=" + cfg.Synchronous})
 	}
+	trusted := "OFF"
+	if cfg.TrustedSchema {
+		trusted = "ON"
+	}
+	stmts = append(stmts, step{"PRAGMA trusted_schema=" + trusted, "trusted_schema=" + trusted})
 	for i, p := range cfg.Pragmas {
 		stmts = append(stmts, step{"PRAGMA " + p, fmt.Sprintf("Pragmas entry %d", i)})
 	}

@@ -24,9 +24,20 @@
 // Config holds every setting with its default in the field comment; the
 // zero Config is a private in-memory database. Validate checks a Config
 // without I/O and names every bad field. ParseURL reads sqlite: and file:
-// URLs (sqlite:app.db?mode=rwc&strict=true&readers=8); importing this
-// package registers both schemes with arsenal.Open. A file database runs
-// in WAL mode with synchronous=NORMAL unless configured otherwise.
+// URLs (sqlite:app.db?strict=true&readers=8); importing this package
+// registers both schemes with arsenal.Open. A URL creates a missing file
+// (SQLite's URI default; mode=rw requires it to exist), where a Config
+// needs Create. A file database runs in WAL mode with synchronous=NORMAL
+// unless configured otherwise.
+//
+// # Untrusted schemas
+//
+// Every connection runs with trusted_schema=OFF unless Config.TrustedSchema
+// is set, and application functions (CreateFunction) are direct-only
+// unless marked Innocuous: the views, triggers and other schema code of a
+// file or a Deserialize'd image written by someone else cannot call them
+// (the statement fails with "unsafe use of name()"). Deserialize never
+// trusts the image's schema.
 //
 // Strict (bun:sqlite's strict): named parameters may be given with or
 // without their prefix; a missing parameter, an unknown name in a map, or
