@@ -55,7 +55,7 @@ func bind(cs *cachedStmt, args []any, strict bool) error {
 		return invalid("bind", "missing parameter %d (%s): %d arguments for %d parameters", len(args)+1, paramLabel(cs, len(args)+1), len(args), n)
 	}
 	for i, v := range args {
-		if err := bindValue(cs.s, cs.buf, i+1, v); err != nil {
+		if err := bindValue(cs.s, i+1, v); err != nil {
 			return bindErr(cs, i+1, err)
 		}
 	}
@@ -107,7 +107,7 @@ func bindMap(cs *cachedStmt, m map[string]any, strict bool) error {
 			cs.s.BindNull(i)
 			continue
 		}
-		if err := bindValue(cs.s, cs.buf, i, v); err != nil {
+		if err := bindValue(cs.s, i, v); err != nil {
 			return bindErr(cs, i, err)
 		}
 	}
@@ -182,7 +182,7 @@ func bindStruct(cs *cachedStmt, sv reflect.Value, strict bool) error {
 			cs.s.BindNull(i) // through a nil embedded pointer
 			continue
 		}
-		if err := bindValue(cs.s, cs.buf, i, fv.Interface()); err != nil {
+		if err := bindValue(cs.s, i, fv.Interface()); err != nil {
 			return bindErr(cs, i, err)
 		}
 	}
@@ -230,7 +230,7 @@ func uitoa(v uint64) string {
 //
 // Anything else (structs, maps, slices other than []byte, channels,
 // complex numbers, uint64 above MaxInt64) is an error, never a string.
-func bindValue(s *sqlite.Stmt, sc *scratch, i int, v any) error {
+func bindValue(s *sqlite.Stmt, i int, v any) error {
 	switch x := v.(type) {
 	case nil:
 		s.BindNull(i)
@@ -239,7 +239,7 @@ func bindValue(s *sqlite.Stmt, sc *scratch, i int, v any) error {
 	case int:
 		s.BindInt64(i, int64(x))
 	case string:
-		return bindText(s, sc, i, x)
+		s.BindText(i, x)
 	case float64:
 		s.BindFloat(i, x)
 	case []byte:
@@ -249,7 +249,7 @@ func bindValue(s *sqlite.Stmt, sc *scratch, i int, v any) error {
 		case len(x) == 0:
 			s.BindZeroBlob(i, 0)
 		default:
-			return bindBlob(s, sc, i, x)
+			s.BindBytes(i, x)
 		}
 	case bool:
 		s.BindBool(i, x)
@@ -280,7 +280,7 @@ func bindValue(s *sqlite.Stmt, sc *scratch, i int, v any) error {
 		if err != nil {
 			return err
 		}
-		return bindValue(s, sc, i, n)
+		return bindValue(s, i, n)
 	}
 	return nil
 }

@@ -382,7 +382,6 @@ type DBStats struct {
 	StmtCacheMisses   uint64        `stat:",counter"`         // statements prepared anew
 	TxCommits         uint64        `stat:",counter"`
 	TxRollbacks       uint64        `stat:",counter"`
-	PageCacheSeparate bool          // connections' page caches are separate (see the package doc)
 }
 
 // DegradationRules are the rules that judge a DB by default: the common
@@ -412,7 +411,6 @@ func (db *DB) DBStats() DBStats {
 		StmtCacheMisses:   misses,
 		TxCommits:         db.txCommits.Load(),
 		TxRollbacks:       db.txRollbacks.Load(),
-		PageCacheSeparate: separatePageCaches,
 	}
 	if db.writer != nil {
 		ws := db.writer.p.Stat()

@@ -98,10 +98,29 @@
 // returns; inside it, write through the Tx. Stats reports per-operation
 // latencies and pool gauges without I/O.
 //
-// Importing the package gives every SQLite connection of the process its
-// own page cache with no lock, SQLite's default for thread-safe builds,
-// which modernc.org/sqlite's memory-management build turns into one cache
-// group behind a process-wide mutex (see pcache.go; 40-50% more 8-caller
-// point-select throughput on 2 cores). ARSENAL_SQLITE_SHARED_PAGE_CACHE=1
-// keeps the shared group.
+// Importing the package changes no process-wide state. It uses
+// modernc.org/sqlite's defaults, including its page cache: with
+// SQLITE_ENABLE_MEMORY_MANAGEMENT every connection's cache is in one
+// process-wide group behind one mutex, which several concurrent readers
+// contend on. SQLite offers no public way to change that short of a
+// custom page cache, so the package leaves it.
+//
+// # Dependencies' internals
+//
+// zombiezen.com/go/sqlite exposes no sqlite3_stmt_readonly,
+// sqlite3_column_decltype, sqlite3_column_origin_name,
+// sqlite3_expanded_sql, flags for sqlite3_deserialize, a busy handler
+// that a context can cut short, or a cheap sqlite3_interrupt from another
+// goroutine (SetInterrupt starts a goroutine per call), and its error
+// path for application functions lets the statement run on with the
+// message as the result. For these alone,
+// handle.go reads the connection and statement handles from zombiezen's
+// unexported fields at offsets found by reflection after checking their
+// names and types, and busy.go passes a Go function to SQLite as zombiezen
+// itself does. Checked against zombiezen.com/go/sqlite v1.4.2 on
+// modernc.org/sqlite v1.37.1; TestRawHandlesAreAvailable fails loudly on
+// another version or a changed layout, and the features fall back (reads
+// route to the writer, DeclType is empty, Deserialize cannot be read-only
+// at the pager level). Everything with a public route (binding text and
+// blobs, scanning) uses it.
 package sqlite
