@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -79,6 +80,19 @@ type Config struct {
 	// wrote itself whose views or triggers call Innocuous functions.
 	// Deserialize never trusts the image's schema.
 	TrustedSchema bool
+	// Observer receives OpStart and OpEnd for every operation (the
+	// statement text with its placeholders, never its arguments; Rows is
+	// the rows returned or changed) and connection events: connect,
+	// disconnect, pool acquire (with its wait) and open errors. Default
+	// nil: no events and no cost.
+	Observer arsenal.Observer
+	// Logger receives operator logs: operations slower than SlowThreshold
+	// (Warn, with the statement text, never its arguments) and connections
+	// the package had to drop (Warn). Default nil: no logs.
+	Logger *slog.Logger
+	// SlowThreshold is the duration from which an operation is logged as
+	// slow to Logger. Default 0: no slow-operation logs.
+	SlowThreshold time.Duration
 	// StatementCache is how many prepared statements each connection
 	// keeps (least recently used are finalized first). Default 64; -1
 	// disables the cache (every call prepares afresh).
@@ -103,6 +117,7 @@ func (c Config) Validate() error {
 	v.Check(!(c.ReadOnly && c.IsMemory()), "ReadOnly", "an in-memory database opened read-only is always empty; use Deserialize with ReadOnly")
 	v.Check(c.Readers >= 0 && c.Readers <= maxReaders, "Readers", "must be between 0 and %d, got %d", maxReaders, c.Readers)
 	v.Check(c.BusyTimeout >= 0, "BusyTimeout", "must not be negative, got %s", c.BusyTimeout)
+	v.Check(c.SlowThreshold >= 0, "SlowThreshold", "must not be negative, got %s", c.SlowThreshold)
 	if c.JournalMode != "" && !contains(journalModes, c.JournalMode) {
 		v.Add("JournalMode", "must be one of %s, got %q", strings.Join(journalModes, ", "), c.JournalMode)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -47,6 +48,11 @@ type DB struct {
 	funcs   []namedFunc
 	funcGen atomic.Uint64
 
+	obs   arsenal.Observer
+	log   *slog.Logger
+	slow  time.Duration
+	hooks bool // an Observer, or a Logger with a SlowThreshold
+
 	rec                                           *stats.Recorder
 	opExec, opQuery, opGet, opTx, opSerialize     *stats.Op
 	opDeserialize, opBackup, opHealth, opFunction *stats.Op
@@ -76,6 +82,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 
 func newDB(cfg Config) *DB {
 	db := &DB{cfg: cfg, conns: map[*conn]struct{}{}, rec: stats.NewRecorder()}
+	db.obs, db.log, db.slow = cfg.Observer, cfg.Logger, cfg.SlowThreshold
+	db.hooks = db.obs != nil || db.log != nil && db.slow > 0
 	db.memory = cfg.IsMemory()
 	db.single = db.memory || cfg.JournalMode != "wal" && !cfg.ReadOnly
 	if db.memory {
@@ -181,13 +189,17 @@ func (db *DB) openConn(write bool) (*conn, error) {
 	}
 	c, err := sqlite.OpenConn(path, flags)
 	if err != nil {
-		return nil, db.openError(err)
+		err = db.openError(err)
+		db.connEvent(context.Background(), arsenal.ConnDialError, err, 0)
+		return nil, err
 	}
 	cn := newConn(db, c, !write)
 	if err := db.configure(cn, write); err != nil {
 		cn.close()
+		db.connEvent(context.Background(), arsenal.ConnDialError, err, 0)
 		return nil, err
 	}
+	db.connEvent(context.Background(), arsenal.ConnConnect, nil, 0)
 	db.opened.Add(1)
 	db.connsMu.Lock()
 	db.conns[cn] = struct{}{}
@@ -281,7 +293,8 @@ func (db *DB) closeConn(cn *conn) {
 	db.cacheMisses.Add(cn.misses.Load())
 	delete(db.conns, cn)
 	db.connsMu.Unlock()
-	cn.close()
+	err := cn.close()
+	db.connEvent(context.Background(), arsenal.ConnDisconnect, wrapErr(context.Background(), "close", err), 0)
 }
 
 // acquire takes a connection: the writer when write is set (or when the
@@ -297,7 +310,14 @@ func (db *DB) acquire(ctx context.Context, op string, write bool) (*puddle.Resou
 	if err := ctx.Err(); err != nil {
 		return nil, wrapErr(ctx, op, err)
 	}
+	var t0 time.Time
+	if db.obs != nil {
+		t0 = time.Now()
+	}
 	res, err := p.acquire(ctx)
+	if db.obs != nil && err == nil {
+		db.connEvent(ctx, arsenal.ConnPoolAcquire, nil, time.Since(t0))
+	}
 	if err != nil {
 		if errors.Is(err, puddle.ErrClosedPool) {
 			return nil, arsenal.Closed(Kind, op)
@@ -321,6 +341,7 @@ func (db *DB) release(res *puddle.Resource[*conn]) {
 	cn := res.Value()
 	if !cn.c.AutocommitEnabled() {
 		if err := cn.execSimple("ROLLBACK"); err != nil && !db.memory {
+			db.warn("sqlite: dropping a connection left in a transaction that would not roll back", wrapErr(context.Background(), "release", err))
 			res.Destroy()
 			return
 		}
@@ -350,17 +371,17 @@ func (db *DB) Describe() string {
 // Health checks the database answers a query that reads its header (PRAGMA
 // schema_version) on a reader connection.
 func (db *DB) Health(ctx context.Context) error {
-	start := stats.Now()
+	ctx, c := db.begin(ctx, db.opHealth, "health", "")
 	res, err := db.acquire(ctx, "health", false)
 	if err != nil {
-		return db.opHealth.Done(start, err)
+		return db.end(c, err, 0)
 	}
 	cn := res.Value()
 	cn.arm(ctx)
 	err = cn.execSimple("PRAGMA schema_version")
 	cn.disarm()
 	db.release(res)
-	return db.opHealth.Done(start, wrapErr(ctx, "health", err))
+	return db.end(c, wrapErr(ctx, "health", err), 0)
 }
 
 // DBStats are a DB's typed gauges, the Detail of its Stats: the writer's
