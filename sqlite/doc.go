@@ -8,8 +8,8 @@
 //	_, err = db.Exec(ctx, "INSERT INTO users(name) VALUES (:name)", sqlite.Named{"name": "ada"})
 //	users, err := sqlite.AllAs[User](ctx, db, "SELECT id, name FROM users")
 //
-// What it offers: Exec, Query (an iter.Seq2 of rows), QueryRow, Get, All,
-// Values and AllAs (rows into structs, bun:sqlite's as(Class)); positional
+// What it offers: Exec, Query (an iter.Seq2 of rows), Each (Query with a
+// callback), QueryRow, Get, All, Values and AllAs (rows into structs, bun:sqlite's as(Class)); positional
 // and named parameters (:name, @name, $name) from a Named map, a
 // map[string]any or a struct; a per-connection LRU cache of prepared
 // statements; Tx with deferred, immediate and exclusive modes and nested
@@ -96,7 +96,28 @@
 // cancellation interrupts the running statement (sqlite3_interrupt), which
 // then fails with Canceled. A Tx holds the writer until its function
 // returns; inside it, write through the Tx. Stats reports per-operation
-// latencies and pool gauges without I/O.
+// latencies and pool gauges without I/O; every call is counted, those that
+// fail before reaching SQLite (a closed DB, bad arguments, an ended
+// context) included.
+//
+// Close interrupts running statements, waits for every connection, and
+// closes the writer last, which checkpoints the WAL: afterwards the
+// database file alone holds every committed transaction and no -wal file
+// remains, so the file can be copied.
+//
+// # Observability
+//
+// Config.Observer (an arsenal.Observer) gets OpStart and OpEnd for every
+// operation: Op as Stats names it (exec, query, get, tx, serialize,
+// deserialize, backup, vacuum-into, health), the statement text with its
+// placeholders (never the arguments), and in OpEnd the error, its code,
+// the duration and Rows (returned for queries, changed for Exec). An
+// Observer that is also an arsenal.ConnObserver gets connection events:
+// connect, disconnect, dial_error (a connection that failed to open or
+// configure) and pool_acquire with its wait. Config.Logger gets Warn
+// records for operations slower than Config.SlowThreshold and for a
+// connection dropped because it would not roll back. With neither set,
+// no event is built.
 //
 // Importing the package changes no process-wide state. It uses
 // modernc.org/sqlite's defaults, including its page cache: with
@@ -113,11 +134,10 @@
 // that a context can cut short, or a cheap sqlite3_interrupt from another
 // goroutine (SetInterrupt starts a goroutine per call), and its error
 // path for application functions lets the statement run on with the
-// message as the result. For these alone,
-// handle.go reads the connection and statement handles from zombiezen's
-// unexported fields at offsets found by reflection after checking their
-// names and types, and busy.go passes a Go function to SQLite as zombiezen
-// itself does. Checked against zombiezen.com/go/sqlite v1.4.2 on
+// message as the result. For these alone, handle.go reads the connection
+// and statement handles from zombiezen's unexported fields at offsets
+// found by reflection after checking their names and types, and busy.go
+// passes a Go function to SQLite as zombiezen itself does. Checked against zombiezen.com/go/sqlite v1.4.2 on
 // modernc.org/sqlite v1.37.1; TestRawHandlesAreAvailable fails loudly on
 // another version or a changed layout, and the features fall back (reads
 // route to the writer, DeclType is empty, Deserialize cannot be read-only
