@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
 )
@@ -74,12 +77,8 @@ func TestParseURLReadsEveryParameter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := sqlite.ParseURL(tt.url)
-			if err != nil {
-				t.Fatalf("ParseURL(%q): %v", tt.url, err)
-			}
-			if !equalConfig(got, tt.want) {
-				t.Errorf("ParseURL(%q) = %+v, want %+v", tt.url, got, tt.want)
-			}
+			require.NoError(t, err, tt.url)
+			assert.True(t, equalConfig(got, tt.want), "ParseURL(%q) = %+v, want %+v", tt.url, got, tt.want)
 		})
 	}
 }
@@ -125,16 +124,10 @@ func TestArsenalOpenUsesTheRegisteredSchemes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "reg.db")
 	for _, u := range []string{"sqlite:" + path + "?mode=rwc", "file:" + path, "sqlite::memory:"} {
 		c, err := arsenal.Open(ctx, u)
-		if err != nil {
-			t.Fatalf("arsenal.Open(%q): %v", u, err)
-		}
-		if c.Kind() != sqlite.Kind {
-			t.Errorf("Kind = %q", c.Kind())
-		}
-		if err := c.Health(ctx); err != nil {
-			t.Errorf("Health: %v", err)
-		}
-		c.Close()
+		require.NoError(t, err, u)
+		assert.Equal(t, sqlite.Kind, c.Kind())
+		assert.NoError(t, c.Health(ctx), u)
+		assert.NoError(t, c.Close(), u)
 	}
 	_, err := arsenal.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "missing.db")+"?mode=rw")
 	wantCode(t, err, arsenal.NotFound)
