@@ -117,6 +117,28 @@ func BenchmarkPointSelectParallel(b *testing.B) {
 			}
 		})
 	})
+	b.Run("impl=arsenal-mmap/callers=8", func(b *testing.B) {
+		// Config.MmapSize: reads bypass the page cache's process-wide lock.
+		mdb, err := sqlite.Open(ctx, sqlite.Config{Path: path, Readers: 8, MmapSize: 256 << 20})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer mdb.Close()
+		par(b)
+		b.RunParallel(func(pb *testing.PB) {
+			var id int64
+			var name string
+			var score float64
+			i := 0
+			for pb.Next() {
+				i++
+				if err := mdb.QueryRow(ctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 	b.Run("impl=raw-zombiezen/callers=8", func(b *testing.B) {
 		// Raw zombiezen with one connection per goroutine.
 		par(b)

@@ -71,6 +71,20 @@ type Config struct {
 	// Pragmas are extra "name=value" (or "name") pragmas run on every new
 	// connection in order, such as "foreign_keys=on". Default none.
 	Pragmas []string
+	// MmapSize is the mmap_size pragma of every connection of a file
+	// database: up to this many bytes of the file are read through a
+	// memory mapping instead of read calls. A read transaction then takes
+	// pages that are not in the WAL straight from the mapping, bypassing
+	// the page cache and the process-wide mutex modernc.org/sqlite's page
+	// cache takes for every page (see the package doc): 8 concurrent
+	// point selects gain about 1.5-2x on 2 cores (BenchmarkPointSelectParallel).
+	// The cost, as SQLite documents for memory-mapped I/O: an I/O error
+	// on the mapped file, or the file shrinking under the mapping because
+	// something other than SQLite truncated it, is a fault that crashes the
+	// process instead of an SQLITE_IOERR. Keep it off for files on network
+	// file systems or that other programs may rewrite. Default 0: off
+	// (SQLite's default). It costs address space, not memory.
+	MmapSize int64
 	// TrustedSchema is the trusted_schema pragma. Default false
 	// (PRAGMA trusted_schema=OFF on every connection): views, triggers and
 	// other schema code may call only SQLite's own innocuous functions,
@@ -118,6 +132,7 @@ func (c Config) Validate() error {
 	v.Check(c.Readers >= 0 && c.Readers <= maxReaders, "Readers", "must be between 0 and %d, got %d", maxReaders, c.Readers)
 	v.Check(c.BusyTimeout >= 0, "BusyTimeout", "must not be negative, got %s", c.BusyTimeout)
 	v.Check(c.SlowThreshold >= 0, "SlowThreshold", "must not be negative, got %s", c.SlowThreshold)
+	v.Check(c.MmapSize >= 0, "MmapSize", "must not be negative, got %d", c.MmapSize)
 	if c.JournalMode != "" && !contains(journalModes, c.JournalMode) {
 		v.Add("JournalMode", "must be one of %s, got %q", strings.Join(journalModes, ", "), c.JournalMode)
 	}
@@ -191,8 +206,8 @@ func (c Config) withDefaults() Config {
 //
 // Query parameters: mode (ro, rw, rwc, memory), readonly, create, strict,
 // safe_integers (also safeIntegers), readers, busy_timeout (a Go duration
-// or milliseconds), journal_mode, synchronous, stmt_cache, trusted_schema,
-// and pragma (repeatable, "name=value"). Unknown parameters are
+// or milliseconds), journal_mode, synchronous, stmt_cache, mmap_size,
+// trusted_schema, and pragma (repeatable, "name=value"). Unknown parameters are
 // InvalidArgument.
 // Errors never echo secrets in the URL.
 func ParseURL(raw string) (Config, error) {
@@ -298,6 +313,11 @@ func configFromURL(u *url.URL) (Config, error) {
 				c.JournalMode = strings.ToLower(v)
 			case "synchronous":
 				c.Synchronous = strings.ToLower(v)
+			case "mmap_size":
+				c.MmapSize, perr = strconv.ParseInt(v, 10, 64)
+				if perr != nil {
+					perr = fmt.Errorf("mmap_size=%q is not an integer", v)
+				}
 			case "trusted_schema":
 				c.TrustedSchema, perr = boolParam(k, v)
 			case "pragma", "_pragma":

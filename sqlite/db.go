@@ -256,6 +256,10 @@ func (db *DB) configure(cn *conn, write bool) error {
 		trusted = "ON"
 	}
 	stmts = append(stmts, step{"PRAGMA trusted_schema=" + trusted, "trusted_schema=" + trusted})
+	if cfg.MmapSize > 0 && !db.memory {
+		q := fmt.Sprintf("PRAGMA mmap_size=%d", cfg.MmapSize)
+		stmts = append(stmts, step{q, q[len("PRAGMA "):]})
+	}
 	for i, p := range cfg.Pragmas {
 		stmts = append(stmts, step{"PRAGMA " + p, fmt.Sprintf("Pragmas entry %d", i)})
 	}

@@ -124,7 +124,8 @@
 // SQLITE_ENABLE_MEMORY_MANAGEMENT every connection's cache is in one
 // process-wide group behind one mutex, which several concurrent readers
 // contend on. SQLite offers no public way to change that short of a
-// custom page cache, so the package leaves it.
+// custom page cache, so the package leaves it; Config.MmapSize, a setting
+// of each DB's own connections, lets reads bypass the page cache instead.
 //
 // # Dependencies' internals
 //

@@ -179,3 +179,30 @@ func TestURLWithCredentialsIsRejectedWithoutEchoingThem(t *testing.T) {
 	assert.NotContains(t, err.Error(), "hunter2")
 	assert.Contains(t, err.Error(), "Pragmas")
 }
+
+// TestMmapSizeIsSetOnEveryConnection checks the pragma on readers and the
+// writer, and that it is off by default.
+func TestMmapSizeIsSetOnEveryConnection(t *testing.T) {
+	ctx := ctxT(t)
+	db := openFile(t, sqlite.Config{MmapSize: 64 << 20})
+	mustExec(t, db, "CREATE TABLE t(x); INSERT INTO t VALUES (1)")
+	var reader, writer int64
+	require.NoError(t, db.QueryRow(ctx, "PRAGMA mmap_size").Scan(&reader))
+	require.NoError(t, db.Tx(ctx, func(tx *sqlite.Tx) error {
+		return tx.QueryRow(ctx, "PRAGMA mmap_size").Scan(&writer)
+	}))
+	assert.EqualValues(t, 64<<20, reader)
+	assert.EqualValues(t, 64<<20, writer)
+	var n int64
+	require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n))
+	assert.EqualValues(t, 1, n)
+
+	plain := openFile(t, sqlite.Config{})
+	require.NoError(t, plain.QueryRow(ctx, "PRAGMA mmap_size").Scan(&reader))
+	assert.Zero(t, reader, "mmap is on by default")
+
+	wantCode(t, sqlite.Config{MmapSize: -1}.Validate(), arsenal.InvalidArgument)
+	cfg, err := sqlite.ParseURL("sqlite:a.db?mmap_size=1048576")
+	require.NoError(t, err)
+	assert.EqualValues(t, 1<<20, cfg.MmapSize)
+}
