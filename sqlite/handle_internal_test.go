@@ -53,9 +53,13 @@ func TestRawHandlesAreAvailable(t *testing.T) {
 	long, _, err := c.PrepareTransient("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < 2000000000) SELECT count(*) FROM r")
 	require.NoError(t, err)
 	defer long.Finalize()
-	timer := time.AfterFunc(50*time.Millisecond, func() { interruptConn(c) })
-	defer timer.Stop()
+	fired := make(chan struct{})
+	time.AfterFunc(50*time.Millisecond, func() {
+		interruptConn(c)
+		close(fired)
+	})
 	_, err = long.Step()
+	<-fired // the interrupt has returned before the connection closes
 	require.Error(t, err)
 	assert.Equal(t, sqlite.ResultInterrupt, sqlite.ErrCode(err), "err = %v", err)
 }
