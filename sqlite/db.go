@@ -56,6 +56,7 @@ type DB struct {
 	rec                                           *stats.Recorder
 	opExec, opQuery, opGet, opTx, opSerialize     *stats.Op
 	opDeserialize, opBackup, opHealth, opFunction *stats.Op
+	opInspect                                     *stats.Op
 	cacheCounters
 	txCommits, txRollbacks atomic.Uint64
 	opened                 atomic.Int64 // connections opened
@@ -100,6 +101,7 @@ func newDB(cfg Config) *DB {
 	db.opBackup = db.rec.Op("backup")
 	db.opHealth = db.rec.Op("health")
 	db.opFunction = db.rec.Op("function")
+	db.opInspect = db.rec.Op("inspect")
 	// Statements take microseconds, where two clock reads are a visible
 	// share: time 1 in 16 after the first 1024 (calls and errors stay exact).
 	for _, op := range []*stats.Op{db.opExec, db.opQuery, db.opGet} {

@@ -108,10 +108,11 @@
 // # Observability
 //
 // Config.Observer (an arsenal.Observer) gets OpStart and OpEnd for every
-// operation: Op as Stats names it (exec, query, get, tx, serialize,
-// deserialize, backup, vacuum-into, health), the statement text with its
-// placeholders (never the arguments), and in OpEnd the error, its code,
-// the duration and Rows (returned for queries, changed for Exec). An
+// operation: its Op (exec, query, get, tx, serialize, deserialize, backup,
+// vacuum-into, health, inspect; Stats counts vacuum-into under backup),
+// the statement text with its placeholders (never the arguments), and in
+// OpEnd the error, its code, the duration and Rows (returned for queries,
+// changed for Exec). An
 // Observer that is also an arsenal.ConnObserver gets connection events:
 // connect, disconnect, dial_error (a connection that failed to open or
 // configure) and pool_acquire with its wait. Config.Logger gets Warn

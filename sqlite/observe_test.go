@@ -200,3 +200,31 @@ func TestEveryCallIsCounted(t *testing.T) {
 	assert.EqualValues(t, 1, st.Ops["query"].Errors)
 	assert.False(t, strings.Contains(st.Target, "hunter2"))
 }
+
+// TestInspectAndMaintenanceAreObserved covers the operations beside the
+// statement calls.
+func TestInspectAndMaintenanceAreObserved(t *testing.T) {
+	rec := &recorder{}
+	db := openFile(t, sqlite.Config{Observer: rec})
+	ctx := ctxT(t)
+	mustExec(t, db, "CREATE TABLE t(x)")
+	rec.reset()
+	_, err := db.Inspect(ctx, "SELECT x FROM t WHERE x = ?", 1)
+	require.NoError(t, err)
+	require.NoError(t, db.Health(ctx))
+	_, err = db.Serialize(ctx, "")
+	require.NoError(t, err)
+	require.NoError(t, db.Backup(ctx, t.TempDir()+"/b.db"))
+	_, err = db.Inspect(ctx, "SELEKT")
+	wantCode(t, err, arsenal.InvalidArgument)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var ops []string
+	for _, st := range rec.starts {
+		ops = append(ops, st.Op)
+	}
+	assert.Equal(t, []string{"inspect", "health", "serialize", "backup", "inspect"}, ops)
+	require.Len(t, rec.ends, 5)
+	assert.Equal(t, arsenal.InvalidArgument, rec.ends[4].Code)
+	assert.EqualValues(t, 2, db.Stats().Ops["inspect"].Count)
+}

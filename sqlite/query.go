@@ -601,13 +601,14 @@ func (r *Row) IsNull(i int) bool { return r.cs.s.ColumnType(i) == sqlite.TypeNul
 // to get that row; a statement that writes is prepared but never run, and
 // its columns report Type Null.
 func (db *DB) Inspect(ctx context.Context, query string, args ...any) (Statement, error) {
+	ctx, c := db.begin(ctx, db.opInspect, "inspect", query)
 	res, err := db.acquire(ctx, "inspect", false)
 	if err != nil {
-		return Statement{}, err
+		return Statement{}, db.end(c, err, 0)
 	}
 	defer db.release(res)
 	st, err := res.Value().describe(ctx, query, args)
-	return st, wrapErr(ctx, "inspect", err)
+	return st, db.end(c, wrapErr(ctx, "inspect", err), 0)
 }
 
 func (cn *conn) describe(ctx context.Context, query string, args []any) (Statement, error) {
