@@ -10,15 +10,19 @@ import (
 )
 
 // zombiezen.com/go/sqlite does not expose sqlite3_column_decltype,
-// sqlite3_column_origin_name, sqlite3_stmt_readonly, sqlite3_expanded_sql
-// or the flags argument of sqlite3_deserialize. The C library (modernc.org's
-// translation) has them all; what is missing is the statement and
-// connection handles, which zombiezen keeps in unexported fields. handle.go
-// reads those fields at offsets found once by reflection, after checking
-// their names and types, so an upgrade of zombiezen that moves or retypes
-// them turns these abilities off (rawOK is false and the callers fall back
-// or report Unimplemented) instead of reading garbage. TestRawHandles fails
-// loudly when that happens.
+// sqlite3_column_origin_name, sqlite3_stmt_readonly, sqlite3_expanded_sql,
+// the flags argument of sqlite3_deserialize, a cheap sqlite3_interrupt
+// from another goroutine, or an error result for a function that fails the
+// statement. The C library (modernc.org's translation) has them all; what
+// is missing is the statement, connection and function-context handles,
+// which zombiezen keeps in unexported fields. handle.go reads those fields
+// at offsets found once by reflection, after checking their names and
+// types, so an upgrade of zombiezen that moves or retypes them turns these
+// abilities off (rawOK is false and the callers fall back or report
+// Unimplemented) instead of reading garbage. Nothing with a public route
+// (binding, scanning) goes through here. TestRawHandlesAreAvailable fails
+// loudly when the handles are unavailable or go.mod names a zombiezen or
+// modernc version other than the ones checked (see the package doc).
 
 var (
 	rawOK          bool
