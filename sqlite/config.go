@@ -100,9 +100,10 @@ type Config struct {
 	// disconnect, pool acquire (with its wait) and open errors. Default
 	// nil: no events and no cost.
 	Observer arsenal.Observer
-	// Logger receives operator logs: operations slower than SlowThreshold
-	// (Warn, with the statement text, never its arguments) and connections
-	// the package had to drop (Warn). Default nil: no logs.
+	// Logger receives operator logs, all at Warn: operations slower than
+	// SlowThreshold (with the statement text, never its arguments), a
+	// connection that failed to open or close, and one dropped because it
+	// would not roll back. Default nil: no logs.
 	Logger *slog.Logger
 	// SlowThreshold is the duration from which an operation is logged as
 	// slow to Logger. Default 0: no slow-operation logs.

@@ -193,12 +193,14 @@ func (db *DB) openConn(write bool) (*conn, error) {
 	if err != nil {
 		err = db.openError(err)
 		db.connEvent(context.Background(), arsenal.ConnDialError, err, 0)
+		db.warn("sqlite: opening a connection failed", err)
 		return nil, err
 	}
 	cn := newConn(db, c, !write)
 	if err := db.configure(cn, write); err != nil {
 		cn.close()
 		db.connEvent(context.Background(), arsenal.ConnDialError, err, 0)
+		db.warn("sqlite: configuring a new connection failed", err)
 		return nil, err
 	}
 	db.connEvent(context.Background(), arsenal.ConnConnect, nil, 0)
@@ -299,8 +301,11 @@ func (db *DB) closeConn(cn *conn) {
 	db.cacheMisses.Add(cn.misses.Load())
 	delete(db.conns, cn)
 	db.connsMu.Unlock()
-	err := cn.close()
-	db.connEvent(context.Background(), arsenal.ConnDisconnect, wrapErr(context.Background(), "close", err), 0)
+	err := wrapErr(context.Background(), "close", cn.close())
+	if err != nil {
+		db.warn("sqlite: closing a connection failed (its WAL checkpoint may not have run)", err)
+	}
+	db.connEvent(context.Background(), arsenal.ConnDisconnect, err, 0)
 }
 
 // acquire takes a connection: the writer when write is set (or when the

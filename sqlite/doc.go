@@ -116,9 +116,9 @@
 // Observer that is also an arsenal.ConnObserver gets connection events:
 // connect, disconnect, dial_error (a connection that failed to open or
 // configure) and pool_acquire with its wait. Config.Logger gets Warn
-// records for operations slower than Config.SlowThreshold and for a
-// connection dropped because it would not roll back. With neither set,
-// no event is built.
+// records for operations slower than Config.SlowThreshold, for a
+// connection that failed to open or close, and for one dropped because it
+// would not roll back. With neither set, no event is built.
 //
 // Importing the package changes no process-wide state. It uses
 // modernc.org/sqlite's defaults, including its page cache: with

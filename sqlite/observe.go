@@ -13,9 +13,8 @@ import (
 // operation (with the statement text, never its arguments, and the rows
 // returned or changed) and connection events (connect, disconnect, pool
 // acquire, open errors); Config.Logger gets operations slower than
-// Config.SlowThreshold (Warn) and connections the package had to drop
-// (Warn). With neither set the operations build no event and pay one
-// predictable branch.
+// Config.SlowThreshold and connection failures, at Warn. With neither set
+// the operations build no event and pay one predictable branch.
 
 // call is one public operation in flight: its stats timing and, with
 // hooks on, its event.

@@ -228,3 +228,23 @@ func TestInspectAndMaintenanceAreObserved(t *testing.T) {
 	assert.Equal(t, arsenal.InvalidArgument, rec.ends[4].Code)
 	assert.EqualValues(t, 2, db.Stats().Ops["inspect"].Count)
 }
+
+// TestOpenFailuresAreLoggedAndReported: a connection that cannot open is
+// a Warn log and a dial_error event with its code.
+func TestOpenFailuresAreLoggedAndReported(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	rec := &recorder{}
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
+	missing := t.TempDir() + "/missing.db"
+	_, err := sqlite.Open(ctxT(t), sqlite.Config{Path: missing, Observer: rec, Logger: logger})
+	wantCode(t, err, arsenal.NotFound)
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	assert.Contains(t, out, "level=WARN")
+	assert.Contains(t, out, "opening a connection failed")
+	assert.Contains(t, out, "code=NotFound")
+	assert.Contains(t, out, "target="+missing)
+	assert.Equal(t, 1, rec.connKinds()[arsenal.ConnDialError])
+}
