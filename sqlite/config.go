@@ -220,7 +220,7 @@ func ParseURL(raw string) (Config, error) {
 }
 
 func configFromURL(u *url.URL) (Config, error) {
-	red := arsenal.RedactedURL(u)
+	red := redactURL(u)
 	bad := func(format string, args ...any) (Config, error) {
 		return Config{}, arsenal.Errorf(arsenal.InvalidArgument, Kind, "parse-url", "%s: %s", red, fmt.Sprintf(format, args...))
 	}
@@ -234,7 +234,7 @@ func configFromURL(u *url.URL) (Config, error) {
 		bare := *u
 		bare.User = nil
 		return Config{}, arsenal.Errorf(arsenal.InvalidArgument, Kind, "parse-url",
-			"%s: a SQLite URL names a file and takes no user or password (removed from this message)", arsenal.RedactedURL(&bare))
+			"%s: a SQLite URL names a file and takes no user or password (removed from this message)", redactURL(&bare))
 	}
 	if u.Port() != "" {
 		return bad("a SQLite URL names a file, not a server: remove the port")
@@ -336,6 +336,24 @@ func configFromURL(u *url.URL) (Config, error) {
 		c.Create = true
 	}
 	return c, nil
+}
+
+// redactURL is arsenal.RedactedURL that also hides pragma values (a
+// pragma may carry a secret: key='...').
+func redactURL(u *url.URL) string {
+	c := *u
+	if c.RawQuery != "" {
+		q := c.Query()
+		for _, k := range []string{"pragma", "_pragma"} {
+			if vs, ok := q[k]; ok {
+				for i := range vs {
+					vs[i] = "xxxxx"
+				}
+			}
+		}
+		c.RawQuery = q.Encode()
+	}
+	return arsenal.RedactedURL(&c)
 }
 
 func init() {

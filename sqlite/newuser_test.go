@@ -173,6 +173,10 @@ func TestURLWithCredentialsIsRejectedWithoutEchoingThem(t *testing.T) {
 	}
 	_, err := sqlite.ParseURL("sqlite://host:5432/app.db")
 	wantCode(t, err, arsenal.InvalidArgument)
+	_, err = sqlite.ParseURL("sqlite:a.db?pragma=key%3D%27hunter2%27&colour=red")
+	wantCode(t, err, arsenal.InvalidArgument)
+	assert.NotContains(t, err.Error(), "hunter2")
+	assert.Contains(t, err.Error(), "colour")
 
 	err = sqlite.Config{Pragmas: []string{"key='hunter2'"}}.Validate()
 	wantCode(t, err, arsenal.InvalidArgument)
