@@ -51,7 +51,8 @@ type DB struct {
 	obs   arsenal.Observer
 	log   *slog.Logger
 	slow  time.Duration
-	hooks bool // an Observer, or a Logger with a SlowThreshold
+	hooks bool   // an Observer, or a Logger with a SlowThreshold
+	ns    string // OpStart.Namespace: the file's name, or ":memory:"
 
 	rec                                           *stats.Recorder
 	opExec, opQuery, opGet, opTx, opSerialize     *stats.Op
@@ -88,9 +89,9 @@ func newDB(cfg Config) *DB {
 	db.memory = cfg.IsMemory()
 	db.single = db.memory || cfg.JournalMode != "wal" && !cfg.ReadOnly
 	if db.memory {
-		db.target = Memory
+		db.target, db.ns = Memory, Memory
 	} else {
-		db.target = cfg.Path
+		db.target, db.ns = cfg.Path, filepath.Base(cfg.Path)
 	}
 	db.opExec = db.rec.Op("exec")
 	db.opQuery = db.rec.Op("query")

@@ -42,7 +42,7 @@ func (db *DB) begin(ctx context.Context, op *stats.Op, name, stmt string) (conte
 
 func (db *DB) beginEvent(ctx context.Context, name, stmt string) (context.Context, *callEvent) {
 	ev := &callEvent{t0: time.Now()}
-	ev.st = arsenal.OpStart{Component: Kind, Op: name, Target: db.target, Namespace: "main", Statement: stmt, Time: ev.t0}
+	ev.st = arsenal.OpStart{Component: Kind, Op: name, Target: db.target, Namespace: db.ns, Statement: stmt, Time: ev.t0}
 	if db.obs != nil {
 		ctx = db.obs.OpStart(ctx, ev.st)
 	}

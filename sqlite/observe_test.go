@@ -112,6 +112,7 @@ func TestObserverSeesEveryOperation(t *testing.T) {
 	}
 	assert.Equal(t, insert, rec.starts[0].Statement)
 	assert.Equal(t, rec.starts[0].Target, db.Config().Path)
+	assert.Equal(t, "test.db", rec.starts[0].Namespace)
 	for i := range 3 {
 		assert.EqualValues(t, 1, rec.ends[i].Rows)
 		assert.NoError(t, rec.ends[i].Err)
