@@ -272,7 +272,10 @@ func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*
 	if tx.done {
 		return Result{}, arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "transaction already finished")
 	}
-	if err := tx.alive(op); err != nil {
+	// Every statement, savepoint and nested Tx checks for autocommit
+	// after it runs (alive), so a transaction SQLite ended is recorded in
+	// st.lost before the next call: no need to ask SQLite again here.
+	if err := tx.st.lost; err != nil {
 		return Result{}, err
 	}
 	if iter {
