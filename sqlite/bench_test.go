@@ -373,3 +373,65 @@ func BenchmarkInsertOverheadPaired(b *testing.B) {
 	b.ReportMetric(ratios[len(ratios)/4], "q1")
 	b.ReportMetric(ratios[3*len(ratios)/4], "q3")
 }
+
+var boxSink []any
+
+// BenchmarkInsertBoxingCost is the floor under BenchmarkInsertOverheadPaired:
+// raw zombiezen inserts that also box their arguments into a []any that
+// escapes (as a variadic ...any API must), and ask for the changes, the
+// last rowid and autocommit as the wrapper does, against plain raw inserts,
+// paired the same way (median of variant/raw).
+func BenchmarkInsertBoxingCost(b *testing.B) {
+	const insert = "INSERT INTO ins(name, score) VALUES (?, ?)"
+	const block = 2000
+	dir := b.TempDir()
+	open := func(name string) (*zs.Conn, *zs.Stmt) {
+		c, err := zs.OpenConn(filepath.Join(dir, name), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, q := range []string{"PRAGMA journal_mode=wal", "PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)", "BEGIN"} {
+			s, _, err := c.PrepareTransient(q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Step(); err != nil {
+				b.Fatal(err)
+			}
+			s.Finalize()
+		}
+		return c, c.Prep(insert)
+	}
+	c1, s1 := open("boxed.db")
+	defer c1.Close()
+	c2, s2 := open("raw.db")
+	defer c2.Close()
+	var ratios []float64
+	for b.Loop() {
+		t0 := time.Now()
+		for i := range block {
+			args := []any{"row", float64(i)}
+			boxSink = args
+			s1.BindText(1, args[0].(string))
+			s1.BindFloat(2, args[1].(float64))
+			if _, err := s1.Step(); err != nil {
+				b.Fatal(err)
+			}
+			s1.Reset()
+			_, _, _ = c1.Changes(), c1.LastInsertRowID(), c1.AutocommitEnabled()
+		}
+		tv := time.Since(t0)
+		t0 = time.Now()
+		for i := range block {
+			s2.BindText(1, "row")
+			s2.BindFloat(2, float64(i))
+			if _, err := s2.Step(); err != nil {
+				b.Fatal(err)
+			}
+			s2.Reset()
+		}
+		ratios = append(ratios, float64(tv)/float64(time.Since(t0)))
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "variant/raw")
+}

@@ -71,19 +71,28 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 	if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
 		return Result{}, err
 	}
+	s := cs.s
+	if each == nil {
+		// Exec: step to the end, no rows to hand out.
+		for {
+			ok, err := s.Step()
+			if err != nil {
+				return Result{}, err
+			}
+			if !ok {
+				return Result{RowsAffected: int64(cn.c.Changes()), LastInsertID: cn.c.LastInsertRowID()}, nil
+			}
+		}
+	}
 	row := &cn.row
 	*row = Row{cs: cs, safe: cn.db.cfg.SafeIntegers}
-	s := cs.s
 	for {
 		ok, err := s.Step()
 		if err != nil {
 			return Result{}, err
 		}
 		if !ok {
-			break
-		}
-		if each == nil {
-			continue
+			return Result{}, nil
 		}
 		if err := each(row); err != nil {
 			if err == errStop {
@@ -92,13 +101,9 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 			return Result{}, err
 		}
 		if one {
-			break
+			return Result{}, nil
 		}
 	}
-	if each != nil {
-		return Result{}, nil
-	}
-	return Result{RowsAffected: int64(cn.c.Changes()), LastInsertID: cn.c.LastInsertRowID()}, nil
 }
 
 // runOne is run for the single-row hot path (QueryRow(...).Scan): it scans
