@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	zs "zombiezen.com/go/sqlite"
 
@@ -111,6 +113,28 @@ func BenchmarkPointSelectParallel(b *testing.B) {
 			for pb.Next() {
 				i++
 				if err := db.QueryRow(ctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("impl=arsenal-mmap/callers=8", func(b *testing.B) {
+		// Config.MmapSize: reads bypass the page cache's process-wide lock.
+		mdb, err := sqlite.Open(ctx, sqlite.Config{Path: path, Readers: 8, MmapSize: 256 << 20})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer mdb.Close()
+		par(b)
+		b.RunParallel(func(pb *testing.PB) {
+			var id int64
+			var name string
+			var score float64
+			i := 0
+			for pb.Next() {
+				i++
+				if err := mdb.QueryRow(ctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score); err != nil {
 					b.Error(err)
 					return
 				}
@@ -282,3 +306,132 @@ func BenchmarkMemcopy64MiB(b *testing.B) {
 }
 
 var sink []byte
+
+// BenchmarkInsertOverheadPaired measures the wrapper's insert overhead
+// the way a loaded machine still allows: blocks of 2,000 inserts through
+// Tx.Exec and through a raw zombiezen statement alternate inside one open
+// transaction each (separate files, both WAL with synchronous=NORMAL), and
+// the median of the per-pair time ratios is reported as arsenal/raw.
+func BenchmarkInsertOverheadPaired(b *testing.B) {
+	const insert = "INSERT INTO ins(name, score) VALUES (?, ?)"
+	const block = 2000
+	ctx := context.Background()
+	dir := b.TempDir()
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(dir, "a.db"), Create: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(ctx, "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
+		b.Fatal(err)
+	}
+	c, err := zs.OpenConn(filepath.Join(dir, "raw.db"), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	for _, q := range []string{"PRAGMA journal_mode=wal", "PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)", "BEGIN"} {
+		s, _, err := c.PrepareTransient(q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Step(); err != nil {
+			b.Fatal(err)
+		}
+		s.Finalize()
+	}
+	raw := c.Prep(insert)
+	var ratios []float64
+	b.ResetTimer()
+	err = db.Tx(ctx, func(tx *sqlite.Tx) error {
+		for n := 0; n < b.N; n++ {
+			t0 := time.Now()
+			for i := range block {
+				if _, err := tx.Exec(ctx, insert, "row", float64(i)); err != nil {
+					return err
+				}
+			}
+			ta := time.Since(t0)
+			t0 = time.Now()
+			for i := range block {
+				raw.BindText(1, "row")
+				raw.BindFloat(2, float64(i))
+				if _, err := raw.Step(); err != nil {
+					return err
+				}
+				raw.Reset()
+			}
+			ratios = append(ratios, float64(ta)/float64(time.Since(t0)))
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "arsenal/raw")
+	b.ReportMetric(ratios[len(ratios)/4], "q1")
+	b.ReportMetric(ratios[3*len(ratios)/4], "q3")
+}
+
+var boxSink []any
+
+// BenchmarkInsertBoxingCost is the floor under BenchmarkInsertOverheadPaired:
+// raw zombiezen inserts that also box their arguments into a []any that
+// escapes (as a variadic ...any API must), and ask for the changes, the
+// last rowid and autocommit as the wrapper does, against plain raw inserts,
+// paired the same way (median of variant/raw).
+func BenchmarkInsertBoxingCost(b *testing.B) {
+	const insert = "INSERT INTO ins(name, score) VALUES (?, ?)"
+	const block = 2000
+	dir := b.TempDir()
+	open := func(name string) (*zs.Conn, *zs.Stmt) {
+		c, err := zs.OpenConn(filepath.Join(dir, name), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, q := range []string{"PRAGMA journal_mode=wal", "PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)", "BEGIN"} {
+			s, _, err := c.PrepareTransient(q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Step(); err != nil {
+				b.Fatal(err)
+			}
+			s.Finalize()
+		}
+		return c, c.Prep(insert)
+	}
+	c1, s1 := open("boxed.db")
+	defer c1.Close()
+	c2, s2 := open("raw.db")
+	defer c2.Close()
+	var ratios []float64
+	for b.Loop() {
+		t0 := time.Now()
+		for i := range block {
+			args := []any{"row", float64(i)}
+			boxSink = args
+			s1.BindText(1, args[0].(string))
+			s1.BindFloat(2, args[1].(float64))
+			if _, err := s1.Step(); err != nil {
+				b.Fatal(err)
+			}
+			s1.Reset()
+			_, _, _ = c1.Changes(), c1.LastInsertRowID(), c1.AutocommitEnabled()
+		}
+		tv := time.Since(t0)
+		t0 = time.Now()
+		for i := range block {
+			s2.BindText(1, "row")
+			s2.BindFloat(2, float64(i))
+			if _, err := s2.Step(); err != nil {
+				b.Fatal(err)
+			}
+			s2.Reset()
+		}
+		ratios = append(ratios, float64(tv)/float64(time.Since(t0)))
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "variant/raw")
+}

@@ -30,11 +30,20 @@ func bind(cs *cachedStmt, args []any, strict bool) error {
 			// The common one-argument case: a plain value, no need to
 			// look for a struct.
 		case Named:
+			if err := positionalWithNames(cs, "a Named map"); err != nil {
+				return err
+			}
 			return bindMap(cs, a, strict)
 		case map[string]any:
+			if err := positionalWithNames(cs, "a map"); err != nil {
+				return err
+			}
 			return bindMap(cs, a, strict)
 		default:
 			if sv, ok := structArg(a); ok {
+				if err := positionalWithNames(cs, "a struct ("+sv.Type().String()+")"); err != nil {
+					return err
+				}
 				return bindStruct(cs, sv, strict)
 			}
 		}
@@ -46,7 +55,7 @@ func bind(cs *cachedStmt, args []any, strict bool) error {
 		return invalid("bind", "missing parameter %d (%s): %d arguments for %d parameters", len(args)+1, paramLabel(cs, len(args)+1), len(args), n)
 	}
 	for i, v := range args {
-		if err := bindValue(cs.s, cs.buf, i+1, v); err != nil {
+		if err := bindValue(cs.s, i+1, v); err != nil {
 			return bindErr(cs, i+1, err)
 		}
 	}
@@ -54,6 +63,18 @@ func bind(cs *cachedStmt, args []any, strict bool) error {
 		cs.s.BindNull(i)
 	}
 	return nil
+}
+
+// positionalWithNames refuses a single map or struct argument for a
+// statement whose parameters are all positional (? or ?NNN): such an
+// argument binds by name, so no parameter would get a value from it (and,
+// without Strict, each would bind NULL in silence). A statement mixing
+// named and positional parameters keeps the Strict rules.
+func positionalWithNames(cs *cachedStmt, what string) error {
+	if cs.named || len(cs.params) == 0 {
+		return nil
+	}
+	return invalid("bind", "%s binds named parameters (:name, @name, $name), but the statement's parameters are positional (%s): pass the values as separate arguments, or name the parameters", what, paramList(cs))
 }
 
 func paramLabel(cs *cachedStmt, i int) string {
@@ -86,7 +107,7 @@ func bindMap(cs *cachedStmt, m map[string]any, strict bool) error {
 			cs.s.BindNull(i)
 			continue
 		}
-		if err := bindValue(cs.s, cs.buf, i, v); err != nil {
+		if err := bindValue(cs.s, i, v); err != nil {
 			return bindErr(cs, i, err)
 		}
 	}
@@ -161,7 +182,7 @@ func bindStruct(cs *cachedStmt, sv reflect.Value, strict bool) error {
 			cs.s.BindNull(i) // through a nil embedded pointer
 			continue
 		}
-		if err := bindValue(cs.s, cs.buf, i, fv.Interface()); err != nil {
+		if err := bindValue(cs.s, i, fv.Interface()); err != nil {
 			return bindErr(cs, i, err)
 		}
 	}
@@ -203,13 +224,13 @@ func uitoa(v uint64) string {
 //	float32, float64                   FLOAT
 //	string                             TEXT
 //	[]byte (non-nil, even empty)       BLOB
-//	time.Time                          TEXT, RFC 3339 with nanoseconds
+//	time.Time                          TEXT, fixed-width UTC (TimeLayout)
 //	driver.Valuer                      whatever Value returns
 //	named types of these kinds, and pointers to any of these
 //
 // Anything else (structs, maps, slices other than []byte, channels,
 // complex numbers, uint64 above MaxInt64) is an error, never a string.
-func bindValue(s *sqlite.Stmt, sc *scratch, i int, v any) error {
+func bindValue(s *sqlite.Stmt, i int, v any) error {
 	switch x := v.(type) {
 	case nil:
 		s.BindNull(i)
@@ -218,7 +239,7 @@ func bindValue(s *sqlite.Stmt, sc *scratch, i int, v any) error {
 	case int:
 		s.BindInt64(i, int64(x))
 	case string:
-		return bindText(s, sc, i, x)
+		s.BindText(i, x)
 	case float64:
 		s.BindFloat(i, x)
 	case []byte:
@@ -228,7 +249,7 @@ func bindValue(s *sqlite.Stmt, sc *scratch, i int, v any) error {
 		case len(x) == 0:
 			s.BindZeroBlob(i, 0)
 		default:
-			return bindBlob(s, sc, i, x)
+			s.BindBytes(i, x)
 		}
 	case bool:
 		s.BindBool(i, x)
@@ -259,7 +280,7 @@ func bindValue(s *sqlite.Stmt, sc *scratch, i int, v any) error {
 		if err != nil {
 			return err
 		}
-		return bindValue(s, sc, i, n)
+		return bindValue(s, i, n)
 	}
 	return nil
 }
@@ -285,7 +306,7 @@ func normalize(v any) (any, error) {
 	case float32:
 		return float64(x), nil
 	case time.Time:
-		return x.Format(time.RFC3339Nano), nil
+		return formatTime(x), nil
 	case driver.Valuer:
 		rv := reflect.ValueOf(v)
 		if rv.Kind() == reflect.Pointer && rv.IsNil() {
@@ -331,3 +352,18 @@ func normalize(v any) (any, error) {
 	}
 	return nil, errUnsupported{rv.Type()}
 }
+
+// TimeLayout is how a time.Time parameter is stored: TEXT in UTC with
+// exactly nine fractional digits, such as "2024-01-02T03:04:05.000000006Z".
+// Every value has the same width, so for years 0001 to 9999 comparing the
+// text (ORDER BY, <, an index) orders the instants as time does whatever
+// zone the time.Time carried, and SQLite's date and time functions
+// (datetime, julianday, strftime, unixepoch) read it. The zone is not
+// kept: a time scans back as the same instant in UTC.
+//
+// Scanning into a time.Time still reads the RFC 3339 form with a zone
+// offset and trailing zeros dropped that earlier versions stored, and
+// SQLite's own "YYYY-MM-DD HH:MM:SS" forms.
+const TimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
 )
@@ -59,7 +62,8 @@ func TestParseURLReadsEveryParameter(t *testing.T) {
 		url  string
 		want sqlite.Config
 	}{
-		{"relative path", "sqlite:app.db", sqlite.Config{Path: "app.db"}},
+		{"relative path", "sqlite:app.db", sqlite.Config{Path: "app.db", Create: true}},
+		{"existing file only", "sqlite:app.db?mode=rw", sqlite.Config{Path: "app.db"}},
 		{"absolute path", "sqlite:///var/lib/app.db?mode=rwc", sqlite.Config{Path: "/var/lib/app.db", Create: true}},
 		{"memory", "sqlite::memory:", sqlite.Config{Path: ":memory:"}},
 		{"empty is memory", "sqlite:", sqlite.Config{Path: ":memory:"}},
@@ -67,18 +71,14 @@ func TestParseURLReadsEveryParameter(t *testing.T) {
 		{"file uri memory mode", "file:x?mode=memory", sqlite.Config{Path: ":memory:"}},
 		{"every option", "sqlite:a.db?create=true&strict=1&safe_integers=true&readers=8&busy_timeout=250&journal_mode=DELETE&synchronous=full&stmt_cache=10&pragma=foreign_keys%3Don&pragma=cache_size%3D-4000",
 			sqlite.Config{Path: "a.db", Create: true, Strict: true, SafeIntegers: true, Readers: 8, BusyTimeout: 250 * time.Millisecond, JournalMode: "delete", Synchronous: "full", StatementCache: 10, Pragmas: []string{"foreign_keys=on", "cache_size=-4000"}}},
-		{"bun spelling and duration", "sqlite:a.db?safeIntegers&busy_timeout=2s", sqlite.Config{Path: "a.db", SafeIntegers: true, BusyTimeout: 2 * time.Second}},
-		{"escaped path", "sqlite:my%20data.db", sqlite.Config{Path: "my data.db"}},
+		{"bun spelling and duration", "sqlite:a.db?safeIntegers&busy_timeout=2s", sqlite.Config{Path: "a.db", Create: true, SafeIntegers: true, BusyTimeout: 2 * time.Second}},
+		{"escaped path", "sqlite:my%20data.db", sqlite.Config{Path: "my data.db", Create: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := sqlite.ParseURL(tt.url)
-			if err != nil {
-				t.Fatalf("ParseURL(%q): %v", tt.url, err)
-			}
-			if !equalConfig(got, tt.want) {
-				t.Errorf("ParseURL(%q) = %+v, want %+v", tt.url, got, tt.want)
-			}
+			require.NoError(t, err, tt.url)
+			assert.True(t, equalConfig(got, tt.want), "ParseURL(%q) = %+v, want %+v", tt.url, got, tt.want)
 		})
 	}
 }
@@ -124,18 +124,12 @@ func TestArsenalOpenUsesTheRegisteredSchemes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "reg.db")
 	for _, u := range []string{"sqlite:" + path + "?mode=rwc", "file:" + path, "sqlite::memory:"} {
 		c, err := arsenal.Open(ctx, u)
-		if err != nil {
-			t.Fatalf("arsenal.Open(%q): %v", u, err)
-		}
-		if c.Kind() != sqlite.Kind {
-			t.Errorf("Kind = %q", c.Kind())
-		}
-		if err := c.Health(ctx); err != nil {
-			t.Errorf("Health: %v", err)
-		}
-		c.Close()
+		require.NoError(t, err, u)
+		assert.Equal(t, sqlite.Kind, c.Kind())
+		assert.NoError(t, c.Health(ctx), u)
+		assert.NoError(t, c.Close(), u)
 	}
-	_, err := arsenal.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "missing.db"))
+	_, err := arsenal.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "missing.db")+"?mode=rw")
 	wantCode(t, err, arsenal.NotFound)
 }
 

@@ -20,8 +20,6 @@ type conn struct {
 
 	row Row // the Row run hands to its callback, reused so it is not allocated per call
 
-	buf scratch // C memory for binding text and blobs
-
 	// Statement cache counters: written only by the goroutine holding the
 	// connection (a plain load and store, no locked add), read by Stats.
 	hits, misses atomic.Uint64
@@ -53,7 +51,6 @@ type cachedStmt struct {
 	bare       []string // the names without their :, @ or $ prefix
 	named      bool     // any parameter has a name
 	cols       []string // column names
-	buf        *scratch // the connection's bind buffer
 	prev, next *cachedStmt
 	cached     bool
 }
@@ -65,9 +62,6 @@ func (errScript) Error() string { return "query holds more than one statement" }
 
 func newConn(db *DB, c *sqlite.Conn, readOnly bool) *conn {
 	cn := &conn{c: c, db: db, readOnly: readOnly, cacheMax: db.cfg.StatementCache}
-	if rawOK {
-		cn.buf.tls, _ = rawConn(c)
-	}
 	if cn.cacheMax > 0 {
 		cn.cache = make(map[string]*cachedStmt, cn.cacheMax)
 	}
@@ -158,7 +152,7 @@ func (cn *conn) prepare(query string) (*cachedStmt, error) {
 			return nil, err
 		}
 	}
-	cs := &cachedStmt{s: s, query: query, readOnly: stmtReadOnly(s), buf: &cn.buf}
+	cs := &cachedStmt{s: s, query: query, readOnly: stmtReadOnly(s)}
 	n := s.BindParamCount()
 	if n > 0 {
 		cs.params = make([]string, n)
@@ -267,7 +261,14 @@ func (cn *conn) close() error {
 		cs.s.Finalize()
 	}
 	cn.head, cn.tail, cn.cache = nil, nil, nil
-	cn.buf.free()
+	// An interrupt (DB.Close interrupts every connection, and a context
+	// may have fired just as the last statement ended) stays pending on a
+	// connection no statement is running on, and SQLite's close then
+	// aborts the WAL checkpoint it runs when the last connection closes,
+	// leaving every committed page in the -wal file. Stepping a statement
+	// while none is active clears the flag (sqlite3_step does so before
+	// it starts), so the checkpoint runs.
+	_ = cn.execSimple("SELECT 1")
 	err := cn.c.Close() // its last checkpoint may still wait on a lock
 	cn.uninstallBusy()
 	return err

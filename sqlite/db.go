@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -47,9 +48,16 @@ type DB struct {
 	funcs   []namedFunc
 	funcGen atomic.Uint64
 
+	obs   arsenal.Observer
+	log   *slog.Logger
+	slow  time.Duration
+	hooks bool   // an Observer, or a Logger with a SlowThreshold
+	ns    string // OpStart.Namespace: the file's name, or ":memory:"
+
 	rec                                           *stats.Recorder
 	opExec, opQuery, opGet, opTx, opSerialize     *stats.Op
 	opDeserialize, opBackup, opHealth, opFunction *stats.Op
+	opInspect                                     *stats.Op
 	cacheCounters
 	txCommits, txRollbacks atomic.Uint64
 	opened                 atomic.Int64 // connections opened
@@ -76,12 +84,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 
 func newDB(cfg Config) *DB {
 	db := &DB{cfg: cfg, conns: map[*conn]struct{}{}, rec: stats.NewRecorder()}
+	db.obs, db.log, db.slow = cfg.Observer, cfg.Logger, cfg.SlowThreshold
+	db.hooks = db.obs != nil || db.log != nil && db.slow > 0
 	db.memory = cfg.IsMemory()
 	db.single = db.memory || cfg.JournalMode != "wal" && !cfg.ReadOnly
 	if db.memory {
-		db.target = Memory
+		db.target, db.ns = Memory, Memory
 	} else {
-		db.target = cfg.Path
+		db.target, db.ns = cfg.Path, filepath.Base(cfg.Path)
 	}
 	db.opExec = db.rec.Op("exec")
 	db.opQuery = db.rec.Op("query")
@@ -92,6 +102,7 @@ func newDB(cfg Config) *DB {
 	db.opBackup = db.rec.Op("backup")
 	db.opHealth = db.rec.Op("health")
 	db.opFunction = db.rec.Op("function")
+	db.opInspect = db.rec.Op("inspect")
 	// Statements take microseconds, where two clock reads are a visible
 	// share: time 1 in 16 after the first 1024 (calls and errors stay exact).
 	for _, op := range []*stats.Op{db.opExec, db.opQuery, db.opGet} {
@@ -181,13 +192,19 @@ func (db *DB) openConn(write bool) (*conn, error) {
 	}
 	c, err := sqlite.OpenConn(path, flags)
 	if err != nil {
-		return nil, db.openError(err)
+		err = db.openError(err)
+		db.connEvent(context.Background(), arsenal.ConnDialError, err, 0)
+		db.warn("sqlite: opening a connection failed", err)
+		return nil, err
 	}
 	cn := newConn(db, c, !write)
 	if err := db.configure(cn, write); err != nil {
 		cn.close()
+		db.connEvent(context.Background(), arsenal.ConnDialError, err, 0)
+		db.warn("sqlite: configuring a new connection failed", err)
 		return nil, err
 	}
+	db.connEvent(context.Background(), arsenal.ConnConnect, nil, 0)
 	db.opened.Add(1)
 	db.connsMu.Lock()
 	db.conns[cn] = struct{}{}
@@ -230,20 +247,34 @@ func (db *DB) configure(cn *conn, write bool) error {
 			return err
 		}
 	}
-	var stmts []string
+	// Each statement with the label an error names it by: the text of a
+	// Config.Pragmas entry is never echoed (it may carry a secret).
+	type step struct{ q, label string }
+	var stmts []step
 	if write && !db.memory {
-		stmts = append(stmts, "PRAGMA journal_mode="+cfg.JournalMode, "PRAGMA synchronous="+cfg.Synchronous)
+		stmts = append(stmts,
+			step{"PRAGMA journal_mode=" + cfg.JournalMode, "journal_mode=" + cfg.JournalMode},
+			step{"PRAGMA synchronous=" + cfg.Synchronous, "synchronous=" + cfg.Synchronous})
 	}
-	for _, p := range cfg.Pragmas {
-		stmts = append(stmts, "PRAGMA "+p)
+	trusted := "OFF"
+	if cfg.TrustedSchema {
+		trusted = "ON"
+	}
+	stmts = append(stmts, step{"PRAGMA trusted_schema=" + trusted, "trusted_schema=" + trusted})
+	if cfg.MmapSize > 0 && !db.memory {
+		q := fmt.Sprintf("PRAGMA mmap_size=%d", cfg.MmapSize)
+		stmts = append(stmts, step{q, q[len("PRAGMA "):]})
+	}
+	for i, p := range cfg.Pragmas {
+		stmts = append(stmts, step{"PRAGMA " + p, fmt.Sprintf("Pragmas entry %d", i)})
 	}
 	if !db.memory && db.setup == nil {
 		// Reading the schema now turns "not a database" into an Open error.
-		stmts = append(stmts, "SELECT count(*) FROM sqlite_schema")
+		stmts = append(stmts, step{"SELECT count(*) FROM sqlite_schema", "reading the schema"})
 	}
-	for _, q := range stmts {
-		if err := cn.execSimple(q); err != nil {
-			return wrapErr(context.Background(), "open", fmt.Errorf("%s: %w", q, err))
+	for _, st := range stmts {
+		if err := cn.execSimple(st.q); err != nil {
+			return wrapErr(context.Background(), "open", fmt.Errorf("%s: %w", st.label, err))
 		}
 	}
 	if write && !db.memory && cfg.JournalMode == "wal" {
@@ -271,7 +302,11 @@ func (db *DB) closeConn(cn *conn) {
 	db.cacheMisses.Add(cn.misses.Load())
 	delete(db.conns, cn)
 	db.connsMu.Unlock()
-	cn.close()
+	err := wrapErr(context.Background(), "close", cn.close())
+	if err != nil {
+		db.warn("sqlite: closing a connection failed (its WAL checkpoint may not have run)", err)
+	}
+	db.connEvent(context.Background(), arsenal.ConnDisconnect, err, 0)
 }
 
 // acquire takes a connection: the writer when write is set (or when the
@@ -287,7 +322,14 @@ func (db *DB) acquire(ctx context.Context, op string, write bool) (*puddle.Resou
 	if err := ctx.Err(); err != nil {
 		return nil, wrapErr(ctx, op, err)
 	}
+	var t0 time.Time
+	if db.obs != nil {
+		t0 = time.Now()
+	}
 	res, err := p.acquire(ctx)
+	if db.obs != nil && err == nil {
+		db.connEvent(ctx, arsenal.ConnPoolAcquire, nil, time.Since(t0))
+	}
 	if err != nil {
 		if errors.Is(err, puddle.ErrClosedPool) {
 			return nil, arsenal.Closed(Kind, op)
@@ -311,6 +353,7 @@ func (db *DB) release(res *puddle.Resource[*conn]) {
 	cn := res.Value()
 	if !cn.c.AutocommitEnabled() {
 		if err := cn.execSimple("ROLLBACK"); err != nil && !db.memory {
+			db.warn("sqlite: dropping a connection left in a transaction that would not roll back", wrapErr(context.Background(), "release", err))
 			res.Destroy()
 			return
 		}
@@ -340,17 +383,17 @@ func (db *DB) Describe() string {
 // Health checks the database answers a query that reads its header (PRAGMA
 // schema_version) on a reader connection.
 func (db *DB) Health(ctx context.Context) error {
-	start := stats.Now()
+	ctx, c := db.begin(ctx, db.opHealth, "health", "")
 	res, err := db.acquire(ctx, "health", false)
 	if err != nil {
-		return db.opHealth.Done(start, err)
+		return db.end(c, err, 0)
 	}
 	cn := res.Value()
 	cn.arm(ctx)
 	err = cn.execSimple("PRAGMA schema_version")
 	cn.disarm()
 	db.release(res)
-	return db.opHealth.Done(start, wrapErr(ctx, "health", err))
+	return db.end(c, wrapErr(ctx, "health", err), 0)
 }
 
 // DBStats are a DB's typed gauges, the Detail of its Stats: the writer's
@@ -372,7 +415,6 @@ type DBStats struct {
 	StmtCacheMisses   uint64        `stat:",counter"`         // statements prepared anew
 	TxCommits         uint64        `stat:",counter"`
 	TxRollbacks       uint64        `stat:",counter"`
-	PageCacheSeparate bool          // connections' page caches are separate (see the package doc)
 }
 
 // DegradationRules are the rules that judge a DB by default: the common
@@ -402,7 +444,6 @@ func (db *DB) DBStats() DBStats {
 		StmtCacheMisses:   misses,
 		TxCommits:         db.txCommits.Load(),
 		TxRollbacks:       db.txRollbacks.Load(),
-		PageCacheSeparate: separatePageCaches,
 	}
 	if db.writer != nil {
 		ws := db.writer.p.Stat()

@@ -8,8 +8,8 @@
 //	_, err = db.Exec(ctx, "INSERT INTO users(name) VALUES (:name)", sqlite.Named{"name": "ada"})
 //	users, err := sqlite.AllAs[User](ctx, db, "SELECT id, name FROM users")
 //
-// What it offers: Exec, Query (an iter.Seq2 of rows), QueryRow, Get, All,
-// Values and AllAs (rows into structs, bun:sqlite's as(Class)); positional
+// What it offers: Exec, Query (an iter.Seq2 of rows), Each (Query with a
+// callback), QueryRow, Get, All, Values and AllAs (rows into structs, bun:sqlite's as(Class)); positional
 // and named parameters (:name, @name, $name) from a Named map, a
 // map[string]any or a struct; a per-connection LRU cache of prepared
 // statements; Tx with deferred, immediate and exclusive modes and nested
@@ -24,9 +24,20 @@
 // Config holds every setting with its default in the field comment; the
 // zero Config is a private in-memory database. Validate checks a Config
 // without I/O and names every bad field. ParseURL reads sqlite: and file:
-// URLs (sqlite:app.db?mode=rwc&strict=true&readers=8); importing this
-// package registers both schemes with arsenal.Open. A file database runs
-// in WAL mode with synchronous=NORMAL unless configured otherwise.
+// URLs (sqlite:app.db?strict=true&readers=8); importing this package
+// registers both schemes with arsenal.Open. A URL creates a missing file
+// (SQLite's URI default; mode=rw requires it to exist), where a Config
+// needs Create. A file database runs in WAL mode with synchronous=NORMAL
+// unless configured otherwise.
+//
+// # Untrusted schemas
+//
+// Every connection runs with trusted_schema=OFF unless Config.TrustedSchema
+// is set, and application functions (CreateFunction) are direct-only
+// unless marked Innocuous: the views, triggers and other schema code of a
+// file or a Deserialize'd image written by someone else cannot call them
+// (the statement fails with "unsafe use of name()"). Deserialize never
+// trusts the image's schema.
 //
 // Strict (bun:sqlite's strict): named parameters may be given with or
 // without their prefix; a missing parameter, an unknown name in a map, or
@@ -39,8 +50,10 @@
 // Binding: nil, a nil pointer and a nil []byte bind NULL; an empty non-nil
 // []byte binds an empty BLOB; integers bind exactly, and a uint64 above
 // MaxInt64 is an InvalidArgument error rather than a wrapped negative
-// number; time.Time binds as RFC 3339 text; driver.Valuer is honoured; any
-// other type (structs, maps, slices, complex numbers) is an
+// number; time.Time binds as fixed-width UTC text (TimeLayout), which sorts
+// as time does and which SQLite's date functions read (times stored as
+// RFC 3339 with an offset by earlier versions still scan); driver.Valuer is
+// honoured; any other type (structs, maps, slices, complex numbers) is an
 // InvalidArgument error, never a fmt.Sprint string.
 //
 // SafeIntegers: in Go, integers are always exact int64. The setting
@@ -83,12 +96,53 @@
 // cancellation interrupts the running statement (sqlite3_interrupt), which
 // then fails with Canceled. A Tx holds the writer until its function
 // returns; inside it, write through the Tx. Stats reports per-operation
-// latencies and pool gauges without I/O.
+// latencies and pool gauges without I/O; every call is counted, those that
+// fail before reaching SQLite (a closed DB, bad arguments, an ended
+// context) included.
 //
-// Importing the package gives every SQLite connection of the process its
-// own page cache with no lock, SQLite's default for thread-safe builds,
-// which modernc.org/sqlite's memory-management build turns into one cache
-// group behind a process-wide mutex (see pcache.go; 40-50% more 8-caller
-// point-select throughput on 2 cores). ARSENAL_SQLITE_SHARED_PAGE_CACHE=1
-// keeps the shared group.
+// Close interrupts running statements, waits for every connection, and
+// closes the writer last, which checkpoints the WAL: afterwards the
+// database file alone holds every committed transaction and no -wal file
+// remains, so the file can be copied.
+//
+// # Observability
+//
+// Config.Observer (an arsenal.Observer) gets OpStart and OpEnd for every
+// operation: its Op (exec, query, get, tx, serialize, deserialize, backup,
+// vacuum-into, health, inspect; Stats counts vacuum-into under backup),
+// the statement text with its placeholders (never the arguments), and in
+// OpEnd the error, its code, the duration and Rows (returned for queries,
+// changed for Exec). An
+// Observer that is also an arsenal.ConnObserver gets connection events:
+// connect, disconnect, dial_error (a connection that failed to open or
+// configure) and pool_acquire with its wait. Config.Logger gets Warn
+// records for operations slower than Config.SlowThreshold, for a
+// connection that failed to open or close, and for one dropped because it
+// would not roll back. With neither set, no event is built.
+//
+// Importing the package changes no process-wide state. It uses
+// modernc.org/sqlite's defaults, including its page cache: with
+// SQLITE_ENABLE_MEMORY_MANAGEMENT every connection's cache is in one
+// process-wide group behind one mutex, which several concurrent readers
+// contend on. SQLite offers no public way to change that short of a
+// custom page cache, so the package leaves it; Config.MmapSize, a setting
+// of each DB's own connections, lets reads bypass the page cache instead.
+//
+// # Dependencies' internals
+//
+// zombiezen.com/go/sqlite exposes no sqlite3_stmt_readonly,
+// sqlite3_column_decltype, sqlite3_column_origin_name,
+// sqlite3_expanded_sql, flags for sqlite3_deserialize, a busy handler
+// that a context can cut short, or a cheap sqlite3_interrupt from another
+// goroutine (SetInterrupt starts a goroutine per call), and its error
+// path for application functions lets the statement run on with the
+// message as the result. For these alone, handle.go reads the connection
+// and statement handles from zombiezen's unexported fields at offsets
+// found by reflection after checking their names and types, and busy.go
+// passes a Go function to SQLite as zombiezen itself does. Checked against zombiezen.com/go/sqlite v1.4.2 on
+// modernc.org/sqlite v1.37.1; TestRawHandlesAreAvailable fails loudly on
+// another version or a changed layout, and the features fall back (reads
+// route to the writer, DeclType is empty, Deserialize cannot be read-only
+// at the pager level). Everything with a public route (binding text and
+// blobs, scanning) uses it.
 package sqlite

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"regexp"
+	"strings"
 
 	lib "modernc.org/sqlite/lib"
 	"zombiezen.com/go/sqlite"
@@ -116,10 +118,10 @@ func wrapErr(ctx context.Context, op string, err error) error {
 		// context's error too.
 		if (code == arsenal.Canceled || rc.ToPrimary() == sqlite.ResultBusy) && ctx != nil {
 			if cerr := ctx.Err(); cerr != nil {
-				return &arsenal.Error{Code: arsenal.CodeOf(cerr), Component: Kind, Op: op, Message: err.Error(), Err: cerr}
+				return &arsenal.Error{Code: arsenal.CodeOf(cerr), Component: Kind, Op: op, Message: cleanMessage(err, rc), Err: cerr}
 			}
 		}
-		e := &arsenal.Error{Code: code, Component: Kind, Op: op, Err: err}
+		e := &arsenal.Error{Code: code, Component: Kind, Op: op, Message: cleanMessage(err, rc), Err: err}
 		if p := rc.ToPrimary(); p == sqlite.ResultBusy || p == sqlite.ResultLocked {
 			// The statement could not take its lock and changed nothing:
 			// safe to run again, whatever it is.
@@ -136,4 +138,29 @@ func wrapErr(ctx context.Context, op string, err error) error {
 // invalid builds an InvalidArgument error for bad input the caller gave.
 func invalid(op, format string, args ...any) error {
 	return arsenal.Errorf(arsenal.InvalidArgument, Kind, op, format, args...)
+}
+
+// driverPrefix matches the "sqlite: step: " style prefixes zombiezen puts
+// before its errors (also "sqlite: prepare \"...\": " with the query).
+var driverPrefix = regexp.MustCompile(`sqlite: [a-z][a-z ]*(?: "(?:[^"\\]|\\.)*")?: `)
+
+// cleanMessage is the text of a SQLite error for arsenal.Error's Message:
+// the chain err carries without zombiezen's "sqlite: step: " prefixes (the
+// component and operation are the arsenal.Error's own) and without the
+// result code's generic text where SQLite's message says more ("constraint
+// failed: UNIQUE constraint failed: users.email" becomes "UNIQUE
+// constraint failed: users.email"), so each error reads as one chain
+// with its code once.
+func cleanMessage(err error, rc sqlite.ResultCode) string {
+	msg := driverPrefix.ReplaceAllString(err.Error(), "")
+	for _, generic := range []string{rc.Message(), rc.ToPrimary().Message()} {
+		if generic == "" {
+			continue
+		}
+		if i := strings.Index(msg, generic+": "); i >= 0 {
+			msg = msg[:i] + msg[i+len(generic)+2:]
+			break
+		}
+	}
+	return msg
 }

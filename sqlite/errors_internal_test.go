@@ -104,28 +104,3 @@ func TestBusyIsRetryableAndCancellationIsNot(t *testing.T) {
 		t.Error("a plain error was taken for a SQLite error")
 	}
 }
-
-func TestRawHandlesAreAvailable(t *testing.T) {
-	// handle.go reads zombiezen's unexported handles; if an upgrade moves
-	// them, declared types, read-only deserialize flags, statement
-	// routing and function errors degrade. Fail loudly instead.
-	if !rawOK {
-		t.Fatalf("raw SQLite handles unavailable: %s", rawCheckReason)
-	}
-	c, err := sqlite.OpenConn(":memory:", sqlite.OpenReadWrite|sqlite.OpenMemory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, _, err := c.PrepareTransient("SELECT 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Finalize()
-	if !stmtReadOnly(s) {
-		t.Error("SELECT 1 is not read-only through the raw handle")
-	}
-	if got := expandedSQL(s); got != "SELECT 1" {
-		t.Errorf("expanded SQL through the raw handle = %q", got)
-	}
-}

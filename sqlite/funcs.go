@@ -16,6 +16,20 @@ type Function struct {
 	// Deterministic promises the same output for the same input, which
 	// lets SQLite use the function in indexes and optimize calls.
 	Deterministic bool
+	// Innocuous declares the function harmless when the schema calls it:
+	// it has no side effects and reveals nothing beyond its arguments, so
+	// views, triggers, CHECK constraints, DEFAULT clauses, generated
+	// columns and indexes may use it. Default false: the function is
+	// direct-only (SQLITE_DIRECTONLY), callable from the SQL the program
+	// runs but never from a schema, whose views and triggers an attacker
+	// may have written (a file or a Deserialize'd image from elsewhere).
+	//
+	// SQLite runs a function that is not direct-only from the schema only
+	// while the schema is trusted (zombiezen.com/go/sqlite cannot pass
+	// SQLITE_INNOCUOUS): an Innocuous function runs from views and
+	// triggers of a database opened with Config.TrustedSchema, and never
+	// from those of a Deserialize'd image, which is not trusted.
+	Innocuous bool
 	// Scalar computes the result. Arguments arrive as int64, float64,
 	// string, []byte or nil; the result may be any value a parameter can
 	// bind (see DB.Exec), and an error fails the statement with its text.
@@ -32,7 +46,9 @@ type namedFunc struct {
 // CreateFunction registers a scalar SQL function on every connection of
 // the database: open connections pick it up the next time they are
 // acquired, new ones when they open. Registering the same name and NArgs
-// again replaces it. Cost: one registration per connection.
+// again replaces it. A function is direct-only unless it is Innocuous
+// (see Function.Innocuous): views and triggers cannot call it. Cost: one
+// registration per connection.
 func (db *DB) CreateFunction(name string, f Function) error {
 	if db.closed.Load() {
 		return closedErr("create-function")
@@ -75,7 +91,7 @@ func (db *DB) impl(nf namedFunc) *sqlite.FunctionImpl {
 	return &sqlite.FunctionImpl{
 		NArgs:         f.NArgs,
 		Deterministic: f.Deterministic,
-		AllowIndirect: true,
+		AllowIndirect: f.Innocuous,
 		Scalar: func(sctx sqlite.Context, args []sqlite.Value) (sqlite.Value, error) {
 			start := stats.Now()
 			in := make([]any, len(args))

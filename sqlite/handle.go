@@ -10,15 +10,19 @@ import (
 )
 
 // zombiezen.com/go/sqlite does not expose sqlite3_column_decltype,
-// sqlite3_column_origin_name, sqlite3_stmt_readonly, sqlite3_expanded_sql
-// or the flags argument of sqlite3_deserialize. The C library (modernc.org's
-// translation) has them all; what is missing is the statement and
-// connection handles, which zombiezen keeps in unexported fields. handle.go
-// reads those fields at offsets found once by reflection, after checking
-// their names and types, so an upgrade of zombiezen that moves or retypes
-// them turns these abilities off (rawOK is false and the callers fall back
-// or report Unimplemented) instead of reading garbage. TestRawHandles fails
-// loudly when that happens.
+// sqlite3_column_origin_name, sqlite3_stmt_readonly, sqlite3_expanded_sql,
+// the flags argument of sqlite3_deserialize, a cheap sqlite3_interrupt
+// from another goroutine, or an error result for a function that fails the
+// statement. The C library (modernc.org's translation) has them all; what
+// is missing is the statement, connection and function-context handles,
+// which zombiezen keeps in unexported fields. handle.go reads those fields
+// at offsets found once by reflection, after checking their names and
+// types, so an upgrade of zombiezen that moves or retypes them turns these
+// abilities off (rawOK is false and the callers fall back or report
+// Unimplemented) instead of reading garbage. Nothing with a public route
+// (binding, scanning) goes through here. TestRawHandlesAreAvailable fails
+// loudly when the handles are unavailable or go.mod names a zombiezen or
+// modernc version other than the ones checked (see the package doc).
 
 var (
 	rawOK          bool
@@ -167,8 +171,9 @@ func walToRollback(b []byte) {
 }
 
 // failFunction marks the current call of a user-defined function as failed
-// with msg. zombiezen's own error path (returning an error from Scalar)
-// leaves the statement running with the message as the result, so the
+// with msg. zombiezen's own error path (returning an error from Scalar,
+// v1.4.2) leaves the statement running with the message as the result
+// (TestUserDefinedFunctionsRunOnEveryConnection), so the
 // function instead sets the error code here and returns msg as its value:
 // SQLite then fails the statement with msg as the error text.
 func failFunction(ctx sqlite.Context, msg string) (sqlite.Value, bool) {
@@ -179,90 +184,4 @@ func failFunction(ctx sqlite.Context, msg string) (sqlite.Value, bool) {
 	tls, _ := rawConn(ctx.Conn())
 	lib.Xsqlite3_result_error_code(tls, p, lib.SQLITE_ERROR)
 	return sqlite.TextValue(msg), true
-}
-
-// sqliteTransient is SQLITE_TRANSIENT: SQLite copies the bound bytes
-// before the bind call returns.
-const sqliteTransient = ^uintptr(0)
-
-const scratchMax = 64 << 10
-
-// scratch is a connection's reusable C buffer for binding text and blobs.
-// zombiezen's BindText and BindBytes allocate a C copy with malloc for
-// every bind and free it at the next; binding from this buffer with
-// SQLITE_TRANSIENT costs one copy into the buffer and one by SQLite into
-// the parameter's own memory, which it keeps from one call to the next.
-// It belongs to the connection, so one goroutine uses it at a time.
-// Values above scratchMax take zombiezen's path, so the buffer stays small.
-type scratch struct {
-	tls *libc.TLS
-	p   uintptr
-	n   int
-}
-
-// fill copies b into the buffer, growing it as needed, and returns its
-// address; ok is false when SQLite cannot allocate it.
-func (sc *scratch) fill(b []byte, str string) (p uintptr, ok bool) {
-	n := len(b) + len(str)
-	if n == 0 {
-		n = 1 // a nil address would bind NULL
-	}
-	if n > sc.n {
-		size := max(n, 256, 2*sc.n)
-		np := lib.Xsqlite3_realloc64(sc.tls, sc.p, uint64(size))
-		if np == 0 {
-			return 0, false
-		}
-		sc.p, sc.n = np, size
-	}
-	dst := libc.GoBytes(sc.p, n)
-	if b != nil {
-		copy(dst, b)
-	} else {
-		copy(dst, str)
-	}
-	return sc.p, true
-}
-
-// free releases the buffer (when the connection closes).
-func (sc *scratch) free() {
-	if sc.p != 0 {
-		lib.Xsqlite3_free(sc.tls, sc.p)
-		sc.p, sc.n = 0, 0
-	}
-}
-
-// bindText binds x as TEXT to parameter i of s through sc.
-func bindText(s *sqlite.Stmt, sc *scratch, i int, x string) error {
-	if !rawOK || sc == nil || len(x) > scratchMax {
-		s.BindText(i, x)
-		return nil
-	}
-	tls, p := rawStmt(s)
-	z, ok := sc.fill(nil, x)
-	if !ok {
-		return sqlite.ResultNoMem.ToError()
-	}
-	return bindResult(lib.Xsqlite3_bind_text64(tls, p, int32(i), z, uint64(len(x)), sqliteTransient, lib.SQLITE_UTF8))
-}
-
-// bindBlob binds a non-empty x as a BLOB to parameter i of s through sc.
-func bindBlob(s *sqlite.Stmt, sc *scratch, i int, x []byte) error {
-	if !rawOK || sc == nil || len(x) > scratchMax {
-		s.BindBytes(i, x)
-		return nil
-	}
-	tls, p := rawStmt(s)
-	z, ok := sc.fill(x, "")
-	if !ok {
-		return sqlite.ResultNoMem.ToError()
-	}
-	return bindResult(lib.Xsqlite3_bind_blob64(tls, p, int32(i), z, uint64(len(x)), sqliteTransient))
-}
-
-func bindResult(rc int32) error {
-	if rc == lib.SQLITE_OK {
-		return nil
-	}
-	return sqlite.ResultCode(rc).ToError()
 }

@@ -80,7 +80,7 @@ func TestPanicInQueryReleasesConnection(t *testing.T) {
 						panic("boom")
 					}
 				case "each":
-					db.Each(bg, c.query, nil, func(*sqlite.Row) error { panic("boom") })
+					db.Each(bg, c.query, func(*sqlite.Row) error { panic("boom") })
 				case "scan":
 					db.QueryRow(bg, c.query).Scan(panicScanner{})
 				}
@@ -212,7 +212,7 @@ func TestTxCallInsideQueryLoopFailsFast(t *testing.T) {
 				nested = append(nested, tx.Tx(ctx, func(*sqlite.Tx) error { return nil }))
 				break
 			}
-			nested = append(nested, tx.Each(ctx, "SELECT id FROM t", nil, func(r *sqlite.Row) error {
+			nested = append(nested, tx.Each(ctx, "SELECT id FROM t", func(r *sqlite.Row) error {
 				_, err := tx.Exec(ctx, "UPDATE t SET v = 0")
 				return err
 			}))

@@ -8,8 +8,6 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // JSONOptions controls how row values become JSON for JavaScript
@@ -184,7 +182,7 @@ func MarshalRows(columns []string, rows [][]any, opts JSONOptions) ([]byte, erro
 // objects, with the database's SafeIntegers setting (see JSONOptions).
 // This is the row encoding the dashboard and generated code use.
 func (db *DB) QueryJSON(ctx context.Context, w io.Writer, query string, args ...any) error {
-	start := stats.Now()
+	ctx, c := db.begin(ctx, db.opQuery, "query", query)
 	opts := JSONOptions{SafeIntegers: db.cfg.SafeIntegers}
 	buf := []byte{'['}
 	n := 0
@@ -216,7 +214,7 @@ func (db *DB) QueryJSON(ctx context.Context, w io.Writer, query string, args ...
 			err = wrapErr(ctx, "query", werr)
 		}
 	}
-	return db.opQuery.Done(start, err)
+	return db.end(c, err, int64(n))
 }
 
 // AllJSON is QueryJSON into a byte slice.

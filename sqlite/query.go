@@ -71,19 +71,28 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 	if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
 		return Result{}, err
 	}
+	s := cs.s
+	if each == nil {
+		// Exec: step to the end, no rows to hand out.
+		for {
+			ok, err := s.Step()
+			if err != nil {
+				return Result{}, err
+			}
+			if !ok {
+				return Result{RowsAffected: int64(cn.c.Changes()), LastInsertID: cn.c.LastInsertRowID()}, nil
+			}
+		}
+	}
 	row := &cn.row
 	*row = Row{cs: cs, safe: cn.db.cfg.SafeIntegers}
-	s := cs.s
 	for {
 		ok, err := s.Step()
 		if err != nil {
 			return Result{}, err
 		}
 		if !ok {
-			break
-		}
-		if each == nil {
-			continue
+			return Result{}, nil
 		}
 		if err := each(row); err != nil {
 			if err == errStop {
@@ -92,13 +101,9 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 			return Result{}, err
 		}
 		if one {
-			break
+			return Result{}, nil
 		}
 	}
-	if each != nil {
-		return Result{}, nil
-	}
-	return Result{RowsAffected: int64(cn.c.Changes()), LastInsertID: cn.c.LastInsertRowID()}, nil
 }
 
 // runOne is run for the single-row hot path (QueryRow(...).Scan): it scans
@@ -283,9 +288,9 @@ func (db *DB) releaseChecked(res *puddle.Resource[*conn]) { db.release(res) }
 // queue for the one writer connection in arrival order; ctx bounds both
 // the wait and the statement (cancellation interrupts it).
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, error) {
-	start := db.opExec.Start()
+	ctx, c := db.begin(ctx, db.opExec, "exec", query)
 	r, err := db.do(ctx, "exec", true, query, args, nil, false)
-	return r, db.opExec.Done(start, err)
+	return r, db.end(c, err, r.RowsAffected)
 }
 
 // Query runs query and yields its rows one at a time, streaming: nothing
@@ -304,28 +309,35 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, erro
 // until the loop ends, so keep the body short.
 func (db *DB) Query(ctx context.Context, query string, args ...any) iter.Seq2[*Row, error] {
 	return func(yield func(*Row, error) bool) {
-		start := db.opQuery.Start()
+		ctx, c := db.begin(ctx, db.opQuery, "query", query)
 		stopped := false
-		_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
+		var n int64
+		_, err := db.do(ctx, "query", false, query, args, c.counting(func(r *Row) error {
 			if !yield(r, nil) {
 				stopped = true
 				return errStop
 			}
 			return nil
-		}, false)
-		db.opQuery.Done(start, err)
+		}, &n), false)
+		db.end(c, err, n)
 		if err != nil && !stopped {
 			yield(nil, err)
 		}
 	}
 }
 
-// Each runs query and calls fn for every row; an error from fn stops the
-// query and is returned. It is Query with a callback.
-func (db *DB) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
-	start := db.opQuery.Start()
-	_, err := db.do(ctx, "query", false, query, args, fn, false)
-	return db.opQuery.Done(start, err)
+// Each runs query with args (bound as for Exec) and calls fn for every
+// row; an error from fn stops the query and is returned. It is Query with
+// a callback:
+//
+//	err := db.Each(ctx, "SELECT id FROM users WHERE age > ?", func(r *sqlite.Row) error {
+//		...
+//	}, 18)
+func (db *DB) Each(ctx context.Context, query string, fn func(*Row) error, args ...any) error {
+	ctx, c := db.begin(ctx, db.opQuery, "query", query)
+	var n int64
+	_, err := db.do(ctx, "query", false, query, args, c.counting(fn, &n), false)
+	return db.end(c, err, n)
 }
 
 // Get runs query and stores its first row in dest: a pointer to a struct
@@ -333,9 +345,9 @@ func (db *DB) Each(ctx context.Context, query string, args []any, fn func(*Row) 
 // map[string]any, or, for a one-column result, to a scalar. No row is a
 // NotFound error wrapping ErrNoRows.
 func (db *DB) Get(ctx context.Context, dest any, query string, args ...any) error {
-	start := db.opGet.Start()
+	ctx, c := db.begin(ctx, db.opGet, "get", query)
 	err := db.get(ctx, dest, query, args)
-	return db.opGet.Done(start, err)
+	return db.end(c, err, oneRow(err))
 }
 
 func (db *DB) get(ctx context.Context, dest any, query string, args []any) error {
@@ -395,48 +407,49 @@ func (rs *RowScanner) argList() []any {
 func (rs RowScanner) Scan(dest ...any) error {
 	args := rs.argList()
 	if rs.tx == nil {
-		start := rs.db.opGet.Start()
-		return rs.db.opGet.Done(start, rs.db.doOne(rs.ctx, rs.query, args, dest))
+		ctx, c := rs.db.begin(rs.ctx, rs.db.opGet, "get", rs.query)
+		err := rs.db.doOne(ctx, rs.query, args, dest)
+		return rs.db.end(c, err, oneRow(err))
 	}
-	start := rs.tx.db.opGet.Start()
+	ctx, c := rs.tx.db.begin(rs.ctx, rs.tx.db.opGet, "get", rs.query)
 	found := false
-	_, err := rs.tx.run(rs.ctx, "get", rs.query, args, func(r *Row) error {
+	_, err := rs.tx.run(ctx, "get", rs.query, args, func(r *Row) error {
 		found = true
 		return r.Scan(dest...)
 	}, true, false)
 	if err == nil && !found {
 		err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
 	}
-	return rs.tx.db.opGet.Done(start, err)
+	return rs.tx.db.end(c, err, oneRow(err))
 }
 
 // All runs query and returns every row as a map from column name to value
 // (int64, float64, string, []byte or nil), as bun:sqlite's all() does.
 func (db *DB) All(ctx context.Context, query string, args ...any) ([]map[string]any, error) {
-	start := db.opQuery.Start()
+	ctx, c := db.begin(ctx, db.opQuery, "query", query)
 	var out []map[string]any
 	_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 		out = append(out, r.Map())
 		return nil
 	}, false)
-	return out, db.opQuery.Done(start, err)
+	return out, db.end(c, err, int64(len(out)))
 }
 
 // Values runs query and returns every row as a slice of values in column
 // order, as bun:sqlite's values() does.
 func (db *DB) Values(ctx context.Context, query string, args ...any) ([][]any, error) {
-	start := db.opQuery.Start()
+	ctx, c := db.begin(ctx, db.opQuery, "query", query)
 	var out [][]any
 	_, err := db.do(ctx, "query", false, query, args, func(r *Row) error {
 		out = append(out, r.Values())
 		return nil
 	}, false)
-	return out, db.opQuery.Done(start, err)
+	return out, db.end(c, err, int64(len(out)))
 }
 
 // Querier is what *DB and *Tx have in common for the generic helpers.
 type Querier interface {
-	Each(ctx context.Context, query string, args []any, fn func(*Row) error) error
+	Each(ctx context.Context, query string, fn func(*Row) error, args ...any) error
 }
 
 // AllAs runs query and returns every row as a T, bun:sqlite's as(Class):
@@ -445,14 +458,14 @@ type Querier interface {
 // one, a map[string]any, or a scalar for a one-column result.
 func AllAs[T any](ctx context.Context, q Querier, query string, args ...any) ([]T, error) {
 	var out []T
-	err := q.Each(ctx, query, args, func(r *Row) error {
+	err := q.Each(ctx, query, func(r *Row) error {
 		var v T
 		if err := r.scanDest(&v); err != nil {
 			return err
 		}
 		out = append(out, v)
 		return nil
-	})
+	}, args...)
 	return out, err
 }
 
@@ -593,13 +606,14 @@ func (r *Row) IsNull(i int) bool { return r.cs.s.ColumnType(i) == sqlite.TypeNul
 // to get that row; a statement that writes is prepared but never run, and
 // its columns report Type Null.
 func (db *DB) Inspect(ctx context.Context, query string, args ...any) (Statement, error) {
+	ctx, c := db.begin(ctx, db.opInspect, "inspect", query)
 	res, err := db.acquire(ctx, "inspect", false)
 	if err != nil {
-		return Statement{}, err
+		return Statement{}, db.end(c, err, 0)
 	}
 	defer db.release(res)
 	st, err := res.Value().describe(ctx, query, args)
-	return st, wrapErr(ctx, "inspect", err)
+	return st, db.end(c, wrapErr(ctx, "inspect", err), 0)
 }
 
 func (cn *conn) describe(ctx context.Context, query string, args []any) (Statement, error) {

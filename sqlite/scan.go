@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"modernc.org/libc"
-	lib "modernc.org/sqlite/lib"
 	"zombiezen.com/go/sqlite"
 )
 
@@ -126,9 +124,23 @@ const maxSafeInteger = 1<<53 - 1
 // pointers (set to nil), *any, sql.Scanner and sql.Null* types. NULL into a
 // plain value is an error, as in database/sql.
 func scanColumn(s *sqlite.Stmt, col int, dest any, safe bool) error {
-	if rawOK {
-		if done, err := scanColumnFast(s, col, dest, safe); done {
-			return err
+	// The most common destinations holding their most common storage
+	// class, before the reflection below.
+	switch d := dest.(type) {
+	case *int64:
+		if d != nil && s.ColumnType(col) == sqlite.TypeInteger {
+			*d = s.ColumnInt64(col)
+			return nil
+		}
+	case *string:
+		if d != nil && s.ColumnType(col) == sqlite.TypeText {
+			*d = s.ColumnText(col)
+			return nil
+		}
+	case *float64:
+		if d != nil && s.ColumnType(col) == sqlite.TypeFloat {
+			*d = s.ColumnFloat(col)
+			return nil
 		}
 	}
 	if dest == nil {
@@ -401,78 +413,4 @@ func columnValue(s *sqlite.Stmt, col int, t sqlite.ColumnType) any {
 		return b
 	}
 	return nil
-}
-
-// scanColumnFast is scanColumn for the most common destinations (*int64,
-// *int, *string, *float64) holding the most common storage classes, with
-// one sqlite3_column_value call per column and the sqlite3_value_*
-// accessors, where the zombiezen accessors cost a sqlite3_column_* call
-// (statement checks and an error-state update) for the type and another
-// for the value (two for text). Unprotected values are safe here: a
-// connection is used by one goroutine at a time and opened without a
-// mutex. done is false when scanColumn must handle the column.
-func scanColumnFast(s *sqlite.Stmt, col int, dest any, safe bool) (done bool, err error) {
-	tls, p := rawStmt(s)
-	switch d := dest.(type) {
-	case *int64:
-		if d == nil {
-			return false, nil // scanColumn reports it
-		}
-		v := lib.Xsqlite3_column_value(tls, p, int32(col))
-		if lib.Xsqlite3_value_type(tls, v) != lib.SQLITE_INTEGER {
-			return false, nil
-		}
-		*d = lib.Xsqlite3_value_int64(tls, v)
-		return true, nil
-	case *int:
-		if d == nil {
-			return false, nil
-		}
-		v := lib.Xsqlite3_column_value(tls, p, int32(col))
-		if lib.Xsqlite3_value_type(tls, v) != lib.SQLITE_INTEGER {
-			return false, nil
-		}
-		x := lib.Xsqlite3_value_int64(tls, v)
-		if x < math.MinInt || x > math.MaxInt {
-			return false, nil
-		}
-		*d = int(x)
-		return true, nil
-	case *string:
-		if d == nil {
-			return false, nil
-		}
-		v := lib.Xsqlite3_column_value(tls, p, int32(col))
-		if lib.Xsqlite3_value_type(tls, v) != lib.SQLITE_TEXT {
-			return false, nil
-		}
-		// Text first, then its length (sqlite3_value_bytes after a
-		// conversion reports the converted size).
-		z := lib.Xsqlite3_value_text(tls, v)
-		n := int(lib.Xsqlite3_value_bytes(tls, v))
-		if z == 0 || n == 0 {
-			*d = ""
-		} else {
-			*d = string(libc.GoBytes(z, n))
-		}
-		return true, nil
-	case *float64:
-		if d == nil {
-			return false, nil
-		}
-		v := lib.Xsqlite3_column_value(tls, p, int32(col))
-		switch lib.Xsqlite3_value_type(tls, v) {
-		case lib.SQLITE_FLOAT:
-			*d = lib.Xsqlite3_value_double(tls, v)
-			return true, nil
-		case lib.SQLITE_INTEGER:
-			x := lib.Xsqlite3_value_int64(tls, v)
-			if safe && (x > maxSafeInteger || x < -maxSafeInteger) {
-				return false, nil
-			}
-			*d = float64(x)
-			return true, nil
-		}
-	}
-	return false, nil
 }

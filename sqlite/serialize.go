@@ -6,14 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // DeserializeOptions are bun:sqlite's Database.deserialize options.
@@ -30,6 +31,10 @@ type DeserializeOptions struct {
 	SafeIntegers bool
 	// StatementCache is as in Config. Default 64.
 	StatementCache int
+	// Observer, Logger and SlowThreshold are as in Config.
+	Observer      arsenal.Observer
+	Logger        *slog.Logger
+	SlowThreshold time.Duration
 }
 
 // Serialize returns the bytes of the named schema ("main" when empty, or
@@ -37,13 +42,13 @@ type DeserializeOptions struct {
 // a consistent snapshot even while writers run. Cost: one copy of the
 // database in memory.
 func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
-	start := stats.Now()
+	ctx, c := db.begin(ctx, db.opSerialize, "serialize", "")
 	if schema == "" {
 		schema = "main"
 	}
 	res, err := db.acquire(ctx, "serialize", false)
 	if err != nil {
-		return nil, db.opSerialize.Done(start, err)
+		return nil, db.end(c, err, 0)
 	}
 	defer db.release(res)
 	cn := res.Value()
@@ -53,7 +58,7 @@ func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
 	if err == nil && len(b) == 0 && ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return b, db.opSerialize.Done(start, wrapErr(ctx, "serialize", err))
+	return b, db.end(c, wrapErr(ctx, "serialize", err), 0)
 }
 
 // Deserialize opens an in-memory database holding a copy of data (a
@@ -64,8 +69,8 @@ func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
 // everything). Empty data gives an empty database. Cost: one copy of data
 // plus reading the schema.
 func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB, error) {
-	start := stats.Now()
-	cfg := Config{Path: Memory, Strict: opts.Strict, SafeIntegers: opts.SafeIntegers, StatementCache: opts.StatementCache}
+	cfg := Config{Path: Memory, Strict: opts.Strict, SafeIntegers: opts.SafeIntegers, StatementCache: opts.StatementCache,
+		Observer: opts.Observer, Logger: opts.Logger, SlowThreshold: opts.SlowThreshold}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -77,6 +82,7 @@ func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB
 	if opts.ReadOnly {
 		db.target = "deserialized, read-only"
 	}
+	ctx, c := db.begin(ctx, db.opDeserialize, "deserialize", "")
 	db.setup = func(c *sqlite.Conn) error {
 		stop := context.AfterFunc(ctx, func() { interruptConn(c) })
 		defer stop()
@@ -93,10 +99,10 @@ func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB
 		return nil
 	}
 	if err := db.start(ctx); err != nil {
-		return nil, db.opDeserialize.Done(start, arsenal.Wrap(Kind, "deserialize", err))
+		return nil, db.end(c, arsenal.Wrap(Kind, "deserialize", err), 0)
 	}
 	db.setup = nil
-	db.opDeserialize.Done(start, nil)
+	db.end(c, nil, 0)
 	return db, nil
 }
 
@@ -146,7 +152,7 @@ func lockReadOnly(c *sqlite.Conn) error {
 // Cost: reads the whole database.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
 	var problems []string
-	err := db.Each(ctx, "PRAGMA integrity_check(10)", nil, func(r *Row) error {
+	err := db.Each(ctx, "PRAGMA integrity_check(10)", func(r *Row) error {
 		problems = append(problems, r.Text(0))
 		return nil
 	})
@@ -165,8 +171,8 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 // the old file or the complete copy. The copy runs in steps of 1024 pages;
 // ctx is checked between steps. Cost: reads every page once.
 func (db *DB) Backup(ctx context.Context, path string) error {
-	start := stats.Now()
-	return db.opBackup.Done(start, db.backup(ctx, path))
+	ctx, c := db.begin(ctx, db.opBackup, "backup", "")
+	return db.end(c, db.backup(ctx, path), 0)
 }
 
 func (db *DB) backup(ctx context.Context, path string) error {
@@ -258,16 +264,16 @@ func (db *DB) openErrorFor(path string, err error) error {
 // connection, so writers go on. Cost: reads every page and rebuilds every
 // index.
 func (db *DB) VacuumInto(ctx context.Context, path string) error {
-	start := stats.Now()
+	ctx, c := db.begin(ctx, db.opBackup, "vacuum-into", "")
 	if path == "" || path == Memory {
-		return db.opBackup.Done(start, invalid("vacuum-into", "VACUUM INTO needs a file path"))
+		return db.end(c, invalid("vacuum-into", "VACUUM INTO needs a file path"), 0)
 	}
 	if _, err := os.Stat(path); err == nil {
-		return db.opBackup.Done(start, arsenal.Errorf(arsenal.AlreadyExists, Kind, "vacuum-into", "%s already exists", path))
+		return db.end(c, arsenal.Errorf(arsenal.AlreadyExists, Kind, "vacuum-into", "%s already exists", path), 0)
 	}
 	res, err := db.acquire(ctx, "vacuum-into", false)
 	if err != nil {
-		return db.opBackup.Done(start, err)
+		return db.end(c, err, 0)
 	}
 	defer db.release(res)
 	cn := res.Value()
@@ -279,7 +285,7 @@ func (db *DB) VacuumInto(ctx context.Context, path string) error {
 		_, err = s.Step()
 		s.Finalize()
 	}
-	return db.opBackup.Done(start, wrapErr(ctx, "vacuum-into", err))
+	return db.end(c, wrapErr(ctx, "vacuum-into", err), 0)
 }
 
 // Restore turns database bytes from anywhere (a Serialize result, an

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 
 	"github.com/infra-arsenal/arsenal"
-	"github.com/infra-arsenal/arsenal/stats"
 )
 
 // TxMode is how a transaction begins.
@@ -130,18 +129,18 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // TxWith is Tx with a chosen mode.
 func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (err error) {
-	start := stats.Now()
+	ctx, c := db.begin(ctx, db.opTx, "tx", "")
 	if mode < Deferred || mode > Exclusive {
-		return db.opTx.Done(start, invalid("tx", "unknown transaction mode %d", int(mode)))
+		return db.end(c, invalid("tx", "unknown transaction mode %d", int(mode)), 0)
 	}
 	res, err := db.acquire(ctx, "tx", true)
 	if err != nil {
-		return db.opTx.Done(start, err)
+		return db.end(c, err, 0)
 	}
 	cn := res.Value()
 	if err := cn.simpleCtx(ctx, mode.begin()); err != nil {
 		db.release(res)
-		return db.opTx.Done(start, wrapErr(ctx, "tx", err))
+		return db.end(c, wrapErr(ctx, "tx", err), 0)
 	}
 	tx := &Tx{db: db, cn: cn, st: new(txState)}
 	committed := false
@@ -154,7 +153,7 @@ func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (e
 		tx.done = true
 		tx.st.mu.Unlock()
 		db.release(res)
-		db.opTx.Done(start, err)
+		db.end(c, err, 0)
 		if p != nil {
 			panic(p)
 		}
@@ -273,7 +272,10 @@ func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*
 	if tx.done {
 		return Result{}, arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "transaction already finished")
 	}
-	if err := tx.alive(op); err != nil {
+	// Every statement, savepoint and nested Tx checks for autocommit
+	// after it runs (alive), so a transaction SQLite ended is recorded in
+	// st.lost before the next call: no need to ask SQLite again here.
+	if err := tx.st.lost; err != nil {
 		return Result{}, err
 	}
 	if iter {
@@ -295,9 +297,9 @@ func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*
 
 // Exec runs a statement inside the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (Result, error) {
-	start := tx.db.opExec.Start()
+	ctx, c := tx.db.begin(ctx, tx.db.opExec, "exec", query)
 	r, err := tx.run(ctx, "exec", query, args, nil, false, false)
-	return r, tx.db.opExec.Done(start, err)
+	return r, tx.db.end(c, err, r.RowsAffected)
 }
 
 // Query yields the rows of query run inside the transaction (it sees the
@@ -306,34 +308,37 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (Result, erro
 // FailedPrecondition; collect what you need and act after the loop.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) iter.Seq2[*Row, error] {
 	return func(yield func(*Row, error) bool) {
-		start := tx.db.opQuery.Start()
+		ctx, c := tx.db.begin(ctx, tx.db.opQuery, "query", query)
 		stopped := false
-		_, err := tx.run(ctx, "query", query, args, func(r *Row) error {
+		var n int64
+		_, err := tx.run(ctx, "query", query, args, c.counting(func(r *Row) error {
 			if !yield(r, nil) {
 				stopped = true
 				return errStop
 			}
 			return nil
-		}, false, true)
-		tx.db.opQuery.Done(start, err)
+		}, &n), false, true)
+		tx.db.end(c, err, n)
 		if err != nil && !stopped {
 			yield(nil, err)
 		}
 	}
 }
 
-// Each calls fn for every row of query run inside the transaction. As
+// Each calls fn for every row of query (with args, as for Exec) run
+// inside the transaction. As
 // with Query, fn must not call the Tx: such calls fail with
 // FailedPrecondition.
-func (tx *Tx) Each(ctx context.Context, query string, args []any, fn func(*Row) error) error {
-	start := tx.db.opQuery.Start()
-	_, err := tx.run(ctx, "query", query, args, fn, false, true)
-	return tx.db.opQuery.Done(start, err)
+func (tx *Tx) Each(ctx context.Context, query string, fn func(*Row) error, args ...any) error {
+	ctx, c := tx.db.begin(ctx, tx.db.opQuery, "query", query)
+	var n int64
+	_, err := tx.run(ctx, "query", query, args, c.counting(fn, &n), false, true)
+	return tx.db.end(c, err, n)
 }
 
 // Get stores the first row of query in dest; see DB.Get.
 func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
-	start := tx.db.opGet.Start()
+	ctx, c := tx.db.begin(ctx, tx.db.opGet, "get", query)
 	found := false
 	_, err := tx.run(ctx, "get", query, args, func(r *Row) error {
 		found = true
@@ -342,7 +347,7 @@ func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) erro
 	if err == nil && !found {
 		err = arsenal.E(arsenal.NotFound, Kind, "get", ErrNoRows)
 	}
-	return tx.db.opGet.Done(start, err)
+	return tx.db.end(c, err, oneRow(err))
 }
 
 // QueryRow is DB.QueryRow inside the transaction.
@@ -352,11 +357,11 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) RowScanne
 
 // All is DB.All inside the transaction.
 func (tx *Tx) All(ctx context.Context, query string, args ...any) ([]map[string]any, error) {
-	start := tx.db.opQuery.Start()
+	ctx, c := tx.db.begin(ctx, tx.db.opQuery, "query", query)
 	var out []map[string]any
 	_, err := tx.run(ctx, "query", query, args, func(r *Row) error {
 		out = append(out, r.Map())
 		return nil
 	}, false, false) // no user code runs in the loop: not iter
-	return out, tx.db.opQuery.Done(start, err)
+	return out, tx.db.end(c, err, int64(len(out)))
 }
