@@ -105,11 +105,19 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	start := time.Now()
 	rc, err := newRueidis(ctx, opt)
 	if err != nil && errors.Is(err, rueidis.ErrNoCache) && !opt.DisableCache {
-		// The server lacks CLIENT TRACKING or RESP3: run without caching,
-		// and over RESP2 so pub/sub gets a connection of its own.
-		c.cacheWhy = "server does not support CLIENT TRACKING (client-side caching off, RESP2)"
-		opt.DisableCache, opt.AlwaysRESP2 = true, true
-		c.resp2 = true
+		if refused := trackingRefused(err); refused != "" {
+			// The server has CLIENT TRACKING but the ACL user may not run
+			// it (a least-privilege user): keep RESP3, drop the cache.
+			c.cacheWhy = "the ACL user may not run " + refused + " (NOPERM): client-side caching off"
+			opt.DisableCache = true
+		} else {
+			// The server lacks CLIENT TRACKING or RESP3: run without
+			// caching, and over RESP2 so pub/sub gets a connection of its
+			// own.
+			c.cacheWhy = "server does not support CLIENT TRACKING (client-side caching off, RESP2)"
+			opt.DisableCache, opt.AlwaysRESP2 = true, true
+			c.resp2 = true
+		}
 		rc, err = newRueidis(ctx, opt)
 	}
 	c.rec.Record("open", time.Since(start), err)
@@ -135,6 +143,22 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	go c.monitor()
 	go c.dispatch()
 	return c, nil
+}
+
+// trackingRefused returns the command an ACL refused ("client|tracking")
+// when err is rueidis's ErrNoCache for a NOPERM reply to CLIENT TRACKING,
+// and "" when the server simply lacks the command.
+func trackingRefused(err error) string {
+	msg := err.Error()
+	if !strings.Contains(msg, "NOPERM") {
+		return ""
+	}
+	if i := strings.Index(msg, "'"); i >= 0 {
+		if j := strings.IndexByte(msg[i+1:], '\''); j > 0 && j < 64 {
+			return msg[i+1 : i+1+j]
+		}
+	}
+	return "CLIENT TRACKING"
 }
 
 // newRueidis runs rueidis.NewClient (which dials without a context) so that
@@ -426,10 +450,10 @@ func (c *Client) CacheInfo() (enabled bool, reason string) { return c.cacheOn, c
 // disconnected instead of waiting for the reconnection.
 func (c *Client) Health(ctx context.Context) error {
 	if c.closed.Load() {
-		return arsenal.Closed(Kind, "health")
+		return c.refuse(opPing, arsenal.Closed(Kind, "health"))
 	}
 	if !c.st.up.Load() {
-		return c.downErr("health")
+		return c.refuse(opPing, c.downErr("health"))
 	}
 	_, err := c.exec(ctx, opPing, c.bld.Ping().Build())
 	return err
@@ -599,15 +623,38 @@ func (c *Client) op(id opID) *stats.Op {
 }
 
 // gate lets a call through when the client is connected; otherwise it
-// waits for the reconnection (offline queue) or fails with Unavailable.
-func (c *Client) gate(ctx context.Context, name string) error {
+// waits for the reconnection (offline queue) or fails with Unavailable. A
+// call it refuses is counted (and its error) in id's Stats.
+func (c *Client) gate(ctx context.Context, id opID) error {
 	if c.closed.Load() {
-		return arsenal.Closed(Kind, name)
+		return c.refuse(id, arsenal.Closed(Kind, opNames[id]))
 	}
 	if c.st.up.Load() {
 		return nil
 	}
-	return c.waitUp(ctx, name)
+	if err := c.waitUp(ctx, opNames[id]); err != nil {
+		return c.refuse(id, err)
+	}
+	return nil
+}
+
+// refuse counts a call of id that failed before it was sent (validation,
+// the gate) and returns its error.
+func (c *Client) refuse(id opID, err error) error {
+	op := c.op(id)
+	return op.Done(op.Start(), err)
+}
+
+// bound returns ctx limited by CommandTimeout when ctx has no deadline of
+// its own (and cmd is not a blocking command); cancel is nil otherwise.
+func (c *Client) bound(ctx context.Context, block bool) (context.Context, context.CancelFunc) {
+	if c.cfg.CommandTimeout <= 0 || block {
+		return ctx, nil
+	}
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, nil
+	}
+	return context.WithTimeoutCause(ctx, c.cfg.CommandTimeout, errCommandTimeout)
 }
 
 func (c *Client) downErr(op string) error {
@@ -618,6 +665,9 @@ func (c *Client) downErr(op string) error {
 	return &arsenal.Error{Code: arsenal.Unavailable, Component: Kind, Op: op, Message: "not connected: " + err.Error(), Err: ErrDisconnected}
 }
 
+// waitUp waits in the offline queue for the reconnection: until ctx ends,
+// MaxRetries reconnect delays pass (EventGaveUp) or, for a context without
+// a deadline, CommandTimeout passes; the last two fail with Unavailable.
 func (c *Client) waitUp(ctx context.Context, op string) error {
 	o := c.st.outage.Load()
 	if o == nil {
@@ -627,6 +677,12 @@ func (c *Client) waitUp(ctx context.Context, op string) error {
 	if c.cfg.DisableOfflineQueue || c.cfg.DisableAutoReconnect {
 		c.st.kickProbe()
 		return c.downErr(op)
+	}
+	var limit <-chan time.Time
+	if _, ok := ctx.Deadline(); !ok && c.cfg.CommandTimeout > 0 {
+		t := time.NewTimer(c.cfg.CommandTimeout)
+		defer t.Stop()
+		limit = t.C
 	}
 	o.waiters.Add(1)
 	defer o.waiters.Add(-1)
@@ -638,6 +694,8 @@ func (c *Client) waitUp(ctx context.Context, op string) error {
 		}
 		return nil
 	case <-o.gaveUp:
+		return c.downErr(op)
+	case <-limit:
 		return c.downErr(op)
 	case <-ctx.Done():
 		return wrapErr(op, ctx.Err())
@@ -674,11 +732,21 @@ func directOK(ctx context.Context, cmd *rueidis.Completed) bool {
 // connection (for Do, whose command may depend on the connection, like
 // CLIENT ID).
 func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, direct bool) (rueidis.RedisMessage, error) {
-	if err := c.gate(ctx, opNames[id]); err != nil {
-		return rueidis.RedisMessage{}, err
-	}
 	op := c.op(id)
 	start := op.Start()
+	if c.closed.Load() || !c.st.up.Load() {
+		if err := c.waitGate(ctx, id); err != nil {
+			op.Done(start, err)
+			return rueidis.RedisMessage{}, err
+		}
+	}
+	if c.cfg.CommandTimeout > 0 {
+		if _, ok := ctx.Deadline(); !ok && !cmd.IsBlock() {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeoutCause(ctx, c.cfg.CommandTimeout, errCommandTimeout)
+			defer cancel()
+		}
+	}
 	rc := c.rc
 	if c.inflight.Add(1) == 1 && direct && directOK(ctx, &cmd) {
 		if d := c.rd.Load(); d != nil {
@@ -699,6 +767,14 @@ func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, dir
 	}
 	op.Done(start, err)
 	return msg, err
+}
+
+// waitGate is gate for a caller that counts the call itself.
+func (c *Client) waitGate(ctx context.Context, id opID) error {
+	if c.closed.Load() {
+		return arsenal.Closed(Kind, opNames[id])
+	}
+	return c.waitUp(ctx, opNames[id])
 }
 
 // idempotentWrites are the writes whose second run leaves the same state

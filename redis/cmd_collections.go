@@ -44,7 +44,7 @@ var (
 // returns how many fields were new.
 func (c *Client) HSet(ctx context.Context, key string, pairs ...string) (int64, error) {
 	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		return 0, invalid("hset", "needs field/value pairs (got %d arguments)", len(pairs))
+		return 0, c.refuse(opHSet, invalid("hset", "needs field/value pairs (got %d arguments)", len(pairs)))
 	}
 	b := c.bld.Hset().Key(key).FieldValue()
 	for i := 0; i < len(pairs); i += 2 {
@@ -66,7 +66,7 @@ func (c *Client) HSetMap(ctx context.Context, key string, m map[string]string) (
 // HMSet is HSet for callers of the older command name; it returns no count.
 func (c *Client) HMSet(ctx context.Context, key string, pairs ...string) error {
 	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		return invalid("hmset", "needs field/value pairs (got %d arguments)", len(pairs))
+		return c.refuse(opHMSet, invalid("hmset", "needs field/value pairs (got %d arguments)", len(pairs)))
 	}
 	_, err := run(c, ctx, opHMSet, c.bld.Arbitrary("HMSET").Keys(key).Args(pairs...).Build(), asOK)
 	return err
@@ -309,7 +309,7 @@ func (c *Client) BRPop(ctx context.Context, timeout time.Duration, keys ...strin
 
 func (c *Client) bpop(ctx context.Context, id opID, name string, timeout time.Duration, keys []string) (KeyValue, error) {
 	if len(keys) == 0 {
-		return KeyValue{}, invalid(opNames[id], "needs at least one key")
+		return KeyValue{}, c.refuse(id, invalid(opNames[id], "needs at least one key"))
 	}
 	if err := c.sameSlot(opNames[id], keys...); err != nil {
 		return KeyValue{}, err
@@ -334,10 +334,10 @@ func (c *Client) ZAdd(ctx context.Context, key string, members ...Z) (int64, err
 // ZAddWith is ZAdd with flags; invalid combinations are InvalidArgument.
 func (c *Client) ZAddWith(ctx context.Context, key string, o ZAddOptions, members ...Z) (int64, error) {
 	if len(members) == 0 {
-		return 0, invalid("zadd", "needs at least one member")
+		return 0, c.refuse(opZAdd, invalid("zadd", "needs at least one member"))
 	}
 	if o.NX && (o.XX || o.GT || o.LT) || o.GT && o.LT {
-		return 0, invalid("zadd", "NX excludes XX, GT and LT; GT excludes LT")
+		return 0, c.refuse(opZAdd, invalid("zadd", "NX excludes XX, GT and LT; GT excludes LT"))
 	}
 	a := c.bld.Arbitrary("ZADD").Keys(key)
 	for _, f := range []struct {

@@ -152,7 +152,7 @@ var refusedCommands = map[string]string{
 func (c *Client) Do(ctx context.Context, args ...any) (Reply, error) {
 	cmd, id, err := c.buildDo(args)
 	if err != nil {
-		return Reply{}, err
+		return Reply{}, c.refuse(id, err)
 	}
 	msg, err := c.execOn(ctx, id, cmd, false)
 	if err != nil {
@@ -243,11 +243,15 @@ func argString(a any) (string, error) {
 // doCache runs a cacheable read through the client-side cache (or as a
 // plain read where caching is off) and counts hits.
 func (c *Client) doCache(ctx context.Context, id opID, cmd rueidis.Cacheable, ttl time.Duration) (rueidis.RedisMessage, error) {
-	if err := c.gate(ctx, opNames[id]); err != nil {
+	if ttl <= 0 {
+		return rueidis.RedisMessage{}, c.refuse(id, invalid(opNames[id], "ttl must be positive"))
+	}
+	if err := c.gate(ctx, id); err != nil {
 		return rueidis.RedisMessage{}, err
 	}
-	if ttl <= 0 {
-		return rueidis.RedisMessage{}, invalid(opNames[id], "ttl must be positive")
+	ctx, cancel := c.bound(ctx, false)
+	if cancel != nil {
+		defer cancel()
 	}
 	start := time.Now()
 	msg, err := c.rc.DoCache(ctx, cmd, ttl).ToMessage()
@@ -301,11 +305,15 @@ func (c *Client) CachedSMembers(ctx context.Context, key string, ttl time.Durati
 // CachedMGet is MGet through the client-side cache, key by key (only
 // missing entries go to the server, in one pipeline).
 func (c *Client) CachedMGet(ctx context.Context, ttl time.Duration, keys ...string) ([]Opt[string], error) {
-	if err := c.gate(ctx, "cached mget"); err != nil {
+	if ttl <= 0 {
+		return nil, c.refuse(opCachedMGet, invalid("cached mget", "ttl must be positive"))
+	}
+	if err := c.gate(ctx, opCachedMGet); err != nil {
 		return nil, err
 	}
-	if ttl <= 0 {
-		return nil, invalid("cached mget", "ttl must be positive")
+	ctx, cancel := c.bound(ctx, false)
+	if cancel != nil {
+		defer cancel()
 	}
 	start := time.Now()
 	m, err := rueidis.MGetCache(c.rc, ctx, ttl, keys)

@@ -25,6 +25,7 @@ const (
 	DefaultMaxRetries          = 10
 	DefaultClientName          = "arsenal"
 	DefaultCacheSizeEachConn   = 64 << 20
+	DefaultCommandTimeout      = 5 * time.Second
 	maxPipelineConns           = 256
 )
 
@@ -75,6 +76,15 @@ type Config struct {
 
 	// ConnectTimeout bounds each dial and handshake. Default 10 s.
 	ConnectTimeout time.Duration
+	// CommandTimeout bounds a call whose context has no deadline: the
+	// whole call, its wait in the offline queue while disconnected
+	// included, ends after this long (Unavailable while the client was
+	// still disconnected, DeadlineExceeded once the command was sent).
+	// A context deadline, shorter or longer, takes precedence, and
+	// blocking commands (BLPop, XRead with Block ...) are bounded by their
+	// own timeout and context only. Default 5 s; a negative value means no
+	// bound other than the context. See the package doc, "Outages".
+	CommandTimeout time.Duration
 	// IdleTimeout closes connections of the dedicated/blocking pool (used by
 	// blocking commands, transactions and pub/sub) idle for longer than
 	// this. The shared pipelined connections are never idle-closed. Default
@@ -184,6 +194,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxRetries == 0 {
 		c.MaxRetries = DefaultMaxRetries
 	}
+	if c.CommandTimeout == 0 {
+		c.CommandTimeout = DefaultCommandTimeout
+	}
 	if c.PipelineConns == 0 {
 		c.PipelineConns = DefaultPipelineConns
 	}
@@ -216,13 +229,21 @@ func (c Config) Validate() error {
 			v.Add("Addrs", "entry %d %q is not host:port", i, a)
 			continue
 		}
+		if !plainHost(host) {
+			v.Add("Addrs", "entry %d %+q has a host with characters outside printable ASCII (use the punycode form of an international name)", i, a)
+			continue
+		}
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			v.Add("Addrs", "entry %d %q has an invalid port", i, a)
 		}
 	}
 	for i, a := range c.ReplicaAddrs {
-		if _, _, err := net.SplitHostPort(a); err != nil {
+		host, _, err := net.SplitHostPort(a)
+		switch {
+		case err != nil:
 			v.Add("ReplicaAddrs", "entry %d %q is not host:port", i, a)
+		case !plainHost(host):
+			v.Add("ReplicaAddrs", "entry %d %+q has a host with characters outside printable ASCII", i, a)
 		}
 	}
 	if c.UnixSocket != "" && len(c.Addrs) > 0 {
@@ -256,6 +277,19 @@ func (c Config) Validate() error {
 	v.Check(!(c.ReplicaOnly && c.ReadFromReplicas), "ReplicaOnly", "cannot be combined with ReadFromReplicas")
 	v.Check(c.ClusterRefreshInterval >= 0, "ClusterRefreshInterval", "must not be negative")
 	return v.Err()
+}
+
+// plainHost reports whether host is made of the characters a DNS name or
+// an IP literal uses (printable ASCII without spaces or URL delimiters):
+// no bidirectional overrides (U+202E), no homoglyphs, no control bytes.
+func plainHost(host string) bool {
+	for i := 0; i < len(host); i++ {
+		b := host[i]
+		if b <= ' ' || b >= 0x7f || strings.IndexByte("/?#@\\\"'<>`", b) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // mode is the effective mode: SentinelMaster implies sentinel.
@@ -299,7 +333,7 @@ func (c Config) target() string {
 //	redis+tls+unix:///path/to/sock                 TLS over a Unix socket
 //
 // Query parameters (all optional): db, client_name, connect_timeout,
-// idle_timeout (Go durations), max_retries, auto_reconnect, offline_queue,
+// command_timeout, idle_timeout (Go durations), max_retries, auto_reconnect, offline_queue,
 // auto_pipelining, cache, skip_verify (booleans), pipeline_conns,
 // max_flush_delay, addr (extra host:port,
 // repeatable), mode (standalone, cluster, sentinel), master_set (sentinel
@@ -405,6 +439,8 @@ func ParseURL(raw string) (Config, error) {
 			c.ClientName = q.Get(name)
 		case "connect_timeout", "dial_timeout":
 			durParam(name, &c.ConnectTimeout)
+		case "command_timeout":
+			durParam(name, &c.CommandTimeout)
 		case "idle_timeout":
 			durParam(name, &c.IdleTimeout)
 		case "max_retries":
@@ -475,7 +511,11 @@ func opener(ctx context.Context, u *url.URL) (arsenal.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Open(ctx, cfg)
+	c, err := Open(ctx, cfg)
+	if err != nil {
+		return nil, err // a nil interface, never one holding a nil *Client
+	}
+	return c, nil
 }
 
 // Schemes are the URL schemes this package registers with arsenal.Register.

@@ -24,16 +24,54 @@
 //
 // The defaults follow Bun's RedisClient: 10 s connect timeout, automatic
 // reconnection with backoff from 50 ms doubling to 2 s, an offline queue
-// (calls made while disconnected wait for the reconnection, bounded by
-// their context and MaxRetries backoff steps), and auto-pipelining.
-// While calls are waiting the client re-dials every ReconnectBackoffMin,
-// so service resumes soon after the server accepts again; an idle client
-// backs off. DisableOfflineQueue makes such calls fail at once.
+// (calls made while disconnected wait for the reconnection), and
+// auto-pipelining. While calls are waiting the client re-dials every
+// ReconnectBackoffMin, so service resumes soon after the server accepts
+// again; an idle client backs off.
+//
+// # Outages
+//
+// How long a call can wait while the server is down:
+//
+//   - With the offline queue (the default), a call made while the client
+//     is disconnected waits for the reconnection, and fails with
+//     Unavailable (cause ErrDisconnected) at the first of: its context's
+//     deadline or cancellation; for a context without a deadline,
+//     Config.CommandTimeout (default 5 s); and the end of MaxRetries
+//     reconnect delays since the outage began (50 ms doubling to 2 s, ten
+//     of them: about 11 s by default). So a call with
+//     context.Background() waits at most 5 s by default, and a call with
+//     a deadline at most until its deadline (and never past 11 s of
+//     outage).
+//   - Without it (DisableOfflineQueue, or DisableAutoReconnect), such a
+//     call fails at once with Unavailable.
+//   - A call already sent when the connection drops fails when the client
+//     sees the drop; read-only commands are retried by rueidis with the
+//     reconnect backoff, within the same bounds (the context, or
+//     CommandTimeout).
+//
+// CommandTimeout also bounds a call to a server that is up but does not
+// answer (DeadlineExceeded). It adds a timer per deadline-free call; set a
+// context deadline, or a negative CommandTimeout, to do without. Blocking
+// commands (BLPop, XRead with Block) are bounded by their own timeout and
+// the context only.
+//
+// A cache in front of a database should fail fast rather than queue, so
+// that a Redis outage costs each request nothing:
+//
+//	redis.Config{Addrs: addrs, DisableOfflineQueue: true, CommandTimeout: 100 * time.Millisecond}
+//
+// (in a URL: ?offline_queue=false&command_timeout=100ms).
+//
+// Every call is counted in Stats, including calls that fail before
+// anything is sent (validation, the offline queue, a closed client).
 //
 // Open detects servers without CLIENT TRACKING (older Redis, miniredis,
 // some compatible stores) and then runs without client-side caching and
-// over RESP2; CacheInfo says which. The Cached* methods are plain reads
-// there.
+// over RESP2; CacheInfo says which. An ACL user that may not run CLIENT
+// TRACKING (a least-privilege user) gets the same degradation over RESP3,
+// and CacheInfo names the refused command. The Cached* methods are plain
+// reads there.
 //
 // # Errors
 //

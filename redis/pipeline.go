@@ -289,9 +289,13 @@ func (c *Client) execTx(ctx context.Context, p *Pipeline, client rueidis.CoreCli
 		p.abandon(err)
 		return false, err
 	}
-	if err := c.gate(ctx, "tx"); err != nil {
+	if err := c.gate(ctx, opTx); err != nil {
 		p.abandon(err)
 		return false, err
+	}
+	ctx, cancel := c.bound(ctx, false)
+	if cancel != nil {
+		defer cancel()
 	}
 	cmds := make(rueidis.Commands, 0, len(p.cmds)+2)
 	cmds = append(cmds, c.bld.Multi().Build())
@@ -413,13 +417,13 @@ func (t *Tx) Exec(ctx context.Context, fn func(p *Pipeline) error) error {
 // watched key first, Exec fails with Aborted and nothing is written. Watch
 // makes one attempt; WatchRetry retries.
 func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...string) error {
-	if err := c.gate(ctx, "watch"); err != nil {
-		return err
-	}
 	if len(keys) == 0 {
-		return invalid("watch", "needs at least one key")
+		return c.refuse(opWatch, invalid("watch", "needs at least one key"))
 	}
 	if err := c.sameSlot("watch", keys...); err != nil {
+		return c.refuse(opWatch, err)
+	}
+	if err := c.gate(ctx, opWatch); err != nil {
 		return err
 	}
 	dc, release := c.rc.Dedicate()
@@ -448,9 +452,13 @@ func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...strin
 			dc.Close()
 		}
 	}()
+	start := time.Now()
 	if err := dc.Do(ctx, c.bld.Watch().Key(keys...).Build()).Error(); err != nil {
-		return c.failed("watch", err)
+		err = c.failed("watch", err)
+		c.op(opWatch).Record(time.Since(start), err)
+		return err
 	}
+	c.op(opWatch).Record(time.Since(start), nil)
 	return fn(tx)
 }
 
@@ -462,7 +470,7 @@ const unwatchTimeout = time.Second
 // when every attempt conflicted.
 func (c *Client) WatchRetry(ctx context.Context, attempts int, fn func(tx *Tx) error, keys ...string) error {
 	if attempts < 1 {
-		return invalid("watch", "attempts must be at least 1")
+		return c.refuse(opWatch, invalid("watch", "attempts must be at least 1"))
 	}
 	var err error
 	for i := 0; i < attempts; i++ {

@@ -108,9 +108,9 @@ func (c *Client) subscribe(ctx context.Context, id opID, kind string, handler fu
 		return nil, arsenal.Closed(Kind, op)
 	}
 	if len(names) == 0 {
-		return nil, invalid(op, "needs at least one channel or pattern")
+		return nil, c.refuse(id, invalid(op, "needs at least one channel or pattern"))
 	}
-	if err := c.gate(ctx, op); err != nil {
+	if err := c.gate(ctx, id); err != nil {
 		return nil, err
 	}
 	s := &Subscription{
