@@ -344,19 +344,31 @@ func (c *Client) dial(ctx context.Context, addr string, d *net.Dialer, tlsCfg *t
 		conn = tc
 	}
 	c.st.dials.Add(1)
-	return &watchedConn{Conn: conn, c: c}, nil
+	return &watchedConn{Conn: conn, c: c, guard: newRespGuard(c.cfg.MaxReplyBytes)}, nil
 }
 
 // watchedConn reports a connection the server dropped (EOF, reset) to the
 // client's connection state. Errors after its own Close are not reported.
+// Every byte read passes the reply guard (see respguard.go) before rueidis
+// parses it.
 type watchedConn struct {
 	net.Conn
 	c       *Client
+	guard   *respGuard // used by rueidis's one reader goroutine only
 	closing atomic.Bool
 }
 
 func (w *watchedConn) Read(p []byte) (int, error) {
 	n, err := w.Conn.Read(p)
+	if n > 0 {
+		if gerr := w.guard.check(p[:n]); gerr != nil {
+			w.closing.Store(true)
+			w.Conn.Close()
+			w.c.st.noteErr(gerr)
+			w.c.hostileReply(gerr)
+			return 0, gerr
+		}
+	}
 	if err != nil {
 		w.failed(err)
 	}
@@ -391,6 +403,13 @@ func (w *watchedConn) failed(err error) {
 	}
 	if codeOf(err) == arsenal.Unavailable {
 		w.c.markDown(err)
+	}
+}
+
+// hostileReply reports a reply the guard refused.
+func (c *Client) hostileReply(err error) {
+	if l := c.cfg.Logger; l != nil {
+		l.Warn("redis: closed a connection whose reply broke the protocol or the size limit", "target", c.cfg.target(), "error", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"crypto/tls"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -136,6 +137,28 @@ type Config struct {
 	// bytes. Default 64 MiB.
 	CacheSizeEachConn int
 
+	// MaxReplyBytes caps what one reply from the server may declare (its
+	// strings' lengths plus 40 bytes per array, set or map element, which
+	// is what the client allocates before the data arrives). A reply over
+	// it fails the connection with ResourceExhausted before anything is
+	// allocated. Default DefaultMaxReplyBytes (512 MiB, Redis's own
+	// proto-max-bulk-len); a negative value turns the size check off (the
+	// framing checks of the package doc's "Hostile servers" stay on).
+	MaxReplyBytes int64
+
+	// Observer receives an OpStart/OpEnd pair for every call and, when it
+	// is an arsenal.ConnObserver, the connection events. Default nil: no
+	// hooks, no cost.
+	Observer arsenal.Observer
+	// Logger receives operators' logs: disconnects and reconnects (Warn,
+	// Info), calls slower than SlowThreshold (Warn), refused replies and
+	// TLS verification turned off (Warn). Targets are redacted, secrets
+	// never logged. Default nil: no logs.
+	Logger *slog.Logger
+	// SlowThreshold makes calls that take longer than this a Warn log
+	// (with Logger). Default 0: off.
+	SlowThreshold time.Duration
+
 	// Mode selects standalone, cluster or sentinel. Default ModeAuto.
 	Mode Mode
 	// SentinelMaster is the master set name sentinels watch; required in
@@ -208,6 +231,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CacheSizeEachConn == 0 {
 		c.CacheSizeEachConn = DefaultCacheSizeEachConn
+	}
+	if c.MaxReplyBytes == 0 {
+		c.MaxReplyBytes = DefaultMaxReplyBytes
 	}
 	if c.TLSConfig != nil {
 		c.TLS = true

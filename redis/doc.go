@@ -94,6 +94,25 @@
 // made after Close fails with FailedPrecondition wrapping
 // arsenal.ErrClosed.
 //
+// # Hostile servers
+//
+// rueidis's reply reader trusts the lengths a server sends: a blob length
+// of -2, an array length of -3 or of 2^62 panics in its reader goroutine
+// (which has no recover, so the process dies), and $2000000000 allocates
+// 2 GB before any data arrives (rueidis v1.0.79 and v1.0.80 alike). Every
+// connection this package dials therefore reads through a guard that
+// follows the RESP2/RESP3 framing before rueidis sees a byte and closes
+// the connection on what rueidis would mishandle: negative lengths other
+// than the -1 null, lengths over 64 bits, malformed lines, unknown type
+// bytes, nesting deeper than 512, lines over 1 MiB, and replies declaring
+// more than Config.MaxReplyBytes (default 512 MiB; string lengths plus 40
+// bytes per aggregate element). The calls waiting on that connection fail
+// with DataLoss (malformed) or ResourceExhausted (too big), and the Client
+// reconnects. What remains: a reply within the limit is still allocated
+// whole (so up to MaxReplyBytes per connection, per reply in flight), and
+// a server that stalls mid-reply holds the connection until the calls'
+// contexts or CommandTimeout end them.
+//
 // # Concurrency
 //
 // A Client is safe for concurrent use and must be closed. Concurrent calls
