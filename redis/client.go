@@ -3,7 +3,9 @@ package redis
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"math"
 	"net"
 	"runtime"
@@ -101,6 +103,15 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if !c.cfg.DisableAutoPipelining {
 		c.yieldAt = yieldPerConn * int64(c.cfg.PipelineConns)
 	}
+	if c.cfg.TLS && c.cfg.TLSInsecureSkipVerify {
+		// Not an operator's choice to hide: logged even without a Logger.
+		l := c.cfg.Logger
+		if l == nil {
+			l = slog.Default()
+		}
+		l.Warn("redis: TLS certificate verification is off (skip_verify / TLSInsecureSkipVerify): anyone on the path can read and change the traffic; use it for tests only",
+			"target", c.cfg.target())
+	}
 	opt := c.options()
 	start := time.Now()
 	rc, err := newRueidis(ctx, opt)
@@ -135,7 +146,10 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	c.rc = rc
 	c.bld = rc.B()
 	if rd := c.openDirect(ctx, opt); rd != nil {
+		// Kept without the passwords, which stay in cfg's Secrets only
+		// (so no print of the Client can show them).
 		c.rdOpt = opt
+		c.rdOpt.Password, c.rdOpt.Sentinel.Password = "", ""
 		c.rd.Store(&directClient{Client: rd})
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -236,7 +250,9 @@ func (c *Client) renewDirect() {
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.ConnectTimeout)
 	defer cancel()
-	rd, err := newRueidis(ctx, directOptions(c.rdOpt))
+	opt := directOptions(c.rdOpt)
+	opt.Password, opt.Sentinel.Password = c.cfg.Password.Reveal(), c.cfg.SentinelPassword.Reveal()
+	rd, err := newRueidis(ctx, opt)
 	if err != nil {
 		return // keep the old one: a dead connection fails one call and is dropped
 	}
@@ -253,7 +269,7 @@ func (c *Client) options() rueidis.ClientOption {
 	opt := rueidis.ClientOption{
 		InitAddress:           cfg.Addrs,
 		Username:              cfg.Username,
-		Password:              cfg.Password,
+		Password:              cfg.Password.Reveal(),
 		ClientName:            cfg.ClientName,
 		SelectDB:              cfg.DB,
 		DisableCache:          cfg.DisableCache,
@@ -306,7 +322,7 @@ func (c *Client) options() rueidis.ClientOption {
 	case ModeSentinel:
 		opt.Sentinel.MasterSet = cfg.SentinelMaster
 		opt.Sentinel.Username = cfg.SentinelUsername
-		opt.Sentinel.Password = cfg.SentinelPassword
+		opt.Sentinel.Password = cfg.SentinelPassword.Reveal()
 		opt.Sentinel.Dialer.Timeout = cfg.ConnectTimeout
 		opt.Sentinel.TLSConfig = opt.TLSConfig
 		opt.Sentinel.TopologyRefreshInterval = cfg.ClusterRefreshInterval
@@ -455,6 +471,38 @@ func (c *Client) Describe() string {
 		d += " (" + string(c.rc.Mode()) + ")" // the mode Open detected
 	}
 	return d
+}
+
+// String describes the client without secrets: "redis.Client(redis
+// 127.0.0.1:6379 (standalone))". It makes %v and %+v of a *Client print
+// this, never the options (and passwords) it holds.
+func (c *Client) String() string {
+	if c == nil {
+		return "redis.Client(nil)"
+	}
+	return "redis.Client(" + c.Describe() + ")"
+}
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue renders the client for log/slog: its kind and redacted target.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("redis.Client(nil)")
+	}
+	return slog.GroupValue(slog.String("kind", Kind), slog.String("target", c.cfg.target()))
+}
+
+// MarshalJSON renders the client as {"kind":"redis","target":...}.
+func (c *Client) MarshalJSON() ([]byte, error) {
+	if c == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(struct {
+		Kind   string `json:"kind"`
+		Target string `json:"target"`
+	}{Kind, c.cfg.target()})
 }
 
 // Mode returns the deployment the client found: "standalone", "cluster" or

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // Kind is the component kind every Client reports.
@@ -58,9 +59,10 @@ type Config struct {
 	// UnixSocket is the path of a Unix domain socket to dial instead of TCP.
 	UnixSocket string
 	// Username and Password authenticate with AUTH (ACL user "default" when
-	// Username is empty). Never logged.
+	// Username is empty). Password is a security.Secret: printing or
+	// logging a Config (%v, %+v, %#v, slog, JSON) shows it redacted.
 	Username string
-	Password string
+	Password security.Secret
 	// DB is the database SELECTed on every connection. Default 0; must be 0
 	// in cluster mode.
 	DB int
@@ -73,6 +75,7 @@ type Config struct {
 	// TLSConfig is the TLS configuration; setting it implies TLS. Default nil.
 	TLSConfig *tls.Config
 	// TLSInsecureSkipVerify skips certificate verification (tests only).
+	// Open logs a warning when it is set, to Logger or else slog.Default().
 	TLSInsecureSkipVerify bool
 
 	// ConnectTimeout bounds each dial and handshake. Default 10 s.
@@ -164,9 +167,10 @@ type Config struct {
 	// SentinelMaster is the master set name sentinels watch; required in
 	// ModeSentinel.
 	SentinelMaster string
-	// SentinelUsername and SentinelPassword authenticate with the sentinels.
+	// SentinelUsername and SentinelPassword authenticate with the sentinels
+	// (SentinelPassword redacted like Password).
 	SentinelUsername string
-	SentinelPassword string
+	SentinelPassword security.Secret
 	// ReplicaAddrs are read replicas of a standalone primary; read-only
 	// commands go to them when ReadFromReplicas is set.
 	ReplicaAddrs []string
@@ -394,7 +398,8 @@ func ParseURL(raw string) (Config, error) {
 	}
 	if u.User != nil {
 		c.Username = u.User.Username()
-		c.Password, _ = u.User.Password()
+		pw, _ := u.User.Password()
+		c.Password = security.NewSecret(pw)
 		if c.Username == "default" {
 			c.Username = ""
 		}

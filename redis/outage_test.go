@@ -13,6 +13,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/redis"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // downClient opens a client on a dedicated real server, proves it works,
@@ -201,7 +202,7 @@ func TestValidateRejectsHostsOutsidePrintableASCII(t *testing.T) {
 
 func TestALeastPrivilegeACLUserOpensWithoutTheClientSideCache(t *testing.T) {
 	srv := startReal(t, "--user", "app", "on", ">app-pw", "~*", "&*", "+@all", "-client")
-	c := openAt(t, srv, func(cfg *redis.Config) { cfg.Username, cfg.Password = "app", "app-pw" })
+	c := openAt(t, srv, func(cfg *redis.Config) { cfg.Username, cfg.Password = "app", security.NewSecret("app-pw") })
 	on, why := c.CacheInfo()
 	assert.False(t, on)
 	assert.Contains(t, why, "client|tracking", "the reason does not name the refused command")

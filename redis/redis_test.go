@@ -14,6 +14,7 @@ import (
 	"github.com/infra-arsenal/arsenal/internal/fanout"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -372,14 +373,14 @@ func TestWrongPasswordIsUnauthenticated(t *testing.T) {
 		t.Fatalf("CONFIG SET requirepass: %q %v", r, err)
 	}
 	ctx := ctxT(t)
-	_, err := redis.Open(ctx, redis.Config{Addrs: []string{srv.Addr}, Password: "wrong"})
+	_, err := redis.Open(ctx, redis.Config{Addrs: []string{srv.Addr}, Password: security.NewSecret("wrong")})
 	if !arsenal.IsCode(err, arsenal.Unauthenticated) {
 		t.Fatalf("Open with a wrong password: %v; want Unauthenticated", err)
 	}
 	if strings.Contains(err.Error(), "wrong") && strings.Contains(err.Error(), "Password") {
 		t.Errorf("error may echo the password: %v", err)
 	}
-	c, err := redis.Open(ctx, redis.Config{Addrs: []string{srv.Addr}, Password: "s3cret"})
+	c, err := redis.Open(ctx, redis.Config{Addrs: []string{srv.Addr}, Password: security.NewSecret("s3cret")})
 	if err != nil {
 		t.Fatalf("Open with the right password: %v", err)
 	}
