@@ -38,6 +38,7 @@ type Client struct {
 	rdMu      sync.Mutex
 	rdRetired []*directClient
 	bld       rueidis.Builder
+	k         cmds // the commands Client, Pipeline and Tx share (command.go)
 	rec       *stats.Recorder
 	ops       []atomic.Pointer[stats.Op]
 
@@ -145,6 +146,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.rc = rc
 	c.bld = rc.B()
+	c.k = cmds{c.bld}
 	if rd := c.openDirect(ctx, opt); rd != nil {
 		// Kept without the passwords, which stay in cfg's Secrets only
 		// (so no print of the Client can show them).

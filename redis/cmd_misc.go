@@ -112,7 +112,7 @@ func asRedisError(err error) (*rueidis.RedisError, bool) {
 // the node it reached) received it. It honours ctx's deadline like every
 // call.
 func (c *Client) Publish(ctx context.Context, channel, message string) (int64, error) {
-	return run(c, ctx, opPublish, c.bld.Publish().Channel(channel).Message(message).Build(), asInt)
+	return do(c, ctx, c.k.publish(channel, message))
 }
 
 // SPublish posts message to a sharded channel (Redis 7+), routed by the

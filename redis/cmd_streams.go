@@ -77,22 +77,7 @@ type XAddArgs struct {
 // XAdd appends an entry and returns its ID. With NoMkStream, a missing
 // stream is NotFound.
 func (c *Client) XAdd(ctx context.Context, a XAddArgs) (string, error) {
-	if len(a.Values) == 0 || len(a.Values)%2 != 0 {
-		return "", c.refuse(opXAdd, invalid("xadd", "Values needs field/value pairs (got %d)", len(a.Values)))
-	}
-	if a.MaxLen > 0 && a.MinID != "" {
-		return "", c.refuse(opXAdd, invalid("xadd", "MaxLen and MinID exclude each other"))
-	}
-	b := c.bld.Arbitrary("XADD").Keys(a.Stream)
-	if a.NoMkStream {
-		b = b.Args("NOMKSTREAM")
-	}
-	b = b.Args(trimArgs(a.MaxLen, a.MinID, a.Approx)...)
-	id := a.ID
-	if id == "" {
-		id = "*"
-	}
-	return run(c, ctx, opXAdd, b.Args(id).Args(a.Values...).Build(), asString)
+	return do(c, ctx, c.k.xadd(a))
 }
 
 func trimArgs(maxLen int64, minID string, approx bool) []string {

@@ -48,7 +48,7 @@ func invalid(op, format string, args ...any) error {
 // Get returns the value of key; a missing key is a NotFound error (see
 // IsNotFound), never an empty string.
 func (c *Client) Get(ctx context.Context, key string) (string, error) {
-	return run(c, ctx, opGet, c.bld.Get().Key(key).Build(), asString)
+	return do(c, ctx, c.k.get(key))
 }
 
 // GetBytes is Get returning bytes.
@@ -58,7 +58,7 @@ func (c *Client) GetBytes(ctx context.Context, key string) ([]byte, error) {
 
 // Set stores value at key with no expiry, replacing any value and TTL.
 func (c *Client) Set(ctx context.Context, key, value string) error {
-	_, err := run(c, ctx, opSet, c.bld.Set().Key(key).Value(value).Build(), asOK)
+	_, err := do(c, ctx, c.k.set(key, value))
 	return err
 }
 
@@ -174,14 +174,7 @@ func (c *Client) SetNX(ctx context.Context, key, value string) (bool, error) {
 // millisecond dropped) otherwise, so sub-second TTLs need no options. A
 // ttl below one millisecond is InvalidArgument before any I/O.
 func (c *Client) SetEx(ctx context.Context, key, value string, ttl time.Duration) error {
-	if ttl < time.Millisecond {
-		return c.refuse(opSetEx, invalid("setex", "ttl %s is below one millisecond", ttl))
-	}
-	if ttl%time.Second == 0 {
-		_, err := run(c, ctx, opSetEx, c.bld.Setex().Key(key).Seconds(int64(ttl/time.Second)).Value(value).Build(), asOK)
-		return err
-	}
-	_, err := run(c, ctx, opSetEx, c.bld.Psetex().Key(key).Milliseconds(ttl.Milliseconds()).Value(value).Build(), asOK)
+	_, err := do(c, ctx, c.k.setEx(key, value, ttl))
 	return err
 }
 
@@ -272,12 +265,12 @@ func (c *Client) StrLen(ctx context.Context, key string) (int64, error) {
 
 // Incr adds 1 to the integer at key and returns the result.
 func (c *Client) Incr(ctx context.Context, key string) (int64, error) {
-	return run(c, ctx, opIncr, c.bld.Incr().Key(key).Build(), asInt)
+	return do(c, ctx, c.k.incr(key))
 }
 
 // IncrBy adds n to the integer at key and returns the result.
 func (c *Client) IncrBy(ctx context.Context, key string, n int64) (int64, error) {
-	return run(c, ctx, opIncrBy, c.bld.Incrby().Key(key).Increment(n).Build(), asInt)
+	return do(c, ctx, c.k.incrBy(key, n))
 }
 
 // IncrByFloat adds f to the number at key and returns the result.
@@ -445,15 +438,12 @@ func (c *Client) Touch(ctx context.Context, keys ...string) (int64, error) {
 // Expire sets a TTL on key (EXPIRE, or PEXPIRE when ttl has a sub-second
 // part); it reports whether the key exists.
 func (c *Client) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if ttl%time.Second != 0 {
-		return c.PExpire(ctx, key, ttl)
-	}
-	return run(c, ctx, opExpire, c.bld.Expire().Key(key).Seconds(int64(ttl/time.Second)).Build(), asBool)
+	return do(c, ctx, c.k.expire(key, ttl))
 }
 
 // PExpire sets a TTL in milliseconds; it reports whether the key exists.
 func (c *Client) PExpire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	return run(c, ctx, opPExpire, c.bld.Pexpire().Key(key).Milliseconds(ttl.Milliseconds()).Build(), asBool)
+	return do(c, ctx, c.k.pexpire(key, ttl))
 }
 
 // ExpireAt expires key at t (whole seconds); it reports whether the key exists.
