@@ -22,8 +22,11 @@ func TestClientPipelineAndTxShareEachCommandsDefinition(t *testing.T) {
 	invalid := map[string]func() error{
 		"client hset":  func() error { _, err := c.HSet(ctx, p+"h", "odd"); return err },
 		"client setex": func() error { return c.SetEx(ctx, p+"s", "v", 0) },
-		"client xadd":  func() error { _, err := c.XAdd(ctx, redis.XAddArgs{Stream: p + "x", Values: []string{"f"}}); return err },
-		"client zadd":  func() error { _, err := c.ZAdd(ctx, p+"z"); return err },
+		"client xadd": func() error {
+			_, err := c.XAdd(ctx, redis.XAddArgs{Stream: p + "x", Values: []string{"f"}})
+			return err
+		},
+		"client zadd": func() error { _, err := c.ZAdd(ctx, p+"z"); return err },
 		"pipeline hset": func() error {
 			pl := c.Pipeline()
 			pl.HSet(p+"h", "odd")
