@@ -39,8 +39,12 @@ type Client struct {
 	rdRetired []*directClient
 	bld       rueidis.Builder
 	k         cmds // the commands Client, Pipeline and Tx share (command.go)
-	rec       *stats.Recorder
-	ops       []atomic.Pointer[stats.Op]
+
+	hooks  bool   // an Observer or a slow-call log is set (observe.go)
+	target string // cfg.target(), for events and logs
+	ns     string // the database number, for OpStart.Namespace
+	rec    *stats.Recorder
+	ops    []atomic.Pointer[stats.Op]
 
 	st       *connState
 	cacheOn  bool   // client-side caching is active
@@ -100,6 +104,8 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		listeners: map[int]func(Event){},
 		events:    make(chan Event, 256),
 	}
+	c.target, c.ns = c.cfg.target(), namespace(c.cfg)
+	c.hooks = c.cfg.Observer != nil || (c.cfg.Logger != nil && c.cfg.SlowThreshold > 0)
 	c.yieldAt = math.MaxInt64
 	if !c.cfg.DisableAutoPipelining {
 		c.yieldAt = yieldPerConn * int64(c.cfg.PipelineConns)
@@ -344,6 +350,7 @@ func (c *Client) dial(ctx context.Context, addr string, d *net.Dialer, tlsCfg *t
 	if err != nil {
 		c.st.dialErrors.Add(1)
 		c.st.noteErr(err)
+		c.connEvent(arsenal.ConnDialError, err)
 		return nil, err
 	}
 	if tlsCfg != nil {
@@ -357,11 +364,13 @@ func (c *Client) dial(ctx context.Context, addr string, d *net.Dialer, tlsCfg *t
 			conn.Close()
 			c.st.dialErrors.Add(1)
 			c.st.noteErr(err)
+			c.connEvent(arsenal.ConnDialError, err)
 			return nil, err
 		}
 		conn = tc
 	}
 	c.st.dials.Add(1)
+	c.connEvent(arsenal.ConnConnect, nil, "addr", addr)
 	return &watchedConn{Conn: conn, c: c, guard: newRespGuard(c.cfg.MaxReplyBytes)}, nil
 }
 
@@ -711,6 +720,7 @@ func (c *Client) gate(ctx context.Context, id opID) error {
 // the gate) and returns its error.
 func (c *Client) refuse(id opID, err error) error {
 	op := c.op(id)
+	c.observeRefused(context.Background(), id, err)
 	return op.Done(op.Start(), err)
 }
 
@@ -801,6 +811,17 @@ func directOK(ctx context.Context, cmd *rueidis.Completed) bool {
 // connection (for Do, whose command may depend on the connection, like
 // CLIENT ID).
 func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, direct bool) (rueidis.RedisMessage, error) {
+	if c.hooks {
+		ctx, h := c.hookStart(ctx, id, &cmd)
+		msg, err := c.execCmd(ctx, id, cmd, direct)
+		c.hookEnd(ctx, id, h, err)
+		return msg, err
+	}
+	return c.execCmd(ctx, id, cmd, direct)
+}
+
+// execCmd is execOn without the hooks.
+func (c *Client) execCmd(ctx context.Context, id opID, cmd rueidis.Completed, direct bool) (rueidis.RedisMessage, error) {
 	op := c.op(id)
 	start := op.Start()
 	if c.closed.Load() || !c.st.up.Load() {

@@ -253,14 +253,25 @@ func (c *Client) doCache(ctx context.Context, id opID, cmd rueidis.Cacheable, tt
 	if cancel != nil {
 		defer cancel()
 	}
+	var h hooked
+	if c.hooks {
+		cmd := rueidis.Completed(cmd)
+		ctx, h = c.hookStart(ctx, id, &cmd)
+	}
 	start := time.Now()
 	msg, err := c.rc.DoCache(ctx, cmd, ttl).ToMessage()
 	if err != nil && !rueidis.IsRedisNil(err) {
 		err = c.failed(opNames[id], err)
 		c.op(id).Record(time.Since(start), err)
+		if c.hooks {
+			c.hookEnd(ctx, id, h, err)
+		}
 		return msg, err
 	}
 	c.op(id).Record(time.Since(start), nil)
+	if c.hooks {
+		c.hookEnd(ctx, id, h, nil)
+	}
 	if msg.IsCacheHit() {
 		c.cacheHits.Add(1)
 	} else {

@@ -140,6 +140,20 @@
 // values, and OnEvent reports disconnects, reconnects and restored
 // subscriptions as they happen.
 //
+// # Observability
+//
+// Config.Observer receives an arsenal.OpStart/OpEnd pair for every call
+// (Op as Stats names it, Statement the command name, Resource the key or
+// channel of a typed method, never a value; OpEnd with the error and its
+// code, calls refused before I/O included) and, when it is an
+// arsenal.ConnObserver, connect, dial-error, disconnect and reconnect
+// events. Config.Logger gets disconnects and give-ups (Warn), reconnects
+// (Info), calls slower than SlowThreshold (Warn), refused replies and TLS
+// verification turned off (Warn), with the target redacted and no secret.
+// With neither set a call pays one branch and no allocation. Pub/sub
+// subscriptions and Watch are counted in Stats but not yet reported to
+// the Observer.
+//
 // # Cluster and sentinel
 //
 // With several Addrs, or a single node that has cluster mode on, the

@@ -288,11 +288,18 @@ func (c *Client) execTx(ctx context.Context, p *Pipeline, client rueidis.CoreCli
 	cmds = append(cmds, c.bld.Multi().Build())
 	cmds = append(cmds, p.cmds...)
 	cmds = append(cmds, c.bld.Exec().Build())
+	var h hooked
+	if c.hooks {
+		ctx, h = c.hookStart(ctx, opTx, nil)
+	}
 	start := time.Now()
 	res := client.DoMulti(ctx, cmds...)
 	sent = res[len(res)-1].NonRedisError() == nil
 	err := c.fillTx(p, res)
 	c.op(opTx).Record(time.Since(start), err)
+	if c.hooks {
+		c.hookEnd(ctx, opTx, h, err)
+	}
 	return sent, err
 }
 

@@ -156,6 +156,10 @@ func (c *Client) execMulti(ctx context.Context, id opID, cmds rueidis.Commands) 
 	if cancel != nil {
 		defer cancel()
 	}
+	var h hooked
+	if c.hooks {
+		ctx, h = c.hookStart(ctx, id, nil)
+	}
 	start := time.Now()
 	res := c.rc.DoMulti(ctx, cmds...)
 	var err error
@@ -166,5 +170,8 @@ func (c *Client) execMulti(ctx context.Context, id opID, cmds rueidis.Commands) 
 		}
 	}
 	c.op(id).Record(time.Since(start), err)
+	if c.hooks {
+		c.hookEnd(ctx, id, h, err)
+	}
 	return res, err
 }
