@@ -3,6 +3,8 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +19,22 @@ import (
 	"github.com/infra-arsenal/arsenal/security"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+// TestMain points REDIS_URL at a real redis-server started for this test
+// binary: the Example functions read it, as a program would
+// (redis.DefaultConfig), so they run as written against a real server.
+func TestMain(m *testing.M) {
+	srv, err := testenv.LaunchRedis()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+		os.Exit(1)
+	}
+	os.Setenv("REDIS_URL", srv.URL())
+	os.Unsetenv("VALKEY_URL")
+	code := m.Run()
+	srv.Stop()
+	testenv.StopAll()
+	os.Exit(code)
+}
 
 // open connects to the shared real server and closes the client at the end.
 func open(t testing.TB, mutate ...func(*redis.Config)) (*redis.Client, *testenv.Redis) {
