@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/redis"
 )
@@ -46,19 +48,15 @@ func TestParseURLReadsEverySchemeAndOption(t *testing.T) {
 			return c.Mode == redis.ModeCluster && c.ReadFromReplicas
 		}},
 		{"skip_verify without value", "rediss://h:1?skip_verify", func(c redis.Config) bool { return c.TLSInsecureSkipVerify }},
+		{"command_timeout", "redis://h:1?command_timeout=250ms", func(c redis.Config) bool { return c.CommandTimeout == 250*time.Millisecond }},
 	}
 	for _, tt := range tests {
 		c, err := redis.ParseURL(tt.url)
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
+		if !assert.NoError(t, err, tt.name) {
 			continue
 		}
-		if !tt.check(c) {
-			t.Errorf("%s: unexpected config %+v", tt.name, c)
-		}
-		if err := c.Validate(); err != nil {
-			t.Errorf("%s: parsed config does not validate: %v", tt.name, err)
-		}
+		assert.True(t, tt.check(c), "%s: unexpected config %+v", tt.name, c)
+		assert.NoError(t, c.Validate(), "%s: parsed config does not validate", tt.name)
 	}
 }
 
