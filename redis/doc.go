@@ -150,9 +150,7 @@
 // events. Config.Logger gets disconnects and give-ups (Warn), reconnects
 // (Info), calls slower than SlowThreshold (Warn), refused replies and TLS
 // verification turned off (Warn), with the target redacted and no secret.
-// With neither set a call pays one branch and no allocation. Pub/sub
-// subscriptions and Watch are counted in Stats but not yet reported to
-// the Observer.
+// With neither set a call pays one branch and no allocation.
 //
 // # Cluster and sentinel
 //

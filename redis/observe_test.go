@@ -109,6 +109,12 @@ func TestObserverSeesEveryCallWithItsCode(t *testing.T) {
 	pl := c.Pipeline()
 	pl.Incr(p + "n")
 	require.NoError(t, pl.Exec(ctx))
+	sub, err := c.Subscribe(ctx, func(redis.Message) {}, p+"ch")
+	require.NoError(t, err)
+	require.NoError(t, sub.Unsubscribe(ctx))
+	require.NoError(t, c.Watch(ctx, func(tx *redis.Tx) error {
+		return tx.Exec(ctx, func(pl *redis.Pipeline) error { pl.Incr(p + "n"); return nil })
+	}, p+"n"))
 
 	sets := rec.endsOf("set")
 	require.Len(t, sets, 1)
@@ -137,6 +143,10 @@ func TestObserverSeesEveryCallWithItsCode(t *testing.T) {
 	assert.Equal(t, arsenal.InvalidArgument, refused[0].end.Code)
 
 	assert.Len(t, rec.endsOf("pipeline"), 1)
+	assert.Len(t, rec.endsOf("subscribe"), 1)
+	require.Len(t, rec.endsOf("watch"), 1)
+	assert.Equal(t, "WATCH", rec.endsOf("watch")[0].start.Statement)
+	assert.Len(t, rec.endsOf("tx"), 1)
 	rec.mu.Lock()
 	for _, st := range rec.starts {
 		assert.NotContains(t, st.Resource+st.Statement+st.Target, "secret-value-1", "OpStart carries a value")

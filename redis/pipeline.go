@@ -438,12 +438,22 @@ func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...strin
 		}
 	}()
 	start := time.Now()
-	if err := dc.Do(ctx, c.bld.Watch().Key(keys...).Build()).Error(); err != nil {
+	wcmd := c.bld.Watch().Key(keys...).Build()
+	wctx, h := ctx, hooked{}
+	if c.hooks {
+		wctx, h = c.hookStart(ctx, opWatch, &wcmd)
+	}
+	err := dc.Do(wctx, wcmd).Error()
+	if err != nil {
 		err = c.failed("watch", err)
-		c.op(opWatch).Record(time.Since(start), err)
+	}
+	c.op(opWatch).Record(time.Since(start), err)
+	if c.hooks {
+		c.hookEnd(wctx, opWatch, h, err)
+	}
+	if err != nil {
 		return err
 	}
-	c.op(opWatch).Record(time.Since(start), nil)
 	return fn(tx)
 }
 
