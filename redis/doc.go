@@ -51,8 +51,10 @@
 //     CommandTimeout).
 //
 // CommandTimeout also bounds a call to a server that is up but does not
-// answer (DeadlineExceeded). It adds a timer per deadline-free call; set a
-// context deadline, or a negative CommandTimeout, to do without. Blocking
+// answer (DeadlineExceeded). It adds a context with a timer to each
+// deadline-free call (about 390 bytes in 5 allocations, measured on a
+// lone GET); set a context deadline, or a negative CommandTimeout, to do
+// without. Blocking
 // commands (BLPop, XRead with Block) are bounded by their own timeout and
 // the context only.
 //
