@@ -29,6 +29,13 @@
 // ReconnectBackoffMin, so service resumes soon after the server accepts
 // again; an idle client backs off.
 //
+// Open detects servers without CLIENT TRACKING (older Redis, miniredis,
+// some compatible stores) and then runs without client-side caching and
+// over RESP2; CacheInfo says which. An ACL user that may not run CLIENT
+// TRACKING (a least-privilege user) gets the same degradation over RESP3,
+// and CacheInfo names the refused command. The Cached* methods are plain
+// reads there.
+//
 // # Outages
 //
 // How long a call can wait while the server is down:
@@ -67,13 +74,6 @@
 //
 // Every call is counted in Stats, including calls that fail before
 // anything is sent (validation, the offline queue, a closed client).
-//
-// Open detects servers without CLIENT TRACKING (older Redis, miniredis,
-// some compatible stores) and then runs without client-side caching and
-// over RESP2; CacheInfo says which. An ACL user that may not run CLIENT
-// TRACKING (a least-privilege user) gets the same degradation over RESP3,
-// and CacheInfo names the refused command. The Cached* methods are plain
-// reads there.
 //
 // # Errors
 //
@@ -152,7 +152,9 @@
 // events. Config.Logger gets disconnects and give-ups (Warn), reconnects
 // (Info), calls slower than SlowThreshold (Warn), refused replies and TLS
 // verification turned off (Warn), with the target redacted and no secret.
-// With neither set a call pays one branch and no allocation.
+// With neither set a call pays one branch and no allocation. Sentinel
+// failovers and cluster slot moves are followed but not reported as
+// events: rueidis exposes no hook for them.
 //
 // # Cluster and sentinel
 //
