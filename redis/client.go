@@ -356,10 +356,10 @@ func (c *Client) CacheInfo() (enabled bool, reason string) { return c.cacheOn, c
 // disconnected instead of waiting for the reconnection.
 func (c *Client) Health(ctx context.Context) error {
 	if c.closed.Load() {
-		return c.refuse(opPing, arsenal.Closed(Kind, "health"))
+		return c.refuse(ctx, opPing, arsenal.Closed(Kind, "health"))
 	}
 	if !c.st.up.Load() {
-		return c.refuse(opPing, c.downErr("health"))
+		return c.refuse(ctx, opPing, c.downErr("health"))
 	}
 	_, err := c.exec(ctx, opPing, c.bld.Ping().Build())
 	return err
@@ -533,22 +533,22 @@ func (c *Client) op(id opID) *stats.Op {
 // call it refuses is counted (and its error) in id's Stats.
 func (c *Client) gate(ctx context.Context, id opID) error {
 	if c.closed.Load() {
-		return c.refuse(id, arsenal.Closed(Kind, opNames[id]))
+		return c.refuse(ctx, id, arsenal.Closed(Kind, opNames[id]))
 	}
 	if c.st.up.Load() {
 		return nil
 	}
 	if err := c.waitUp(ctx, opNames[id]); err != nil {
-		return c.refuse(id, err)
+		return c.refuse(ctx, id, err)
 	}
 	return nil
 }
 
 // refuse counts a call of id that failed before it was sent (validation,
 // the gate) and returns its error.
-func (c *Client) refuse(id opID, err error) error {
+func (c *Client) refuse(ctx context.Context, id opID, err error) error {
 	op := c.op(id)
-	c.observeRefused(context.Background(), id, err)
+	c.observeRefused(ctx, id, err)
 	return op.Done(op.Start(), err)
 }
 

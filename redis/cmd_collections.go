@@ -59,7 +59,7 @@ func (c *Client) HSetMap(ctx context.Context, key string, m map[string]string) (
 // HMSet is HSet for callers of the older command name; it returns no count.
 func (c *Client) HMSet(ctx context.Context, key string, pairs ...string) error {
 	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		return c.refuse(opHMSet, invalid("hmset", "needs field/value pairs (got %d arguments)", len(pairs)))
+		return c.refuse(ctx, opHMSet, invalid("hmset", "needs field/value pairs (got %d arguments)", len(pairs)))
 	}
 	_, err := run(c, ctx, opHMSet, c.bld.Arbitrary("HMSET").Keys(key).Args(pairs...).Build(), asOK)
 	return err
@@ -302,7 +302,7 @@ func (c *Client) BRPop(ctx context.Context, timeout time.Duration, keys ...strin
 
 func (c *Client) bpop(ctx context.Context, id opID, name string, timeout time.Duration, keys []string) (KeyValue, error) {
 	if len(keys) == 0 {
-		return KeyValue{}, c.refuse(id, invalid(opNames[id], "needs at least one key"))
+		return KeyValue{}, c.refuse(ctx, id, invalid(opNames[id], "needs at least one key"))
 	}
 	if err := c.sameSlot(opNames[id], keys...); err != nil {
 		return KeyValue{}, err

@@ -152,7 +152,7 @@ var refusedCommands = map[string]string{
 func (c *Client) Do(ctx context.Context, args ...any) (Reply, error) {
 	cmd, id, err := c.buildDo(args)
 	if err != nil {
-		return Reply{}, c.refuse(id, err)
+		return Reply{}, c.refuse(ctx, id, err)
 	}
 	msg, err := c.execOn(ctx, id, cmd, false)
 	if err != nil {
@@ -244,7 +244,7 @@ func argString(a any) (string, error) {
 // plain read where caching is off) and counts hits.
 func (c *Client) doCache(ctx context.Context, id opID, cmd rueidis.Cacheable, ttl time.Duration) (rueidis.RedisMessage, error) {
 	if ttl <= 0 {
-		return rueidis.RedisMessage{}, c.refuse(id, invalid(opNames[id], "ttl must be positive"))
+		return rueidis.RedisMessage{}, c.refuse(ctx, id, invalid(opNames[id], "ttl must be positive"))
 	}
 	if err := c.gate(ctx, id); err != nil {
 		return rueidis.RedisMessage{}, err
@@ -317,7 +317,7 @@ func (c *Client) CachedSMembers(ctx context.Context, key string, ttl time.Durati
 // missing entries go to the server, in one pipeline).
 func (c *Client) CachedMGet(ctx context.Context, ttl time.Duration, keys ...string) ([]Opt[string], error) {
 	if ttl <= 0 {
-		return nil, c.refuse(opCachedMGet, invalid("cached mget", "ttl must be positive"))
+		return nil, c.refuse(ctx, opCachedMGet, invalid("cached mget", "ttl must be positive"))
 	}
 	if err := c.gate(ctx, opCachedMGet); err != nil {
 		return nil, err

@@ -139,11 +139,11 @@ func (a XReadArgs) build(c *Client, cmd string, prefix ...string) (rueidis.Compl
 // entries it returns an empty result, not an error.
 func (c *Client) XRead(ctx context.Context, a XReadArgs) ([]XStream, error) {
 	if a.NoAck {
-		return nil, c.refuse(opXRead, invalid("xread", "NoAck applies to XReadGroup only"))
+		return nil, c.refuse(ctx, opXRead, invalid("xread", "NoAck applies to XReadGroup only"))
 	}
 	cmd, err := a.build(c, "XREAD")
 	if err != nil {
-		return nil, c.refuse(opXRead, err)
+		return nil, c.refuse(ctx, opXRead, err)
 	}
 	return run(c, ctx, opXRead, cmd, asXStreams(a.Streams))
 }
@@ -152,7 +152,7 @@ func (c *Client) XRead(ctx context.Context, a XReadArgs) ([]XStream, error) {
 func (c *Client) XReadGroup(ctx context.Context, group, consumer string, a XReadArgs) ([]XStream, error) {
 	cmd, err := a.build(c, "XREADGROUP", "GROUP", group, consumer)
 	if err != nil {
-		return nil, c.refuse(opXReadGroup, err)
+		return nil, c.refuse(ctx, opXReadGroup, err)
 	}
 	return run(c, ctx, opXReadGroup, cmd, asXStreams(a.Streams))
 }
@@ -224,7 +224,7 @@ func (c *Client) XGroupDelConsumer(ctx context.Context, stream, group, consumer 
 func (c *Client) XTrim(ctx context.Context, stream string, maxLen int64, minID string, approx bool) (int64, error) {
 	args := trimArgs(maxLen, minID, approx)
 	if args == nil || (maxLen > 0 && minID != "") {
-		return 0, c.refuse(opXTrim, invalid("xtrim", "needs exactly one of maxLen and minID"))
+		return 0, c.refuse(ctx, opXTrim, invalid("xtrim", "needs exactly one of maxLen and minID"))
 	}
 	return run(c, ctx, opXTrim, c.bld.Arbitrary("XTRIM").Keys(stream).Args(args...).Build(), asInt)
 }
@@ -309,7 +309,7 @@ func (c *Client) XPendingRange(ctx context.Context, stream, group, start, end st
 // and returns them.
 func (c *Client) XClaim(ctx context.Context, stream, group, consumer string, minIdle time.Duration, ids ...string) ([]XMessage, error) {
 	if len(ids) == 0 {
-		return nil, c.refuse(opXClaim, invalid("xclaim", "needs at least one ID"))
+		return nil, c.refuse(ctx, opXClaim, invalid("xclaim", "needs at least one ID"))
 	}
 	return run(c, ctx, opXClaim, c.bld.Arbitrary("XCLAIM").Keys(stream).Args(group, consumer, ms(minIdle)).Args(ids...).Build(), asXMessages)
 }

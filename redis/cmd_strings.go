@@ -88,7 +88,7 @@ type SetResult struct {
 func (c *Client) SetWith(ctx context.Context, key, value string, o SetOptions) (SetResult, error) {
 	args, err := o.args()
 	if err != nil {
-		return SetResult{}, c.refuse(opSet, err)
+		return SetResult{}, c.refuse(ctx, opSet, err)
 	}
 	msg, err := c.exec(ctx, opSet, c.bld.Arbitrary("SET").Keys(key).Args(value).Args(args...).Build())
 	if err != nil {
@@ -191,7 +191,7 @@ func (c *Client) SetExBytes(ctx context.Context, key string, value []byte, ttl t
 // PSetEx stores value with a TTL in milliseconds (PSETEX).
 func (c *Client) PSetEx(ctx context.Context, key, value string, ttl time.Duration) error {
 	if ttl < time.Millisecond {
-		return c.refuse(opPSetEx, invalid("psetex", "ttl %s is below one millisecond", ttl))
+		return c.refuse(ctx, opPSetEx, invalid("psetex", "ttl %s is below one millisecond", ttl))
 	}
 	_, err := run(c, ctx, opPSetEx, c.bld.Psetex().Key(key).Milliseconds(ttl.Milliseconds()).Value(value).Build(), asOK)
 	return err
@@ -231,7 +231,7 @@ func (c *Client) GetEx(ctx context.Context, key string, o GetExOptions) (string,
 		args = append(args, "PERSIST")
 	}
 	if len(args) > 2 {
-		return "", c.refuse(opGetEx, invalid("getex", "at most one of EX, PX, EXAT, PXAT and Persist may be set"))
+		return "", c.refuse(ctx, opGetEx, invalid("getex", "at most one of EX, PX, EXAT, PXAT and Persist may be set"))
 	}
 	return run(c, ctx, opGetEx, c.bld.Arbitrary("GETEX").Keys(key).Args(args...).Build(), asString)
 }
@@ -332,7 +332,7 @@ func (c *Client) mgetSplit(ctx context.Context, keys []string) ([]Opt[string], e
 // in different slots are written with one MSET per slot (not atomic).
 func (c *Client) MSet(ctx context.Context, pairs ...string) error {
 	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		return c.refuse(opMSet, invalid("mset", "needs key/value pairs (got %d arguments)", len(pairs)))
+		return c.refuse(ctx, opMSet, invalid("mset", "needs key/value pairs (got %d arguments)", len(pairs)))
 	}
 	keys := make([]string, 0, len(pairs)/2)
 	for i := 0; i < len(pairs); i += 2 {
@@ -367,7 +367,7 @@ func (c *Client) MSet(ctx context.Context, pairs ...string) error {
 // whether it did. All keys must be in one slot in cluster mode.
 func (c *Client) MSetNX(ctx context.Context, pairs ...string) (bool, error) {
 	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		return false, c.refuse(opMSetNX, invalid("msetnx", "needs key/value pairs (got %d arguments)", len(pairs)))
+		return false, c.refuse(ctx, opMSetNX, invalid("msetnx", "needs key/value pairs (got %d arguments)", len(pairs)))
 	}
 	keys := make([]string, 0, len(pairs)/2)
 	for i := 0; i < len(pairs); i += 2 {
@@ -649,7 +649,7 @@ func (c *Client) GetBit(ctx context.Context, key string, offset int64) (int64, e
 // SetBit sets the bit at offset to value (0 or 1) and returns the old bit.
 func (c *Client) SetBit(ctx context.Context, key string, offset int64, value int) (int64, error) {
 	if value != 0 && value != 1 {
-		return 0, c.refuse(opSetBit, invalid("setbit", "value must be 0 or 1 (got %d)", value))
+		return 0, c.refuse(ctx, opSetBit, invalid("setbit", "value must be 0 or 1 (got %d)", value))
 	}
 	return run(c, ctx, opSetBit, c.bld.Setbit().Key(key).Offset(offset).Value(int64(value)).Build(), asInt)
 }

@@ -32,7 +32,7 @@ func badCommand[T any](id opID, err error) command[T] { return command[T]{id: id
 func do[T any](c *Client, ctx context.Context, k command[T]) (T, error) {
 	if k.err != nil {
 		var zero T
-		return zero, c.refuse(k.id, k.err)
+		return zero, c.refuse(ctx, k.id, k.err)
 	}
 	return run(c, ctx, k.id, k.cmd, k.parse)
 }

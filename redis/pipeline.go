@@ -403,10 +403,10 @@ func (t *Tx) Exec(ctx context.Context, fn func(p *Pipeline) error) error {
 // makes one attempt; WatchRetry retries.
 func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...string) error {
 	if len(keys) == 0 {
-		return c.refuse(opWatch, invalid("watch", "needs at least one key"))
+		return c.refuse(ctx, opWatch, invalid("watch", "needs at least one key"))
 	}
 	if err := c.sameSlot("watch", keys...); err != nil {
-		return c.refuse(opWatch, err)
+		return c.refuse(ctx, opWatch, err)
 	}
 	if err := c.gate(ctx, opWatch); err != nil {
 		return err
@@ -465,7 +465,7 @@ const unwatchTimeout = time.Second
 // when every attempt conflicted.
 func (c *Client) WatchRetry(ctx context.Context, attempts int, fn func(tx *Tx) error, keys ...string) error {
 	if attempts < 1 {
-		return c.refuse(opWatch, invalid("watch", "attempts must be at least 1"))
+		return c.refuse(ctx, opWatch, invalid("watch", "attempts must be at least 1"))
 	}
 	var err error
 	for i := 0; i < attempts; i++ {

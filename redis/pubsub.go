@@ -108,7 +108,7 @@ func (c *Client) subscribe(ctx context.Context, id opID, kind string, handler fu
 		return nil, arsenal.Closed(Kind, op)
 	}
 	if len(names) == 0 {
-		return nil, c.refuse(id, invalid(op, "needs at least one channel or pattern"))
+		return nil, c.refuse(ctx, id, invalid(op, "needs at least one channel or pattern"))
 	}
 	if err := c.gate(ctx, id); err != nil {
 		return nil, err
