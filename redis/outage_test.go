@@ -159,6 +159,14 @@ func TestBytesValuesAndOneLineExpiry(t *testing.T) {
 	assert.Greater(t, pttl, time.Duration(0))
 	assert.LessOrEqual(t, pttl, 250*time.Millisecond)
 
+	pl := c.Pipeline()
+	pl.SetBytes(p+"pb", bin)
+	fb := pl.Get(p + "pb")
+	require.NoError(t, pl.Exec(ctx))
+	s, err := fb.Result()
+	require.NoError(t, err)
+	assert.Equal(t, string(bin), s)
+
 	err = c.SetEx(ctx, p+"bad", "v", 500*time.Microsecond)
 	assert.True(t, arsenal.IsCode(err, arsenal.InvalidArgument), "%v; want InvalidArgument", err)
 	_, err = c.SetWith(ctx, p+"bad", "v", redis.SetOptions{TTL: time.Second, EX: time.Second})

@@ -99,6 +99,11 @@ func (p *Pipeline) Set(key, value string) *Future[struct{}] {
 	return enqueue(p, p.c.k.set(key, value))
 }
 
+// SetBytes queues a SET of a binary value.
+func (p *Pipeline) SetBytes(key string, value []byte) *Future[struct{}] {
+	return enqueue(p, p.c.k.set(key, string(value)))
+}
+
 // SetEx queues a SetEx: SETEX for whole seconds, PSETEX otherwise.
 func (p *Pipeline) SetEx(key, value string, ttl time.Duration) *Future[struct{}] {
 	return enqueue(p, p.c.k.setEx(key, value, ttl))
