@@ -13,6 +13,7 @@ import (
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
@@ -80,7 +81,7 @@ func TestSecretsAreReadFromTheEnvironmentAndNeverInlined(t *testing.T) {
 		var cfg any
 		switch cb.C {
 		case codegen.Redis:
-			cfg = redis.Config{Addrs: []string{"127.0.0.1:6379"}, Password: pw, SentinelPassword: pw + "2", Mode: redis.ModeSentinel, SentinelMaster: "mymaster"}
+			cfg = redis.Config{Addrs: []string{"127.0.0.1:6379"}, Password: security.NewSecret(pw), SentinelPassword: security.NewSecret(pw + "2"), Mode: redis.ModeSentinel, SentinelMaster: "mymaster"}
 		case codegen.S3:
 			cfg = s3.Config{Bucket: "b-1", AccessKeyID: "AKIA" + pw, SecretAccessKey: pw, SessionToken: pw + "tok"}
 		case codegen.WebSocket:

@@ -8,6 +8,7 @@ import (
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
@@ -29,7 +30,7 @@ func trySampleConfig(c codegen.Component) (any, bool) {
 	case codegen.Redis:
 		return redis.Config{
 			Addrs:          []string{"127.0.0.1:6379"},
-			Password:       "s3cr3t-redis-password",
+			Password:       security.NewSecret("s3cr3t-redis-password"),
 			DB:             2,
 			ClientName:     "orders-service",
 			ConnectTimeout: 5 * time.Second,

@@ -7,13 +7,14 @@ import (
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 )
 
 // Render a Bun program from a Redis configuration; the password is read
 // from the environment, never written into the source.
 func ExampleRender() {
-	cfg := redis.Config{Addrs: []string{"127.0.0.1:6379"}, Password: "hunter2", DB: 1}
+	cfg := redis.Config{Addrs: []string{"127.0.0.1:6379"}, Password: security.NewSecret("hunter2"), DB: 1}
 	code, err := codegen.Render(cfg, codegen.Template{Language: codegen.TypeScript, Framework: codegen.Bun})
 	if err != nil {
 		fmt.Println(err)

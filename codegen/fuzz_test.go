@@ -10,6 +10,7 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
@@ -26,7 +27,7 @@ type fuzzTarget struct {
 
 var fuzzTargets = []fuzzTarget{
 	{"redis Username", func(v string) any {
-		return redis.Config{Addrs: []string{"127.0.0.1:6379"}, Username: v, Password: "pw", DB: 1}
+		return redis.Config{Addrs: []string{"127.0.0.1:6379"}, Username: v, Password: security.NewSecret("pw"), DB: 1}
 	}, nil},
 	{"redis Addrs host", func(v string) any {
 		return redis.Config{Addrs: []string{"[" + v + "]:6379"}}

@@ -43,6 +43,8 @@ type redisJS struct {
 type redisGo struct {
 	Config string // the redis.Config composite literal
 	Split  bool   // the address list is split at run time (strings.Split)
+	// Secrets says the literal wraps passwords in security.NewSecret.
+	Secrets bool
 }
 
 func buildRedis(g *gen, config any) (any, error) {
@@ -70,16 +72,19 @@ func buildRedis(g *gen, config any) (any, error) {
 		} else {
 			exprs["Addrs"] = "strings.Split(" + g.envVar("REDIS_ADDR", "Addrs", strings.Join(addrs, ",")) + `, ",")`
 		}
-		if c.Password != "" {
-			exprs["Password"] = g.secret("REDIS_PASSWORD", "Password", c.Password)
+		secrets := false
+		if !c.Password.IsZero() {
+			exprs["Password"] = "security.NewSecret(" + g.secret("REDIS_PASSWORD", "Password", c.Password.Reveal()) + ")"
+			secrets = true
 		}
-		if c.SentinelPassword != "" {
-			exprs["SentinelPassword"] = g.secret("REDIS_SENTINEL_PASSWORD", "SentinelPassword", c.SentinelPassword)
+		if !c.SentinelPassword.IsZero() {
+			exprs["SentinelPassword"] = "security.NewSecret(" + g.secret("REDIS_SENTINEL_PASSWORD", "SentinelPassword", c.SentinelPassword.Reveal()) + ")"
+			secrets = true
 		}
 		if c.TLSConfig != nil {
 			exprs["TLS"] = "true" // the *tls.Config itself has no literal
 		}
-		return redisGo{Config: g.goConfig("redis", c, exprs), Split: c.UnixSocket == "" && len(addrs) > 1}, nil
+		return redisGo{Config: g.goConfig("redis", c, exprs), Split: c.UnixSocket == "" && len(addrs) > 1, Secrets: secrets}, nil
 	}
 
 	if g.t.Framework == Bun {
@@ -114,8 +119,8 @@ func buildRedis(g *gen, config any) (any, error) {
 	if c.Username != "" {
 		v.Username = g.str("Username", c.Username)
 	}
-	if c.Password != "" {
-		v.Password = g.secret("REDIS_PASSWORD", "Password", c.Password)
+	if !c.Password.IsZero() {
+		v.Password = g.secret("REDIS_PASSWORD", "Password", c.Password.Reveal())
 	}
 	name := c.ClientName
 	if name == "" {
@@ -127,8 +132,8 @@ func buildRedis(g *gen, config any) (any, error) {
 		if c.SentinelUsername != "" {
 			v.SentinelUser = g.str("SentinelUsername", c.SentinelUsername)
 		}
-		if c.SentinelPassword != "" {
-			v.SentinelPwd = g.secret("REDIS_SENTINEL_PASSWORD", "SentinelPassword", c.SentinelPassword)
+		if !c.SentinelPassword.IsZero() {
+			v.SentinelPwd = g.secret("REDIS_SENTINEL_PASSWORD", "SentinelPassword", c.SentinelPassword.Reveal())
 		}
 	}
 	return v, nil

@@ -2,11 +2,10 @@ package redis
 
 import (
 	"context"
-	"crypto/tls"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"math"
-	"net"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,8 +35,13 @@ type Client struct {
 	rdMu      sync.Mutex
 	rdRetired []*directClient
 	bld       rueidis.Builder
-	rec       *stats.Recorder
-	ops       []atomic.Pointer[stats.Op]
+	k         cmds // the commands Client, Pipeline and Tx share (command.go)
+
+	hooks  bool   // an Observer or a slow-call log is set (observe.go)
+	target string // cfg.target(), for events and logs
+	ns     string // the database number, for OpStart.Namespace
+	rec    *stats.Recorder
+	ops    []atomic.Pointer[stats.Op]
 
 	st       *connState
 	cacheOn  bool   // client-side caching is active
@@ -97,19 +101,38 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		listeners: map[int]func(Event){},
 		events:    make(chan Event, 256),
 	}
+	c.target, c.ns = c.cfg.target(), namespace(c.cfg)
+	c.hooks = c.cfg.Observer != nil || (c.cfg.Logger != nil && c.cfg.SlowThreshold > 0)
 	c.yieldAt = math.MaxInt64
 	if !c.cfg.DisableAutoPipelining {
 		c.yieldAt = yieldPerConn * int64(c.cfg.PipelineConns)
+	}
+	if c.cfg.TLS && c.cfg.TLSInsecureSkipVerify {
+		// Not an operator's choice to hide: logged even without a Logger.
+		l := c.cfg.Logger
+		if l == nil {
+			l = slog.Default()
+		}
+		l.Warn("redis: TLS certificate verification is off (skip_verify / TLSInsecureSkipVerify): anyone on the path can read and change the traffic; use it for tests only",
+			"target", c.cfg.target())
 	}
 	opt := c.options()
 	start := time.Now()
 	rc, err := newRueidis(ctx, opt)
 	if err != nil && errors.Is(err, rueidis.ErrNoCache) && !opt.DisableCache {
-		// The server lacks CLIENT TRACKING or RESP3: run without caching,
-		// and over RESP2 so pub/sub gets a connection of its own.
-		c.cacheWhy = "server does not support CLIENT TRACKING (client-side caching off, RESP2)"
-		opt.DisableCache, opt.AlwaysRESP2 = true, true
-		c.resp2 = true
+		if refused := trackingRefused(err); refused != "" {
+			// The server has CLIENT TRACKING but the ACL user may not run
+			// it (a least-privilege user): keep RESP3, drop the cache.
+			c.cacheWhy = "the ACL user may not run " + refused + " (NOPERM): client-side caching off"
+			opt.DisableCache = true
+		} else {
+			// The server lacks CLIENT TRACKING or RESP3: run without
+			// caching, and over RESP2 so pub/sub gets a connection of its
+			// own.
+			c.cacheWhy = "server does not support CLIENT TRACKING (client-side caching off, RESP2)"
+			opt.DisableCache, opt.AlwaysRESP2 = true, true
+			c.resp2 = true
+		}
 		rc, err = newRueidis(ctx, opt)
 	}
 	c.rec.Record("open", time.Since(start), err)
@@ -126,8 +149,12 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.rc = rc
 	c.bld = rc.B()
+	c.k = cmds{c.bld}
 	if rd := c.openDirect(ctx, opt); rd != nil {
+		// Kept without the passwords, which stay in cfg's Secrets only
+		// (so no print of the Client can show them).
 		c.rdOpt = opt
+		c.rdOpt.Password, c.rdOpt.Sentinel.Password = "", ""
 		c.rd.Store(&directClient{Client: rd})
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -135,6 +162,22 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	go c.monitor()
 	go c.dispatch()
 	return c, nil
+}
+
+// trackingRefused returns the command an ACL refused ("client|tracking")
+// when err is rueidis's ErrNoCache for a NOPERM reply to CLIENT TRACKING,
+// and "" when the server simply lacks the command.
+func trackingRefused(err error) string {
+	msg := err.Error()
+	if !strings.Contains(msg, "NOPERM") {
+		return ""
+	}
+	if i := strings.Index(msg, "'"); i >= 0 {
+		if j := strings.IndexByte(msg[i+1:], '\''); j > 0 && j < 64 {
+			return msg[i+1 : i+1+j]
+		}
+	}
+	return "CLIENT TRACKING"
 }
 
 // newRueidis runs rueidis.NewClient (which dials without a context) so that
@@ -212,7 +255,9 @@ func (c *Client) renewDirect() {
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.ConnectTimeout)
 	defer cancel()
-	rd, err := newRueidis(ctx, directOptions(c.rdOpt))
+	opt := directOptions(c.rdOpt)
+	opt.Password, opt.Sentinel.Password = c.cfg.Password.Reveal(), c.cfg.SentinelPassword.Reveal()
+	rd, err := newRueidis(ctx, opt)
 	if err != nil {
 		return // keep the old one: a dead connection fails one call and is dropped
 	}
@@ -221,153 +266,6 @@ func (c *Client) renewDirect() {
 	c.rdRetired = append(c.rdRetired, old)
 	c.rdMu.Unlock()
 	time.AfterFunc(time.Second, old.close)
-}
-
-// options maps the Config onto rueidis options.
-func (c *Client) options() rueidis.ClientOption {
-	cfg := c.cfg
-	opt := rueidis.ClientOption{
-		InitAddress:           cfg.Addrs,
-		Username:              cfg.Username,
-		Password:              cfg.Password,
-		ClientName:            cfg.ClientName,
-		SelectDB:              cfg.DB,
-		DisableCache:          cfg.DisableCache,
-		CacheSizeEachConn:     cfg.CacheSizeEachConn,
-		DisableAutoPipelining: cfg.DisableAutoPipelining,
-		PipelineMultiplex:     multiplexOf(cfg.PipelineConns),
-		MaxFlushDelay:         cfg.MaxFlushDelay,
-		BlockingPoolCleanup:   cfg.IdleTimeout,
-		ReplicaOnly:           cfg.ReplicaOnly,
-		DisableRetry:          cfg.DisableOfflineQueue || cfg.DisableAutoReconnect,
-		RetryDelay:            c.retryDelay,
-		ClientSetInfo:         rueidis.DisableClientSetInfo,
-	}
-	opt.Dialer.Timeout = cfg.ConnectTimeout
-	if cfg.UnixSocket != "" {
-		opt.InitAddress = []string{cfg.UnixSocket}
-		opt.ForceSingleClient = true
-	}
-	if cfg.TLS {
-		opt.TLSConfig = cfg.TLSConfig
-		if opt.TLSConfig == nil {
-			opt.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.TLSInsecureSkipVerify} //nolint:gosec // opt-in for tests
-		} else if cfg.TLSInsecureSkipVerify {
-			opt.TLSConfig = opt.TLSConfig.Clone()
-			opt.TLSConfig.InsecureSkipVerify = true
-		}
-	}
-	if cfg.ReadFromReplicas {
-		opt.SendToReplicas = func(cmd rueidis.Completed) bool { return cmd.IsReadOnly() }
-	}
-	switch cfg.mode() {
-	case ModeStandalone:
-		if len(cfg.ReplicaAddrs) > 0 {
-			opt.Standalone.ReplicaAddress = cfg.ReplicaAddrs
-			if opt.SendToReplicas == nil {
-				opt.SendToReplicas = func(rueidis.Completed) bool { return false }
-			}
-		} else {
-			opt.ForceSingleClient = true
-		}
-	case ModeAuto:
-		if len(cfg.ReplicaAddrs) > 0 {
-			opt.Standalone.ReplicaAddress = cfg.ReplicaAddrs
-			if opt.SendToReplicas == nil {
-				opt.SendToReplicas = func(rueidis.Completed) bool { return false }
-			}
-		}
-	case ModeCluster:
-		opt.ClusterOption.ShardsRefreshInterval = cfg.ClusterRefreshInterval
-	case ModeSentinel:
-		opt.Sentinel.MasterSet = cfg.SentinelMaster
-		opt.Sentinel.Username = cfg.SentinelUsername
-		opt.Sentinel.Password = cfg.SentinelPassword
-		opt.Sentinel.Dialer.Timeout = cfg.ConnectTimeout
-		opt.Sentinel.TLSConfig = opt.TLSConfig
-		opt.Sentinel.TopologyRefreshInterval = cfg.ClusterRefreshInterval
-	}
-	opt.DialCtxFn = c.dial
-	return opt
-}
-
-// dial opens one connection (TCP or Unix, optionally TLS) and watches it so
-// a dropped connection is noticed at once.
-func (c *Client) dial(ctx context.Context, addr string, d *net.Dialer, tlsCfg *tls.Config) (net.Conn, error) {
-	network := "tcp"
-	if c.cfg.UnixSocket != "" && addr == c.cfg.UnixSocket {
-		network = "unix"
-	}
-	conn, err := d.DialContext(ctx, network, addr)
-	if err != nil {
-		c.st.dialErrors.Add(1)
-		c.st.noteErr(err)
-		return nil, err
-	}
-	if tlsCfg != nil {
-		cfg := tlsCfg
-		if cfg.ServerName == "" && !cfg.InsecureSkipVerify && network == "tcp" {
-			cfg = cfg.Clone()
-			cfg.ServerName, _, _ = net.SplitHostPort(addr)
-		}
-		tc := tls.Client(conn, cfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			conn.Close()
-			c.st.dialErrors.Add(1)
-			c.st.noteErr(err)
-			return nil, err
-		}
-		conn = tc
-	}
-	c.st.dials.Add(1)
-	return &watchedConn{Conn: conn, c: c}, nil
-}
-
-// watchedConn reports a connection the server dropped (EOF, reset) to the
-// client's connection state. Errors after its own Close are not reported.
-type watchedConn struct {
-	net.Conn
-	c       *Client
-	closing atomic.Bool
-}
-
-func (w *watchedConn) Read(p []byte) (int, error) {
-	n, err := w.Conn.Read(p)
-	if err != nil {
-		w.failed(err)
-	}
-	return n, err
-}
-
-// Write yields the processor once first when many calls are in flight:
-// callers that are ready to run then queue their commands before this
-// write returns, so the pipeline's next write carries more of them. On a
-// small machine that cuts the write system calls per command under heavy
-// concurrency (64-caller throughput about 1.5x); with few callers in
-// flight it does nothing, so their latency is untouched.
-func (w *watchedConn) Write(p []byte) (int, error) {
-	if w.c.inflight.Load() >= w.c.yieldAt {
-		runtime.Gosched()
-	}
-	n, err := w.Conn.Write(p)
-	if err != nil {
-		w.failed(err)
-	}
-	return n, err
-}
-
-func (w *watchedConn) Close() error {
-	w.closing.Store(true)
-	return w.Conn.Close()
-}
-
-func (w *watchedConn) failed(err error) {
-	if w.closing.Load() || w.c.closed.Load() {
-		return
-	}
-	if codeOf(err) == arsenal.Unavailable {
-		w.c.markDown(err)
-	}
 }
 
 // retryDelay is rueidis's retry policy for read-only commands and
@@ -414,6 +312,38 @@ func (c *Client) Describe() string {
 	return d
 }
 
+// String describes the client without secrets: "redis.Client(redis
+// 127.0.0.1:6379 (standalone))". It makes %v and %+v of a *Client print
+// this, never the options (and passwords) it holds.
+func (c *Client) String() string {
+	if c == nil {
+		return "redis.Client(nil)"
+	}
+	return "redis.Client(" + c.Describe() + ")"
+}
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue renders the client for log/slog: its kind and redacted target.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("redis.Client(nil)")
+	}
+	return slog.GroupValue(slog.String("kind", Kind), slog.String("target", c.cfg.target()))
+}
+
+// MarshalJSON renders the client as {"kind":"redis","target":...}.
+func (c *Client) MarshalJSON() ([]byte, error) {
+	if c == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(struct {
+		Kind   string `json:"kind"`
+		Target string `json:"target"`
+	}{Kind, c.cfg.target()})
+}
+
 // Mode returns the deployment the client found: "standalone", "cluster" or
 // "sentinel".
 func (c *Client) Mode() Mode { return Mode(c.rc.Mode()) }
@@ -426,10 +356,10 @@ func (c *Client) CacheInfo() (enabled bool, reason string) { return c.cacheOn, c
 // disconnected instead of waiting for the reconnection.
 func (c *Client) Health(ctx context.Context) error {
 	if c.closed.Load() {
-		return arsenal.Closed(Kind, "health")
+		return c.refuse(ctx, opPing, arsenal.Closed(Kind, "health"))
 	}
 	if !c.st.up.Load() {
-		return c.downErr("health")
+		return c.refuse(ctx, opPing, c.downErr("health"))
 	}
 	_, err := c.exec(ctx, opPing, c.bld.Ping().Build())
 	return err
@@ -599,15 +529,39 @@ func (c *Client) op(id opID) *stats.Op {
 }
 
 // gate lets a call through when the client is connected; otherwise it
-// waits for the reconnection (offline queue) or fails with Unavailable.
-func (c *Client) gate(ctx context.Context, name string) error {
+// waits for the reconnection (offline queue) or fails with Unavailable. A
+// call it refuses is counted (and its error) in id's Stats.
+func (c *Client) gate(ctx context.Context, id opID) error {
 	if c.closed.Load() {
-		return arsenal.Closed(Kind, name)
+		return c.refuse(ctx, id, arsenal.Closed(Kind, opNames[id]))
 	}
 	if c.st.up.Load() {
 		return nil
 	}
-	return c.waitUp(ctx, name)
+	if err := c.waitUp(ctx, opNames[id]); err != nil {
+		return c.refuse(ctx, id, err)
+	}
+	return nil
+}
+
+// refuse counts a call of id that failed before it was sent (validation,
+// the gate) and returns its error.
+func (c *Client) refuse(ctx context.Context, id opID, err error) error {
+	op := c.op(id)
+	c.observeRefused(ctx, id, err)
+	return op.Done(op.Start(), err)
+}
+
+// bound returns ctx limited by CommandTimeout when ctx has no deadline of
+// its own (and cmd is not a blocking command); cancel is nil otherwise.
+func (c *Client) bound(ctx context.Context, block bool) (context.Context, context.CancelFunc) {
+	if c.cfg.CommandTimeout <= 0 || block {
+		return ctx, nil
+	}
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, nil
+	}
+	return context.WithTimeoutCause(ctx, c.cfg.CommandTimeout, errCommandTimeout)
 }
 
 func (c *Client) downErr(op string) error {
@@ -618,6 +572,9 @@ func (c *Client) downErr(op string) error {
 	return &arsenal.Error{Code: arsenal.Unavailable, Component: Kind, Op: op, Message: "not connected: " + err.Error(), Err: ErrDisconnected}
 }
 
+// waitUp waits in the offline queue for the reconnection: until ctx ends,
+// MaxRetries reconnect delays pass (EventGaveUp) or, for a context without
+// a deadline, CommandTimeout passes; the last two fail with Unavailable.
 func (c *Client) waitUp(ctx context.Context, op string) error {
 	o := c.st.outage.Load()
 	if o == nil {
@@ -627,6 +584,12 @@ func (c *Client) waitUp(ctx context.Context, op string) error {
 	if c.cfg.DisableOfflineQueue || c.cfg.DisableAutoReconnect {
 		c.st.kickProbe()
 		return c.downErr(op)
+	}
+	var limit <-chan time.Time
+	if _, ok := ctx.Deadline(); !ok && c.cfg.CommandTimeout > 0 {
+		t := time.NewTimer(c.cfg.CommandTimeout)
+		defer t.Stop()
+		limit = t.C
 	}
 	o.waiters.Add(1)
 	defer o.waiters.Add(-1)
@@ -638,6 +601,8 @@ func (c *Client) waitUp(ctx context.Context, op string) error {
 		}
 		return nil
 	case <-o.gaveUp:
+		return c.downErr(op)
+	case <-limit:
 		return c.downErr(op)
 	case <-ctx.Done():
 		return wrapErr(op, ctx.Err())
@@ -674,11 +639,32 @@ func directOK(ctx context.Context, cmd *rueidis.Completed) bool {
 // connection (for Do, whose command may depend on the connection, like
 // CLIENT ID).
 func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, direct bool) (rueidis.RedisMessage, error) {
-	if err := c.gate(ctx, opNames[id]); err != nil {
-		return rueidis.RedisMessage{}, err
+	if c.hooks {
+		ctx, h := c.hookStart(ctx, id, &cmd)
+		msg, err := c.execCmd(ctx, id, cmd, direct)
+		c.hookEnd(ctx, id, h, err)
+		return msg, err
 	}
+	return c.execCmd(ctx, id, cmd, direct)
+}
+
+// execCmd is execOn without the hooks.
+func (c *Client) execCmd(ctx context.Context, id opID, cmd rueidis.Completed, direct bool) (rueidis.RedisMessage, error) {
 	op := c.op(id)
 	start := op.Start()
+	if c.closed.Load() || !c.st.up.Load() {
+		if err := c.waitGate(ctx, id); err != nil {
+			op.Done(start, err)
+			return rueidis.RedisMessage{}, err
+		}
+	}
+	if c.cfg.CommandTimeout > 0 {
+		if _, ok := ctx.Deadline(); !ok && !cmd.IsBlock() {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeoutCause(ctx, c.cfg.CommandTimeout, errCommandTimeout)
+			defer cancel()
+		}
+	}
 	rc := c.rc
 	if c.inflight.Add(1) == 1 && direct && directOK(ctx, &cmd) {
 		if d := c.rd.Load(); d != nil {
@@ -699,6 +685,14 @@ func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, dir
 	}
 	op.Done(start, err)
 	return msg, err
+}
+
+// waitGate is gate for a caller that counts the call itself.
+func (c *Client) waitGate(ctx context.Context, id opID) error {
+	if c.closed.Load() {
+		return arsenal.Closed(Kind, opNames[id])
+	}
+	return c.waitUp(ctx, opNames[id])
 }
 
 // idempotentWrites are the writes whose second run leaves the same state

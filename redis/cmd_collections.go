@@ -43,14 +43,7 @@ var (
 // HSet sets field/value pairs (f1, v1, f2, v2 ...) of the hash at key and
 // returns how many fields were new.
 func (c *Client) HSet(ctx context.Context, key string, pairs ...string) (int64, error) {
-	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		return 0, invalid("hset", "needs field/value pairs (got %d arguments)", len(pairs))
-	}
-	b := c.bld.Hset().Key(key).FieldValue()
-	for i := 0; i < len(pairs); i += 2 {
-		b = b.FieldValue(pairs[i], pairs[i+1])
-	}
-	return run(c, ctx, opHSet, b.Build(), asInt)
+	return do(c, ctx, c.k.hset(key, pairs))
 }
 
 // HSetMap sets every field of m (in sorted field order) and returns how
@@ -66,7 +59,7 @@ func (c *Client) HSetMap(ctx context.Context, key string, m map[string]string) (
 // HMSet is HSet for callers of the older command name; it returns no count.
 func (c *Client) HMSet(ctx context.Context, key string, pairs ...string) error {
 	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		return invalid("hmset", "needs field/value pairs (got %d arguments)", len(pairs))
+		return c.refuse(ctx, opHMSet, invalid("hmset", "needs field/value pairs (got %d arguments)", len(pairs)))
 	}
 	_, err := run(c, ctx, opHMSet, c.bld.Arbitrary("HMSET").Keys(key).Args(pairs...).Build(), asOK)
 	return err
@@ -80,7 +73,7 @@ func (c *Client) HSetNX(ctx context.Context, key, field, value string) (bool, er
 // HGet returns a field of the hash at key; NotFound when the key or field
 // is missing.
 func (c *Client) HGet(ctx context.Context, key, field string) (string, error) {
-	return run(c, ctx, opHGet, c.bld.Hget().Key(key).Field(field).Build(), asString)
+	return do(c, ctx, c.k.hget(key, field))
 }
 
 // HMGet returns fields in order; a missing field has OK false.
@@ -90,7 +83,7 @@ func (c *Client) HMGet(ctx context.Context, key string, fields ...string) ([]Opt
 
 // HGetAll returns every field of the hash (empty for a missing key).
 func (c *Client) HGetAll(ctx context.Context, key string) (map[string]string, error) {
-	return run(c, ctx, opHGetAll, c.bld.Hgetall().Key(key).Build(), asStrMap)
+	return do(c, ctx, c.k.hgetAll(key))
 }
 
 // HKeys returns the field names of the hash.
@@ -110,7 +103,7 @@ func (c *Client) HLen(ctx context.Context, key string) (int64, error) {
 
 // HIncrBy adds n to an integer field and returns the result.
 func (c *Client) HIncrBy(ctx context.Context, key, field string, n int64) (int64, error) {
-	return run(c, ctx, opHIncrBy, c.bld.Hincrby().Key(key).Field(field).Increment(n).Build(), asInt)
+	return do(c, ctx, c.k.hincrBy(key, field, n))
 }
 
 // HIncrByFloat adds f to a numeric field and returns the result.
@@ -143,7 +136,7 @@ func (c *Client) HScan(ctx context.Context, key string, cursor uint64, o ScanOpt
 
 // SAdd adds members and returns how many were new.
 func (c *Client) SAdd(ctx context.Context, key string, members ...string) (int64, error) {
-	return run(c, ctx, opSAdd, c.bld.Sadd().Key(key).Member(members...).Build(), asInt)
+	return do(c, ctx, c.k.sadd(key, members))
 }
 
 // SRem removes members and returns how many existed.
@@ -213,7 +206,7 @@ func (c *Client) SScanAll(ctx context.Context, key string, o ScanOptions) iter.S
 
 // LPush prepends elements (the last ends up first) and returns the new length.
 func (c *Client) LPush(ctx context.Context, key string, elements ...string) (int64, error) {
-	return run(c, ctx, opLPush, c.bld.Lpush().Key(key).Element(elements...).Build(), asInt)
+	return do(c, ctx, c.k.lpush(key, elements))
 }
 
 // LPushX is LPush only for an existing list; it returns the length (0 if none).
@@ -223,7 +216,7 @@ func (c *Client) LPushX(ctx context.Context, key string, elements ...string) (in
 
 // RPush appends elements and returns the new length.
 func (c *Client) RPush(ctx context.Context, key string, elements ...string) (int64, error) {
-	return run(c, ctx, opRPush, c.bld.Rpush().Key(key).Element(elements...).Build(), asInt)
+	return do(c, ctx, c.k.rpush(key, elements))
 }
 
 // RPushX is RPush only for an existing list.
@@ -258,7 +251,7 @@ func (c *Client) LLen(ctx context.Context, key string) (int64, error) {
 
 // LRange returns elements start..stop (inclusive; negative from the end).
 func (c *Client) LRange(ctx context.Context, key string, start, stop int64) ([]string, error) {
-	return run(c, ctx, opLRange, c.bld.Lrange().Key(key).Start(start).Stop(stop).Build(), asStrings)
+	return do(c, ctx, c.k.lrange(key, start, stop))
 }
 
 // LIndex returns the element at index; NotFound when out of range.
@@ -309,7 +302,7 @@ func (c *Client) BRPop(ctx context.Context, timeout time.Duration, keys ...strin
 
 func (c *Client) bpop(ctx context.Context, id opID, name string, timeout time.Duration, keys []string) (KeyValue, error) {
 	if len(keys) == 0 {
-		return KeyValue{}, invalid(opNames[id], "needs at least one key")
+		return KeyValue{}, c.refuse(ctx, id, invalid(opNames[id], "needs at least one key"))
 	}
 	if err := c.sameSlot(opNames[id], keys...); err != nil {
 		return KeyValue{}, err
@@ -333,25 +326,7 @@ func (c *Client) ZAdd(ctx context.Context, key string, members ...Z) (int64, err
 
 // ZAddWith is ZAdd with flags; invalid combinations are InvalidArgument.
 func (c *Client) ZAddWith(ctx context.Context, key string, o ZAddOptions, members ...Z) (int64, error) {
-	if len(members) == 0 {
-		return 0, invalid("zadd", "needs at least one member")
-	}
-	if o.NX && (o.XX || o.GT || o.LT) || o.GT && o.LT {
-		return 0, invalid("zadd", "NX excludes XX, GT and LT; GT excludes LT")
-	}
-	a := c.bld.Arbitrary("ZADD").Keys(key)
-	for _, f := range []struct {
-		on   bool
-		name string
-	}{{o.NX, "NX"}, {o.XX, "XX"}, {o.GT, "GT"}, {o.LT, "LT"}, {o.CH, "CH"}} {
-		if f.on {
-			a = a.Args(f.name)
-		}
-	}
-	for _, m := range members {
-		a = a.Args(ftoa(m.Score), m.Member)
-	}
-	return run(c, ctx, opZAdd, a.Build(), asInt)
+	return do(c, ctx, c.k.zadd(key, o, members))
 }
 
 // ZCard returns the number of members.
@@ -444,7 +419,7 @@ func (c *Client) ZRangeStore(ctx context.Context, dst, src string, start, stop i
 
 // ZScore returns the score of member; NotFound when missing.
 func (c *Client) ZScore(ctx context.Context, key, member string) (float64, error) {
-	return run(c, ctx, opZScore, c.bld.Zscore().Key(key).Member(member).Build(), asFloat)
+	return do(c, ctx, c.k.zscore(key, member))
 }
 
 // ZMScore returns the scores of members; a missing one has OK false.

@@ -112,7 +112,7 @@ func asRedisError(err error) (*rueidis.RedisError, bool) {
 // the node it reached) received it. It honours ctx's deadline like every
 // call.
 func (c *Client) Publish(ctx context.Context, channel, message string) (int64, error) {
-	return run(c, ctx, opPublish, c.bld.Publish().Channel(channel).Message(message).Build(), asInt)
+	return do(c, ctx, c.k.publish(channel, message))
 }
 
 // SPublish posts message to a sharded channel (Redis 7+), routed by the
@@ -152,7 +152,7 @@ var refusedCommands = map[string]string{
 func (c *Client) Do(ctx context.Context, args ...any) (Reply, error) {
 	cmd, id, err := c.buildDo(args)
 	if err != nil {
-		return Reply{}, err
+		return Reply{}, c.refuse(ctx, id, err)
 	}
 	msg, err := c.execOn(ctx, id, cmd, false)
 	if err != nil {
@@ -243,20 +243,35 @@ func argString(a any) (string, error) {
 // doCache runs a cacheable read through the client-side cache (or as a
 // plain read where caching is off) and counts hits.
 func (c *Client) doCache(ctx context.Context, id opID, cmd rueidis.Cacheable, ttl time.Duration) (rueidis.RedisMessage, error) {
-	if err := c.gate(ctx, opNames[id]); err != nil {
+	if ttl <= 0 {
+		return rueidis.RedisMessage{}, c.refuse(ctx, id, invalid(opNames[id], "ttl must be positive"))
+	}
+	if err := c.gate(ctx, id); err != nil {
 		return rueidis.RedisMessage{}, err
 	}
-	if ttl <= 0 {
-		return rueidis.RedisMessage{}, invalid(opNames[id], "ttl must be positive")
+	ctx, cancel := c.bound(ctx, false)
+	if cancel != nil {
+		defer cancel()
+	}
+	var h hooked
+	if c.hooks {
+		cmd := rueidis.Completed(cmd)
+		ctx, h = c.hookStart(ctx, id, &cmd)
 	}
 	start := time.Now()
 	msg, err := c.rc.DoCache(ctx, cmd, ttl).ToMessage()
 	if err != nil && !rueidis.IsRedisNil(err) {
 		err = c.failed(opNames[id], err)
 		c.op(id).Record(time.Since(start), err)
+		if c.hooks {
+			c.hookEnd(ctx, id, h, err)
+		}
 		return msg, err
 	}
 	c.op(id).Record(time.Since(start), nil)
+	if c.hooks {
+		c.hookEnd(ctx, id, h, nil)
+	}
 	if msg.IsCacheHit() {
 		c.cacheHits.Add(1)
 	} else {
@@ -301,11 +316,15 @@ func (c *Client) CachedSMembers(ctx context.Context, key string, ttl time.Durati
 // CachedMGet is MGet through the client-side cache, key by key (only
 // missing entries go to the server, in one pipeline).
 func (c *Client) CachedMGet(ctx context.Context, ttl time.Duration, keys ...string) ([]Opt[string], error) {
-	if err := c.gate(ctx, "cached mget"); err != nil {
+	if ttl <= 0 {
+		return nil, c.refuse(ctx, opCachedMGet, invalid("cached mget", "ttl must be positive"))
+	}
+	if err := c.gate(ctx, opCachedMGet); err != nil {
 		return nil, err
 	}
-	if ttl <= 0 {
-		return nil, invalid("cached mget", "ttl must be positive")
+	ctx, cancel := c.bound(ctx, false)
+	if cancel != nil {
+		defer cancel()
 	}
 	start := time.Now()
 	m, err := rueidis.MGetCache(c.rc, ctx, ttl, keys)

@@ -77,22 +77,7 @@ type XAddArgs struct {
 // XAdd appends an entry and returns its ID. With NoMkStream, a missing
 // stream is NotFound.
 func (c *Client) XAdd(ctx context.Context, a XAddArgs) (string, error) {
-	if len(a.Values) == 0 || len(a.Values)%2 != 0 {
-		return "", invalid("xadd", "Values needs field/value pairs (got %d)", len(a.Values))
-	}
-	if a.MaxLen > 0 && a.MinID != "" {
-		return "", invalid("xadd", "MaxLen and MinID exclude each other")
-	}
-	b := c.bld.Arbitrary("XADD").Keys(a.Stream)
-	if a.NoMkStream {
-		b = b.Args("NOMKSTREAM")
-	}
-	b = b.Args(trimArgs(a.MaxLen, a.MinID, a.Approx)...)
-	id := a.ID
-	if id == "" {
-		id = "*"
-	}
-	return run(c, ctx, opXAdd, b.Args(id).Args(a.Values...).Build(), asString)
+	return do(c, ctx, c.k.xadd(a))
 }
 
 func trimArgs(maxLen int64, minID string, approx bool) []string {
@@ -154,11 +139,11 @@ func (a XReadArgs) build(c *Client, cmd string, prefix ...string) (rueidis.Compl
 // entries it returns an empty result, not an error.
 func (c *Client) XRead(ctx context.Context, a XReadArgs) ([]XStream, error) {
 	if a.NoAck {
-		return nil, invalid("xread", "NoAck applies to XReadGroup only")
+		return nil, c.refuse(ctx, opXRead, invalid("xread", "NoAck applies to XReadGroup only"))
 	}
 	cmd, err := a.build(c, "XREAD")
 	if err != nil {
-		return nil, err
+		return nil, c.refuse(ctx, opXRead, err)
 	}
 	return run(c, ctx, opXRead, cmd, asXStreams(a.Streams))
 }
@@ -167,7 +152,7 @@ func (c *Client) XRead(ctx context.Context, a XReadArgs) ([]XStream, error) {
 func (c *Client) XReadGroup(ctx context.Context, group, consumer string, a XReadArgs) ([]XStream, error) {
 	cmd, err := a.build(c, "XREADGROUP", "GROUP", group, consumer)
 	if err != nil {
-		return nil, err
+		return nil, c.refuse(ctx, opXReadGroup, err)
 	}
 	return run(c, ctx, opXReadGroup, cmd, asXStreams(a.Streams))
 }
@@ -239,7 +224,7 @@ func (c *Client) XGroupDelConsumer(ctx context.Context, stream, group, consumer 
 func (c *Client) XTrim(ctx context.Context, stream string, maxLen int64, minID string, approx bool) (int64, error) {
 	args := trimArgs(maxLen, minID, approx)
 	if args == nil || (maxLen > 0 && minID != "") {
-		return 0, invalid("xtrim", "needs exactly one of maxLen and minID")
+		return 0, c.refuse(ctx, opXTrim, invalid("xtrim", "needs exactly one of maxLen and minID"))
 	}
 	return run(c, ctx, opXTrim, c.bld.Arbitrary("XTRIM").Keys(stream).Args(args...).Build(), asInt)
 }
@@ -324,7 +309,7 @@ func (c *Client) XPendingRange(ctx context.Context, stream, group, start, end st
 // and returns them.
 func (c *Client) XClaim(ctx context.Context, stream, group, consumer string, minIdle time.Duration, ids ...string) ([]XMessage, error) {
 	if len(ids) == 0 {
-		return nil, invalid("xclaim", "needs at least one ID")
+		return nil, c.refuse(ctx, opXClaim, invalid("xclaim", "needs at least one ID"))
 	}
 	return run(c, ctx, opXClaim, c.bld.Arbitrary("XCLAIM").Keys(stream).Args(group, consumer, ms(minIdle)).Args(ids...).Build(), asXMessages)
 }

@@ -48,7 +48,7 @@ func invalid(op, format string, args ...any) error {
 // Get returns the value of key; a missing key is a NotFound error (see
 // IsNotFound), never an empty string.
 func (c *Client) Get(ctx context.Context, key string) (string, error) {
-	return run(c, ctx, opGet, c.bld.Get().Key(key).Build(), asString)
+	return do(c, ctx, c.k.get(key))
 }
 
 // GetBytes is Get returning bytes.
@@ -58,13 +58,14 @@ func (c *Client) GetBytes(ctx context.Context, key string) ([]byte, error) {
 
 // Set stores value at key with no expiry, replacing any value and TTL.
 func (c *Client) Set(ctx context.Context, key, value string) error {
-	_, err := run(c, ctx, opSet, c.bld.Set().Key(key).Value(value).Build(), asOK)
+	_, err := do(c, ctx, c.k.set(key, value))
 	return err
 }
 
-// SetOptions are SET's options. At most one of EX, PX, EXAT, PXAT and
-// KeepTTL may be set, and NX and XX exclude each other.
+// SetOptions are SET's options. At most one of TTL, EX, PX, EXAT, PXAT
+// and KeepTTL may be set, and NX and XX exclude each other.
 type SetOptions struct {
+	TTL     time.Duration // expire after this long, millisecond precision (sent as PX); any duration from 1 ms
 	EX      time.Duration // expire after this many whole seconds (EX)
 	PX      time.Duration // expire after this many milliseconds (PX)
 	EXAT    time.Time     // expire at this Unix time, in seconds (EXAT)
@@ -87,7 +88,7 @@ type SetResult struct {
 func (c *Client) SetWith(ctx context.Context, key, value string, o SetOptions) (SetResult, error) {
 	args, err := o.args()
 	if err != nil {
-		return SetResult{}, err
+		return SetResult{}, c.refuse(ctx, opSet, err)
 	}
 	msg, err := c.exec(ctx, opSet, c.bld.Arbitrary("SET").Keys(key).Args(value).Args(args...).Build())
 	if err != nil {
@@ -105,6 +106,12 @@ func (o SetOptions) args() ([]string, error) {
 		}
 		args, n = append(args, "EX", itoa(int64(o.EX/time.Second))), n+1
 	}
+	if o.TTL != 0 {
+		if o.TTL < time.Millisecond {
+			return nil, invalid("set", "TTL %s is below one millisecond", o.TTL)
+		}
+		args, n = append(args, "PX", ms(o.TTL)), n+1
+	}
 	if o.PX != 0 {
 		if o.PX < time.Millisecond {
 			return nil, invalid("set", "PX %s is below one millisecond", o.PX)
@@ -121,7 +128,7 @@ func (o SetOptions) args() ([]string, error) {
 		args, n = append(args, "KEEPTTL"), n+1
 	}
 	if n > 1 {
-		return nil, invalid("set", "at most one of EX, PX, EXAT, PXAT and KeepTTL may be set")
+		return nil, invalid("set", "at most one of TTL, EX, PX, EXAT, PXAT and KeepTTL may be set")
 	}
 	if o.NX && o.XX {
 		return nil, invalid("set", "NX and XX exclude each other")
@@ -162,19 +169,29 @@ func (c *Client) SetNX(ctx context.Context, key, value string) (bool, error) {
 	return run(c, ctx, opSetNX, c.bld.Setnx().Key(key).Value(value).Build(), asBool)
 }
 
-// SetEx stores value with a TTL in whole seconds (SETEX).
+// SetEx stores value at key to expire after ttl, in one call: SETEX when
+// ttl is whole seconds, PSETEX (millisecond precision, a fraction of a
+// millisecond dropped) otherwise, so sub-second TTLs need no options. A
+// ttl below one millisecond is InvalidArgument before any I/O.
 func (c *Client) SetEx(ctx context.Context, key, value string, ttl time.Duration) error {
-	if ttl < time.Second {
-		return invalid("setex", "ttl %s is below one second", ttl)
-	}
-	_, err := run(c, ctx, opSetEx, c.bld.Setex().Key(key).Seconds(int64(ttl/time.Second)).Value(value).Build(), asOK)
+	_, err := do(c, ctx, c.k.setEx(key, value, ttl))
 	return err
+}
+
+// SetBytes is Set of a binary value (any bytes, sent as they are).
+func (c *Client) SetBytes(ctx context.Context, key string, value []byte) error {
+	return c.Set(ctx, key, string(value))
+}
+
+// SetExBytes is SetEx of a binary value.
+func (c *Client) SetExBytes(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	return c.SetEx(ctx, key, string(value), ttl)
 }
 
 // PSetEx stores value with a TTL in milliseconds (PSETEX).
 func (c *Client) PSetEx(ctx context.Context, key, value string, ttl time.Duration) error {
 	if ttl < time.Millisecond {
-		return invalid("psetex", "ttl %s is below one millisecond", ttl)
+		return c.refuse(ctx, opPSetEx, invalid("psetex", "ttl %s is below one millisecond", ttl))
 	}
 	_, err := run(c, ctx, opPSetEx, c.bld.Psetex().Key(key).Milliseconds(ttl.Milliseconds()).Value(value).Build(), asOK)
 	return err
@@ -214,7 +231,7 @@ func (c *Client) GetEx(ctx context.Context, key string, o GetExOptions) (string,
 		args = append(args, "PERSIST")
 	}
 	if len(args) > 2 {
-		return "", invalid("getex", "at most one of EX, PX, EXAT, PXAT and Persist may be set")
+		return "", c.refuse(ctx, opGetEx, invalid("getex", "at most one of EX, PX, EXAT, PXAT and Persist may be set"))
 	}
 	return run(c, ctx, opGetEx, c.bld.Arbitrary("GETEX").Keys(key).Args(args...).Build(), asString)
 }
@@ -248,12 +265,12 @@ func (c *Client) StrLen(ctx context.Context, key string) (int64, error) {
 
 // Incr adds 1 to the integer at key and returns the result.
 func (c *Client) Incr(ctx context.Context, key string) (int64, error) {
-	return run(c, ctx, opIncr, c.bld.Incr().Key(key).Build(), asInt)
+	return do(c, ctx, c.k.incr(key))
 }
 
 // IncrBy adds n to the integer at key and returns the result.
 func (c *Client) IncrBy(ctx context.Context, key string, n int64) (int64, error) {
-	return run(c, ctx, opIncrBy, c.bld.Incrby().Key(key).Increment(n).Build(), asInt)
+	return do(c, ctx, c.k.incrBy(key, n))
 }
 
 // IncrByFloat adds f to the number at key and returns the result.
@@ -315,7 +332,7 @@ func (c *Client) mgetSplit(ctx context.Context, keys []string) ([]Opt[string], e
 // in different slots are written with one MSET per slot (not atomic).
 func (c *Client) MSet(ctx context.Context, pairs ...string) error {
 	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		return invalid("mset", "needs key/value pairs (got %d arguments)", len(pairs))
+		return c.refuse(ctx, opMSet, invalid("mset", "needs key/value pairs (got %d arguments)", len(pairs)))
 	}
 	keys := make([]string, 0, len(pairs)/2)
 	for i := 0; i < len(pairs); i += 2 {
@@ -350,7 +367,7 @@ func (c *Client) MSet(ctx context.Context, pairs ...string) error {
 // whether it did. All keys must be in one slot in cluster mode.
 func (c *Client) MSetNX(ctx context.Context, pairs ...string) (bool, error) {
 	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		return false, invalid("msetnx", "needs key/value pairs (got %d arguments)", len(pairs))
+		return false, c.refuse(ctx, opMSetNX, invalid("msetnx", "needs key/value pairs (got %d arguments)", len(pairs)))
 	}
 	keys := make([]string, 0, len(pairs)/2)
 	for i := 0; i < len(pairs); i += 2 {
@@ -421,15 +438,12 @@ func (c *Client) Touch(ctx context.Context, keys ...string) (int64, error) {
 // Expire sets a TTL on key (EXPIRE, or PEXPIRE when ttl has a sub-second
 // part); it reports whether the key exists.
 func (c *Client) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if ttl%time.Second != 0 {
-		return c.PExpire(ctx, key, ttl)
-	}
-	return run(c, ctx, opExpire, c.bld.Expire().Key(key).Seconds(int64(ttl/time.Second)).Build(), asBool)
+	return do(c, ctx, c.k.expire(key, ttl))
 }
 
 // PExpire sets a TTL in milliseconds; it reports whether the key exists.
 func (c *Client) PExpire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	return run(c, ctx, opPExpire, c.bld.Pexpire().Key(key).Milliseconds(ttl.Milliseconds()).Build(), asBool)
+	return do(c, ctx, c.k.pexpire(key, ttl))
 }
 
 // ExpireAt expires key at t (whole seconds); it reports whether the key exists.
@@ -635,7 +649,7 @@ func (c *Client) GetBit(ctx context.Context, key string, offset int64) (int64, e
 // SetBit sets the bit at offset to value (0 or 1) and returns the old bit.
 func (c *Client) SetBit(ctx context.Context, key string, offset int64, value int) (int64, error) {
 	if value != 0 && value != 1 {
-		return 0, invalid("setbit", "value must be 0 or 1 (got %d)", value)
+		return 0, c.refuse(ctx, opSetBit, invalid("setbit", "value must be 0 or 1 (got %d)", value))
 	}
 	return run(c, ctx, opSetBit, c.bld.Setbit().Key(key).Offset(offset).Value(int64(value)).Build(), asInt)
 }

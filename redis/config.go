@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"crypto/tls"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // Kind is the component kind every Client reports.
@@ -25,6 +27,7 @@ const (
 	DefaultMaxRetries          = 10
 	DefaultClientName          = "arsenal"
 	DefaultCacheSizeEachConn   = 64 << 20
+	DefaultCommandTimeout      = 5 * time.Second
 	maxPipelineConns           = 256
 )
 
@@ -56,9 +59,10 @@ type Config struct {
 	// UnixSocket is the path of a Unix domain socket to dial instead of TCP.
 	UnixSocket string
 	// Username and Password authenticate with AUTH (ACL user "default" when
-	// Username is empty). Never logged.
+	// Username is empty). Password is a security.Secret: printing or
+	// logging a Config (%v, %+v, %#v, slog, JSON) shows it redacted.
 	Username string
-	Password string
+	Password security.Secret
 	// DB is the database SELECTed on every connection. Default 0; must be 0
 	// in cluster mode.
 	DB int
@@ -71,10 +75,20 @@ type Config struct {
 	// TLSConfig is the TLS configuration; setting it implies TLS. Default nil.
 	TLSConfig *tls.Config
 	// TLSInsecureSkipVerify skips certificate verification (tests only).
+	// Open logs a warning when it is set, to Logger or else slog.Default().
 	TLSInsecureSkipVerify bool
 
 	// ConnectTimeout bounds each dial and handshake. Default 10 s.
 	ConnectTimeout time.Duration
+	// CommandTimeout bounds a call whose context has no deadline: the
+	// whole call, its wait in the offline queue while disconnected
+	// included, ends after this long (Unavailable while the client was
+	// still disconnected, DeadlineExceeded once the command was sent).
+	// A context deadline, shorter or longer, takes precedence, and
+	// blocking commands (BLPop, XRead with Block ...) are bounded by their
+	// own timeout and context only. Default 5 s; a negative value means no
+	// bound other than the context. See the package doc, "Outages".
+	CommandTimeout time.Duration
 	// IdleTimeout closes connections of the dedicated/blocking pool (used by
 	// blocking commands, transactions and pub/sub) idle for longer than
 	// this. The shared pipelined connections are never idle-closed. Default
@@ -126,14 +140,37 @@ type Config struct {
 	// bytes. Default 64 MiB.
 	CacheSizeEachConn int
 
+	// MaxReplyBytes caps what one reply from the server may declare (its
+	// strings' lengths plus 40 bytes per array, set or map element, which
+	// is what the client allocates before the data arrives). A reply over
+	// it fails the connection with ResourceExhausted before anything is
+	// allocated. Default DefaultMaxReplyBytes (512 MiB, Redis's own
+	// proto-max-bulk-len); a negative value turns the size check off (the
+	// framing checks of the package doc's "Hostile servers" stay on).
+	MaxReplyBytes int64
+
+	// Observer receives an OpStart/OpEnd pair for every call and, when it
+	// is an arsenal.ConnObserver, the connection events. Default nil: no
+	// hooks, no cost.
+	Observer arsenal.Observer
+	// Logger receives operators' logs: disconnects and reconnects (Warn,
+	// Info), calls slower than SlowThreshold (Warn), refused replies and
+	// TLS verification turned off (Warn). Targets are redacted, secrets
+	// never logged. Default nil: no logs.
+	Logger *slog.Logger
+	// SlowThreshold makes calls that take longer than this a Warn log
+	// (with Logger). Default 0: off.
+	SlowThreshold time.Duration
+
 	// Mode selects standalone, cluster or sentinel. Default ModeAuto.
 	Mode Mode
 	// SentinelMaster is the master set name sentinels watch; required in
 	// ModeSentinel.
 	SentinelMaster string
-	// SentinelUsername and SentinelPassword authenticate with the sentinels.
+	// SentinelUsername and SentinelPassword authenticate with the sentinels
+	// (SentinelPassword redacted like Password).
 	SentinelUsername string
-	SentinelPassword string
+	SentinelPassword security.Secret
 	// ReplicaAddrs are read replicas of a standalone primary; read-only
 	// commands go to them when ReadFromReplicas is set.
 	ReplicaAddrs []string
@@ -184,6 +221,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxRetries == 0 {
 		c.MaxRetries = DefaultMaxRetries
 	}
+	if c.CommandTimeout == 0 {
+		c.CommandTimeout = DefaultCommandTimeout
+	}
 	if c.PipelineConns == 0 {
 		c.PipelineConns = DefaultPipelineConns
 	}
@@ -195,6 +235,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CacheSizeEachConn == 0 {
 		c.CacheSizeEachConn = DefaultCacheSizeEachConn
+	}
+	if c.MaxReplyBytes == 0 {
+		c.MaxReplyBytes = DefaultMaxReplyBytes
 	}
 	if c.TLSConfig != nil {
 		c.TLS = true
@@ -216,13 +259,21 @@ func (c Config) Validate() error {
 			v.Add("Addrs", "entry %d %q is not host:port", i, a)
 			continue
 		}
+		if !plainHost(host) {
+			v.Add("Addrs", "entry %d %+q has a host with characters outside printable ASCII (use the punycode form of an international name)", i, a)
+			continue
+		}
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			v.Add("Addrs", "entry %d %q has an invalid port", i, a)
 		}
 	}
 	for i, a := range c.ReplicaAddrs {
-		if _, _, err := net.SplitHostPort(a); err != nil {
+		host, _, err := net.SplitHostPort(a)
+		switch {
+		case err != nil:
 			v.Add("ReplicaAddrs", "entry %d %q is not host:port", i, a)
+		case !plainHost(host):
+			v.Add("ReplicaAddrs", "entry %d %+q has a host with characters outside printable ASCII", i, a)
 		}
 	}
 	if c.UnixSocket != "" && len(c.Addrs) > 0 {
@@ -256,6 +307,19 @@ func (c Config) Validate() error {
 	v.Check(!(c.ReplicaOnly && c.ReadFromReplicas), "ReplicaOnly", "cannot be combined with ReadFromReplicas")
 	v.Check(c.ClusterRefreshInterval >= 0, "ClusterRefreshInterval", "must not be negative")
 	return v.Err()
+}
+
+// plainHost reports whether host is made of the characters a DNS name or
+// an IP literal uses (printable ASCII without spaces or URL delimiters):
+// no bidirectional overrides (U+202E), no homoglyphs, no control bytes.
+func plainHost(host string) bool {
+	for i := 0; i < len(host); i++ {
+		b := host[i]
+		if b <= ' ' || b >= 0x7f || strings.IndexByte("/?#@\\\"'<>`", b) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // mode is the effective mode: SentinelMaster implies sentinel.
@@ -299,7 +363,7 @@ func (c Config) target() string {
 //	redis+tls+unix:///path/to/sock                 TLS over a Unix socket
 //
 // Query parameters (all optional): db, client_name, connect_timeout,
-// idle_timeout (Go durations), max_retries, auto_reconnect, offline_queue,
+// command_timeout, idle_timeout (Go durations), max_retries, auto_reconnect, offline_queue,
 // auto_pipelining, cache, skip_verify (booleans), pipeline_conns,
 // max_flush_delay, addr (extra host:port,
 // repeatable), mode (standalone, cluster, sentinel), master_set (sentinel
@@ -334,7 +398,8 @@ func ParseURL(raw string) (Config, error) {
 	}
 	if u.User != nil {
 		c.Username = u.User.Username()
-		c.Password, _ = u.User.Password()
+		pw, _ := u.User.Password()
+		c.Password = security.NewSecret(pw)
 		if c.Username == "default" {
 			c.Username = ""
 		}
@@ -405,6 +470,8 @@ func ParseURL(raw string) (Config, error) {
 			c.ClientName = q.Get(name)
 		case "connect_timeout", "dial_timeout":
 			durParam(name, &c.ConnectTimeout)
+		case "command_timeout":
+			durParam(name, &c.CommandTimeout)
 		case "idle_timeout":
 			durParam(name, &c.IdleTimeout)
 		case "max_retries":
@@ -475,7 +542,11 @@ func opener(ctx context.Context, u *url.URL) (arsenal.Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Open(ctx, cfg)
+	c, err := Open(ctx, cfg)
+	if err != nil {
+		return nil, err // a nil interface, never one holding a nil *Client
+	}
+	return c, nil
 }
 
 // Schemes are the URL schemes this package registers with arsenal.Register.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/redis"
 )
@@ -19,10 +21,10 @@ func TestParseURLReadsEverySchemeAndOption(t *testing.T) {
 		check func(redis.Config) bool
 	}{
 		{"redis with user, password and db", "redis://alice:pw@host:7000/3", func(c redis.Config) bool {
-			return slices.Equal(c.Addrs, []string{"host:7000"}) && c.Username == "alice" && c.Password == "pw" && c.DB == 3 && !c.TLS
+			return slices.Equal(c.Addrs, []string{"host:7000"}) && c.Username == "alice" && c.Password.Reveal() == "pw" && c.DB == 3 && !c.TLS
 		}},
 		{"default port", "redis://host", func(c redis.Config) bool { return slices.Equal(c.Addrs, []string{"host:6379"}) }},
-		{"password only (user default)", "redis://default:pw@h:1", func(c redis.Config) bool { return c.Username == "" && c.Password == "pw" }},
+		{"password only (user default)", "redis://default:pw@h:1", func(c redis.Config) bool { return c.Username == "" && c.Password.Reveal() == "pw" }},
 		{"rediss is TLS", "rediss://h:6380", func(c redis.Config) bool { return c.TLS }},
 		{"redis+tls is TLS", "redis+tls://h:6380", func(c redis.Config) bool { return c.TLS }},
 		{"valkey is plain", "valkey://h:1", func(c redis.Config) bool { return !c.TLS && c.Addrs[0] == "h:1" }},
@@ -46,19 +48,15 @@ func TestParseURLReadsEverySchemeAndOption(t *testing.T) {
 			return c.Mode == redis.ModeCluster && c.ReadFromReplicas
 		}},
 		{"skip_verify without value", "rediss://h:1?skip_verify", func(c redis.Config) bool { return c.TLSInsecureSkipVerify }},
+		{"command_timeout", "redis://h:1?command_timeout=250ms", func(c redis.Config) bool { return c.CommandTimeout == 250*time.Millisecond }},
 	}
 	for _, tt := range tests {
 		c, err := redis.ParseURL(tt.url)
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
+		if !assert.NoError(t, err, tt.name) {
 			continue
 		}
-		if !tt.check(c) {
-			t.Errorf("%s: unexpected config %+v", tt.name, c)
-		}
-		if err := c.Validate(); err != nil {
-			t.Errorf("%s: parsed config does not validate: %v", tt.name, err)
-		}
+		assert.True(t, tt.check(c), "%s: unexpected config %+v", tt.name, c)
+		assert.NoError(t, c.Validate(), "%s: parsed config does not validate", tt.name)
 	}
 }
 
@@ -195,7 +193,7 @@ func FuzzParseURL(f *testing.F) {
 			if !errors.As(err, &ae) || ae.Code != arsenal.InvalidArgument {
 				t.Fatalf("ParseURL(%q) error %v is not InvalidArgument", s, err)
 			}
-			if c.Password != "" && strings.Contains(err.Error(), c.Password) {
+			if pw := c.Password.Reveal(); pw != "" && strings.Contains(err.Error(), pw) {
 				t.Fatalf("error echoes the password")
 			}
 			return

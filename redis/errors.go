@@ -25,6 +25,10 @@ var ErrTxAborted = errors.New("redis: transaction aborted: a watched key changed
 // reconnection off, or MaxRetries reconnect attempts failed).
 var ErrDisconnected = errors.New("redis: not connected")
 
+// errCommandTimeout is the cause of the context a call without a deadline
+// runs under (Config.CommandTimeout).
+var errCommandTimeout = errors.New("redis: Config.CommandTimeout passed")
+
 // IsNotFound reports whether err says a key or field does not exist.
 func IsNotFound(err error) bool { return arsenal.IsCode(err, arsenal.NotFound) }
 

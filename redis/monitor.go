@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/infra-arsenal/arsenal"
 )
 
 // EventKind says what changed in a Client's connection.
@@ -170,6 +172,7 @@ func (c *Client) markDown(err error) {
 	c.st.mu.Unlock()
 	c.st.disconnects.Add(1)
 	c.emit(Event{Kind: EventDisconnected, Err: wrapErr("connection", err)})
+	c.connEvent(arsenal.ConnDisconnect, err)
 	c.st.kickProbe()
 }
 
@@ -186,7 +189,9 @@ func (c *Client) markUp(attempts int) {
 	close(o.up)
 	c.st.mu.Unlock()
 	c.st.reconnects.Add(1)
-	c.emit(Event{Kind: EventReconnected, Downtime: time.Since(o.since), Attempts: attempts})
+	down := time.Since(o.since)
+	c.emit(Event{Kind: EventReconnected, Downtime: down, Attempts: attempts})
+	c.connEvent(arsenal.ConnReconnect, nil, "downtime", down, "attempts", attempts)
 }
 
 // monitor probes the server while the client is disconnected: with the
@@ -221,6 +226,10 @@ func (c *Client) monitor() {
 					close(o.gaveUp)
 					_, err := c.st.last()
 					c.emit(Event{Kind: EventGaveUp, Attempts: attempt, Err: wrapErr("connection", err)})
+					if l := c.cfg.Logger; l != nil {
+						l.Warn("redis: still disconnected after MaxRetries reconnect delays; waiting calls fail with Unavailable",
+							"target", c.target, "attempts", attempt, "error", wrapErr("connection", err).Error())
+					}
 				})
 			}
 			delay := c.backoff(attempt)

@@ -91,17 +91,22 @@ func (p *Pipeline) Do(args ...any) *Future[Reply] {
 
 // Get queues a GET; a missing key makes the Future's error NotFound.
 func (p *Pipeline) Get(key string) *Future[string] {
-	return queue(p, opGet, p.c.bld.Get().Key(key).Build(), asString)
+	return enqueue(p, p.c.k.get(key))
 }
 
 // Set queues a SET without options.
 func (p *Pipeline) Set(key, value string) *Future[struct{}] {
-	return queue(p, opSet, p.c.bld.Set().Key(key).Value(value).Build(), asOK)
+	return enqueue(p, p.c.k.set(key, value))
 }
 
-// SetEx queues a SET with a TTL (PX, millisecond precision).
+// SetBytes queues a SET of a binary value.
+func (p *Pipeline) SetBytes(key string, value []byte) *Future[struct{}] {
+	return enqueue(p, p.c.k.set(key, string(value)))
+}
+
+// SetEx queues a SetEx: SETEX for whole seconds, PSETEX otherwise.
 func (p *Pipeline) SetEx(key, value string, ttl time.Duration) *Future[struct{}] {
-	return queue(p, opSet, p.c.bld.Set().Key(key).Value(value).PxMilliseconds(ttl.Milliseconds()).Build(), asOK)
+	return enqueue(p, p.c.k.setEx(key, value, ttl))
 }
 
 // Del queues a DEL; in cluster mode every key must hash to one slot
@@ -116,90 +121,77 @@ func (p *Pipeline) Del(keys ...string) *Future[int64] {
 
 // Incr queues an INCR.
 func (p *Pipeline) Incr(key string) *Future[int64] {
-	return queue(p, opIncr, p.c.bld.Incr().Key(key).Build(), asInt)
+	return enqueue(p, p.c.k.incr(key))
 }
 
 // IncrBy queues an INCRBY.
 func (p *Pipeline) IncrBy(key string, n int64) *Future[int64] {
-	return queue(p, opIncrBy, p.c.bld.Incrby().Key(key).Increment(n).Build(), asInt)
+	return enqueue(p, p.c.k.incrBy(key, n))
 }
 
-// Expire queues a PEXPIRE.
+// Expire queues an Expire: EXPIRE for whole seconds, PEXPIRE otherwise.
 func (p *Pipeline) Expire(key string, ttl time.Duration) *Future[bool] {
-	return queue(p, opPExpire, p.c.bld.Pexpire().Key(key).Milliseconds(ttl.Milliseconds()).Build(), asBool)
+	return enqueue(p, p.c.k.expire(key, ttl))
 }
 
 // HSet queues an HSET of field/value pairs.
 func (p *Pipeline) HSet(key string, pairs ...string) *Future[int64] {
-	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		err := invalid("hset", "needs field/value pairs (got %d arguments)", len(pairs))
-		p.fail(err)
-		return &Future[int64]{done: true, err: err}
-	}
-	b := p.c.bld.Hset().Key(key).FieldValue()
-	for i := 0; i < len(pairs); i += 2 {
-		b = b.FieldValue(pairs[i], pairs[i+1])
-	}
-	return queue(p, opHSet, b.Build(), asInt)
+	return enqueue(p, p.c.k.hset(key, pairs))
 }
 
 // HGet queues an HGET.
 func (p *Pipeline) HGet(key, field string) *Future[string] {
-	return queue(p, opHGet, p.c.bld.Hget().Key(key).Field(field).Build(), asString)
+	return enqueue(p, p.c.k.hget(key, field))
 }
 
 // HGetAll queues an HGETALL.
 func (p *Pipeline) HGetAll(key string) *Future[map[string]string] {
-	return queue(p, opHGetAll, p.c.bld.Hgetall().Key(key).Build(), asStrMap)
+	return enqueue(p, p.c.k.hgetAll(key))
 }
 
 // HIncrBy queues an HINCRBY.
 func (p *Pipeline) HIncrBy(key, field string, n int64) *Future[int64] {
-	return queue(p, opHIncrBy, p.c.bld.Hincrby().Key(key).Field(field).Increment(n).Build(), asInt)
+	return enqueue(p, p.c.k.hincrBy(key, field, n))
 }
 
 // LPush queues an LPUSH.
 func (p *Pipeline) LPush(key string, elements ...string) *Future[int64] {
-	return queue(p, opLPush, p.c.bld.Lpush().Key(key).Element(elements...).Build(), asInt)
+	return enqueue(p, p.c.k.lpush(key, elements))
 }
 
 // RPush queues an RPUSH.
 func (p *Pipeline) RPush(key string, elements ...string) *Future[int64] {
-	return queue(p, opRPush, p.c.bld.Rpush().Key(key).Element(elements...).Build(), asInt)
+	return enqueue(p, p.c.k.rpush(key, elements))
 }
 
 // LRange queues an LRANGE.
 func (p *Pipeline) LRange(key string, start, stop int64) *Future[[]string] {
-	return queue(p, opLRange, p.c.bld.Lrange().Key(key).Start(start).Stop(stop).Build(), asStrings)
+	return enqueue(p, p.c.k.lrange(key, start, stop))
 }
 
 // SAdd queues an SADD.
 func (p *Pipeline) SAdd(key string, members ...string) *Future[int64] {
-	return queue(p, opSAdd, p.c.bld.Sadd().Key(key).Member(members...).Build(), asInt)
+	return enqueue(p, p.c.k.sadd(key, members))
 }
 
 // ZAdd queues a ZADD.
 func (p *Pipeline) ZAdd(key string, members ...Z) *Future[int64] {
-	a := p.c.bld.Arbitrary("ZADD").Keys(key)
-	for _, m := range members {
-		a = a.Args(ftoa(m.Score), m.Member)
-	}
-	return queue(p, opZAdd, a.Build(), asInt)
+	return enqueue(p, p.c.k.zadd(key, ZAddOptions{}, members))
 }
 
 // ZScore queues a ZSCORE.
 func (p *Pipeline) ZScore(key, member string) *Future[float64] {
-	return queue(p, opZScore, p.c.bld.Zscore().Key(key).Member(member).Build(), asFloat)
+	return enqueue(p, p.c.k.zscore(key, member))
 }
 
 // Publish queues a PUBLISH.
 func (p *Pipeline) Publish(channel, message string) *Future[int64] {
-	return queue(p, opPublish, p.c.bld.Publish().Channel(channel).Message(message).Build(), asInt)
+	return enqueue(p, p.c.k.publish(channel, message))
 }
 
 // XAdd queues an XADD with a server-assigned ID.
 func (p *Pipeline) XAdd(stream string, values ...string) *Future[string] {
-	return queue(p, opXAdd, p.c.bld.Arbitrary("XADD").Keys(stream).Args("*").Args(values...).Build(), asString)
+	return enqueue(p, p.c.k.xadd(XAddArgs{Stream: stream, Values: values}))
 }
 
 // Exec sends the queued commands in one batch and fills their Futures. It
@@ -289,19 +281,30 @@ func (c *Client) execTx(ctx context.Context, p *Pipeline, client rueidis.CoreCli
 		p.abandon(err)
 		return false, err
 	}
-	if err := c.gate(ctx, "tx"); err != nil {
+	if err := c.gate(ctx, opTx); err != nil {
 		p.abandon(err)
 		return false, err
+	}
+	ctx, cancel := c.bound(ctx, false)
+	if cancel != nil {
+		defer cancel()
 	}
 	cmds := make(rueidis.Commands, 0, len(p.cmds)+2)
 	cmds = append(cmds, c.bld.Multi().Build())
 	cmds = append(cmds, p.cmds...)
 	cmds = append(cmds, c.bld.Exec().Build())
+	var h hooked
+	if c.hooks {
+		ctx, h = c.hookStart(ctx, opTx, nil)
+	}
 	start := time.Now()
 	res := client.DoMulti(ctx, cmds...)
 	sent = res[len(res)-1].NonRedisError() == nil
 	err := c.fillTx(p, res)
 	c.op(opTx).Record(time.Since(start), err)
+	if c.hooks {
+		c.hookEnd(ctx, opTx, h, err)
+	}
 	return sent, err
 }
 
@@ -366,16 +369,7 @@ type Tx struct {
 // Get reads key on the transaction's connection; NotFound when missing.
 // In cluster mode key must hash to the watched keys' slot.
 func (t *Tx) Get(ctx context.Context, key string) (string, error) {
-	cmd := t.c.bld.Get().Key(key).Build()
-	if err := t.c.txSameSlot("get", rueidis.Commands{cmd}, t.slot); err != nil {
-		return "", err
-	}
-	m, err := t.dc.Do(ctx, cmd).ToMessage()
-	if err != nil {
-		return "", t.c.failed("get", err)
-	}
-	s, err := m.ToString()
-	return s, wrapErr("get", err)
+	return txDo(t, ctx, t.c.k.get(key))
 }
 
 // Do sends any read command on the transaction's connection.
@@ -413,13 +407,13 @@ func (t *Tx) Exec(ctx context.Context, fn func(p *Pipeline) error) error {
 // watched key first, Exec fails with Aborted and nothing is written. Watch
 // makes one attempt; WatchRetry retries.
 func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...string) error {
-	if err := c.gate(ctx, "watch"); err != nil {
-		return err
-	}
 	if len(keys) == 0 {
-		return invalid("watch", "needs at least one key")
+		return c.refuse(ctx, opWatch, invalid("watch", "needs at least one key"))
 	}
 	if err := c.sameSlot("watch", keys...); err != nil {
+		return c.refuse(ctx, opWatch, err)
+	}
+	if err := c.gate(ctx, opWatch); err != nil {
 		return err
 	}
 	dc, release := c.rc.Dedicate()
@@ -448,8 +442,22 @@ func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...strin
 			dc.Close()
 		}
 	}()
-	if err := dc.Do(ctx, c.bld.Watch().Key(keys...).Build()).Error(); err != nil {
-		return c.failed("watch", err)
+	start := time.Now()
+	wcmd := c.bld.Watch().Key(keys...).Build()
+	wctx, h := ctx, hooked{}
+	if c.hooks {
+		wctx, h = c.hookStart(ctx, opWatch, &wcmd)
+	}
+	err := dc.Do(wctx, wcmd).Error()
+	if err != nil {
+		err = c.failed("watch", err)
+	}
+	c.op(opWatch).Record(time.Since(start), err)
+	if c.hooks {
+		c.hookEnd(wctx, opWatch, h, err)
+	}
+	if err != nil {
+		return err
 	}
 	return fn(tx)
 }
@@ -462,7 +470,7 @@ const unwatchTimeout = time.Second
 // when every attempt conflicted.
 func (c *Client) WatchRetry(ctx context.Context, attempts int, fn func(tx *Tx) error, keys ...string) error {
 	if attempts < 1 {
-		return invalid("watch", "attempts must be at least 1")
+		return c.refuse(ctx, opWatch, invalid("watch", "attempts must be at least 1"))
 	}
 	var err error
 	for i := 0; i < attempts; i++ {

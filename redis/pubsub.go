@@ -102,15 +102,15 @@ func (c *Client) SSubscribe(ctx context.Context, handler func(Message), channels
 	return c.subscribe(ctx, opSSubscribe, "SSUBSCRIBE", handler, channels)
 }
 
-func (c *Client) subscribe(ctx context.Context, id opID, kind string, handler func(Message), names []string) (*Subscription, error) {
+func (c *Client) subscribe(ctx context.Context, id opID, kind string, handler func(Message), names []string) (_ *Subscription, err error) {
 	op := opNames[id]
 	if c.closed.Load() {
 		return nil, arsenal.Closed(Kind, op)
 	}
 	if len(names) == 0 {
-		return nil, invalid(op, "needs at least one channel or pattern")
+		return nil, c.refuse(ctx, id, invalid(op, "needs at least one channel or pattern"))
 	}
-	if err := c.gate(ctx, op); err != nil {
+	if err := c.gate(ctx, id); err != nil {
 		return nil, err
 	}
 	s := &Subscription{
@@ -136,6 +136,10 @@ func (c *Client) subscribe(ctx context.Context, id opID, kind string, handler fu
 	c.subCnt.Add(1)
 	c.wg.Add(1)
 	start := time.Now()
+	if c.hooks {
+		hctx, h := c.hookStart(ctx, id, nil)
+		defer func() { c.hookEnd(hctx, id, h, err) }()
+	}
 	go s.loop()
 	if handler != nil {
 		c.wg.Add(1)

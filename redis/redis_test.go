@@ -3,20 +3,41 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/componenttest"
 	"github.com/infra-arsenal/arsenal/internal/fanout"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+// TestMain points REDIS_URL at a real redis-server started for this test
+// binary: the Example functions read it, as a program would
+// (redis.DefaultConfig), so they run as written against a real server.
+func TestMain(m *testing.M) {
+	srv, err := testenv.LaunchRedis()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+		os.Exit(1)
+	}
+	os.Setenv("REDIS_URL", srv.URL())
+	os.Unsetenv("VALKEY_URL")
+	code := m.Run()
+	srv.Stop()
+	testenv.StopAll()
+	os.Exit(code)
+}
 
 // open connects to the shared real server and closes the client at the end.
 func open(t testing.TB, mutate ...func(*redis.Config)) (*redis.Client, *testenv.Redis) {
@@ -368,25 +389,17 @@ func TestServerErrorsAreCoded(t *testing.T) {
 func TestWrongPasswordIsUnauthenticated(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	// testenv pings without AUTH while starting, so the password is set after.
-	if r, err := testenv.RedisCommand(srv.Addr, "CONFIG SET requirepass s3cret"); err != nil || r != "+OK" {
-		t.Fatalf("CONFIG SET requirepass: %q %v", r, err)
-	}
+	r, err := testenv.RedisCommand(srv.Addr, "CONFIG SET requirepass s3cret")
+	require.NoError(t, err)
+	require.Equal(t, "+OK", r, "CONFIG SET requirepass")
 	ctx := ctxT(t)
-	_, err := redis.Open(ctx, redis.Config{Addrs: []string{srv.Addr}, Password: "wrong"})
-	if !arsenal.IsCode(err, arsenal.Unauthenticated) {
-		t.Fatalf("Open with a wrong password: %v; want Unauthenticated", err)
-	}
-	if strings.Contains(err.Error(), "wrong") && strings.Contains(err.Error(), "Password") {
-		t.Errorf("error may echo the password: %v", err)
-	}
-	c, err := redis.Open(ctx, redis.Config{Addrs: []string{srv.Addr}, Password: "s3cret"})
-	if err != nil {
-		t.Fatalf("Open with the right password: %v", err)
-	}
+	_, err = redis.Open(ctx, redis.Config{Addrs: []string{srv.Addr}, Password: security.NewSecret("wrong")})
+	require.True(t, arsenal.IsCode(err, arsenal.Unauthenticated), "Open with a wrong password: %v; want Unauthenticated", err)
+	assert.False(t, strings.Contains(err.Error(), "wrong") && strings.Contains(err.Error(), "Password"), "error may echo the password: %v", err)
+	c, err := redis.Open(ctx, redis.Config{Addrs: []string{srv.Addr}, Password: security.NewSecret("s3cret")})
+	require.NoError(t, err, "Open with the right password")
 	defer c.Close()
-	if err := c.Health(ctx); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, c.Health(ctx))
 }
 
 func TestPipelineSendsABatchAndFillsFutures(t *testing.T) {

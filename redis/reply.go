@@ -39,6 +39,7 @@ var (
 	opPing     = newOp("ping")
 	opPipeline = newOp("pipeline")
 	opTx       = newOp("tx")
+	opWatch    = newOp("watch")
 )
 
 // Opt is a value that may be missing: an element of MGET, HMGET or

@@ -149,8 +149,16 @@ func groupBySlot(keys []string) []slotGroup {
 // and records one latency for op. It returns the raw results; a network
 // failure of any is returned as the error.
 func (c *Client) execMulti(ctx context.Context, id opID, cmds rueidis.Commands) ([]rueidis.RedisResult, error) {
-	if err := c.gate(ctx, opNames[id]); err != nil {
+	if err := c.gate(ctx, id); err != nil {
 		return nil, err
+	}
+	ctx, cancel := c.bound(ctx, false)
+	if cancel != nil {
+		defer cancel()
+	}
+	var h hooked
+	if c.hooks {
+		ctx, h = c.hookStart(ctx, id, nil)
 	}
 	start := time.Now()
 	res := c.rc.DoMulti(ctx, cmds...)
@@ -162,5 +170,8 @@ func (c *Client) execMulti(ctx context.Context, id opID, cmds rueidis.Commands) 
 		}
 	}
 	c.op(id).Record(time.Since(start), err)
+	if c.hooks {
+		c.hookEnd(ctx, id, h, err)
+	}
 	return res, err
 }

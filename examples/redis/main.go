@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"strconv"
@@ -25,12 +26,13 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run() error {
+// run runs the tour, writing what it does to out.
+func run(out io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -41,7 +43,7 @@ func run() error {
 			return err
 		}
 		defer m.Close()
-		fmt.Printf("no REDIS_URL: using an embedded miniredis at %s (a stand-in, not a real server)\n", m.Addr())
+		fmt.Fprintf(out, "no REDIS_URL: using an embedded miniredis at %s (a stand-in, not a real server)\n", m.Addr())
 		cfg = redis.Config{Addrs: []string{m.Addr()}}
 	} else {
 		var err error
@@ -54,7 +56,7 @@ func run() error {
 		return err
 	}
 	defer c.Close()
-	fmt.Println("connected:", c.Describe())
+	fmt.Fprintln(out, "connected:", c.Describe())
 	prefix := "example:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
 
 	// Typed commands: Go values back, a missing key is NotFound, not "".
@@ -64,12 +66,12 @@ func run() error {
 	v, _ := c.Get(ctx, prefix+"greeting")
 	n, _ := c.Incr(ctx, prefix+"visits")
 	_, err = c.Get(ctx, prefix+"missing")
-	fmt.Printf("get=%q incr=%d missing-key NotFound=%v\n", v, n, redis.IsNotFound(err))
+	fmt.Fprintf(out, "get=%q incr=%d missing-key NotFound=%v\n", v, n, redis.IsNotFound(err))
 	if _, err := c.HSet(ctx, prefix+"user", "name", "ada", "lang", "go"); err != nil {
 		return err
 	}
 	user, _ := c.HGetAll(ctx, prefix+"user")
-	fmt.Println("hgetall:", user)
+	fmt.Fprintln(out, "hgetall:", user)
 
 	// An explicit pipeline: many commands, one round trip.
 	p := c.Pipeline()
@@ -80,7 +82,7 @@ func run() error {
 	if err := p.Exec(ctx); err != nil {
 		return err
 	}
-	fmt.Println("pipeline lrange:", lr.Val())
+	fmt.Fprintln(out, "pipeline lrange:", lr.Val())
 
 	// Pub/sub on a second connection.
 	sub, err := c.Duplicate(ctx)
@@ -97,7 +99,7 @@ func run() error {
 	}
 	select {
 	case m := <-got:
-		fmt.Printf("pub/sub: %s <- %q\n", m.Channel, m.Payload)
+		fmt.Fprintf(out, "pub/sub: %s <- %q\n", m.Channel, m.Payload)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -121,7 +123,7 @@ func run() error {
 		return err
 	}
 	bal, _ := c.Get(ctx, prefix+"balance")
-	fmt.Println("transaction: balance", bal)
+	fmt.Fprintln(out, "transaction: balance", bal)
 
 	// Client-side caching (where the server supports CLIENT TRACKING).
 	for i := 0; i < 3; i++ {
@@ -131,20 +133,20 @@ func run() error {
 	}
 	on, why := c.CacheInfo()
 	cs := c.ClientStats()
-	fmt.Printf("client-side cache: enabled=%v %s hits=%v misses=%v\n", on, why, cs.CacheHits, cs.CacheMisses)
+	fmt.Fprintf(out, "client-side cache: enabled=%v %s hits=%v misses=%v\n", on, why, cs.CacheHits, cs.CacheMisses)
 	st := c.Stats()
 
 	// Coded errors.
 	_, err = c.LPush(ctx, prefix+"greeting", "x")
 	var ae *arsenal.Error
 	if errors.As(err, &ae) {
-		fmt.Printf("wrong type: code=%v retryable=%v\n", ae.Code, arsenal.Classify(err).Retryable)
+		fmt.Fprintf(out, "wrong type: code=%v retryable=%v\n", ae.Code, arsenal.Classify(err).Retryable)
 	}
 
 	// Latency stats per command.
 	for _, name := range st.OpNames() {
 		o := st.Ops[name]
-		fmt.Printf("  %-12s n=%-3d p50=%-9s p99=%s\n", name, o.Count, o.P50, o.P99)
+		fmt.Fprintf(out, "  %-12s n=%-3d p50=%-9s p99=%s\n", name, o.Count, o.P50, o.P99)
 	}
 	_, _ = c.Del(ctx, prefix+"greeting", prefix+"visits", prefix+"user", prefix+"list", prefix+"balance")
 	return nil
