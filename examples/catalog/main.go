@@ -38,6 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	show := fs.String("show", "", "print the example called NAME with its code")
 	asJSON := fs.Bool("json", false, "print the selection as JSON")
 	tags := fs.Bool("tags", false, "list the tags and features in use, with counts")
+	markdown := fs.Bool("markdown", false, "print the selection as a Markdown table (examples/library/README.md is this output)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -59,6 +60,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sel := library.Filter(q)
 	if *tags {
 		printTags(sel, stdout)
+		return 0
+	}
+	if *markdown {
+		writeMarkdown(stdout, sel)
 		return 0
 	}
 	if *asJSON {
@@ -122,6 +127,34 @@ func showOne(name string, asJSON bool, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "\n// ---- %s/%s ----\n%s", e.Path, n, src[n])
 	}
 	return 0
+}
+
+// writeMarkdown writes the examples as the table of examples/library/README.md.
+func writeMarkdown(w io.Writer, sel []library.Example) {
+	fmt.Fprintf(w, "# Arsenal example library\n\n")
+	fmt.Fprintf(w, "%d example programs, each a small `package main` in its own directory. "+
+		"List, filter and print them with `go run ./examples/catalog` (`-db`, `-tag`, `-complexity`, `-feature`, `-q`, `-show NAME`); "+
+		"run one with `go run ./examples/library/NAME`. The Redis examples read `REDIS_URL`, the S3 ones `S3_ENDPOINT`, `S3_BUCKET`, "+
+		"`S3_ACCESS_KEY_ID` and `S3_SECRET_ACCESS_KEY`, the SQLite ones `-db` or `SQLITE_PATH` (default: a temporary file), and the "+
+		"WebSocket ones run the library's own server on loopback. The tests in examples/catalog run every one against real servers.\n\n", len(sel))
+	fmt.Fprintln(w, "This file is generated: `go run ./examples/catalog -markdown > examples/library/README.md`.")
+	fmt.Fprintln(w)
+	for _, db := range library.Databases {
+		var rows []library.Example
+		for _, e := range sel {
+			if e.Database == db {
+				rows = append(rows, e)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "## %s\n\n| Example | Level | What it shows |\n|---|---|---|\n", db)
+		for _, e := range rows {
+			fmt.Fprintf(w, "| [%s](%s/) | %s | **%s.** %s |\n", e.Name, e.Name, e.Complexity, e.Title, e.Description)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 func printTags(sel []library.Example, w io.Writer) {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,4 +113,15 @@ func TestTheLibraryQueryMatchesCaseInsensitively(t *testing.T) {
 	assert.False(t, library.Query{Text: "leaderboard missingword"}.Match(e))
 	_, err := library.Source("nope")
 	assert.Error(t, err)
+}
+
+func TestTheLibraryReadmeIsTheGeneratedTable(t *testing.T) {
+	out, _, code := catalog("-markdown")
+	require.Equal(t, 0, code)
+	b, err := os.ReadFile(filepath.Join("..", "library", "README.md"))
+	require.NoError(t, err)
+	assert.Equal(t, out, string(b), "regenerate it: go run ./examples/catalog -markdown > examples/library/README.md")
+	for _, e := range library.All() {
+		assert.Contains(t, out, "| ["+e.Name+"]("+e.Name+"/) |")
+	}
 }
