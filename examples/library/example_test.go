@@ -11,6 +11,7 @@ func ExampleFilter() {
 		fmt.Printf("%s: %s\n", e.Name, e.Title)
 	}
 	// Output:
+	// redis-client-cache: Client-side caching with invalidation
 	// redis-job-queue: Job queue on streams with consumer groups
 	// redis-transfer-tx: Optimistic transactions with WATCH
 }
