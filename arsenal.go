@@ -132,7 +132,10 @@ func (s Stats) OpNames() []string {
 }
 
 // Plugin is an outside backend (or a built-in domain) that brings its own
-// components. The plugin package manages their lifecycle.
+// components. It is the small required core of Caddy's module model: a
+// name, a version and what it serves. Everything else a plugin may do
+// (provision, validate, clean up, list components) is an optional
+// interface of the plugin package, found by type assertion.
 type Plugin interface {
 	// Name is the plugin's unique name, such as "postgres".
 	Name() string
@@ -140,12 +143,6 @@ type Plugin interface {
 	Version() string
 	// Databases lists the database or service kinds the plugin serves.
 	Databases() []string
-	// Components lists the component kinds or extensions it provides.
-	Components() []string
-	// Initialize prepares the plugin (registers schemes, starts workers).
-	Initialize(ctx context.Context) error
-	// Cleanup releases what Initialize acquired. It is idempotent.
-	Cleanup(ctx context.Context) error
 }
 
 // PerformanceProfile describes what a CustomClient is built for, so a

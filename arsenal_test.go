@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/infra-arsenal/arsenal"
 )
@@ -61,16 +63,11 @@ func TestRegistryOpensRegisteredSchemes(t *testing.T) {
 		return &fake{kind: "fake"}, nil
 	})
 	c, err := arsenal.Open(context.Background(), "TESTFAKE://host/path")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
-	if c.Kind() != "fake" || gotURL != "host/path" {
-		t.Errorf("opened %q with %q", c.Kind(), gotURL)
-	}
-	if !slices.Contains(arsenal.Schemes(), "testfake") {
-		t.Errorf("Schemes() = %v lacks testfake", arsenal.Schemes())
-	}
+	assert.Equal(t, "fake", c.Kind())
+	assert.Equal(t, "host/path", gotURL)
+	assert.Contains(t, arsenal.Schemes(), "testfake")
 }
 
 func TestRegisterPanicsOnDuplicateAndEmptySchemes(t *testing.T) {
@@ -82,16 +79,13 @@ func TestRegisterPanicsOnDuplicateAndEmptySchemes(t *testing.T) {
 		"nil opener": func() { arsenal.Register("testnil", nil) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Error("Register did not panic")
-				}
-			}()
-			f()
+			assert.Panics(t, f, "Register did not panic")
 		})
 	}
 }
 
+// The sqlite row lives in hint_internal_test.go: this test binary imports
+// sqlite (for the Examples), so sqlite: is registered here.
 func TestOpenUnknownSchemeHintsAtAForgottenImport(t *testing.T) {
 	tests := []struct {
 		name, url, hint string
@@ -99,22 +93,16 @@ func TestOpenUnknownSchemeHintsAtAForgottenImport(t *testing.T) {
 		{"redis", "redis://user:hunter2@localhost:6379", "arsenal/redis"},
 		{"s3", "s3://bucket", "arsenal/s3"},
 		{"websocket", "wss://example.test/x", "arsenal/websocket"},
-		{"sqlite", "sqlite:///tmp/x.db", "arsenal/sqlite"},
 		{"other", "gopher://x", "import the package"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := arsenal.Open(context.Background(), tt.url)
-			if arsenal.CodeOf(err) != arsenal.InvalidArgument {
-				t.Fatalf("code %v: %v", arsenal.CodeOf(err), err)
-			}
+			require.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), "%v", err)
 			msg := err.Error()
-			if !strings.Contains(msg, "forgotten import?") || !strings.Contains(msg, tt.hint) {
-				t.Errorf("error lacks hint %q: %s", tt.hint, msg)
-			}
-			if strings.Contains(msg, "hunter2") {
-				t.Errorf("error leaks the password: %s", msg)
-			}
+			assert.Contains(t, msg, "forgotten import?")
+			assert.Contains(t, msg, tt.hint)
+			assert.NotContains(t, msg, "hunter2", "error leaks the password")
 		})
 	}
 }
@@ -122,23 +110,19 @@ func TestOpenUnknownSchemeHintsAtAForgottenImport(t *testing.T) {
 func TestOpenRejectsURLsWithoutSchemeOrUnparseable(t *testing.T) {
 	for _, raw := range []string{"localhost:6379x", "no-scheme", "redis://us er:pa ss@[::1"} {
 		_, err := arsenal.Open(context.Background(), raw)
-		if arsenal.CodeOf(err) != arsenal.InvalidArgument {
-			t.Errorf("Open(%q): code %v (%v)", raw, arsenal.CodeOf(err), err)
-		}
-		if err != nil && strings.Contains(err.Error(), "pa ss") {
-			t.Errorf("Open(%q) leaks the password: %v", raw, err)
+		assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), "Open(%q): %v", raw, err)
+		if err != nil {
+			assert.NotContains(t, err.Error(), "pa ss", "Open(%q) leaks the password", raw)
 		}
 	}
 }
 
 func TestRedactURLHidesPasswordsAndSecretParameters(t *testing.T) {
 	got := arsenal.RedactURL("redis://alice:s3cret@host:6379/0?token=abc&db=1")
-	if strings.Contains(got, "s3cret") || strings.Contains(got, "abc") {
-		t.Errorf("RedactURL leaked: %s", got)
-	}
-	if !strings.Contains(got, "alice") || !strings.Contains(got, "db=1") {
-		t.Errorf("RedactURL removed too much: %s", got)
-	}
+	assert.NotContains(t, got, "s3cret")
+	assert.NotContains(t, got, "abc")
+	assert.Contains(t, got, "alice", "RedactURL removed too much")
+	assert.Contains(t, got, "db=1", "RedactURL removed too much")
 }
 
 func TestHubChecksHealthConcurrentlyEachWithItsOwnTimeout(t *testing.T) {
@@ -156,37 +140,24 @@ func TestHubChecksHealthConcurrentlyEachWithItsOwnTimeout(t *testing.T) {
 	}}
 	good := &fake{kind: "good", health: func(ctx context.Context) error { started <- struct{}{}; return nil }}
 	for name, c := range map[string]arsenal.Component{"a-slow": slow, "b-bad": bad, "c-good": good} {
-		if err := h.Add(name, c); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, h.Add(name, c))
 	}
 	start := time.Now()
 	rep := h.Health(context.Background())
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Health took %s; the slow check should be cut at its timeout", d)
-	}
-	if rep.Healthy() {
-		t.Error("report is healthy with a failing component")
-	}
+	assert.LessOrEqual(t, time.Since(start), 5*time.Second, "the slow check should be cut at its timeout")
+	assert.False(t, rep.Healthy(), "report is healthy with a failing component")
 	byName := map[string]arsenal.ComponentHealth{}
 	for _, c := range rep.Components {
 		byName[c.Name] = c
 	}
-	if arsenal.CodeOf(byName["a-slow"].Err) != arsenal.DeadlineExceeded {
-		t.Errorf("slow: %v", byName["a-slow"].Err)
-	}
-	if arsenal.CodeOf(byName["b-bad"].Err) != arsenal.Unavailable {
-		t.Errorf("bad: %v", byName["b-bad"].Err)
-	}
-	if !byName["c-good"].Healthy() {
-		t.Errorf("good: %v", byName["c-good"].Err)
-	}
-	if err := rep.Err(); err == nil || !strings.Contains(err.Error(), "b-bad") || strings.Contains(err.Error(), "c-good") {
-		t.Errorf("report error = %v", err)
-	}
-	if len(started) != 3 {
-		t.Errorf("%d checks started", len(started))
-	}
+	assert.Equal(t, arsenal.DeadlineExceeded, arsenal.CodeOf(byName["a-slow"].Err), "slow: %v", byName["a-slow"].Err)
+	assert.Equal(t, arsenal.Unavailable, arsenal.CodeOf(byName["b-bad"].Err), "bad: %v", byName["b-bad"].Err)
+	assert.True(t, byName["c-good"].Healthy(), "good: %v", byName["c-good"].Err)
+	err := rep.Err()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "b-bad")
+	assert.NotContains(t, err.Error(), "c-good")
+	assert.Len(t, started, 3, "checks started")
 }
 
 func TestHubClosesInReverseOrderAndJoinsErrors(t *testing.T) {
@@ -202,52 +173,35 @@ func TestHubClosesInReverseOrderAndJoinsErrors(t *testing.T) {
 		case "d":
 			f.closeErr = errD
 		}
-		if err := h.Add(n, f); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, h.Add(n, f))
 	}
 	err := h.Close()
-	if !errors.Is(err, errB) || !errors.Is(err, errD) {
-		t.Errorf("Close error %v does not join both failures", err)
-	}
-	if got := strings.Join(log.order, ","); got != "d,c,b,a" {
-		t.Errorf("close order %s, want d,c,b,a", got)
-	}
-	if err := h.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
-	if err := h.Add("e", &fake{kind: "fake"}); !errors.Is(err, arsenal.ErrClosed) {
-		t.Errorf("Add after Close: %v", err)
-	}
+	assert.ErrorIs(t, err, errB)
+	assert.ErrorIs(t, err, errD)
+	assert.Equal(t, "d,c,b,a", strings.Join(log.order, ","), "close order")
+	assert.NoError(t, h.Close(), "second Close")
+	assert.ErrorIs(t, h.Add("e", &fake{kind: "fake"}), arsenal.ErrClosed, "Add after Close")
 }
 
 func TestHubRejectsDuplicateNamesAndAggregatesStats(t *testing.T) {
 	h := arsenal.NewHub()
 	defer h.Close()
-	if err := h.Add("x", &fake{kind: "k1"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Add("x", &fake{kind: "k2"}); arsenal.CodeOf(err) != arsenal.AlreadyExists {
-		t.Errorf("duplicate Add: %v", err)
-	}
-	if err := h.Add("nil", nil); arsenal.CodeOf(err) != arsenal.InvalidArgument {
-		t.Errorf("nil Add: %v", err)
-	}
-	_ = h.Add("y", &fake{kind: "k2"})
+	require.NoError(t, h.Add("x", &fake{kind: "k1"}))
+	assert.Equal(t, arsenal.AlreadyExists, arsenal.CodeOf(h.Add("x", &fake{kind: "k2"})), "duplicate Add")
+	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(h.Add("nil", nil)), "nil Add")
+	require.NoError(t, h.Add("y", &fake{kind: "k2"}))
 	st := h.Stats()
-	if len(st) != 2 || st["x"].Kind != "k1" || st["y"].Kind != "k2" {
-		t.Errorf("Stats = %+v", st)
-	}
+	require.Len(t, st, 2)
+	assert.Equal(t, "k1", st["x"].Kind)
+	assert.Equal(t, "k2", st["y"].Kind)
 	n, e := st["x"].Total()
-	if n != 3 || e != 1 || st["x"].Ops["op"].ErrorRate() != 1.0/3 {
-		t.Errorf("Total = %d, %d", n, e)
-	}
-	if got := h.Names(); !slices.Equal(got, []string{"x", "y"}) {
-		t.Errorf("Names = %v", got)
-	}
-	if c, ok := h.Get("y"); !ok || c.Kind() != "k2" {
-		t.Errorf("Get(y) = %v %v", c, ok)
-	}
+	assert.EqualValues(t, 3, n)
+	assert.EqualValues(t, 1, e)
+	assert.Equal(t, 1.0/3, st["x"].Ops["op"].ErrorRate())
+	assert.Equal(t, []string{"x", "y"}, h.Names())
+	c, ok := h.Get("y")
+	require.True(t, ok)
+	assert.Equal(t, "k2", c.Kind())
 }
 
 func TestHubOpenURLUsesTheRegistry(t *testing.T) {
@@ -257,13 +211,10 @@ func TestHubOpenURLUsesTheRegistry(t *testing.T) {
 	h := arsenal.NewHub()
 	defer h.Close()
 	c, err := h.OpenURL(context.Background(), "one", "testhub://x")
-	if err != nil || c.Kind() != "hubfake" {
-		t.Fatalf("OpenURL = %v, %v", c, err)
-	}
-	if _, err := h.OpenURL(context.Background(), "one", "testhub://x"); arsenal.CodeOf(err) != arsenal.AlreadyExists {
-		t.Errorf("duplicate OpenURL: %v", err)
-	}
-	if _, err := h.OpenURL(context.Background(), "two", "nope://x"); arsenal.CodeOf(err) != arsenal.InvalidArgument {
-		t.Errorf("unknown scheme: %v", err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "hubfake", c.Kind())
+	_, err = h.OpenURL(context.Background(), "one", "testhub://x")
+	assert.Equal(t, arsenal.AlreadyExists, arsenal.CodeOf(err), "duplicate OpenURL: %v", err)
+	_, err = h.OpenURL(context.Background(), "two", "nope://x")
+	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), "unknown scheme: %v", err)
 }

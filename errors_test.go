@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/infra-arsenal/arsenal"
 )
 
@@ -74,10 +77,7 @@ func TestClassifyMapsOSAndNetworkErrorsToCodesAndActions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := arsenal.Classify(tt.err)
-			if got.Code != tt.code || got.Retryable != tt.retryable || got.Action != tt.action {
-				t.Errorf("Classify(%v) = {%v retryable=%v %v}, want {%v retryable=%v %v}",
-					tt.err, got.Code, got.Retryable, got.Action, tt.code, tt.retryable, tt.action)
-			}
+			assert.Equal(t, arsenal.Classification{Code: tt.code, Retryable: tt.retryable, Action: tt.action}, got, "Classify(%v)", tt.err)
 		})
 	}
 }
@@ -85,82 +85,54 @@ func TestClassifyMapsOSAndNetworkErrorsToCodesAndActions(t *testing.T) {
 func TestErrorUnwrapsToItsCauseAndMatchesByCode(t *testing.T) {
 	cause := opErr(syscall.ECONNREFUSED)
 	err := fmt.Errorf("outer: %w", arsenal.E(arsenal.Unavailable, "redis", "get", cause))
-	if !errors.Is(err, syscall.ECONNREFUSED) {
-		t.Error("errors.Is does not reach the errno through *arsenal.Error")
-	}
+	assert.ErrorIs(t, err, syscall.ECONNREFUSED, "errors.Is does not reach the errno through *arsenal.Error")
 	var oe *net.OpError
-	if !errors.As(err, &oe) {
-		t.Error("errors.As does not reach *net.OpError through *arsenal.Error")
-	}
-	if !errors.Is(err, &arsenal.Error{Code: arsenal.Unavailable}) {
-		t.Error("errors.Is with a code-only target does not match")
-	}
-	if errors.Is(err, &arsenal.Error{Code: arsenal.NotFound}) {
-		t.Error("errors.Is matched a different code")
-	}
-	if !errors.Is(err, &arsenal.Error{Code: arsenal.Unavailable, Component: "redis", Op: "get"}) {
-		t.Error("errors.Is with component and op does not match")
-	}
-	if errors.Is(err, &arsenal.Error{Code: arsenal.Unavailable, Component: "s3"}) {
-		t.Error("errors.Is matched a different component")
-	}
-	want := "redis: get: Unavailable: " + cause.Error()
-	if got := errors.Unwrap(err).Error(); got != want {
-		t.Errorf("Error() = %q, want %q", got, want)
-	}
+	assert.ErrorAs(t, err, &oe, "errors.As does not reach *net.OpError through *arsenal.Error")
+	assert.ErrorIs(t, err, &arsenal.Error{Code: arsenal.Unavailable}, "errors.Is with a code-only target does not match")
+	assert.NotErrorIs(t, err, &arsenal.Error{Code: arsenal.NotFound}, "errors.Is matched a different code")
+	assert.ErrorIs(t, err, &arsenal.Error{Code: arsenal.Unavailable, Component: "redis", Op: "get"}, "errors.Is with component and op does not match")
+	assert.NotErrorIs(t, err, &arsenal.Error{Code: arsenal.Unavailable, Component: "s3"}, "errors.Is matched a different component")
+	assert.EqualError(t, errors.Unwrap(err), "redis: get: Unavailable: "+cause.Error())
 }
 
 func TestErrorfSetsTheCauseFromPercentW(t *testing.T) {
 	err := arsenal.Errorf(arsenal.InvalidArgument, "sqlite", "bind", "parameter %q: %w", ":id", io.ErrShortBuffer)
-	if !errors.Is(err, io.ErrShortBuffer) {
-		t.Error("Errorf lost the %w cause")
-	}
-	if got, want := err.Error(), `sqlite: bind: InvalidArgument: parameter ":id": short buffer`; got != want {
-		t.Errorf("Error() = %q, want %q", got, want)
-	}
+	assert.ErrorIs(t, err, io.ErrShortBuffer, "Errorf lost the %w cause")
+	assert.EqualError(t, err, `sqlite: bind: InvalidArgument: parameter ":id": short buffer`)
 }
 
 func TestWrapKeepsCodesAndFillsComponentAndOp(t *testing.T) {
-	if arsenal.Wrap("x", "y", nil) != nil {
-		t.Fatal("Wrap(nil) is not nil")
-	}
+	require.NoError(t, arsenal.Wrap("x", "y", nil), "Wrap(nil) is not nil")
 	w := arsenal.Wrap("redis", "get", opErr(syscall.ECONNRESET))
 	var ae *arsenal.Error
-	if !errors.As(w, &ae) || ae.Code != arsenal.Unavailable || ae.Component != "redis" || ae.Op != "get" {
-		t.Errorf("Wrap of a reset = %#v", w)
-	}
+	require.ErrorAs(t, w, &ae)
+	assert.Equal(t, arsenal.Unavailable, ae.Code, "Wrap of a reset = %#v", w)
+	assert.Equal(t, "redis", ae.Component)
+	assert.Equal(t, "get", ae.Op)
 	inner := arsenal.E(arsenal.NotFound, "", "", nil)
 	w = arsenal.Wrap("s3", "stat", inner)
-	if !errors.As(w, &ae) || ae.Code != arsenal.NotFound || ae.Component != "s3" || ae.Op != "stat" {
-		t.Errorf("Wrap of a coded error = %#v", w)
-	}
-	if inner.Component != "" {
-		t.Error("Wrap modified the original error")
-	}
+	require.ErrorAs(t, w, &ae)
+	assert.Equal(t, arsenal.NotFound, ae.Code, "Wrap of a coded error = %#v", w)
+	assert.Equal(t, "s3", ae.Component)
+	assert.Equal(t, "stat", ae.Op)
+	assert.Empty(t, inner.Component, "Wrap modified the original error")
 }
 
 func TestValidationListsEveryBadField(t *testing.T) {
 	v := arsenal.Validation{Component: "s3"}
-	if v.Err() != nil {
-		t.Fatal("empty validation is an error")
-	}
+	require.NoError(t, v.Err(), "empty validation is an error")
 	v.Check(false, "PartSize", "must be at least %d MiB", 5)
 	v.Check(true, "Region", "never")
 	v.Add("Bucket", "is required")
 	err := v.Err()
-	if arsenal.CodeOf(err) != arsenal.InvalidArgument {
-		t.Errorf("code = %v", arsenal.CodeOf(err))
-	}
+	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err))
 	var ce *arsenal.ConfigError
-	if !errors.As(err, &ce) {
-		t.Fatalf("no ConfigError in %v", err)
-	}
-	if !ce.Has("PartSize") || !ce.Has("Bucket") || ce.Has("Region") || len(ce.Fields) != 2 {
-		t.Errorf("fields = %v", ce.Fields)
-	}
-	if got, want := err.Error(), "s3: validate: InvalidArgument: invalid s3 config: PartSize: must be at least 5 MiB; Bucket: is required"; got != want {
-		t.Errorf("Error() = %q, want %q", got, want)
-	}
+	require.ErrorAs(t, err, &ce)
+	assert.True(t, ce.Has("PartSize"))
+	assert.True(t, ce.Has("Bucket"))
+	assert.False(t, ce.Has("Region"))
+	assert.Len(t, ce.Fields, 2)
+	assert.EqualError(t, err, "s3: validate: InvalidArgument: invalid s3 config: PartSize: must be at least 5 MiB; Bucket: is required")
 }
 
 type fakeNative struct{ status int }
@@ -175,22 +147,13 @@ func TestRegisteredClassifiersTranslateNativeErrors(t *testing.T) {
 		}
 		return 0, false
 	})
-	if got := arsenal.CodeOf(fmt.Errorf("x: %w", fakeNative{503})); got != arsenal.Unavailable {
-		t.Errorf("registered classifier not used: %v", got)
-	}
-	if got := arsenal.CodeOf(fakeNative{404}); got != arsenal.Unknown {
-		t.Errorf("classifier claimed an error it should not: %v", got)
-	}
+	assert.Equal(t, arsenal.Unavailable, arsenal.CodeOf(fmt.Errorf("x: %w", fakeNative{503})), "registered classifier not used")
+	assert.Equal(t, arsenal.Unknown, arsenal.CodeOf(fakeNative{404}), "classifier claimed an error it should not")
 	// Context errors win over any classifier.
-	if got := arsenal.CodeOf(fmt.Errorf("%w %w", fakeNative{503}, context.Canceled)); got != arsenal.Canceled {
-		t.Errorf("context error not first: %v", got)
-	}
-	defer func() {
-		if recover() == nil {
-			t.Error("a second RegisterClassifier with the same name did not panic")
-		}
-	}()
-	arsenal.RegisterClassifier("test-fake", func(error) (arsenal.Code, bool) { return 0, false })
+	assert.Equal(t, arsenal.Canceled, arsenal.CodeOf(fmt.Errorf("%w %w", fakeNative{503}, context.Canceled)), "context error not first")
+	assert.Panics(t, func() {
+		arsenal.RegisterClassifier("test-fake", func(error) (arsenal.Code, bool) { return 0, false })
+	}, "a second RegisterClassifier with the same name did not panic")
 }
 
 func TestCodeNamesAreStable(t *testing.T) {
@@ -199,11 +162,7 @@ func TestCodeNamesAreStable(t *testing.T) {
 		5: "PermissionDenied", 6: "Unauthenticated", 7: "ResourceExhausted", 8: "FailedPrecondition", 9: "Aborted",
 		10: "Unavailable", 11: "DeadlineExceeded", 12: "Canceled", 13: "DataLoss", 14: "Unimplemented", 15: "Internal"}
 	for c, name := range want {
-		if c.String() != name {
-			t.Errorf("Code(%d).String() = %q, want %q", int(c), c.String(), name)
-		}
+		assert.Equal(t, name, c.String(), "Code(%d)", int(c))
 	}
-	if got := arsenal.Code(99).String(); got != "Code(99)" {
-		t.Errorf("out of range code = %q", got)
-	}
+	assert.Equal(t, "Code(99)", arsenal.Code(99).String(), "out of range code")
 }

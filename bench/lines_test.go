@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/bench"
 )
@@ -12,25 +15,20 @@ import (
 func TestLinesRoundTripInTheCommonFormat(t *testing.T) {
 	var buf bytes.Buffer
 	w := bench.NewLineWriter(&buf)
-	if err := w.Measurement("redis", "GET, 64 callers", "arsenal", "ops/s", 412345.6, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Check("redis", "64-caller GET >= 4x go-redis", false, "3.1x"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Measurement("redis", "GET, 64 callers", "arsenal", "ops/s", 412345.6, true))
+	require.NoError(t, w.Check("redis", "64-caller GET >= 4x go-redis", false, "3.1x"))
 	want := `{"domain":"redis","workload":"GET, 64 callers","impl":"arsenal","metric":"ops/s","value":412345.6,"better":"higher"}
 {"domain":"redis","check":"64-caller GET >= 4x go-redis","pass":false,"detail":"3.1x"}
 `
-	if buf.String() != want {
-		t.Errorf("wrote\n%s\nwant\n%s", buf.String(), want)
-	}
+	assert.Equal(t, want, buf.String())
 	lines, err := bench.ReadLines(strings.NewReader("starting redis...\n\n" + buf.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(lines) != 2 || lines[0].IsCheck() || !lines[1].IsCheck() || lines[0].Value != 412345.6 || !lines[0].HigherIsBetter() || lines[1].Detail != "3.1x" {
-		t.Errorf("read back %+v", lines)
-	}
+	require.NoError(t, err)
+	require.Len(t, lines, 2)
+	assert.False(t, lines[0].IsCheck())
+	assert.True(t, lines[1].IsCheck())
+	assert.Equal(t, 412345.6, lines[0].Value)
+	assert.True(t, lines[0].HigherIsBetter())
+	assert.Equal(t, "3.1x", lines[1].Detail)
 }
 
 func TestReadLinesRejectsBrokenLinesByNumber(t *testing.T) {
@@ -44,9 +42,9 @@ func TestReadLinesRejectsBrokenLinesByNumber(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := bench.ReadLines(strings.NewReader(tt.in))
-			if !arsenal.IsCode(err, arsenal.InvalidArgument) || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want InvalidArgument mentioning %q", err, tt.want)
-			}
+			require.Error(t, err)
+			assert.True(t, arsenal.IsCode(err, arsenal.InvalidArgument), "err = %v, want InvalidArgument", err)
+			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
 }
@@ -64,9 +62,7 @@ func TestHigherIsBetterGuessesFromTheMetric(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.line.HigherIsBetter(); got != tt.want {
-				t.Errorf("HigherIsBetter = %v, want %v", got, tt.want)
-			}
+			assert.Equal(t, tt.want, tt.line.HigherIsBetter())
 		})
 	}
 }
@@ -76,13 +72,11 @@ func FuzzReadLines(f *testing.F) {
 	f.Add(`{"domain":"redis","check":"c","pass":true}` + "\n{")
 	f.Fuzz(func(t *testing.T, in string) {
 		lines, err := bench.ReadLines(strings.NewReader(in))
-		if err != nil && !arsenal.IsCode(err, arsenal.InvalidArgument) {
-			t.Fatalf("err = %v", err)
+		if err != nil {
+			require.True(t, arsenal.IsCode(err, arsenal.InvalidArgument), "err = %v", err)
 		}
 		for _, l := range lines {
-			if l.Validate() != nil {
-				t.Fatalf("returned an invalid line %+v", l)
-			}
+			require.NoError(t, l.Validate(), "returned an invalid line %+v", l)
 		}
 	})
 }

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/infra-arsenal/arsenal/bench"
 )
 
@@ -36,31 +39,21 @@ func TestMonitorSeesCPUMemoryGoroutinesAndGC(t *testing.T) {
 	keep = nil
 
 	if runtime.GOOS == "linux" {
-		if r.CPUUser <= 0 || r.CPUCores <= 0 {
-			t.Errorf("CPU user %v cores %.2f, want positive after burning CPU", r.CPUUser, r.CPUCores)
-		}
-		if r.RSSPeak < 32<<20 || r.RSSEnd == 0 {
-			t.Errorf("RSS peak %d end %d, want peak above 32 MiB", r.RSSPeak, r.RSSEnd)
-		}
+		assert.Positive(t, r.CPUUser, "CPU user after burning CPU")
+		assert.Positive(t, r.CPUCores, "CPU cores after burning CPU")
+		assert.GreaterOrEqual(t, r.RSSPeak, uint64(32<<20), "RSS peak above 32 MiB")
+		assert.NotZero(t, r.RSSEnd, "RSS at the end")
 	}
-	if r.HeapPeak < 32<<20 {
-		t.Errorf("heap peak %d, want above 32 MiB", r.HeapPeak)
-	}
-	if r.GoroutinesPeak < 20 {
-		t.Errorf("goroutines peak %d, want at least 20", r.GoroutinesPeak)
-	}
-	if r.GCCycles < 1 || r.GCPauseTotal <= 0 || r.GCPauseMax <= 0 {
-		t.Errorf("GC cycles %d pause total %v max %v, want at least the forced GC", r.GCCycles, r.GCPauseTotal, r.GCPauseMax)
-	}
-	if len(r.Samples) < 3 || r.Wall < 200*time.Millisecond {
-		t.Errorf("%d samples over %v, want several over at least 200ms", len(r.Samples), r.Wall)
-	}
+	assert.GreaterOrEqual(t, r.HeapPeak, uint64(32<<20), "heap peak above 32 MiB")
+	assert.GreaterOrEqual(t, r.GoroutinesPeak, 20, "goroutines peak")
+	assert.GreaterOrEqual(t, r.GCCycles, uint64(1), "GC cycles: at least the forced GC")
+	assert.Positive(t, r.GCPauseTotal, "GC pause total")
+	assert.Positive(t, r.GCPauseMax, "GC pause max")
+	assert.GreaterOrEqual(t, len(r.Samples), 3, "several samples")
+	assert.GreaterOrEqual(t, r.Wall, 200*time.Millisecond, "over at least 200ms")
 	for i := 1; i < len(r.Samples); i++ {
-		if r.Samples[i].At < r.Samples[i-1].At || r.Samples[i].CPUUser < r.Samples[i-1].CPUUser {
-			t.Fatalf("samples out of order at %d: %+v then %+v", i, r.Samples[i-1], r.Samples[i])
-		}
+		require.True(t, r.Samples[i].At >= r.Samples[i-1].At && r.Samples[i].CPUUser >= r.Samples[i-1].CPUUser,
+			"samples out of order at %d: %+v then %+v", i, r.Samples[i-1], r.Samples[i])
 	}
-	if again := m.Stop(); again.Wall != r.Wall {
-		t.Errorf("second Stop returned a different summary")
-	}
+	assert.Equal(t, r.Wall, m.Stop().Wall, "second Stop returned a different summary")
 }

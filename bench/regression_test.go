@@ -1,13 +1,15 @@
 package bench_test
 
 import (
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/bench"
@@ -16,9 +18,7 @@ import (
 func readFile(t *testing.T, path string) *bench.Benchmarks {
 	t.Helper()
 	b, err := bench.ReadBenchmarksFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return b
 }
 
@@ -29,7 +29,7 @@ func findChange(t *testing.T, r bench.RegressionReport, name, unit string) bench
 			return c
 		}
 	}
-	t.Fatalf("no change for %s %s in %+v", name, unit, r.Changes)
+	require.Failf(t, "no change", "no change for %s %s in %+v", name, unit, r.Changes)
 	return bench.Change{}
 }
 
@@ -50,21 +50,16 @@ func TestCompareMatchesBenchstatOnItsOwnExample(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := findChange(t, r, tt.bench, "sec/op")
-			if !near(c.Old, tt.oldMed, 0.0005) || !near(c.New, tt.newMed, 0.0005) {
-				t.Errorf("medians = %g -> %g, want %g -> %g", c.Old, c.New, tt.oldMed, tt.newMed)
+			assert.True(t, near(c.Old, tt.oldMed, 0.0005) && near(c.New, tt.newMed, 0.0005),
+				"medians = %g -> %g, want %g -> %g", c.Old, c.New, tt.oldMed, tt.newMed)
+			if !math.IsNaN(tt.deltaPct) {
+				assert.InDelta(t, tt.deltaPct, c.Delta*100, 0.005, "delta %%")
 			}
-			if !math.IsNaN(tt.deltaPct) && math.Abs(c.Delta*100-tt.deltaPct) > 0.005 {
-				t.Errorf("delta = %.3f%%, want %.2f%%", c.Delta*100, tt.deltaPct)
-			}
-			if c.P < tt.pLow || c.P > tt.pHigh {
-				t.Errorf("p = %.4f, want within [%g, %g]", c.P, tt.pLow, tt.pHigh)
-			}
-			if c.Verdict != tt.verdict {
-				t.Errorf("verdict = %v, want %v", c.Verdict, tt.verdict)
-			}
-			if c.OldN != 10 || c.NewN != 10 {
-				t.Errorf("n = %d+%d, want 10+10", c.OldN, c.NewN)
-			}
+			assert.GreaterOrEqual(t, c.P, tt.pLow, "p")
+			assert.LessOrEqual(t, c.P, tt.pHigh, "p")
+			assert.Equal(t, tt.verdict, c.Verdict)
+			assert.Equal(t, 10, c.OldN, "old n")
+			assert.Equal(t, 10, c.NewN, "new n")
 		})
 	}
 }
@@ -89,26 +84,21 @@ func TestCompareFindsTheKnownRegressionInARecordedPair(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := findChange(t, r, tt.bench, tt.unit)
-			if c.Verdict != tt.verdict {
-				t.Errorf("%s: verdict %v, want %v", c, c.Verdict, tt.verdict)
-			}
+			assert.Equal(t, tt.verdict, c.Verdict, "%s", c)
 		})
 	}
 	regs := r.Regressions()
-	if len(regs) != 1 || regs[0].Name != "Hash-2" {
-		t.Errorf("regressions = %v, want only Hash-2", regs)
+	if assert.Len(t, regs, 1, "regressions = %v, want only Hash-2", regs) {
+		assert.Equal(t, "Hash-2", regs[0].Name)
 	}
-	if err := r.Err(); !arsenal.IsCode(err, arsenal.FailedPrecondition) || !strings.Contains(err.Error(), "Hash-2") {
-		t.Errorf("Err() = %v, want FailedPrecondition naming Hash-2", err)
-	}
+	err := r.Err()
+	require.Error(t, err)
+	assert.True(t, arsenal.IsCode(err, arsenal.FailedPrecondition), "Err() = %v, want FailedPrecondition", err)
+	assert.Contains(t, err.Error(), "Hash-2")
 	var sb strings.Builder
-	if err := r.WriteText(&sb); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.WriteText(&sb))
 	for _, want := range []string{"Hash-2", "regression", "improvement", "1 regression(s), 3 improvement(s)"} {
-		if !strings.Contains(sb.String(), want) {
-			t.Errorf("text report lacks %q:\n%s", want, sb.String())
-		}
+		assert.Contains(t, sb.String(), want, "text report")
 	}
 }
 
@@ -120,9 +110,7 @@ func bset(t *testing.T, label, name string, nsPerOp ...float64) *bench.Benchmark
 		sb.WriteString("Benchmark" + name + " 1000 " + strconv.FormatFloat(v, 'f', -1, 64) + " ns/op\n")
 	}
 	b, err := bench.ReadBenchmarks(strings.NewReader(sb.String()), label)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return b
 }
 
@@ -154,11 +142,9 @@ func TestCompareVerdicts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := bench.CompareBenchmarks(bset(t, "old", "X", tt.old...), bset(t, "new", "X", tt.new...), bench.RegressionConfig{MinEffect: tt.minEffect})
 			c := findChange(t, r, "X", "sec/op")
-			if c.Verdict != tt.want {
-				t.Errorf("%s: verdict %v, want %v", c, c.Verdict, tt.want)
-			}
-			if tt.warning != "" && !strings.Contains(strings.Join(c.Warnings, ";"), tt.warning) {
-				t.Errorf("warnings %q lack %q", c.Warnings, tt.warning)
+			assert.Equal(t, tt.want, c.Verdict, "%s", c)
+			if tt.warning != "" {
+				assert.Contains(t, strings.Join(c.Warnings, ";"), tt.warning, "warnings")
 			}
 		})
 	}
@@ -168,12 +154,10 @@ func TestCompareWarnsAboutBenchmarksInOnlyOneFile(t *testing.T) {
 	old := bset(t, "old", "Gone", 1, 2, 3, 4)
 	nw := bset(t, "new", "Fresh", 1, 2, 3, 4)
 	r := bench.CompareBenchmarks(old, nw, bench.RegressionConfig{})
-	if len(r.Changes) != 0 || len(r.Warnings) != 2 {
-		t.Fatalf("changes %v warnings %q, want none and two", r.Changes, r.Warnings)
-	}
-	if !strings.Contains(r.Warnings[0], "Gone sec/op is only in old") || !strings.Contains(r.Warnings[1], "Fresh sec/op is only in new") {
-		t.Errorf("warnings = %q", r.Warnings)
-	}
+	require.Empty(t, r.Changes)
+	require.Len(t, r.Warnings, 2)
+	assert.Contains(t, r.Warnings[0], "Gone sec/op is only in old")
+	assert.Contains(t, r.Warnings[1], "Fresh sec/op is only in new")
 }
 
 func TestReadBenchmarksRejectsBadInput(t *testing.T) {
@@ -190,28 +174,22 @@ func TestReadBenchmarksRejectsBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := bench.ReadBenchmarks(strings.NewReader(tt.input), "in.txt")
-			if !arsenal.IsCode(err, arsenal.InvalidArgument) || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want InvalidArgument containing %q", err, tt.want)
-			}
+			require.Error(t, err)
+			assert.True(t, arsenal.IsCode(err, arsenal.InvalidArgument), "err = %v, want InvalidArgument", err)
+			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
 	_, err := bench.ReadBenchmarksFile(filepath.Join(t.TempDir(), "missing.txt"))
-	if !arsenal.IsCode(err, arsenal.NotFound) || !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing file: err = %v, want NotFound wrapping os.ErrNotExist", err)
-	}
+	assert.True(t, arsenal.IsCode(err, arsenal.NotFound), "missing file: err = %v, want NotFound", err)
+	assert.ErrorIs(t, err, os.ErrNotExist, "missing file")
 }
 
 // Every baseline committed under bench/baselines must stay readable.
 func TestEveryBaselineFileParses(t *testing.T) {
 	files, _ := filepath.Glob("baselines/*.txt")
-	if len(files) == 0 {
-		t.Fatal("no baseline files in bench/baselines")
-	}
+	require.NotEmpty(t, files, "no baseline files in bench/baselines")
 	for _, f := range files {
-		b := readFile(t, f)
-		if b.Len() == 0 {
-			t.Errorf("%s holds no benchmarks", f)
-		}
+		assert.NotZero(t, readFile(t, f).Len(), "%s holds no benchmarks", f)
 	}
 }
 
@@ -228,15 +206,11 @@ func FuzzReadBenchmarks(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		a, err := bench.ReadBenchmarks(strings.NewReader(in), "a")
 		if err != nil {
-			if !arsenal.IsCode(err, arsenal.InvalidArgument) {
-				t.Fatalf("err = %v, want InvalidArgument", err)
-			}
+			require.True(t, arsenal.IsCode(err, arsenal.InvalidArgument), "err = %v, want InvalidArgument", err)
 			return
 		}
 		r := bench.CompareBenchmarks(a, a, bench.RegressionConfig{})
-		if len(r.Regressions()) != 0 {
-			t.Fatalf("a file compared with itself shows regressions: %v", r.Regressions())
-		}
+		require.Empty(t, r.Regressions(), "a file compared with itself shows regressions")
 		_ = r.WriteText(new(strings.Builder))
 	})
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/bench"
@@ -25,34 +27,25 @@ func TestRunMeasuresSeriallyThenEachLevel(t *testing.T) {
 		calls.Add(1)
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var got []int
 	for _, l := range res.Levels {
 		got = append(got, l.Concurrency)
-		if l.Ops != 2000 || l.Errors != 0 || l.Latency.Count != 2000 {
-			t.Errorf("level %d: ops %d errors %d, want exactly 2000 and 0", l.Concurrency, l.Ops, l.Errors)
-		}
-		if l.OpsPerSec <= 0 || l.Latency.P50 <= 0 || l.Latency.P99 < l.Latency.P50 || l.Latency.Max < l.Latency.P99 {
-			t.Errorf("level %d: implausible figures %+v", l.Concurrency, l)
-		}
-		if want := l.Speedup / float64(l.Concurrency); l.Efficiency != want {
-			t.Errorf("level %d: efficiency %v, want speedup/concurrency %v", l.Concurrency, l.Efficiency, want)
-		}
+		assert.EqualValues(t, 2000, l.Ops, "level %d ops", l.Concurrency)
+		assert.EqualValues(t, 0, l.Errors, "level %d errors", l.Concurrency)
+		assert.EqualValues(t, 2000, l.Latency.Count, "level %d latency count", l.Concurrency)
+		assert.Positive(t, l.OpsPerSec, "level %d: implausible figures %+v", l.Concurrency, l)
+		assert.Positive(t, l.Latency.P50, "level %d: implausible figures %+v", l.Concurrency, l)
+		assert.GreaterOrEqual(t, l.Latency.P99, l.Latency.P50, "level %d: implausible figures %+v", l.Concurrency, l)
+		assert.GreaterOrEqual(t, l.Latency.Max, l.Latency.P99, "level %d: implausible figures %+v", l.Concurrency, l)
+		assert.Equal(t, l.Speedup/float64(l.Concurrency), l.Efficiency, "level %d: efficiency is speedup/concurrency", l.Concurrency)
 	}
-	if !slices.Equal(got, []int{1, 2, 4}) {
-		t.Errorf("levels = %v, want [1 2 4] (serial added, sorted, de-duplicated)", got)
-	}
-	if calls.Load() != 6000 {
-		t.Errorf("op called %d times, want 6000 (no warm-up)", calls.Load())
-	}
-	if s := res.Serial(); s.Concurrency != 1 || s.Speedup != 1 {
-		t.Errorf("serial level = %+v, want concurrency 1 with speedup 1", s)
-	}
-	if progressed.Load() < 3 {
-		t.Errorf("progress called %d times, want at least once per level", progressed.Load())
-	}
+	assert.Equal(t, []int{1, 2, 4}, got, "levels (serial added, sorted, de-duplicated)")
+	assert.EqualValues(t, 6000, calls.Load(), "op calls (no warm-up)")
+	s := res.Serial()
+	assert.Equal(t, 1, s.Concurrency, "serial level %+v", s)
+	assert.Equal(t, 1.0, s.Speedup, "serial level %+v", s)
+	assert.GreaterOrEqual(t, progressed.Load(), int64(3), "progress at least once per level")
 }
 
 // Calls that wait (as network calls do) overlap, so concurrency speeds
@@ -64,19 +57,14 @@ func TestRunShowsSpeedupForWaitingCalls(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	l := res.Levels[len(res.Levels)-1]
-	if l.Concurrency != 8 || l.Speedup < 3 {
-		t.Errorf("8 sleepers: speedup %.2f, want at least 3 (%+v)", l.Speedup, l)
-	}
-	if l.Latency.P50 < 2*time.Millisecond {
-		t.Errorf("p50 = %v, want at least the 2ms sleep", l.Latency.P50)
-	}
-	if res.Resources.Wall <= 0 || len(res.Resources.Samples) < 2 || l.Resources.GoroutinesPeak < 8 {
-		t.Errorf("resources not sampled: run %+v, level goroutines %d", res.Resources.Wall, l.Resources.GoroutinesPeak)
-	}
+	assert.Equal(t, 8, l.Concurrency)
+	assert.GreaterOrEqual(t, l.Speedup, 3.0, "8 sleepers: speedup (%+v)", l)
+	assert.GreaterOrEqual(t, l.Latency.P50, 2*time.Millisecond, "p50 is at least the 2ms sleep")
+	assert.Positive(t, res.Resources.Wall, "resources not sampled")
+	assert.GreaterOrEqual(t, len(res.Resources.Samples), 2, "resources not sampled")
+	assert.GreaterOrEqual(t, l.Resources.GoroutinesPeak, 8, "level goroutines")
 }
 
 func TestRunCountsErrorsAndKeepsTheFirst(t *testing.T) {
@@ -88,13 +76,11 @@ func TestRunCountsErrorsAndKeepsTheFirst(t *testing.T) {
 			}
 			return nil
 		})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	l := res.Levels[0]
-	if l.Errors != 100 || l.ErrorRate() < 0.33 || l.ErrorRate() > 0.34 || l.FirstError != "every third call fails" {
-		t.Errorf("errors %d rate %v first %q, want 100, 1/3, the message", l.Errors, l.ErrorRate(), l.FirstError)
-	}
+	assert.EqualValues(t, 100, l.Errors)
+	assert.InDelta(t, 0.335, l.ErrorRate(), 0.005)
+	assert.Equal(t, "every third call fails", l.FirstError)
 }
 
 func TestRunReportsAllocationsPerCall(t *testing.T) {
@@ -103,13 +89,12 @@ func TestRunReportsAllocationsPerCall(t *testing.T) {
 			sink = make([]byte, 64)
 			return nil
 		})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	l := res.Levels[0]
-	if l.AllocsPerOp < 0.95 || l.AllocsPerOp > 1.2 || l.BytesPerOp < 60 || l.BytesPerOp > 90 {
-		t.Errorf("allocs/op %.3f bytes/op %.1f, want about 1 and 64", l.AllocsPerOp, l.BytesPerOp)
-	}
+	assert.GreaterOrEqual(t, l.AllocsPerOp, 0.95, "allocs/op about 1")
+	assert.LessOrEqual(t, l.AllocsPerOp, 1.2, "allocs/op about 1")
+	assert.GreaterOrEqual(t, l.BytesPerOp, 60.0, "bytes/op about 64")
+	assert.LessOrEqual(t, l.BytesPerOp, 90.0, "bytes/op about 64")
 }
 
 func TestRunStopsPromptlyWhenTheContextEnds(t *testing.T) {
@@ -124,32 +109,22 @@ func TestRunStopsPromptlyWhenTheContextEnds(t *testing.T) {
 			return nil
 		}
 	})
-	if !arsenal.IsCode(err, arsenal.DeadlineExceeded) {
-		t.Errorf("err = %v, want DeadlineExceeded", err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("Run took %v after its context ended", d)
-	}
+	assert.True(t, arsenal.IsCode(err, arsenal.DeadlineExceeded), "err = %v, want DeadlineExceeded", err)
+	assert.LessOrEqual(t, time.Since(start), 10*time.Second, "Run kept going after its context ended")
 }
 
 func TestRunRejectsABadConfigNamingEveryField(t *testing.T) {
 	_, err := bench.Run(context.Background(), "x", bench.Config{Levels: []int{0, 3, -2}, Count: -1, Duration: -time.Second},
 		func(context.Context) error { return nil })
 	var ce *arsenal.ConfigError
-	if !arsenal.IsCode(err, arsenal.InvalidArgument) || !errors.As(err, &ce) {
-		t.Fatalf("err = %v, want InvalidArgument with a ConfigError", err)
-	}
+	require.True(t, arsenal.IsCode(err, arsenal.InvalidArgument), "err = %v, want InvalidArgument", err)
+	require.ErrorAs(t, err, &ce)
 	for _, f := range []string{"Levels[0]", "Levels[2]", "Count", "Duration"} {
-		if !ce.Has(f) {
-			t.Errorf("error does not name %s: %v", f, err)
-		}
+		assert.True(t, ce.Has(f), "error does not name %s: %v", f, err)
 	}
-	if ce.Has("Levels[1]") {
-		t.Errorf("error names the valid Levels[1]: %v", err)
-	}
-	if _, err := bench.Run(context.Background(), "nil", bench.Config{}, nil); !arsenal.IsCode(err, arsenal.InvalidArgument) {
-		t.Errorf("nil Func: err = %v, want InvalidArgument", err)
-	}
+	assert.False(t, ce.Has("Levels[1]"), "error names the valid Levels[1]: %v", err)
+	_, err = bench.Run(context.Background(), "nil", bench.Config{}, nil)
+	assert.True(t, arsenal.IsCode(err, arsenal.InvalidArgument), "nil Func: err = %v, want InvalidArgument", err)
 }
 
 func TestCompareABFindsTheFasterSideWithItsSpread(t *testing.T) {
@@ -157,19 +132,13 @@ func TestCompareABFindsTheFasterSideWithItsSpread(t *testing.T) {
 	slow := func(context.Context) error { time.Sleep(3 * time.Millisecond); return nil }
 	res, err := bench.CompareAB(context.Background(), bench.ABConfig{Rounds: 6, RoundDuration: 60 * time.Millisecond, Warmup: -1},
 		"fast", fast, "slow", slow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	s := res.Spread
-	if len(res.Ratios) != 6 || s.Median < 2 || s.Min > s.Q1 || s.Q1 > s.Median || s.Median > s.Q3 || s.Q3 > s.Max {
-		t.Errorf("ratios %v spread %+v: want 6 ordered ratios with median above 2", res.Ratios, s)
-	}
-	if res.P >= 0.05 {
-		t.Errorf("p = %v, want significant", res.P)
-	}
-	if !strings.HasPrefix(res.String(), "fast/slow = ") {
-		t.Errorf("String() = %q", res.String())
-	}
+	assert.Len(t, res.Ratios, 6)
+	assert.GreaterOrEqual(t, s.Median, 2.0, "spread %+v", s)
+	assert.True(t, s.Min <= s.Q1 && s.Q1 <= s.Median && s.Median <= s.Q3 && s.Q3 <= s.Max, "spread out of order: %+v", s)
+	assert.Less(t, res.P, 0.05, "want significant")
+	assert.True(t, strings.HasPrefix(res.String(), "fast/slow = "), "String() = %q", res.String())
 }
 
 func TestCompareABWarnsAboutTooFewRoundsAndErrors(t *testing.T) {
@@ -177,16 +146,12 @@ func TestCompareABWarnsAboutTooFewRoundsAndErrors(t *testing.T) {
 	ok := func(context.Context) error { time.Sleep(time.Millisecond); return nil }
 	res, err := bench.CompareAB(context.Background(), bench.ABConfig{Rounds: 2, RoundDuration: 20 * time.Millisecond, Warmup: -1},
 		"a", failing, "b", ok)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	w := strings.Join(res.Warnings, "; ")
-	if !strings.Contains(w, "need >= 4 samples") || !strings.Contains(w, "a returned") {
-		t.Errorf("warnings = %q, want too-few-samples and errors", w)
-	}
-	if _, err := bench.CompareAB(context.Background(), bench.ABConfig{Rounds: -1}, "a", ok, "b", ok); !arsenal.IsCode(err, arsenal.InvalidArgument) {
-		t.Errorf("negative rounds: err = %v, want InvalidArgument", err)
-	}
+	assert.Contains(t, w, "need >= 4 samples", "want too-few-samples")
+	assert.Contains(t, w, "a returned", "want errors")
+	_, err = bench.CompareAB(context.Background(), bench.ABConfig{Rounds: -1}, "a", ok, "b", ok)
+	assert.True(t, arsenal.IsCode(err, arsenal.InvalidArgument), "negative rounds: err = %v, want InvalidArgument", err)
 }
 
 func TestSpreadOfKnownValues(t *testing.T) {
@@ -202,9 +167,7 @@ func TestSpreadOfKnownValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := bench.SpreadOf(tt.in); got != tt.want {
-				t.Errorf("SpreadOf(%v) = %+v, want %+v", tt.in, got, tt.want)
-			}
+			assert.Equal(t, tt.want, bench.SpreadOf(tt.in), "SpreadOf(%v)", tt.in)
 		})
 	}
 }
@@ -215,20 +178,11 @@ func TestAlternateSwapsWhoGoesFirstAndPairsRounds(t *testing.T) {
 	a := func() (float64, error) { order = append(order, "a"); x += 2; return x, nil }
 	b := func() (float64, error) { order = append(order, "b"); y++; return y, nil }
 	as, bs, err := bench.Alternate(4, a, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(order, ""); got != "abbaabba" {
-		t.Errorf("order %q, want abbaabba", got)
-	}
-	if fmt.Sprint(as, bs) != "[2 4 6 8] [1 2 3 4]" {
-		t.Errorf("values %v %v", as, bs)
-	}
-	if r := bench.Ratios(as, []float64{1, 0, 3, 4}); fmt.Sprint(r) != "[2 2 2]" {
-		t.Errorf("ratios %v, want [2 2 2] (a zero b round is skipped)", r)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "abbaabba", strings.Join(order, ""), "order")
+	assert.Equal(t, "[2 4 6 8] [1 2 3 4]", fmt.Sprint(as, bs), "values")
+	assert.Equal(t, "[2 2 2]", fmt.Sprint(bench.Ratios(as, []float64{1, 0, 3, 4})), "ratios (a zero b round is skipped)")
 	boom := errors.New("boom")
-	if _, _, err := bench.Alternate(3, a, func() (float64, error) { return 0, boom }); err != boom {
-		t.Errorf("error %v, want boom", err)
-	}
+	_, _, err = bench.Alternate(3, a, func() (float64, error) { return 0, boom })
+	assert.Equal(t, boom, err)
 }

@@ -3,8 +3,10 @@ package codegen_test
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
@@ -36,9 +38,9 @@ func TestUnsupportedCombinationsAreRefusedWithTheirReason(t *testing.T) {
 			}
 			for _, l := range langs {
 				_, err := codegen.Render(cfg, codegen.Template{Language: l, Framework: u.Framework, Complexity: codegen.Advanced, Features: []codegen.Feature{u.Feature}})
-				if codeOf(err) != arsenal.Unimplemented || !strings.Contains(err.Error(), u.Reason) {
-					t.Errorf("%s: got %v; want Unimplemented naming the reason", l, err)
-				}
+				require.Error(t, err, "%s", l)
+				assert.Equal(t, arsenal.Unimplemented, codeOf(err), "%s: %v", l, err)
+				assert.Contains(t, err.Error(), u.Reason, "%s: the error names the reason", l)
 			}
 		})
 	}
@@ -67,9 +69,7 @@ func TestRenderRejectsBadInputWithCodedErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := codegen.Render(tt.config, tt.tmpl)
-			if got := codeOf(err); got != tt.want {
-				t.Errorf("Render: %v (code %s); want code %s", err, got, tt.want)
-			}
+			assert.Equal(t, tt.want, codeOf(err), "Render: %v", err)
 		})
 	}
 }
@@ -92,12 +92,8 @@ func TestSecretsAreReadFromTheEnvironmentAndNeverInlined(t *testing.T) {
 			continue
 		}
 		code, err := codegen.Render(cfg, cb.T)
-		if err != nil {
-			t.Fatalf("%s %s: %v", cb.C, cb.T, err)
-		}
-		if strings.Contains(code.Source, pw) {
-			t.Errorf("%s %s: a secret appears in the source", cb.C, cb.T)
-		}
+		require.NoError(t, err, "%s %s", cb.C, cb.T)
+		assert.NotContains(t, code.Source, pw, "%s %s: a secret appears in the source", cb.C, cb.T)
 		secrets := 0
 		for _, e := range code.Env {
 			if e.Secret {
@@ -116,53 +112,32 @@ func TestSecretsAreReadFromTheEnvironmentAndNeverInlined(t *testing.T) {
 func TestFeaturesDefaultByComplexityAndKeepCanonicalOrder(t *testing.T) {
 	cfg := redis.Config{}
 	basic, err := codegen.Render(cfg, codegen.Template{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(basic.Template.Features) != 0 {
-		t.Errorf("basic features = %v; want none", basic.Template.Features)
-	}
+	require.NoError(t, err)
+	assert.Empty(t, basic.Template.Features, "basic features")
 	adv, err := codegen.Render(cfg, codegen.Template{Complexity: codegen.Advanced})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := len(adv.Template.Features), len(codegen.FeaturesOf(codegen.Redis)); got != want {
-		t.Errorf("advanced has %d features; want all %d", got, want)
-	}
+	require.NoError(t, err)
+	assert.Len(t, adv.Template.Features, len(codegen.FeaturesOf(codegen.Redis)), "advanced has every feature")
 	picked, err := codegen.Render(cfg, codegen.Template{Features: []codegen.Feature{codegen.RedisHashes, codegen.RedisPubSub, codegen.RedisHashes}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := picked.Template.String(); got != "go/arsenal/basic+pubsub,hashes" {
-		t.Errorf("template = %s; want go/arsenal/basic+pubsub,hashes", got)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "go/arsenal/basic+pubsub,hashes", picked.Template.String())
 }
 
 func TestReportFlagsPlaintextAndSuggestsFromTheConfig(t *testing.T) {
 	code, err := codegen.Render(redis.Config{Addrs: []string{"10.1.2.3:6379"}, DisableAutoPipelining: true, Mode: redis.ModeCluster},
 		codegen.Template{Language: codegen.TypeScript, Framework: codegen.Bun, Complexity: codegen.Advanced})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	text := code.Report.String()
 	for _, want := range []string{"not encrypted", "auto-pipelining is off", "no cluster support", "no MULTI/EXEC API"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("report lacks %q:\n%s", want, text)
-		}
+		assert.Contains(t, text, want)
 	}
-	if code.Report.Warnings() < 3 || !code.Report.OK() {
-		t.Errorf("want at least 3 warnings and no errors, got %d warnings, ok=%v", code.Report.Warnings(), code.Report.OK())
-	}
+	assert.GreaterOrEqual(t, code.Report.Warnings(), 3, "warnings")
+	assert.True(t, code.Report.OK(), "no errors")
 	big, err := codegen.Render(s3.Config{Bucket: "b-1", Endpoint: "http://s3.example.com", Concurrency: 1, ACL: "public-read"},
 		codegen.Template{Language: codegen.Go, Complexity: codegen.Advanced})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	text = big.Report.String()
 	for _, want := range []string{"unencrypted", "readable by anyone", "multipart", "one part at a time"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("s3 report lacks %q:\n%s", want, text)
-		}
+		assert.Contains(t, text, want, "s3 report")
 	}
 }
 
@@ -198,14 +173,10 @@ func TestSQLiteAndWebSocketReportsDrawOnTheConfigAndFramework(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, err := codegen.Render(tt.config, tt.tmpl)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			text := code.Report.String()
 			for _, w := range tt.want {
-				if !strings.Contains(text, w) {
-					t.Errorf("report lacks %q:\n%s", w, text)
-				}
+				assert.Contains(t, text, w)
 			}
 		})
 	}
@@ -218,17 +189,12 @@ func TestReadOnlySQLiteProgramsLeaveOutWritesInEveryLanguage(t *testing.T) {
 			continue
 		}
 		code, err := codegen.Render(cfg, cb.T)
-		if err != nil {
-			t.Fatalf("%s: %v", cb.T, err)
-		}
-		if code.Template.Has(codegen.SQLiteTransactions) {
-			t.Errorf("%s: a read-only program keeps the transactions feature", cb.T)
-		}
-		if strings.Contains(code.Source, "CREATE TABLE IF NOT EXISTS") || strings.Contains(code.Source, "INSERT") {
-			t.Errorf("%s: a read-only program writes", cb.T)
-		}
-		if cb.T.Complexity != codegen.Basic && !strings.Contains(code.Report.String(), "transactions feature (which writes) is left out") {
-			t.Errorf("%s: the report does not say the transactions feature was left out", cb.T)
+		require.NoError(t, err, "%s", cb.T)
+		assert.False(t, code.Template.Has(codegen.SQLiteTransactions), "%s: a read-only program keeps the transactions feature", cb.T)
+		assert.NotContains(t, code.Source, "CREATE TABLE IF NOT EXISTS", "%s: a read-only program writes", cb.T)
+		assert.NotContains(t, code.Source, "INSERT", "%s: a read-only program writes", cb.T)
+		if cb.T.Complexity != codegen.Basic {
+			assert.Contains(t, code.Report.String(), "transactions feature (which writes) is left out", "%s: the report does not say the transactions feature was left out", cb.T)
 		}
 	}
 }

@@ -46,10 +46,17 @@
 //     TypeScript and JavaScript are parsed by esbuild's Go API;
 //   - security: each config value is written as an escaped, ASCII-only
 //     literal of the target language (GoString, JSString) and the parsed
-//     program is checked to hold it back unchanged as one literal; secrets
-//     are checked to appear nowhere in the source; plaintext transport and
-//     disabled certificate checks are warnings. A fuzz test proves no value
-//     changes the program's syntax tree;
+//     program is checked to hold it back unchanged as one literal. Every
+//     secret the Config holds is found by walking it (security.Secret
+//     values at any depth, secret-named string fields, URL passwords and
+//     secret-named query parameters such as ?access_token=, credential
+//     headers such as Authorization, Cookie or X-Signature) and checked to
+//     be written as no literal (an environment default included) and to
+//     appear nowhere in the source: a Secret is only ever an environment
+//     lookup, and a program breaking this is refused (Internal, with an
+//     Error finding naming the field, never the value). Plaintext
+//     transport and disabled certificate checks are warnings. A fuzz test
+//     proves no value changes the program's syntax tree;
 //   - performance: suggestions drawn from the config and features;
 //   - compatibility: what the chosen framework lacks, as warnings.
 //

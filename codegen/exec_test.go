@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 	"time"
 
 	"github.com/evanw/esbuild/pkg/api"
@@ -45,9 +47,7 @@ func TestGeneratedJavaScriptRunsUnderBunNodeAndDeno(t *testing.T) {
 			env := serverEnv(t, cb.C)
 			t.Parallel()
 			code, err := codegen.Render(sampleConfig(t, cb.C), cb.T)
-			if err != nil {
-				t.Fatalf("Render: %v", err)
-			}
+			require.NoError(t, err, "Render")
 			runJS(t, code, env)
 		})
 	}
@@ -68,9 +68,7 @@ func runJS(t *testing.T, code codegen.Code, env []string) {
 		}
 	}
 	dir := t.TempDir()
-	if err := os.Symlink(testenv.NodeModules(), filepath.Join(dir, "node_modules")); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.Symlink(testenv.NodeModules(), filepath.Join(dir, "node_modules")))
 	file, src := code.Filename, code.Source
 	if code.Template.Framework == codegen.Node && code.Template.Language == codegen.TypeScript {
 		// The installed Node (20) cannot run TypeScript: strip the types
@@ -81,9 +79,7 @@ func runJS(t *testing.T, code codegen.Code, env []string) {
 		}
 		file, src = "main.mjs", string(res.Code)
 	}
-	if err := os.WriteFile(filepath.Join(dir, file), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, file), []byte(src), 0o644))
 	var args []string
 	switch code.Template.Framework {
 	case codegen.Bun:
@@ -105,9 +101,7 @@ func runJS(t *testing.T, code codegen.Code, env []string) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err := cmd.Run()
-	if err != nil {
-		t.Fatalf("%s %v: %v after %s\n--- stdout\n%s--- stderr\n%s--- source\n%s", runtime, args, err, time.Since(start).Round(time.Millisecond), stdout.String(), stderr.String(), numbered(src))
-	}
+	require.NoError(t, err, "%s: %v after %s\n--- stdout\n%s--- stderr\n%s--- source\n%s", runtime, args, time.Since(start).Round(time.Millisecond), stdout.String(), stderr.String(), numbered(src))
 	t.Logf("%s ran in %s:\n%s", runtime, time.Since(start).Round(time.Millisecond), stdout.String())
 }
 
@@ -166,9 +160,7 @@ func echoServerEnv(t *testing.T) []string {
 			_ = c.Send(typ, data)
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		srv.Close()
@@ -198,15 +190,11 @@ func readOnlyDB(t *testing.T) []string {
 	path := filepath.Join(t.TempDir(), "existing.db")
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if _, err := db.Exec(ctx, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Close())
 	return []string{"SQLITE_PATH=" + path}
 }
 
@@ -222,9 +210,7 @@ func TestReadOnlySQLiteProgramsRunUnderBunNodeAndDeno(t *testing.T) {
 			env := readOnlyDB(t)
 			t.Parallel()
 			code, err := codegen.Render(readOnlySQLite, codegen.Template{Language: codegen.TypeScript, Framework: fw, Complexity: codegen.Production})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			runJS(t, code, env)
 		})
 	}

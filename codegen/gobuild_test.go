@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 	"time"
 
 	"github.com/infra-arsenal/arsenal/codegen"
@@ -43,16 +45,10 @@ func TestGeneratedGoCompilesAndRuns(t *testing.T) {
 	root := moduleRoot(t)
 	mod := t.TempDir()
 	gomod := "module arsenal.example/generated\n\ngo 1.26\n\nrequire github.com/infra-arsenal/arsenal v0.0.0\n\nreplace github.com/infra-arsenal/arsenal => " + root + "\n"
-	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte(gomod), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.mod"), []byte(gomod), 0o644))
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(mod, "go.sum"), sum, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.sum"), sum, 0o644))
 	type program struct {
 		name string
 		c    codegen.Component
@@ -81,17 +77,11 @@ func TestGeneratedGoCompilesAndRuns(t *testing.T) {
 	var progs []program
 	for _, j := range jobs {
 		code, err := codegen.Render(j.cfg, j.t)
-		if err != nil {
-			t.Fatalf("Render %s %s: %v", j.c, j.t, err)
-		}
+		require.NoError(t, err, "Render %s %s", j.c, j.t)
 		name := j.name
 		dir := filepath.Join(mod, "cmd", name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, code.Filename), []byte(code.Source), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, code.Filename), []byte(code.Source), 0o644))
 		progs = append(progs, program{name, j.c, j.env})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)

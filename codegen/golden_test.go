@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/infra-arsenal/arsenal/codegen"
 )
 
@@ -48,24 +50,16 @@ func TestGoldenFilesMatchEveryCombination(t *testing.T) {
 		name := string(cb.C) + "/" + cb.T.String()
 		t.Run(name, func(t *testing.T) {
 			code, err := codegen.Render(sampleConfig(t, cb.C), cb.T)
-			if err != nil {
-				t.Fatalf("Render: %v\n%s", err, code.Source)
-			}
+			require.NoError(t, err, "Render\n%s", code.Source)
 			got := code.Source + "\n/* validation report\n" + code.Report.String() + "*/\n"
 			path := goldenName(cb.C, cb.T)
 			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
 				return
 			}
 			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./codegen -run TestGolden -update to create it)", err)
-			}
+			require.NoError(t, err, "run go test ./codegen -run TestGolden -update to create it")
 			if got != string(want) {
 				t.Errorf("%s differs from the golden file %s (rerun with -update after checking the change):\n%s", name, path, firstDiff(string(want), got))
 			}

@@ -295,6 +295,7 @@ func Render(config any, t Template) (Code, error) {
 			return Code{}, arsenal.E(arsenal.InvalidArgument, Kind, "render", err)
 		}
 	}
+	secrets := configSecrets(cfg)
 	g := &gen{c: comp, t: t}
 	view, err := builders[comp](g, cfg)
 	if err != nil {
@@ -330,7 +331,8 @@ func Render(config any, t Template) (Code, error) {
 	}
 	code.Source = p.source
 	code.Report.Syntax = append(code.Report.Syntax, syntaxFinding(t))
-	code.Report.Security = append(g.securityCheck(p), g.security...)
+	code.Report.Security = append(g.securityCheck(p), g.secretFindings(p, secrets)...)
+	code.Report.Security = append(code.Report.Security, g.security...)
 	if !code.Report.OK() {
 		return code, arsenal.Errorf(arsenal.Internal, Kind, "render", "generated %s fails its own checks:\n%s", describe(comp, t), code.Report)
 	}
@@ -348,7 +350,9 @@ func syntaxFinding(t Template) Finding {
 }
 
 // securityCheck proves, on the parsed program, that every config value
-// came out as one whole string literal and that no secret appears.
+// came out as one whole string literal and that no secret the view builder
+// read from the environment appears. secretFindings (secrets.go) then
+// checks every secret the Config itself holds.
 func (g *gen) securityCheck(p parsed) []Finding {
 	var out []Finding
 	have := map[string]bool{}
@@ -366,18 +370,7 @@ func (g *gen) securityCheck(p parsed) []Finding {
 		out = append(out, info("", "%d config values emitted as escaped literals; each parsed back unchanged", len(g.lits)))
 	}
 	for _, s := range g.sec {
-		leaked := false
-		if s.value != "" {
-			for _, lit := range p.strings {
-				if lit == s.value || (len(s.value) >= 4 && strings.Contains(lit, s.value)) {
-					leaked = true
-				}
-			}
-			if len(s.value) >= 6 && strings.Contains(p.source, s.value) {
-				leaked = true
-			}
-		}
-		if leaked {
+		if leaks(p, s.value) {
 			out = append(out, fail(s.field, "the secret appears in the generated source"))
 			continue
 		}

@@ -34,8 +34,9 @@ func (f Finding) String() string {
 //   - Syntax: the program was parsed (Go by go/parser and formatted by
 //     go/format; TypeScript and JavaScript by esbuild).
 //   - Security: every config value was emitted as an escaped literal and
-//     parsed back as that same literal; secrets are read from the
-//     environment and appear nowhere in the source; transport warnings.
+//     parsed back as that same literal; every secret the Config holds is
+//     read from the environment, written as no literal and appears nowhere
+//     in the source; transport warnings.
 //   - Performance: suggestions drawn from the config and features.
 //   - Compatibility: what the chosen framework lacks or does differently.
 type Report struct {

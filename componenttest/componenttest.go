@@ -7,7 +7,7 @@
 //			Open:          func(ctx context.Context) (arsenal.Component, error) { return mypkg.Open(ctx, validCfg) },
 //			OpenInvalid:   func(ctx context.Context) error { _, err := mypkg.Open(ctx, badCfg); return err },
 //			InvalidFields: []string{"Addr", "PoolSize"},
-//			Unreachable:   func(ctx context.Context) error { ... },
+//			Unreachable:   func(ctx context.Context) error { ... }, // or MissingPath for a file-backed component
 //			Exercise:      func(ctx context.Context, c arsenal.Component) error { ... },
 //		})
 //	}
@@ -15,19 +15,24 @@
 // The suite checks: open with a valid config; an invalid config is rejected
 // before any I/O with InvalidArgument naming every bad field; health passes;
 // stats show the operations performed; close is idempotent and later calls
-// fail with a coded error wrapping arsenal.ErrClosed; an unreachable address
-// fails as Unavailable or DeadlineExceeded within the configured timeout; a
-// cancelled context returns promptly with Canceled; concurrent use is
-// race-free (run the suite under -race); no goroutine outlives Close.
+// fail with a coded error wrapping arsenal.ErrClosed; an unreachable server
+// (Harness.Unreachable, for networked components) fails as Unavailable or
+// DeadlineExceeded within the configured timeout, and only those; a file in
+// a directory that does not exist (Harness.MissingPath, for file-backed
+// components) fails promptly as NotFound, and only that; a cancelled
+// context returns promptly with Canceled; concurrent use is race-free (run
+// the suite under -race); no goroutine outlives Close. A harness sets
+// Unreachable, MissingPath or both, never neither.
 package componenttest
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/infra-arsenal/arsenal"
@@ -46,11 +51,20 @@ type Harness struct {
 	// Unreachable opens (and, where opening is lazy, uses) a component
 	// pointed at an address where nothing listens, with its connect timeout
 	// set to UnreachableTimeout. It must fail with Unavailable or
-	// DeadlineExceeded.
+	// DeadlineExceeded; any other code (NotFound included) fails the
+	// suite. Networked components set it.
 	Unreachable func(ctx context.Context) error
+	// MissingPath opens (and, where opening is lazy, uses) a file-backed
+	// component at a path whose directory does not exist. It must fail
+	// with NotFound within MissingPathTimeout: a missing directory is not
+	// an unreachable server. File-backed components set it.
+	MissingPath func(ctx context.Context) error
 	// UnreachableTimeout is the connect timeout Unreachable configures; the
 	// call must return within it plus 2 s. Default 3 s.
 	UnreachableTimeout time.Duration
+	// MissingPathTimeout bounds MissingPath (no network wait is involved).
+	// Default 2 s.
+	MissingPathTimeout time.Duration
 	// Exercise performs one operation that Stats counts.
 	Exercise func(ctx context.Context, c arsenal.Component) error
 	// Blocking, when set, performs an operation that waits (a blocking read,
@@ -76,6 +90,9 @@ func Run(t *testing.T, h Harness) {
 	if h.UnreachableTimeout <= 0 {
 		h.UnreachableTimeout = 3 * time.Second
 	}
+	if h.MissingPathTimeout <= 0 {
+		h.MissingPathTimeout = 2 * time.Second
+	}
 	if h.Concurrency <= 0 {
 		h.Concurrency = 8
 	}
@@ -83,7 +100,15 @@ func Run(t *testing.T, h Harness) {
 	t.Run("RejectsInvalidConfigNamingEveryField", func(t *testing.T) { testInvalid(t, h) })
 	t.Run("StatsCountOperations", func(t *testing.T) { testStats(t, h) })
 	t.Run("CloseIsIdempotentAndLaterCallsFailCoded", func(t *testing.T) { testClose(t, h) })
-	t.Run("UnreachableFailsWithinTimeout", func(t *testing.T) { testUnreachable(t, h) })
+	if h.Unreachable == nil && h.MissingPath == nil {
+		t.Error("componenttest: Harness needs Unreachable (a networked component), MissingPath (a file-backed one) or both")
+	}
+	if h.Unreachable != nil {
+		t.Run("UnreachableFailsWithinTimeout", func(t *testing.T) { testUnreachable(t, h) })
+	}
+	if h.MissingPath != nil {
+		t.Run("MissingPathFailsAsNotFound", func(t *testing.T) { testMissingPath(t, h) })
+	}
 	t.Run("CancelledContextReturnsPromptly", func(t *testing.T) { testCancel(t, h) })
 	t.Run("ConcurrentUseIsSafe", func(t *testing.T) { testConcurrent(t, h) })
 	t.Run("NoGoroutineOutlivesClose", func(t *testing.T) { testLeaks(t, h) })
@@ -94,59 +119,37 @@ func open(t *testing.T, h Harness) arsenal.Component {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := h.Open(ctx)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	if c == nil {
-		t.Fatal("Open returned a nil component and no error")
-	}
+	require.NoError(t, err, "Open")
+	require.NotNil(t, c, "Open returned a nil component and no error")
 	return c
 }
 
 func testOpen(t *testing.T, h Harness) {
 	c := open(t, h)
 	defer c.Close()
-	if c.Kind() == "" {
-		t.Error("Kind() is empty")
-	}
-	if h.Kind != "" && c.Kind() != h.Kind {
-		t.Errorf("Kind() = %q, want %q", c.Kind(), h.Kind)
+	assert.NotEmpty(t, c.Kind(), "Kind() is empty")
+	if h.Kind != "" {
+		assert.Equal(t, h.Kind, c.Kind(), "Kind()")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.Health(ctx); err != nil {
-		t.Errorf("Health on a fresh component: %v", err)
-	}
+	assert.NoError(t, c.Health(ctx), "Health on a fresh component")
 }
 
 func testInvalid(t *testing.T, h Harness) {
-	if h.OpenInvalid == nil {
-		t.Fatal("Harness.OpenInvalid is required: every component validates its config")
-	}
+	require.NotNil(t, h.OpenInvalid, "Harness.OpenInvalid is required: every component validates its config")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
 	err := h.OpenInvalid(ctx)
-	if err == nil {
-		t.Fatal("OpenInvalid succeeded; want InvalidArgument")
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("OpenInvalid took %s; validation must fail before any I/O", d)
-	}
-	if code := arsenal.CodeOf(err); code != arsenal.InvalidArgument {
-		t.Errorf("code = %v, want InvalidArgument (err: %v)", code, err)
-	}
+	require.Error(t, err, "OpenInvalid succeeded; want InvalidArgument")
+	assert.LessOrEqual(t, time.Since(start), time.Second, "OpenInvalid took too long; validation must fail before any I/O")
+	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), "code = %v, want InvalidArgument (err: %v)", arsenal.CodeOf(err), err)
 	var ce *arsenal.ConfigError
-	if !errors.As(err, &ce) {
-		t.Fatalf("error does not wrap *arsenal.ConfigError: %v", err)
-	}
-	if len(h.InvalidFields) == 0 {
-		t.Fatal("Harness.InvalidFields is empty: name the fields OpenInvalid gets wrong")
-	}
+	require.ErrorAs(t, err, &ce, "error does not wrap *arsenal.ConfigError")
+	require.NotEmpty(t, h.InvalidFields, "Harness.InvalidFields is empty: name the fields OpenInvalid gets wrong")
 	for _, f := range h.InvalidFields {
-		if !ce.Has(f) {
-			t.Errorf("ConfigError does not name field %q (it names %v)", f, ce.Fields)
-		}
+		assert.True(t, ce.Has(f), "ConfigError does not name field %q (it names %v)", f, ce.Fields)
 	}
 }
 
@@ -158,40 +161,26 @@ func testStats(t *testing.T, h Harness) {
 	defer cancel()
 	const n = 5
 	for i := 0; i < n; i++ {
-		if err := h.Exercise(ctx, c); err != nil {
-			t.Fatalf("Exercise #%d: %v", i, err)
-		}
+		require.NoError(t, h.Exercise(ctx, c), "Exercise #%d", i)
 	}
 	s := c.Stats()
 	after, _ := s.Total()
-	if after < before+n {
-		t.Errorf("Stats total count went from %d to %d after %d operations", before, after, n)
-	}
-	if s.Kind != c.Kind() {
-		t.Errorf("Stats.Kind = %q, want %q", s.Kind, c.Kind())
-	}
+	assert.GreaterOrEqual(t, after, before+n, "Stats total count went from %d to %d after %d operations", before, after, n)
+	assert.Equal(t, c.Kind(), s.Kind, "Stats.Kind")
 	var sawLatency bool
 	for _, o := range s.Ops {
 		if o.Count > 0 && o.Max > 0 {
 			sawLatency = true
 		}
-		if o.P50 > o.P99 || o.P99 > o.Max {
-			t.Errorf("percentiles out of order: %+v", o)
-		}
+		assert.True(t, o.P50 <= o.P99 && o.P99 <= o.Max, "percentiles out of order: %+v", o)
 	}
-	if !sawLatency {
-		t.Errorf("no operation reports a latency: %+v", s.Ops)
-	}
+	assert.True(t, sawLatency, "no operation reports a latency: %+v", s.Ops)
 }
 
 func testClose(t *testing.T, h Harness) {
 	c := open(t, h)
-	if err := c.Close(); err != nil {
-		t.Fatalf("first Close: %v", err)
-	}
-	if err := c.Close(); err != nil {
-		t.Errorf("second Close: %v; Close must be idempotent", err)
-	}
+	require.NoError(t, c.Close(), "first Close")
+	assert.NoError(t, c.Close(), "second Close; Close must be idempotent")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for name, call := range map[string]func() error{
@@ -199,38 +188,39 @@ func testClose(t *testing.T, h Harness) {
 		"Exercise": func() error { return h.Exercise(ctx, c) },
 	} {
 		err := call()
-		if err == nil {
-			t.Errorf("%s after Close succeeded; want FailedPrecondition", name)
+		if !assert.Error(t, err, "%s after Close succeeded; want FailedPrecondition", name) {
 			continue
 		}
-		if code := arsenal.CodeOf(err); code != arsenal.FailedPrecondition {
-			t.Errorf("%s after Close: code %v, want FailedPrecondition (%v)", name, code, err)
-		}
-		if !errors.Is(err, arsenal.ErrClosed) {
-			t.Errorf("%s after Close: error does not wrap arsenal.ErrClosed: %v", name, err)
-		}
+		assert.Equal(t, arsenal.FailedPrecondition, arsenal.CodeOf(err), "%s after Close: %v", name, err)
+		assert.ErrorIs(t, err, arsenal.ErrClosed, "%s after Close: error does not wrap arsenal.ErrClosed", name)
 	}
 	_ = c.Stats() // must not panic after Close
 }
 
 func testUnreachable(t *testing.T, h Harness) {
-	if h.Unreachable == nil {
-		t.Fatal("Harness.Unreachable is required for networked components; local ones return an Unavailable-coded error for a missing file")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.UnreachableTimeout+10*time.Second)
 	defer cancel()
 	start := time.Now()
 	err := h.Unreachable(ctx)
 	elapsed := time.Since(start)
-	if err == nil {
-		t.Fatal("Unreachable succeeded; want Unavailable or DeadlineExceeded")
-	}
-	if code := arsenal.CodeOf(err); code != arsenal.Unavailable && code != arsenal.DeadlineExceeded && code != arsenal.NotFound {
-		t.Errorf("code = %v, want Unavailable or DeadlineExceeded (%v)", code, err)
-	}
-	if limit := h.UnreachableTimeout + 2*time.Second; elapsed > limit {
-		t.Errorf("Unreachable took %s, over the %s limit", elapsed, limit)
-	}
+	require.Error(t, err, "Unreachable succeeded; want Unavailable or DeadlineExceeded")
+	code := arsenal.CodeOf(err)
+	assert.True(t, code == arsenal.Unavailable || code == arsenal.DeadlineExceeded,
+		"code = %v, want Unavailable or DeadlineExceeded (%v)", code, err)
+	limit := h.UnreachableTimeout + 2*time.Second
+	assert.LessOrEqual(t, elapsed, limit, "Unreachable took %s, over the %s limit", elapsed, limit)
+}
+
+func testMissingPath(t *testing.T, h Harness) {
+	ctx, cancel := context.WithTimeout(context.Background(), h.MissingPathTimeout+10*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := h.MissingPath(ctx)
+	elapsed := time.Since(start)
+	require.Error(t, err, "MissingPath succeeded; want NotFound")
+	code := arsenal.CodeOf(err)
+	assert.Equal(t, arsenal.NotFound, code, "code = %v, want NotFound (%v)", code, err)
+	assert.LessOrEqual(t, elapsed, h.MissingPathTimeout, "MissingPath took %s, over the %s limit", elapsed, h.MissingPathTimeout)
 }
 
 func testCancel(t *testing.T, h Harness) {
@@ -248,24 +238,14 @@ func testCancel(t *testing.T, h Harness) {
 	}
 	elapsed := time.Since(start)
 	cancel()
-	if err == nil {
-		t.Fatal("call with a cancelled context succeeded; want Canceled")
-	}
-	if code := arsenal.CodeOf(err); code != arsenal.Canceled {
-		t.Errorf("code = %v, want Canceled (%v)", code, err)
-	}
-	if cl := arsenal.Classify(err); cl.Retryable {
-		t.Errorf("a cancelled call is classified retryable: %+v", cl)
-	}
-	if elapsed > 2*time.Second {
-		t.Errorf("cancelled call took %s to return", elapsed)
-	}
+	require.Error(t, err, "call with a cancelled context succeeded; want Canceled")
+	assert.Equal(t, arsenal.Canceled, arsenal.CodeOf(err), "code = %v, want Canceled (%v)", arsenal.CodeOf(err), err)
+	assert.False(t, arsenal.Classify(err).Retryable, "a cancelled call is classified retryable: %+v", arsenal.Classify(err))
+	assert.LessOrEqual(t, elapsed, 2*time.Second, "cancelled call took %s to return", elapsed)
 	// The component stays usable after a cancelled call.
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel2()
-	if err := h.Exercise(ctx2, c); err != nil {
-		t.Errorf("Exercise after a cancelled call: %v", err)
-	}
+	assert.NoError(t, h.Exercise(ctx2, c), "Exercise after a cancelled call")
 }
 
 func testConcurrent(t *testing.T, h Harness) {
@@ -297,26 +277,18 @@ func testConcurrent(t *testing.T, h Harness) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Errorf("concurrent use: %v", err)
+		assert.NoError(t, err, "concurrent use")
 	}
 	n, _ := c.Stats().Total()
-	if n < uint64(h.Concurrency*20) {
-		t.Errorf("Stats count %d after %d concurrent operations", n, h.Concurrency*20)
-	}
+	assert.GreaterOrEqual(t, n, uint64(h.Concurrency*20), "Stats count %d after %d concurrent operations", n, h.Concurrency*20)
 }
 
 func testLeaks(t *testing.T, h Harness) {
 	opts := append([]goleak.Option{goleak.IgnoreCurrent()}, h.LeakOptions...)
 	c := open(t, h)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	if err := h.Exercise(ctx, c); err != nil {
-		t.Errorf("Exercise: %v", err)
-	}
+	assert.NoError(t, h.Exercise(ctx, c), "Exercise")
 	cancel()
-	if err := c.Close(); err != nil {
-		t.Errorf("Close: %v", err)
-	}
-	if err := goleak.Find(opts...); err != nil {
-		t.Errorf("goroutines left after Close: %v", err)
-	}
+	assert.NoError(t, c.Close(), "Close")
+	assert.NoError(t, goleak.Find(opts...), "goroutines left after Close")
 }

@@ -13,11 +13,31 @@ import (
 	"github.com/infra-arsenal/arsenal"
 )
 
-// Validator is an optional Plugin ability: after Initialize succeeds the
+// Provisioner is an optional Plugin ability: InitializeAll calls
+// Provision first, to do the plugin's real setup work (connect, load its
+// configuration, start workers). A plugin without it needs no setup.
+type Provisioner interface {
+	Provision(ctx context.Context) error
+}
+
+// Validator is an optional Plugin ability: after Provision succeeds the
 // registry calls Validate, and a failure there cleans the plugin up again
 // (provision, then validate, then clean up on partial failure).
 type Validator interface {
 	Validate() error
+}
+
+// CleanerUpper is an optional Plugin ability: the registry calls Cleanup
+// to release what Provision acquired, after a failed Provision or Validate
+// and from CleanupAll. Cleanup must be idempotent.
+type CleanerUpper interface {
+	Cleanup(ctx context.Context) error
+}
+
+// ComponentLister is an optional Plugin ability: the component kinds or
+// extensions the plugin provides, shown in Info.
+type ComponentLister interface {
+	Components() []string
 }
 
 // State is where a plugin is in its lifecycle.
@@ -26,9 +46,9 @@ type State int
 // The lifecycle states.
 const (
 	Registered  State = iota // known, not yet initialized
-	Initialized              // Initialize (and Validate) succeeded
-	Failed                   // Initialize or Validate failed; cleaned up
-	CleanedUp                // Cleanup ran after a successful Initialize
+	Initialized              // Provision and Validate (those it has) succeeded
+	Failed                   // Provision or Validate failed; cleaned up
+	CleanedUp                // CleanupAll released it after a successful initialization
 )
 
 func (s State) String() string {
@@ -50,7 +70,7 @@ type Info struct {
 	Name       string
 	Version    string
 	Databases  []string
-	Components []string
+	Components []string // from ComponentLister; nil without it
 	State      State
 	Err        error // the last lifecycle error, if any
 }
@@ -137,8 +157,12 @@ func (r *Registry) List() []Info {
 	out := make([]Info, 0, len(r.order))
 	for _, n := range r.order {
 		e := r.plugins[n]
+		var comps []string
+		if cl, ok := e.p.(ComponentLister); ok {
+			comps = cl.Components()
+		}
 		out = append(out, Info{
-			Name: n, Version: e.p.Version(), Databases: e.p.Databases(), Components: e.p.Components(),
+			Name: n, Version: e.p.Version(), Databases: e.p.Databases(), Components: comps,
 			State: e.state, Err: e.err,
 		})
 	}
@@ -146,8 +170,8 @@ func (r *Registry) List() []Info {
 }
 
 // InitializeAll initializes every registered plugin not yet initialized, in
-// registration order; a plugin that is also a Validator is validated right
-// after. If one fails, it is cleaned up, and so is every plugin this call
+// registration order: Provision for a Provisioner, then Validate for a
+// Validator. If one fails, it is cleaned up, and so is every plugin this call
 // initialized before it (in reverse order), and the joined error is
 // returned. A panic inside a plugin is turned into an Internal error.
 func (r *Registry) InitializeAll(ctx context.Context) error {
@@ -167,7 +191,7 @@ func (r *Registry) InitializeAll(ctx context.Context) error {
 			e.state, e.err = Failed, err
 			r.mu.Unlock()
 			errs := []error{err}
-			if cerr := safeCall(func() error { return e.p.Cleanup(ctx) }); cerr != nil {
+			if cerr := cleanupOf(ctx, e.p); cerr != nil {
 				errs = append(errs, fmt.Errorf("cleanup %s: %w", e.p.Name(), cerr))
 			}
 			for i := len(done) - 1; i >= 0; i-- {
@@ -185,8 +209,10 @@ func (r *Registry) InitializeAll(ctx context.Context) error {
 }
 
 func initialize(ctx context.Context, p arsenal.Plugin) error {
-	if err := safeCall(func() error { return p.Initialize(ctx) }); err != nil {
-		return arsenal.Wrap("plugin", "initialize "+p.Name(), err)
+	if pr, ok := p.(Provisioner); ok {
+		if err := safeCall(func() error { return pr.Provision(ctx) }); err != nil {
+			return arsenal.Wrap("plugin", "provision "+p.Name(), err)
+		}
 	}
 	if v, ok := p.(Validator); ok {
 		if err := safeCall(v.Validate); err != nil {
@@ -196,8 +222,17 @@ func initialize(ctx context.Context, p arsenal.Plugin) error {
 	return nil
 }
 
+// cleanupOf runs p's Cleanup if it has one.
+func cleanupOf(ctx context.Context, p arsenal.Plugin) error {
+	cu, ok := p.(CleanerUpper)
+	if !ok {
+		return nil
+	}
+	return safeCall(func() error { return cu.Cleanup(ctx) })
+}
+
 func (r *Registry) cleanup(ctx context.Context, e *entry) error {
-	err := safeCall(func() error { return e.p.Cleanup(ctx) })
+	err := cleanupOf(ctx, e.p)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e.state, e.err = CleanedUp, err
@@ -236,12 +271,23 @@ func safeCall(f func() error) (err error) {
 	return f()
 }
 
-// Default is the process-wide registry used by the package-level
-// functions.
+// Default is the package's default registry, used by the package-level
+// functions. Nothing registers into it at import: a program adds its
+// plugins itself (usually from main), so importing a plugin package
+// changes no registry.
 var Default = NewRegistry()
 
 // Register adds p to Default.
 func Register(p arsenal.Plugin) error { return Default.Register(p) }
 
+// Get returns the plugin registered in Default under name.
+func Get(name string) (arsenal.Plugin, bool) { return Default.Get(name) }
+
 // List describes Default's plugins.
 func List() []Info { return Default.List() }
+
+// InitializeAll initializes Default's plugins (see Registry.InitializeAll).
+func InitializeAll(ctx context.Context) error { return Default.InitializeAll(ctx) }
+
+// CleanupAll cleans up Default's plugins (see Registry.CleanupAll).
+func CleanupAll(ctx context.Context) error { return Default.CleanupAll(ctx) }

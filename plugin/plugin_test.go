@@ -7,10 +7,21 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/plugin"
 )
 
+// corePlugin has only the required core.
+type corePlugin struct{ name string }
+
+func (c corePlugin) Name() string        { return c.name }
+func (c corePlugin) Version() string     { return "0.1.0" }
+func (c corePlugin) Databases() []string { return []string{"kv"} }
+
+// fakePlugin has every optional ability but Validate.
 type fakePlugin struct {
 	name, version string
 	dbs           []string
@@ -37,7 +48,7 @@ func (f *fakePlugin) Name() string         { return f.name }
 func (f *fakePlugin) Version() string      { return f.version }
 func (f *fakePlugin) Databases() []string  { return f.dbs }
 func (f *fakePlugin) Components() []string { return []string{"client"} }
-func (f *fakePlugin) Initialize(ctx context.Context) error {
+func (f *fakePlugin) Provision(ctx context.Context) error {
 	if f.panicInit {
 		panic("boom")
 	}
@@ -63,26 +74,41 @@ func TestRegisterChecksMetadataAndRejectsDuplicates(t *testing.T) {
 	bad := &fakePlugin{name: "Bad Name", version: "one", log: log}
 	err := r.Register(bad)
 	var ce *arsenal.ConfigError
-	if arsenal.CodeOf(err) != arsenal.InvalidArgument || !errors.As(err, &ce) {
-		t.Fatalf("bad metadata: %v", err)
-	}
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err))
 	for _, f := range []string{"Name", "Version", "Databases"} {
-		if !ce.Has(f) {
-			t.Errorf("error does not name %s: %v", f, err)
-		}
+		assert.True(t, ce.Has(f), "error does not name %s: %v", f, err)
 	}
-	if err := r.Register(newFake("pg", log)); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Register(newFake("pg", log)); arsenal.CodeOf(err) != arsenal.AlreadyExists {
-		t.Errorf("duplicate: %v", err)
-	}
-	if err := r.Register(nil); arsenal.CodeOf(err) != arsenal.InvalidArgument {
-		t.Errorf("nil plugin: %v", err)
-	}
-	if got := r.ForDatabase("PGDB"); len(got) != 1 || got[0].Name() != "pg" {
-		t.Errorf("ForDatabase = %v", got)
-	}
+	require.NoError(t, r.Register(newFake("pg", log)))
+	assert.Equal(t, arsenal.AlreadyExists, arsenal.CodeOf(r.Register(newFake("pg", log))), "duplicate")
+	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(r.Register(nil)), "nil plugin")
+	got := r.ForDatabase("PGDB")
+	require.Len(t, got, 1)
+	assert.Equal(t, "pg", got[0].Name())
+}
+
+func TestACoreOnlyPluginNeedsNoOptionalInterface(t *testing.T) {
+	r := plugin.NewRegistry()
+	require.NoError(t, r.Register(corePlugin{name: "core"}))
+	require.NoError(t, r.InitializeAll(context.Background()))
+	l := r.List()
+	require.Len(t, l, 1)
+	assert.Equal(t, plugin.Initialized, l[0].State)
+	assert.Nil(t, l[0].Components, "a plugin without ComponentLister lists no components")
+	require.NoError(t, r.CleanupAll(context.Background()))
+	assert.Equal(t, plugin.CleanedUp, r.List()[0].State)
+
+	// The optional abilities are found by type assertion.
+	log := &events{}
+	var p arsenal.Plugin = newFake("full", log)
+	_, isProv := p.(plugin.Provisioner)
+	_, isClean := p.(plugin.CleanerUpper)
+	_, isVal := p.(plugin.Validator)
+	assert.True(t, isProv)
+	assert.True(t, isClean)
+	assert.False(t, isVal)
+	require.NoError(t, r.Register(p))
+	assert.Equal(t, []string{"client"}, r.List()[1].Components)
 }
 
 func TestInitializeAllCleansUpEarlierPluginsWhenOneFails(t *testing.T) {
@@ -92,24 +118,29 @@ func TestInitializeAllCleansUpEarlierPluginsWhenOneFails(t *testing.T) {
 	c := validatingPlugin{newFake("c", log)}
 	c.validateErr = errors.New("c misconfigured")
 	for _, p := range []arsenal.Plugin{a, b, c} {
-		if err := r.Register(p); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, r.Register(p))
 	}
 	err := r.InitializeAll(context.Background())
-	if err == nil || !errors.Is(err, c.validateErr) {
-		t.Fatalf("InitializeAll = %v", err)
-	}
-	if got, want := log.String(), "init a,init b,init c,validate c,cleanup c,cleanup b,cleanup a"; got != want {
-		t.Errorf("lifecycle %q, want %q", got, want)
-	}
+	require.ErrorIs(t, err, c.validateErr)
+	assert.Equal(t, "init a,init b,init c,validate c,cleanup c,cleanup b,cleanup a", log.String(), "lifecycle")
 	states := map[string]plugin.State{}
 	for _, i := range r.List() {
 		states[i.Name] = i.State
 	}
-	if states["a"] != plugin.CleanedUp || states["c"] != plugin.Failed {
-		t.Errorf("states = %v", states)
-	}
+	assert.Equal(t, plugin.CleanedUp, states["a"])
+	assert.Equal(t, plugin.Failed, states["c"])
+}
+
+func TestAFailedProvisionKeepsItsCode(t *testing.T) {
+	r := plugin.NewRegistry()
+	log := &events{}
+	p := newFake("down", log)
+	p.initErr = arsenal.Errorf(arsenal.Unavailable, "down", "connect", "server down")
+	require.NoError(t, r.Register(p))
+	err := r.InitializeAll(context.Background())
+	assert.Equal(t, arsenal.Unavailable, arsenal.CodeOf(err), "%v", err)
+	assert.ErrorIs(t, err, p.initErr)
+	assert.Equal(t, "init down,cleanup down", log.String())
 }
 
 func TestInitializeThenCleanupRunsInReverseOrder(t *testing.T) {
@@ -117,26 +148,15 @@ func TestInitializeThenCleanupRunsInReverseOrder(t *testing.T) {
 	log := &events{}
 	a, b := newFake("a", log), newFake("b", log)
 	b.cleanupErr = errors.New("b cleanup failed")
-	_ = r.Register(a)
-	_ = r.Register(b)
-	if err := r.InitializeAll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Register(a))
+	require.NoError(t, r.Register(b))
+	require.NoError(t, r.InitializeAll(context.Background()))
 	for _, i := range r.List() {
-		if i.State != plugin.Initialized {
-			t.Errorf("%s is %v", i.Name, i.State)
-		}
+		assert.Equal(t, plugin.Initialized, i.State, i.Name)
 	}
-	err := r.CleanupAll(context.Background())
-	if !errors.Is(err, b.cleanupErr) {
-		t.Errorf("CleanupAll = %v", err)
-	}
-	if got, want := log.String(), "init a,init b,cleanup b,cleanup a"; got != want {
-		t.Errorf("lifecycle %q, want %q", got, want)
-	}
-	if err := r.CleanupAll(context.Background()); err != nil {
-		t.Errorf("second CleanupAll: %v", err)
-	}
+	assert.ErrorIs(t, r.CleanupAll(context.Background()), b.cleanupErr)
+	assert.Equal(t, "init a,init b,cleanup b,cleanup a", log.String(), "lifecycle")
+	assert.NoError(t, r.CleanupAll(context.Background()), "second CleanupAll")
 }
 
 func TestAPanickingPluginBecomesAnInternalError(t *testing.T) {
@@ -144,9 +164,15 @@ func TestAPanickingPluginBecomesAnInternalError(t *testing.T) {
 	log := &events{}
 	p := newFake("boom", log)
 	p.panicInit = true
-	_ = r.Register(p)
+	require.NoError(t, r.Register(p))
 	err := r.InitializeAll(context.Background())
-	if arsenal.CodeOf(err) != arsenal.Internal {
-		t.Errorf("panic became %v: %v", arsenal.CodeOf(err), err)
-	}
+	assert.Equal(t, arsenal.Internal, arsenal.CodeOf(err), "%v", err)
+}
+
+func TestTheDefaultRegistryIsEmptyAtImport(t *testing.T) {
+	// Importing plugin/postgres (as other tests of the module do) adds
+	// nothing to Default: a program registers its plugins itself.
+	assert.Empty(t, plugin.List())
+	_, ok := plugin.Get("postgres")
+	assert.False(t, ok)
 }

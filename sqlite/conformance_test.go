@@ -27,11 +27,10 @@ func TestConformance(t *testing.T) {
 			return err
 		},
 		InvalidFields: []string{"Readers", "BusyTimeout", "JournalMode", "StatementCache", "Pragmas"},
-		Unreachable: func(ctx context.Context) error {
+		MissingPath: func(ctx context.Context) error {
 			_, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(scratch, "no-such-dir", "x.db")})
 			return err
 		},
-		UnreachableTimeout: time.Second,
 		Exercise: func(ctx context.Context, c arsenal.Component) error {
 			db := c.(*sqlite.DB)
 			if _, err := db.Exec(ctx, "PRAGMA user_version = 7"); err != nil {

@@ -25,19 +25,31 @@ func PostgresAdminURL() string {
 // if no server answers (PostgreSQL has no embedded stand-in).
 func Postgres(t testing.TB) string {
 	t.Helper()
+	u, drop, err := PostgresDatabase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return u
+}
+
+// PostgresDatabase creates a throwaway database on the local PostgreSQL
+// server and returns its URL and the function that drops it, for a
+// TestMain (where no testing.TB exists yet).
+func PostgresDatabase() (string, func(), error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, PostgresAdminURL())
 	if err != nil {
-		t.Fatalf("testenv: connect to PostgreSQL at %s: %v", PostgresAdminURL(), err)
+		return "", nil, fmt.Errorf("testenv: connect to PostgreSQL at %s: %w", PostgresAdminURL(), err)
 	}
 	defer admin.Close(ctx)
 	name := "arsenal_test_" + RandomHex(6)
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("testenv: create database %s: %v", name, err)
+		return "", nil, fmt.Errorf("testenv: create database %s: %w", name, err)
 	}
 	Logf("using real PostgreSQL, throwaway database %s", name)
-	t.Cleanup(func() {
+	drop := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		c, err := pgx.Connect(ctx, PostgresAdminURL())
@@ -46,7 +58,7 @@ func Postgres(t testing.TB) string {
 		}
 		defer c.Close(ctx)
 		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
+	}
 	cfg, _ := pgx.ParseConfig(PostgresAdminURL())
-	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name), drop, nil
 }

@@ -3,21 +3,36 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"iter"
+	"strconv"
 	"sync"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/plugin"
 )
 
 // Version is the plugin's version.
-const Version = "1.0.0"
+const Version = "1.1.0"
 
-// Plugin announces the PostgreSQL backend to a plugin.Registry. Its
-// Initialize checks that the postgres schemes are registered (they are,
-// from this package's init); Cleanup closes every Client it made.
+// MinServerVersion is the oldest PostgreSQL server Validate accepts
+// (server_version_num), the oldest pgx v5 supports.
+const MinServerVersion = 130000
+
+// Plugin announces the PostgreSQL backend to a plugin.Registry. Provision
+// validates Config and opens a DB on it (connect and ping); Validate checks
+// the server is PostgreSQL 13 or newer; Cleanup closes the DB and every
+// Client the plugin made. Create it with New.
 type Plugin struct {
-	mu      sync.Mutex
-	clients []*Client
+	cfg Config
+
+	mu            sync.Mutex
+	db            *DB
+	serverVersion int
+	clients       []*Client
 }
+
+// New returns a Plugin that connects with cfg when provisioned.
+func New(cfg Config) *Plugin { return &Plugin{cfg: cfg} }
 
 // Name returns "postgres".
 func (p *Plugin) Name() string { return "postgres" }
@@ -31,18 +46,57 @@ func (p *Plugin) Databases() []string { return []string{"postgresql"} }
 // Components lists what the plugin provides.
 func (p *Plugin) Components() []string { return []string{"component:postgres", "client:postgres"} }
 
-// Initialize checks the URL schemes are registered.
-func (p *Plugin) Initialize(ctx context.Context) error {
-	for _, s := range []string{"postgres", "postgresql"} {
-		found := false
-		for _, r := range arsenal.Schemes() {
-			found = found || r == s
-		}
-		if !found {
-			return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "initialize", "scheme %s is not registered", s)
-		}
+// Provision validates the config (InvalidArgument naming every bad field),
+// opens the pool and reads the server's version. Provisioning twice keeps
+// the first DB.
+func (p *Plugin) Provision(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.db != nil {
+		return nil
+	}
+	db, err := Open(ctx, p.cfg)
+	if err != nil {
+		return err
+	}
+	res, err := db.Query(ctx, "select current_setting('server_version_num')")
+	if err != nil {
+		_ = db.Close()
+		return err
+	}
+	v, _ := strconv.Atoi(fmt.Sprint(res.Rows[0][0]))
+	p.db, p.serverVersion = db, v
+	return nil
+}
+
+// Validate checks the provisioned server: FailedPrecondition before
+// Provision or for a server older than MinServerVersion.
+func (p *Plugin) Validate() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.db == nil {
+		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "validate", "plugin is not provisioned")
+	}
+	if p.serverVersion < MinServerVersion {
+		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "validate",
+			"server version %d is older than the supported %d", p.serverVersion, MinServerVersion)
 	}
 	return nil
+}
+
+// DB returns the DB Provision opened, or nil before Provision and after
+// Cleanup.
+func (p *Plugin) DB() *DB {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.db
+}
+
+// ServerVersion is the server's server_version_num read by Provision.
+func (p *Plugin) ServerVersion() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.serverVersion
 }
 
 // NewClient returns a CustomClient owned by the plugin (closed by Cleanup).
@@ -54,20 +108,26 @@ func (p *Plugin) NewClient() *Client {
 	return c
 }
 
-// Cleanup disconnects every client the plugin made. It is idempotent.
+// Cleanup closes the provisioned DB and disconnects every client the
+// plugin made. It is idempotent.
 func (p *Plugin) Cleanup(ctx context.Context) error {
 	p.mu.Lock()
-	cs := p.clients
-	p.clients = nil
+	cs, db := p.clients, p.db
+	p.clients, p.db = nil, nil
 	p.mu.Unlock()
 	for _, c := range cs {
 		_ = c.Disconnect(ctx)
+	}
+	if db != nil {
+		return db.Close()
 	}
 	return nil
 }
 
 // Client is the CustomClient face of the backend: Connect with a config
-// map {"url": "...", "max_conns": 4}, Execute queries, Disconnect.
+// map {"url": "...", "max_conns": 4}, Execute queries, Disconnect. Begin,
+// Prepare and Stream give the transactions, prepared statements and
+// streaming its Features list.
 type Client struct {
 	mu sync.Mutex
 	db *DB
@@ -79,9 +139,11 @@ func (c *Client) Name() string { return "postgres" }
 // Protocol returns the wire protocol.
 func (c *Client) Protocol() string { return "postgresql-v3" }
 
-// Features lists what Execute supports.
+// Features lists what the client supports: Execute ("sql"), Begin
+// ("transactions"), Prepare ("prepared-statements"), Stream ("streaming")
+// and a connection pool ("pooling").
 func (c *Client) Features() []string {
-	return []string{"sql", "transactions", "prepared-statements", "pooling"}
+	return []string{"sql", "transactions", "prepared-statements", "streaming", "pooling"}
 }
 
 // Performance describes the client.
@@ -123,15 +185,52 @@ func (c *Client) Connect(ctx context.Context, config map[string]any) error {
 	return nil
 }
 
-// Execute runs q. Statements that return rows fill Result.Rows.
-func (c *Client) Execute(ctx context.Context, q arsenal.Query) (arsenal.Result, error) {
+func (c *Client) conn(op string) (*DB, error) {
 	c.mu.Lock()
 	db := c.db
 	c.mu.Unlock()
 	if db == nil {
-		return arsenal.Result{}, arsenal.E(arsenal.FailedPrecondition, Kind, "execute", fmt.Errorf("not connected"))
+		return nil, arsenal.E(arsenal.FailedPrecondition, Kind, op, fmt.Errorf("not connected"))
+	}
+	return db, nil
+}
+
+// Execute runs q on a pooled connection. Statements that return rows fill
+// Result.Rows.
+func (c *Client) Execute(ctx context.Context, q arsenal.Query) (arsenal.Result, error) {
+	db, err := c.conn("execute")
+	if err != nil {
+		return arsenal.Result{}, err
 	}
 	return db.Query(ctx, q.Statement, q.Args...)
+}
+
+// Begin starts a transaction; its Execute runs queries on the
+// transaction's connection until Commit or Rollback.
+func (c *Client) Begin(ctx context.Context) (*Tx, error) {
+	db, err := c.conn("begin")
+	if err != nil {
+		return nil, err
+	}
+	return db.Begin(ctx)
+}
+
+// Prepare prepares a statement (see DB.Prepare).
+func (c *Client) Prepare(ctx context.Context, sql string) (*Stmt, error) {
+	db, err := c.conn("prepare")
+	if err != nil {
+		return nil, err
+	}
+	return db.Prepare(ctx, sql)
+}
+
+// Stream runs q and yields its rows as they arrive (see DB.Rows).
+func (c *Client) Stream(ctx context.Context, q arsenal.Query) iter.Seq2[[]any, error] {
+	db, err := c.conn("stream")
+	if err != nil {
+		return func(yield func([]any, error) bool) { yield(nil, err) }
+	}
+	return db.Rows(ctx, q.Statement, q.Args...)
 }
 
 // Disconnect closes the pool; it is idempotent.
@@ -147,6 +246,10 @@ func (c *Client) Disconnect(ctx context.Context) error {
 }
 
 var (
-	_ arsenal.Plugin       = (*Plugin)(nil)
-	_ arsenal.CustomClient = (*Client)(nil)
+	_ arsenal.Plugin         = (*Plugin)(nil)
+	_ plugin.Provisioner     = (*Plugin)(nil)
+	_ plugin.Validator       = (*Plugin)(nil)
+	_ plugin.CleanerUpper    = (*Plugin)(nil)
+	_ plugin.ComponentLister = (*Plugin)(nil)
+	_ arsenal.CustomClient   = (*Client)(nil)
 )

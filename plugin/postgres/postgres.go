@@ -3,10 +3,34 @@
 // arsenal.Open for postgres:// and postgresql:// URLs), a CustomClient and
 // the Plugin that announces them.
 //
+// Besides Exec and Query (every row gathered), a DB has what the client
+// claims in its Features:
+//
+//   - transactions: Begin returns a Tx holding one connection until Commit
+//     or Rollback, so its calls see each other and commit together;
+//   - prepared statements: Prepare returns a Stmt parsed and planned once
+//     per connection and run by name;
+//   - streaming: Rows (on DB, Tx and Stmt) yields rows as an
+//     iter.Seq2[[]any, error] as they arrive, never gathering them.
+//
 // # Configuration
 //
-// Config.URL is a libpq-style URL or key=value string. MaxConns defaults to
-// 4 and ConnectTimeout to 10 s.
+// Config.URL is a libpq-style URL or key=value string; Config.Password (a
+// security.Secret) keeps the password out of it. A Config prints and logs
+// with the password and secret query values redacted (see RedactDSN).
+// MaxConns defaults to 4 and ConnectTimeout to 10 s.
+//
+// # Observability
+//
+// Config.Observer gets OpStart and OpEnd for every call of DB, Tx and Stmt
+// (the operation as Stats names it, the target host:port/database, the
+// statement text but never its arguments; the outcome with its code,
+// duration and row count), and as an arsenal.ConnObserver the pool's
+// connect, disconnect and dial-error events. Config.Logger gets a failed
+// connect at Open and, with SlowThreshold, slow operations at Warn, never
+// a password or an argument. Both nil (the default) cost nothing. Stats
+// count every call, including those that fail before any I/O (a closed DB,
+// a busy or ended Tx).
 //
 // # Errors
 //
@@ -17,15 +41,22 @@
 // (retryable), 53xxx -> ResourceExhausted, 57014 -> Canceled, 08xxx and
 // 57P0x -> Unavailable, XX001/XX002 -> DataLoss.
 //
+// A call on a Tx that has ended, or made while another call of the same Tx
+// is running, is FailedPrecondition.
+//
 // # Concurrency
 //
-// *DB and *Client are safe for concurrent use and must be closed.
+// *DB, *Stmt and *Client are safe for concurrent use and must be closed
+// (a Stmt needs no closing). A *Tx runs one call at a time and must end
+// with Commit or Rollback.
 package postgres
 
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,48 +87,19 @@ func init() {
 	})
 }
 
-// Config configures a DB.
-type Config struct {
-	// URL is the connection string (postgres://user@host:port/db?sslmode=...).
-	// Required.
-	URL string
-	// MaxConns caps the pool; default 4.
-	MaxConns int32
-	// ConnectTimeout bounds each dial; default 10 s.
-	ConnectTimeout time.Duration
-}
-
-// Validate checks the config without I/O and lists every bad field.
-func (c Config) Validate() error {
-	v := arsenal.Validation{Component: Kind}
-	if c.URL == "" {
-		v.Add("URL", "is required")
-	} else if _, err := pgxpool.ParseConfig(c.URL); err != nil {
-		v.Add("URL", "cannot be parsed (%s)", redactParseError(err))
-	}
-	v.Check(c.MaxConns >= 0, "MaxConns", "must not be negative")
-	v.Check(c.ConnectTimeout >= 0, "ConnectTimeout", "must not be negative")
-	return v.Err()
-}
-
-func redactParseError(err error) string {
-	// pgconn.ParseConfigError already redacts the password in its message.
-	var pe *pgconn.ParseConfigError
-	if errors.As(err, &pe) {
-		return pe.Error()
-	}
-	return "invalid connection string"
-}
-
 // DB is a pooled PostgreSQL connection: an arsenal.Component.
 type DB struct {
-	pool   *pgxpool.Pool
-	target string
-	rec    *stats.Recorder
-	opExec *stats.Op
-	opQry  *stats.Op
-	mu     sync.RWMutex
-	closed bool
+	pool     *pgxpool.Pool
+	target   string
+	database string
+	obs      arsenal.Observer
+	log      *slog.Logger
+	slow     time.Duration
+	rec      *stats.Recorder
+	opExec   *stats.Op
+	opQry    *stats.Op
+	mu       sync.RWMutex
+	closed   bool
 }
 
 // Open validates cfg, creates the pool and pings the server.
@@ -113,19 +115,33 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
 	pc.MaxConns = cfg.MaxConns
+	if !cfg.Password.IsZero() {
+		pc.ConnConfig.Password = cfg.Password.Reveal()
+	}
 	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
+	target := pc.ConnConfig.Host + ":" + strconv.Itoa(int(pc.ConnConfig.Port)) + "/" + pc.ConnConfig.Database
+	if cfg.Observer != nil {
+		hookConnEvents(pc, cfg.Observer, target)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, translate("open", err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, translate("open", err)
+		err = translate("open", err)
+		arsenal.NotifyConn(ctx, cfg.Observer, arsenal.ConnEvent{Component: Kind, Kind: arsenal.ConnDialError, Target: target, Err: err, Time: time.Now()})
+		if cfg.Logger != nil {
+			cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "postgres: cannot connect",
+				slog.String("target", target), slog.String("code", arsenal.CodeOf(err).String()))
+		}
+		return nil, err
 	}
 	rec := stats.NewRecorder()
 	return &DB{
 		pool: pool, rec: rec, opExec: rec.Op("exec"), opQry: rec.Op("query"),
-		target: pc.ConnConfig.Host + "/" + pc.ConnConfig.Database,
+		target: target, database: pc.ConnConfig.Database,
+		obs: cfg.Observer, log: cfg.Logger, slow: cfg.SlowThreshold,
 	}, nil
 }
 
@@ -143,62 +159,42 @@ func (d *DB) Kind() string { return Kind }
 
 // Health pings the server.
 func (d *DB) Health(ctx context.Context) error {
-	if err := d.live("health"); err != nil {
-		return err
+	ctx, sp := d.begin(ctx, "ping", "")
+	err := d.live("health")
+	if err == nil {
+		err = translate("health", d.pool.Ping(ctx))
 	}
-	start := time.Now()
-	err := d.pool.Ping(ctx)
-	d.rec.Record("ping", time.Since(start), err)
-	return translate("health", err)
+	d.end(ctx, sp, "ping", err, 0)
+	return err
 }
 
 // Exec runs a statement and returns the rows it affected.
 func (d *DB) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	ctx, sp := d.begin(ctx, "exec", sql)
 	if err := d.live("exec"); err != nil {
+		d.end(ctx, sp, "exec", err, 0)
 		return 0, err
 	}
-	start := time.Now()
 	tag, err := d.pool.Exec(ctx, sql, args...)
-	d.opExec.Record(time.Since(start), err)
+	err = translate("exec", err)
+	d.end(ctx, sp, "exec", err, tag.RowsAffected())
 	if err != nil {
-		return 0, translate("exec", err)
+		return 0, err
 	}
 	return tag.RowsAffected(), nil
 }
 
 // Query runs a query and returns every row as column values.
 func (d *DB) Query(ctx context.Context, sql string, args ...any) (arsenal.Result, error) {
+	ctx, sp := d.begin(ctx, "query", sql)
 	if err := d.live("query"); err != nil {
+		d.end(ctx, sp, "query", err, 0)
 		return arsenal.Result{}, err
 	}
-	start := time.Now()
-	res, err := d.query(ctx, sql, args...)
-	d.opQry.Record(time.Since(start), err)
-	return res, translate("query", err)
-}
-
-func (d *DB) query(ctx context.Context, sql string, args ...any) (arsenal.Result, error) {
-	rows, err := d.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return arsenal.Result{}, err
-	}
-	defer rows.Close()
-	var res arsenal.Result
-	for _, f := range rows.FieldDescriptions() {
-		res.Columns = append(res.Columns, f.Name)
-	}
-	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			return arsenal.Result{}, err
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return arsenal.Result{}, err
-	}
-	res.RowsAffected = rows.CommandTag().RowsAffected()
-	return res, nil
+	res, err := collect(ctx, d.pool, sql, args...)
+	err = translate("query", err)
+	d.end(ctx, sp, "query", err, int64(len(res.Rows)))
+	return res, err
 }
 
 // PoolStats are a DB's typed gauges, the Detail of its Stats (pgxpool's
@@ -265,6 +261,9 @@ func translate(op string, err error) error {
 	if errors.As(err, &ae) {
 		return err
 	}
+	if errors.Is(err, pgx.ErrTxClosed) {
+		return arsenal.E(arsenal.FailedPrecondition, Kind, op, errTxDone)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return arsenal.E(arsenal.NotFound, Kind, op, err)
 	}
@@ -299,7 +298,7 @@ func codeOfSQLState(s string) arsenal.Code {
 		return arsenal.Aborted
 	case "57014":
 		return arsenal.Canceled
-	case "25006":
+	case "25006", "25P02":
 		return arsenal.FailedPrecondition
 	case "XX001", "XX002":
 		return arsenal.DataLoss

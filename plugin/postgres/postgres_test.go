@@ -2,22 +2,50 @@ package postgres_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/componenttest"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
-	"github.com/infra-arsenal/arsenal/plugin"
 	"github.com/infra-arsenal/arsenal/plugin/postgres"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+// TestMain gives the Examples a throwaway database of their own in
+// DATABASE_URL, the variable they read (as a user's program would).
+func TestMain(m *testing.M) {
+	u, drop, err := testenv.PostgresDatabase()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("DATABASE_URL", u)
+	code := m.Run()
+	drop()
+	testenv.StopAll()
+	os.Exit(code)
+}
+
+func testCtx(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func openDB(t *testing.T, ctx context.Context, cfg postgres.Config) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
 
 func TestPostgresPassesTheConformanceSuite(t *testing.T) {
 	dsn := testenv.Postgres(t)
@@ -50,20 +78,13 @@ func TestPostgresPassesTheConformanceSuite(t *testing.T) {
 }
 
 func TestServerErrorsAreTranslatedBySQLState(t *testing.T) {
-	dsn := testenv.Postgres(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	db, err := postgres.Open(ctx, postgres.Config{URL: dsn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(ctx, "create table u (id int primary key, name text not null)"); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := db.Exec(ctx, "insert into u values ($1, $2)", 1, "a"); err != nil || n != 1 {
-		t.Fatalf("insert = %d, %v", n, err)
-	}
+	ctx := testCtx(t, 30*time.Second)
+	db := openDB(t, ctx, postgres.Config{URL: testenv.Postgres(t)})
+	_, err := db.Exec(ctx, "create table u (id int primary key, name text not null)")
+	require.NoError(t, err)
+	n, err := db.Exec(ctx, "insert into u values ($1, $2)", 1, "a")
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
 	tests := []struct {
 		name string
 		sql  string
@@ -80,70 +101,28 @@ func TestServerErrorsAreTranslatedBySQLState(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := db.Exec(ctx, tt.sql, tt.args...)
-			if got := arsenal.CodeOf(err); got != tt.code {
-				t.Errorf("code %v, want %v (%v)", got, tt.code, err)
-			}
+			assert.Equal(t, tt.code, arsenal.CodeOf(err), "%v", err)
 			var pe *pgconn.PgError
-			if !errors.As(err, &pe) {
-				t.Errorf("cause is not a *pgconn.PgError: %v", err)
-			}
+			assert.ErrorAs(t, err, &pe, "cause is not a *pgconn.PgError")
 		})
 	}
 	res, err := db.Query(ctx, "select id, name from u order by id")
-	if err != nil || len(res.Rows) != 1 || res.Columns[1] != "name" || res.Rows[0][1] != "a" {
-		t.Errorf("Query = %+v, %v", res, err)
-	}
+	require.NoError(t, err)
+	require.Len(t, res.Rows, 1)
+	assert.Equal(t, "name", res.Columns[1])
+	assert.Equal(t, "a", res.Rows[0][1])
 }
 
 func TestOpenByURLThroughTheRegistry(t *testing.T) {
 	dsn := testenv.Postgres(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
+	ctx := testCtx(t, 15*time.Second)
 	c, err := arsenal.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
-	if c.Kind() != postgres.Kind || c.Health(ctx) != nil {
-		t.Errorf("opened %s", c.Kind())
-	}
+	assert.Equal(t, postgres.Kind, c.Kind())
+	assert.NoError(t, c.Health(ctx))
 	bad := strings.Replace(dsn, "postgres@", "postgres:hunter2@", 1) + "&connect_timeout=notanumber"
 	_, err = arsenal.Open(ctx, bad)
-	if arsenal.CodeOf(err) != arsenal.InvalidArgument || strings.Contains(err.Error(), "hunter2") {
-		t.Errorf("bad URL: %v", err)
-	}
-}
-
-func TestPluginLifecycleAndCustomClient(t *testing.T) {
-	dsn := testenv.Postgres(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	reg := plugin.NewRegistry()
-	p := &postgres.Plugin{}
-	if err := reg.Register(p); err != nil {
-		t.Fatal(err)
-	}
-	if err := reg.InitializeAll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cl := p.NewClient()
-	if _, err := cl.Execute(ctx, arsenal.Query{Statement: "select 1"}); arsenal.CodeOf(err) != arsenal.FailedPrecondition {
-		t.Errorf("Execute before Connect: %v", err)
-	}
-	if err := cl.Connect(ctx, map[string]any{"max_conns": "x"}); arsenal.CodeOf(err) != arsenal.InvalidArgument {
-		t.Errorf("Connect without url: %v", err)
-	}
-	if err := cl.Connect(ctx, map[string]any{"url": dsn, "max_conns": 2}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := cl.Execute(ctx, arsenal.Query{Statement: "select $1::int + 1 as n", Args: []any{41}})
-	if err != nil || len(res.Rows) != 1 || res.Rows[0][0] != int32(42) {
-		t.Fatalf("Execute = %+v, %v", res, err)
-	}
-	if err := reg.CleanupAll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cl.Execute(ctx, arsenal.Query{Statement: "select 1"}); arsenal.CodeOf(err) != arsenal.FailedPrecondition {
-		t.Errorf("Execute after Cleanup: %v", err)
-	}
+	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), "%v", err)
+	assert.NotContains(t, err.Error(), "hunter2")
 }
