@@ -164,6 +164,27 @@ func TestEveryIndexedExampleRunsAgainstRealServers(t *testing.T) {
 		})
 	}
 
+	// The flags do what the environment does.
+	t.Run("flags instead of the environment", func(t *testing.T) {
+		out, stderr, code := runExample(t, filepath.Join(bins, "redis-hello"), exampleEnv(), "-redis", rs.URL()+"/0")
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, out, "get: hello, arsenal")
+		db := filepath.Join(t.TempDir(), "flag.db")
+		out, stderr, code = runExample(t, filepath.Join(bins, "sqlite-hello"), exampleEnv(), "-db", db)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, out, "users: 2")
+		_, err := os.Stat(db)
+		assert.NoError(t, err, "the database is the -db file")
+		port, err := testenv.FreePort()
+		require.NoError(t, err)
+		out, stderr, code = runExample(t, filepath.Join(bins, "ws-echo"), exampleEnv(), "-addr", "127.0.0.1:"+strconv.Itoa(port))
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, out, "echo (true): hello")
+		_, stderr, code = runExample(t, filepath.Join(bins, "ws-echo"), exampleEnv(), "-bogus")
+		assert.Equal(t, 2, code, "a bad flag exits with 2")
+		assert.Contains(t, stderr, "flag provided but not defined")
+	})
+
 	// Failures exit non-zero with the error on stderr.
 	t.Run("unreachable redis fails", func(t *testing.T) {
 		port, err := testenv.FreePort()
