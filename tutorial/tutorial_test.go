@@ -120,11 +120,15 @@ func TestStepsAndComponentsAreCheckedBeforeUse(t *testing.T) {
 	err = tu.Check(ctx, &tutorial.Env{}, 7)
 	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err))
 	for _, tu := range tutorial.All() {
-		err := tu.Check(ctx, &tutorial.Env{}, 1)
-		require.Error(t, err, tu.Name)
-		assert.Equal(t, arsenal.FailedPrecondition, arsenal.CodeOf(err), tu.Name)
-		assert.Contains(t, err.Error(), "needs", tu.Name)
-		assert.Error(t, tu.Steps[0].Solution(ctx, &tutorial.Env{}), tu.Name)
+		for i, s := range tu.Steps {
+			err := tu.Check(ctx, &tutorial.Env{}, i+1)
+			require.Error(t, err, "%s step %d", tu.Name, i+1)
+			assert.Equal(t, arsenal.FailedPrecondition, arsenal.CodeOf(err), "%s step %d", tu.Name, i+1)
+			assert.Contains(t, err.Error(), "needs", "%s step %d", tu.Name, i+1)
+			err = s.Solution(ctx, &tutorial.Env{})
+			require.Error(t, err, "%s step %d solution", tu.Name, i+1)
+			assert.Equal(t, arsenal.FailedPrecondition, arsenal.CodeOf(err), "%s step %d solution", tu.Name, i+1)
+		}
 	}
 	_, ok = tutorial.Get("mongodb")
 	assert.False(t, ok)

@@ -175,10 +175,12 @@ func Dirs() []string {
 // Validate checks the index itself: unique names, known complexity and
 // database, a title, a description, tags, features, the right path and at
 // least one expected output line per example.
-func Validate() error {
+func Validate() error { return validate(index) }
+
+func validate(entries []Example) error {
 	var errs []string
 	seen := map[string]bool{}
-	for _, e := range index {
+	for _, e := range entries {
 		bad := func(f string, a ...any) { errs = append(errs, e.Name+": "+fmt.Sprintf(f, a...)) }
 		if e.Name == "" || seen[e.Name] {
 			bad("missing or duplicate name")
