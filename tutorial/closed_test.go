@@ -3,6 +3,7 @@ package tutorial_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/tutorial"
+	"github.com/infra-arsenal/arsenal/websocket"
 )
 
 // A component that fails (here: closed) makes every check and solution
@@ -73,4 +75,29 @@ func TestAPlaygroundOnABusyAddressIsUnavailable(t *testing.T) {
 	addr := p.URL()[len("ws://") : len(p.URL())-1]
 	_, err = tutorial.NewPlayground(ctx, addr)
 	assert.Equal(t, arsenal.Unavailable, arsenal.CodeOf(err))
+}
+
+func TestThePlaygroundKeepsBoundedHistoryAndRefusesHugeMessages(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := tutorial.NewPlayground(ctx, "127.0.0.1:0")
+	require.NoError(t, err)
+	defer p.Close()
+	c, err := websocket.Dial(ctx, p.ClientURL("flood"), nil)
+	require.NoError(t, err)
+	defer c.Close()
+	for i := range 300 {
+		require.NoError(t, c.WriteText(ctx, "m"+strconv.Itoa(i)))
+		_, _, err := c.Read(ctx) // the echo
+		require.NoError(t, err)
+	}
+	got := p.Received("flood")
+	require.Len(t, got, 256)
+	assert.Equal(t, "m44", got[0])
+	assert.Equal(t, "m299", got[255])
+
+	require.NoError(t, c.Write(ctx, websocket.Text, make([]byte, 65<<10)))
+	_, _, err = c.Read(ctx)
+	require.Error(t, err)
+	assert.Equal(t, websocket.StatusCode(1009), websocket.CloseStatus(err), "%v", err)
 }

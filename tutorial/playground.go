@@ -24,6 +24,10 @@ import (
 //	join:TOPIC        subscribe to TOPIC (the server answers "joined TOPIC")
 //	say:TOPIC:TEXT    publish "NAME: TEXT" to everyone else in TOPIC
 //	anything else     recorded, and echoed back as "echo: ..."
+//
+// Memory is bounded: messages are at most 64 KiB, and the playground keeps
+// the last 256 messages per client and heard by the watcher, and the close
+// status of at most 1024 client names.
 type Playground struct {
 	srv     *websocket.Server
 	hs      *http.Server
@@ -42,6 +46,7 @@ type Playground struct {
 func NewPlayground(ctx context.Context, addr string) (*Playground, error) {
 	p := &Playground{conns: map[string]*websocket.Conn{}, received: map[string][]string{}, closes: map[string]string{}}
 	srv, err := websocket.NewServer(websocket.ServerConfig{
+		MaxPayload: maxMessage,
 		Upgrade: func(r *http.Request) (any, http.Header, error) {
 			name := r.URL.Query().Get("name")
 			if name == "" {
@@ -60,6 +65,9 @@ func NewPlayground(ctx context.Context, addr string) (*Playground, error) {
 			p.mu.Lock()
 			if p.conns[name] == c {
 				delete(p.conns, name)
+			}
+			if len(p.closes) >= maxNames {
+				clear(p.closes)
 			}
 			p.closes[name] = closeText(code, reason)
 			p.mu.Unlock()
@@ -99,11 +107,25 @@ func NewPlayground(ctx context.Context, addr string) (*Playground, error) {
 				return
 			}
 			p.mu.Lock()
-			p.heard = append(p.heard, string(m))
+			p.heard = keepLast(append(p.heard, string(m)))
 			p.mu.Unlock()
 		}
 	}()
 	return p, nil
+}
+
+// The playground's memory bounds.
+const (
+	maxMessage = 64 << 10 // bytes per message
+	maxKept    = 256      // messages kept per client and by the watcher
+	maxNames   = 1024     // close statuses kept
+)
+
+func keepLast(msgs []string) []string {
+	if len(msgs) > maxKept {
+		msgs = slices.Clone(msgs[len(msgs)-maxKept:])
+	}
+	return msgs
 }
 
 func closeText(code websocket.StatusCode, reason string) string {
@@ -115,7 +137,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func (p *Playground) onMessage(c *websocket.Conn, typ websocket.MessageType, data []byte) {
 	name, msg := c.Data().(string), string(data)
 	p.mu.Lock()
-	p.received[name] = append(p.received[name], msg)
+	p.received[name] = keepLast(append(p.received[name], msg))
 	p.mu.Unlock()
 	switch {
 	case strings.HasPrefix(msg, "join:"):
