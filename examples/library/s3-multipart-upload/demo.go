@@ -35,7 +35,7 @@ func demo(ctx context.Context, c *s3.Client) error {
 		return err
 	}
 	res := w.Result()
-	fmt.Printf("uploaded %d MiB in %d parts\n", res.Size>>20, res.Parts)
+	fmt.Printf("uploaded %d MiB in %d parts of at most %d MiB (multipart: %v)\n", res.Size>>20, res.Parts, c.Config().PartSize>>20, res.Parts > 1)
 
 	r, err := c.Get(ctx, "big/data.bin", nil)
 	if err != nil {
