@@ -304,8 +304,11 @@ func importHint(scheme string) string {
 	return "import the package that registers it"
 }
 
-// RedactURL returns rawURL with any password replaced by "xxxxx" and any
-// query parameter that looks like a secret blanked, for errors and logs.
+// RedactURL returns rawURL with any password replaced by "xxxxx", a
+// user name that stands alone as a token (https://TOKEN@host, or any
+// user-only name of 20 characters or more) replaced too, and any query
+// parameter that looks like a secret (see IsSecretName) blanked, for
+// errors and logs.
 func RedactURL(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -320,6 +323,8 @@ func RedactedURL(u *url.URL) string {
 	if c.User != nil {
 		if _, has := c.User.Password(); has {
 			c.User = url.UserPassword(c.User.Username(), "xxxxx")
+		} else if name := c.User.Username(); name != "" && userIsToken(c.Scheme, name) {
+			c.User = url.User("xxxxx")
 		}
 	}
 	if c.RawQuery != "" {
@@ -334,14 +339,65 @@ func RedactedURL(u *url.URL) string {
 	return c.String()
 }
 
-// IsSecretName reports whether a field or parameter name suggests a secret
-// (password, secret, token, key material).
+// userIsToken reports whether a user name given without a password is a
+// credential by itself: on the web schemes userinfo without a password is
+// a token (https://TOKEN@github.com), elsewhere a long name is taken for
+// one.
+func userIsToken(scheme, name string) bool {
+	switch strings.ToLower(scheme) {
+	case "http", "https", "ws", "wss":
+		return true
+	}
+	return len(name) >= 20
+}
+
+// secretParts are substrings that make a name secret wherever they occur;
+// secretWords make it secret when they are one of its words (split at
+// punctuation and at lower-to-upper case changes), so "key" and "auth"
+// match api-key, X-Auth, sessionKey and auth but not keepalive or author.
+var (
+	secretParts = []string{"password", "passwd", "secret", "token", "credential", "private",
+		"apikey", "api_key", "pwd", "signature", "jwt", "session", "cookie", "bearer"}
+	secretWords = []string{"auth", "authorization", "sig", "key", "pass", "pw", "sid", "otp", "hmac"}
+)
+
+// IsSecretName reports whether a field, header or parameter name suggests
+// a secret: password, secret, token, credential, private, signature
+// (X-Amz-Signature), jwt, session, cookie and bearer anywhere in it, or
+// auth, authorization, sig, key, pass, pw, sid, otp or hmac as one of its
+// words.
 func IsSecretName(name string) bool {
 	n := strings.ToLower(name)
-	for _, s := range []string{"password", "passwd", "secret", "token", "credential", "private", "apikey", "api_key", "pwd"} {
+	for _, s := range secretParts {
 		if strings.Contains(n, s) {
 			return true
 		}
 	}
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		boundary := i == len(name) || !isAlnum(name[i]) ||
+			(i > start && isUpper(name[i]) && !isUpper(name[i-1]))
+		if !boundary {
+			continue
+		}
+		if i > start {
+			w := n[start:i]
+			for _, s := range secretWords {
+				if w == s {
+					return true
+				}
+			}
+		}
+		start = i
+		if i < len(name) && !isAlnum(name[i]) {
+			start = i + 1
+		}
+	}
 	return false
 }
+
+func isAlnum(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || isUpper(b)
+}
+
+func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }

@@ -125,6 +125,35 @@ func TestRedactURLHidesPasswordsAndSecretParameters(t *testing.T) {
 	assert.Contains(t, got, "db=1", "RedactURL removed too much")
 }
 
+func TestRedactURLHidesCommonSecretNamesAndUserOnlyTokens(t *testing.T) {
+	for _, raw := range []string{
+		"https://api.example.com/x?auth=SECRETV",
+		"https://api.example.com/x?jwt=SECRETV",
+		"https://api.example.com/x?sig=SECRETV",
+		"https://bucket.s3.amazonaws.com/k?X-Amz-Signature=SECRETV&X-Amz-Credential=SECRETV",
+		"https://api.example.com/x?session=SECRETV",
+		"https://api.example.com/x?key=SECRETV",
+		"https://api.example.com/x?api-key=SECRETV",
+		"https://api.example.com/x?sessionKey=SECRETV",
+		"https://SECRETV@github.com/org/repo.git",
+		"wss://SECRETV@example.com/ws",
+		"redis://SECRETVSECRETVSECRETV@host:6379/0",
+	} {
+		got := arsenal.RedactURL(raw)
+		assert.NotContains(t, got, "SECRETV", "RedactURL(%q)", raw)
+		assert.Contains(t, got, "xxxxx", "RedactURL(%q)", raw)
+	}
+	// Names that only resemble a secret word stay readable.
+	got := arsenal.RedactURL("redis://alice@host:6379/0?keepalive=30s&author=bob&monkey=1&db=1")
+	assert.Equal(t, "redis://alice@host:6379/0?author=bob&db=1&keepalive=30s&monkey=1", got)
+	for _, name := range []string{"X-Signature", "X-Auth-Token", "Authorization", "x-api-key", "jwt", "sig", "PASSWORD", "sessionId"} {
+		assert.True(t, arsenal.IsSecretName(name), name)
+	}
+	for _, name := range []string{"keepalive", "author", "db", "ping_interval", "monkey", "subprotocols", "keyspace"} {
+		assert.False(t, arsenal.IsSecretName(name), name)
+	}
+}
+
 func TestHubChecksHealthConcurrentlyEachWithItsOwnTimeout(t *testing.T) {
 	h := arsenal.NewHub()
 	h.HealthTimeout = 200 * time.Millisecond

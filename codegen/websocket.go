@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
 
@@ -57,18 +58,27 @@ type websocketJS struct {
 	Proxy               string // expression ("" when none)
 }
 
-// Header names whose values are credentials: they are read from the
-// environment, never written into the source.
-var secretHeaderWords = []string{"authorization", "cookie", "token", "secret", "key", "auth", "password", "session"}
-
+// secretHeader reports whether a header's value is a credential: it is
+// read from the environment, never written into the source. Besides the
+// names arsenal.IsSecretName flags (Authorization's auth, X-Api-Key,
+// X-Signature, X-Auth-Token, session ids ...), Cookie always is.
 func secretHeader(name string) bool {
 	n := strings.ToLower(name)
-	for _, w := range secretHeaderWords {
-		if strings.Contains(n, w) {
-			return true
+	return n == "cookie" || strings.Contains(n, "authorization") || arsenal.IsSecretName(name)
+}
+
+// secretQuery returns the URL's query parameters whose names look like
+// credentials (access_token, sig, key ...), sorted, with their values.
+func secretQuery(u *url.URL) (names, values []string) {
+	q := u.Query()
+	for k, vs := range q {
+		if arsenal.IsSecretName(k) {
+			names = append(names, k)
+			values = append(values, vs...)
 		}
 	}
-	return false
+	slices.Sort(names)
+	return names, values
 }
 
 // headerEnv is the environment variable holding a secret header's value.
@@ -113,6 +123,28 @@ func buildWebSocket(g *gen, config any) (any, error) {
 	basic := hasUser && !hasAuthHeader
 	g.websocketAdvice(c, u, basic)
 
+	// A credential in the query (?access_token=...) makes the whole URL a
+	// secret: it is read from WS_URL with no default in the source.
+	urlExpr := func() string { return g.envVar("WS_URL", "URL", dialURL) }
+	if qnames, qvalues := secretQuery(u); len(qnames) > 0 {
+		g.security = append(g.security, warn("URL", "the URL's query carries a credential (%s): the whole URL is read from WS_URL, with no default in the source; a header keeps it out of server and proxy logs", strings.Join(qnames, ", ")))
+		once := ""
+		urlExpr = func() string {
+			if once == "" {
+				once = g.secret("WS_URL", "URL", dialURL)
+				for _, v := range qvalues {
+					g.sec = append(g.sec, secretUse{field: "URL", env: "WS_URL", value: v})
+				}
+			}
+			return once
+		}
+	}
+	// A user name without a password (wss://TOKEN@host) is a token.
+	userExpr := func() string { return g.str("URL", user) }
+	if hasUser && pwd == "" && user != "" {
+		userExpr = func() string { return g.secret("WS_USER", "URL", user) }
+	}
+
 	// Secret header environment names, made unique.
 	envOf := map[string]string{}
 	usedEnv := map[string]bool{}
@@ -147,7 +179,7 @@ func buildWebSocket(g *gen, config any) (any, error) {
 			hdr = append(hdr, g.str("Header", k)+": {"+strings.Join(vals, ", ")+"}")
 		}
 		if basic {
-			cred := g.str("URL", user) + ` + ":" + ` + g.secret("WS_PASSWORD", "URL", pwd)
+			cred := userExpr() + ` + ":" + ` + g.secret("WS_PASSWORD", "URL", pwd)
 			hdr = append(hdr, `"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(`+cred+`))}`)
 		}
 		if len(hdr) > 0 {
@@ -157,7 +189,7 @@ func buildWebSocket(g *gen, config any) (any, error) {
 			opts["Proxy"] = g.wsProxy(c.Proxy)
 		}
 		exprs := map[string]string{
-			"URL":     g.envVar("WS_URL", "URL", dialURL),
+			"URL":     urlExpr(),
 			"Options": g.goConfig("websocket", c.Options, opts),
 		}
 		lit := g.goConfig("websocket", c, exprs)
@@ -168,7 +200,7 @@ func buildWebSocket(g *gen, config any) (any, error) {
 		g.dep("ws")
 	}
 	v := websocketJS{
-		URL:               g.envVar("WS_URL", "URL", dialURL),
+		URL:               urlExpr(),
 		Compression:       !c.DisableCompression,
 		NoContextTakeover: c.NoContextTakeover,
 		SkipVerify:        c.InsecureSkipVerify,
@@ -185,7 +217,7 @@ func buildWebSocket(g *gen, config any) (any, error) {
 		v.Headers = append(v.Headers, wsHeader{Name: g.str("Header", k), Value: g.str("Header", strings.Join(c.Header[k], ", "))})
 	}
 	if basic {
-		v.BasicUser = g.str("URL", user)
+		v.BasicUser = userExpr()
 		v.BasicPwd = g.secret("WS_PASSWORD", "URL", pwd)
 	}
 	level := c.CompressionLevel

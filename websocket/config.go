@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,15 +16,22 @@ import (
 )
 
 func init() {
-	open := func(ctx context.Context, u *url.URL) (arsenal.Component, error) {
-		cfg, err := ParseURL(u.String())
-		if err != nil {
-			return nil, err
-		}
-		return Open(ctx, cfg)
+	arsenal.Register("ws", openURL)
+	arsenal.Register("wss", openURL)
+}
+
+// openURL is the opener of the ws and wss schemes.
+func openURL(ctx context.Context, u *url.URL) (arsenal.Component, error) {
+	cfg, err := ParseURL(u.String())
+	if err != nil {
+		return nil, err
 	}
-	arsenal.Register("ws", open)
-	arsenal.Register("wss", open)
+	c, err := Open(ctx, cfg)
+	if err != nil {
+		// A nil interface, not an interface holding a nil *Conn.
+		return nil, err
+	}
+	return c, nil
 }
 
 // Defaults, as Bun's client and Bun.serve use them where Bun has one.
@@ -101,6 +109,18 @@ type Options struct {
 	// OnClose, when set, is called once when the connection ends, with the
 	// close code and reason (1006 when none was received).
 	OnClose func(c *Conn, code StatusCode, reason string)
+	// Observer receives an OpStart/OpEnd pair for every dial, write, send,
+	// read, ping and close, and connection events (connect, disconnect,
+	// dial error). Default nil: no calls, no cost.
+	Observer arsenal.Observer
+	// Logger receives what an operator needs: disconnects (Info), dial
+	// failures and operations slower than SlowThreshold (Warn), and the
+	// warning that TLS verification is off. Targets are redacted. Default
+	// nil: no logs, except the TLS warning, which goes to slog.Default().
+	Logger *slog.Logger
+	// SlowThreshold: a write, read or ping that takes longer is logged at
+	// Warn. Default 0: off.
+	SlowThreshold time.Duration
 }
 
 // Config is a client connection's configuration: the URL and the Options.
@@ -126,6 +146,9 @@ func (c Config) Validate() error {
 		s := strings.ToLower(u.Scheme)
 		v.Check(s == "ws" || s == "wss", "URL", "scheme must be ws or wss, not %q", u.Scheme)
 		v.Check(u.Host != "", "URL", "has no host")
+		if u.Host != "" {
+			checkHost(&v, u)
+		}
 		v.Check(u.Fragment == "", "URL", "must not have a fragment (RFC 6455 section 3)")
 	}
 	c.Options.validate(&v)
@@ -167,6 +190,7 @@ func (o *Options) validate(v *arsenal.Validation) {
 	v.Check(o.PongTimeout >= 0, "PongTimeout", "must not be negative")
 	v.Check(o.CloseTimeout >= 0, "CloseTimeout", "must not be negative")
 	v.Check(o.BackpressureLimit >= 0, "BackpressureLimit", "must not be negative")
+	v.Check(o.SlowThreshold >= 0, "SlowThreshold", "must not be negative")
 	v.Check(o.BackpressurePolicy == BackpressureDrop || o.BackpressurePolicy == BackpressureClose,
 		"BackpressurePolicy", "unknown policy %d", int(o.BackpressurePolicy))
 }
@@ -312,4 +336,26 @@ func configError(err error) *arsenal.ConfigError {
 		return ce
 	}
 	return nil
+}
+
+// checkHost refuses a port outside 1..65535 and a host name that is not
+// plain ASCII (a U+202E or other bidi control, or any non-ASCII letter,
+// can make a URL read as another host; IDNs must be given in their
+// punycode form, xn--...).
+func checkHost(v *arsenal.Validation, u *url.URL) {
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		v.Check(err == nil && n >= 1 && n <= 65535, "URL", "port %q is not in 1..65535", p)
+	} else if strings.HasSuffix(u.Host, ":") {
+		v.Add("URL", "has an empty port")
+	}
+	host := u.Hostname()
+	v.Check(host != "", "URL", "has no host name")
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if c >= 0x80 || c <= ' ' || c == 0x7f {
+			v.Add("URL", "host name %q is not plain ASCII (give an international name in its xn-- form)", strconv.QuoteToASCII(host))
+			return
+		}
+	}
 }

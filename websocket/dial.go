@@ -7,12 +7,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gobwas/httphead"
@@ -44,7 +44,14 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Conn, error) {
 	return dial(ctx, rawURL, o)
 }
 
+// dial dials with the observer's dial events and logs.
 func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
+	return observeDial(ctx, arsenal.RedactURL(rawURL), o, func(ctx context.Context) (*Conn, error) {
+		return dialConn(ctx, rawURL, o)
+	})
+}
+
+func dialConn(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 	o = o.withDefaults()
 	start := time.Now()
 	if err := ctx.Err(); err != nil {
@@ -64,14 +71,27 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 		u.User = nil
 	}
 	resp := http.Header{}
+	lines := 0
+	var hc *handshakeConn
 	var status *HandshakeError
 	d := ws.Dialer{
 		Timeout:   o.HandshakeTimeout,
 		Protocols: o.Subprotocols,
 		Header:    ws.HandshakeHeaderHTTP(header),
 		OnHeader: func(k, v []byte) error {
+			if lines++; lines > MaxHandshakeHeaderLines {
+				return arsenal.Errorf(arsenal.ResourceExhausted, Kind, "dial",
+					"handshake response has more than %d header lines", MaxHandshakeHeaderLines).WithRetry(false)
+			}
 			resp.Add(string(k), string(v))
 			return nil
+		},
+		WrapConn: func(nc net.Conn) net.Conn {
+			if nc == nil { // the dial failed (gobwas wraps it anyway)
+				return nil
+			}
+			hc = &handshakeConn{Conn: nc, left: MaxHandshakeHeaderBytes}
+			return hc
 		},
 		OnStatusError: func(code int, _ []byte, r io.Reader) {
 			status = &HandshakeError{StatusCode: code}
@@ -82,6 +102,14 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 				}
 			}
 		},
+	}
+	if o.InsecureSkipVerify && u.Scheme == "wss" {
+		lg := o.Logger
+		if lg == nil {
+			lg = slog.Default()
+		}
+		lg.Warn("websocket: TLS certificate verification is off (InsecureSkipVerify / insecure_skip_verify): anyone on the path can read and change this connection",
+			"target", arsenal.RedactURL(rawURL))
 	}
 	if o.TLSConfig != nil || o.InsecureSkipVerify {
 		tc := &tls.Config{}
@@ -123,6 +151,10 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 		}
 		return nil, translate("dial", err)
 	}
+	if hc != nil {
+		// The handshake is read: frames go to the socket unmetered.
+		nc = hc.Conn
+	}
 	var primed []byte
 	if br != nil {
 		if n := br.Buffered(); n > 0 {
@@ -152,6 +184,9 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 		closeTimeout:  o.CloseTimeout,
 		onMessage:     o.OnMessage,
 		onClose:       o.OnClose,
+		obs:           o.Observer,
+		log:           o.Logger,
+		slow:          o.SlowThreshold,
 	}
 	c := newConn(nc, primed, set, hs.Protocol, comp)
 	c.header = resp
@@ -160,41 +195,16 @@ func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
 	// A message write takes microseconds: time 1 in 8 after the first 1024.
 	c.opWrite = c.rec.Op("write")
 	c.opWrite.SampleEvery(8)
+	c.opSend = c.rec.Op("send")
+	c.opSend.SampleEvery(8)
+	c.opRead = c.rec.Op("read")
+	c.opRead.SampleEvery(8)
 	c.dialTime = time.Since(start)
 	go c.readLoop()
 	if o.PingInterval > 0 {
 		c.startKeepalive(o.PingInterval, o.PongTimeout)
 	}
 	return c, nil
-}
-
-// startKeepalive pings after interval of silence and drops the connection
-// when nothing arrives within timeout after that.
-func (c *Conn) startKeepalive(interval, timeout time.Duration) {
-	var mu sync.Mutex
-	var t *time.Timer
-	mu.Lock()
-	defer mu.Unlock()
-	t = time.AfterFunc(interval, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		select {
-		case <-c.done:
-			return
-		default:
-		}
-		idle := time.Duration(time.Now().UnixNano() - c.lastActive.Load())
-		switch {
-		case idle >= interval+timeout:
-			c.setTerm(arsenal.Errorf(arsenal.DeadlineExceeded, Kind, "keepalive", "no pong within %s of a keepalive ping", timeout))
-			_ = c.nc.Close()
-		case idle >= interval:
-			c.sendControl(ws.OpPing, nil)
-			t.Reset(min(timeout, interval))
-		default:
-			t.Reset(interval - idle)
-		}
-	})
 }
 
 // dialProxy opens a tunnel to addr through an HTTP CONNECT proxy.
@@ -256,4 +266,36 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 		return n, nil
 	}
 	return p.Conn.Read(b)
+}
+
+// Limits on a server's handshake response, which a hostile server could
+// otherwise make as large as it likes until the handshake timeout.
+const (
+	// MaxHandshakeHeaderBytes bounds the bytes read for the handshake
+	// response (status line and headers), as net/http's
+	// DefaultMaxHeaderBytes bounds a request's: 1 MiB.
+	MaxHandshakeHeaderBytes = 1 << 20
+	// MaxHandshakeHeaderLines bounds the response's header lines: 1000.
+	MaxHandshakeHeaderLines = 1000
+)
+
+// handshakeConn meters what the handshake reads: past
+// MaxHandshakeHeaderBytes the read fails with ResourceExhausted. dial
+// unwraps it once the response is read.
+type handshakeConn struct {
+	net.Conn
+	left int
+}
+
+func (h *handshakeConn) Read(p []byte) (int, error) {
+	if h.left <= 0 {
+		return 0, arsenal.Errorf(arsenal.ResourceExhausted, Kind, "dial",
+			"handshake response is larger than %d bytes", MaxHandshakeHeaderBytes).WithRetry(false)
+	}
+	if len(p) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.Conn.Read(p)
+	h.left -= n
+	return n, err
 }

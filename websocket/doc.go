@@ -57,9 +57,61 @@
 // Read made inside a callback, which would wait for a pong or message
 // that only the read loop delivers once the callback returns, fails at
 // once with FailedPrecondition; made from another goroutine meanwhile,
-// it waits for the callback to return. An idle connection holds no read or
+// it waits for the callback to return. (Callbacks run inside a marker
+// function whose frame identifies their goroutine; a callback of one
+// connection that waits on another connection at the moment that one runs
+// a callback fails fast too.) An idle connection holds no read or
 // write buffer (they are pooled); compression state (a 32 KiB window per
 // direction, and a compressor of several hundred KiB when this side compresses
 // with context takeover) is allocated on first use. Conn, Server and
 // Reconnecting must be closed.
+//
+// # Observability
+//
+// Options and ServerConfig take an arsenal.Observer, a *slog.Logger and a
+// SlowThreshold. The Observer gets an OpStart/OpEnd pair for every dial,
+// write, send, read, ping, health and close (client and server
+// connections) and every upgrade and publish (server; OpEnd.Messages is
+// the fan-out, OpStart.Resource the topic), and ConnObserver events for
+// connect, disconnect, reconnect (Reconnecting) and dial errors. The
+// Logger gets disconnects and refused upgrades at Info, reconnect
+// attempts, dial failures, messages dropped at the backpressure limit and
+// operations slower than SlowThreshold at Warn, with targets redacted.
+// With neither set nothing is built or called. Stats count every call,
+// those that fail at once included.
+//
+// # Hostile peers
+//
+// A peer can cost a connection only bounded memory, and cannot keep it
+// past its timeouts. The package is tested against raw-socket peers that
+// send what no well-behaved one would (hostile_test.go, the fuzz targets
+// FuzzServerFrameReader and FuzzClientFrameReader):
+//
+//   - Ping floods from a peer that never reads: pongs coalesce (only the
+//     answer to the latest ping is queued, as RFC 6455 section 5.5.3
+//     allows) and so do this side's own pings, so the send queue holds at
+//     most one pong, one ping and one close frame (under 400 bytes) beyond
+//     what the writer has taken. A peer's pings are not activity for the
+//     server's IdleTimeout: a client that only pings is closed with 1001.
+//   - A frame header declaring a large payload: at most 4 KiB (or what has
+//     arrived) is allocated before the payload does, growing by doubling as
+//     it arrives, up to the read limit (16 MiB by default, 1009 past it).
+//   - A compressed frame whose deflate stream ends (BFINAL) before its
+//     payload or message does: 1007; the rest is never parsed as frames.
+//   - Handshake responses (client side): at most MaxHandshakeHeaderBytes
+//     (1 MiB) and MaxHandshakeHeaderLines (1000 header lines), past which
+//     Dial fails with ResourceExhausted, not at the handshake timeout.
+//   - Handshake requests (server side) are read by the http.Server:
+//     NewHTTPServer sets ReadHeaderTimeout (10 s) and MaxHeaderBytes
+//     (64 KiB); a Server mounted on an http.Server of one's own should set
+//     both too.
+//   - DNS rebinding: a Server listening on loopback counts a request as
+//     same-origin only under a loopback host name (localhost, *.localhost,
+//     127.0.0.0/8, ::1); other names must be listed in AllowedOrigins.
+//
+// Configurations never print secrets: Config, Options and ReconnectConfig
+// redact the URL's password and secret query parameters, the proxy's
+// password and credential headers under every fmt verb and slog, and
+// Conn, Reconnecting and Server print only their redacted target. A wss://
+// dial with InsecureSkipVerify (insecure_skip_verify=true) logs a warning.
 package websocket

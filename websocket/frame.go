@@ -21,8 +21,13 @@ const idleBufSize = 512
 
 var readBufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
 
-// errNeedMore is never returned to users; it marks an internal short read.
+// errHeaderLength is a 64-bit frame length with its top bit set.
 var errHeaderLength = errors.New("websocket: frame length has its most significant bit set")
+
+// errUnreadPayload is a frame header requested before the current frame's
+// payload was read; the connection fails with 1002 rather than parse
+// payload bytes as frames.
+var errUnreadPayload = errors.New("websocket: frame payload left unread")
 
 // frameReader reads WebSocket frames from a net.Conn through a pooled
 // buffer that it gives back whenever it is empty at a frame boundary, so an
@@ -125,6 +130,11 @@ func (fr *frameReader) fill(n int) error {
 
 // next reads the next frame header. The payload is then read with read.
 func (fr *frameReader) next() (ws.Header, error) {
+	if fr.left != 0 {
+		// Payload of the current frame is still unread: parsing on would
+		// read it as frame headers.
+		return ws.Header{}, errUnreadPayload
+	}
 	if fr.bp != nil && fr.r == fr.w {
 		fr.release()
 	}
@@ -227,6 +237,15 @@ func (fr *frameReader) read(p []byte) (int, error) {
 	}
 	fr.left -= int64(n)
 	return n, nil
+}
+
+// buffered returns how many payload bytes of the current frame are
+// already in the buffer.
+func (fr *frameReader) buffered() int64 {
+	if fr.bp == nil {
+		return 0
+	}
+	return min(int64(fr.w-fr.r), fr.left)
 }
 
 // readFull reads exactly len(p) payload bytes of the current frame.

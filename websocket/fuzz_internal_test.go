@@ -2,11 +2,15 @@ package websocket
 
 import (
 	"bytes"
+	"compress/flate"
 	"io"
 	"net"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // fuzzFrames feeds raw bytes to a connection's read loop over an in-memory
@@ -36,11 +40,9 @@ func fuzzFrames(t *testing.T, data []byte, server bool, comp Compression) {
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		t.Fatal("read loop did not end")
+		require.FailNow(t, "read loop did not end")
 	}
-	if bad != "" {
-		t.Fatal(bad)
-	}
+	require.Empty(t, bad)
 }
 
 func fuzzSeeds(f *testing.F, masked bool) {
@@ -74,6 +76,24 @@ func fuzzSeeds(f *testing.F, masked bool) {
 	f.Add([]byte{0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x82, 0x7f, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff})
 	f.Add([]byte{0xf1, 0x00})
+	// Issue 13 shapes. A ping flood:
+	f.Add(bytes.Repeat(frame(0x89, bytes.Repeat([]byte{'p'}, 125)), 64))
+	// a non-final frame declaring 1 MiB, followed by a trickle:
+	big := []byte{0x02, 0x7f, 0, 0, 0, 0, 0, 0x10, 0, 0}
+	if masked {
+		big[1] |= 0x80
+		big = append(big, 1, 2, 3, 4)
+	}
+	f.Add(append(big, 'x', 'y'))
+	// a compressed frame whose deflate stream ends (BFINAL) before its
+	// payload, the rest being a smuggled frame:
+	var z bytes.Buffer
+	zw, _ := flate.NewWriter(&z, flate.BestSpeed)
+	_, _ = zw.Write([]byte("hello"))
+	_ = zw.Close()
+	f.Add(frame(0xc1, append(z.Bytes(), frame(0x81, []byte("smuggled"))...)))
+	// the same split across a continuation frame:
+	f.Add(append(frame(0x41, z.Bytes()), frame(0x80, []byte("tail"))...))
 }
 
 func FuzzServerFrameReader(f *testing.F) {
@@ -103,9 +123,7 @@ func TestUTF8ValidatorAgreesWithTheStandardLibraryAtEverySplit(t *testing.T) {
 			for j := i; j <= len(in); j++ {
 				var v utf8Validator
 				ok := v.write(in[:i]) && v.write(in[i:j]) && v.write(in[j:]) && v.done()
-				if ok != want {
-					t.Errorf("%x split at %d,%d: %v, want %v", in, i, j, ok, want)
-				}
+				assert.Equal(t, want, ok, "%x split at %d,%d", in, i, j)
 			}
 		}
 	}
@@ -123,8 +141,6 @@ func FuzzUTF8Validator(f *testing.F) {
 		}
 		var v utf8Validator
 		ok := v.write(in[:i]) && v.write(in[i:j]) && v.write(in[j:]) && v.done()
-		if ok != utf8.Valid(in) {
-			t.Fatalf("%x split at %d,%d: %v", in, i, j, ok)
-		}
+		require.Equal(t, utf8.Valid(in), ok, "%x split at %d,%d", in, i, j)
 	})
 }

@@ -329,6 +329,11 @@ func (r *Reconnecting) run() {
 		reconnected := r.connects.Add(1) > 1
 		if reconnected {
 			r.reconnect.Add(1)
+			target := arsenal.RedactURL(r.cfg.URL)
+			arsenal.NotifyConn(r.ctx, r.cfg.Observer, arsenal.ConnEvent{Component: Kind, Kind: arsenal.ConnReconnect, Target: target})
+			if lg := r.cfg.Logger; lg != nil {
+				lg.Info("websocket: reconnected", "target", target, "reconnects", r.reconnect.Load())
+			}
 		}
 		if !r.resume(c, reconnected) {
 			_ = c.Close()
@@ -367,6 +372,10 @@ func (r *Reconnecting) sleep(b *backoff.ExponentialBackOff, attempt int, lastErr
 		return false // closed from OnClose: no OnReconnect
 	}
 	d := b.NextBackOff()
+	if lg := r.cfg.Logger; lg != nil {
+		lg.Warn("websocket: reconnecting", "target", arsenal.RedactURL(r.cfg.URL), "attempt", attempt,
+			"delay", d, "code", arsenal.CodeOf(translate("read", lastErr)).String(), "err", translate("read", lastErr))
+	}
 	if r.cfg.OnReconnect != nil {
 		r.callback(func() { r.cfg.OnReconnect(attempt, d, lastErr) })
 	}

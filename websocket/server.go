@@ -3,10 +3,12 @@ package websocket
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,7 +49,9 @@ type ServerConfig struct {
 	// Default 32 bytes; negative compresses everything.
 	CompressionThreshold int
 	// AllowedOrigins lists the browser origins accepted besides the
-	// server's own: host patterns ("app.example.com", "*.example.com",
+	// server's own (on a server listening on a loopback address, the
+	// server's own origin counts only under a loopback name, localhost,
+	// *.localhost, 127.0.0.0/8 or ::1, against DNS rebinding): host patterns ("app.example.com", "*.example.com",
 	// "localhost:*") or whole origins ("https://app.example.com"); "*"
 	// allows any. Default empty: same-origin only, so cross-site WebSocket
 	// hijacking is refused with 403. Requests without an Origin header
@@ -72,6 +76,9 @@ type ServerConfig struct {
 	// Default 5 s.
 	CloseTimeout time.Duration
 	// HandshakeTimeout bounds writing the handshake response. Default 10 s.
+	// Reading the request is the http.Server's job: serve through
+	// NewHTTPServer, or set ReadHeaderTimeout and MaxHeaderBytes, so a
+	// slow or huge handshake cannot hold a connection.
 	HandshakeTimeout time.Duration
 	// Header holds extra handshake response headers. Default none.
 	Header http.Header
@@ -98,6 +105,18 @@ type ServerConfig struct {
 	// OnDrain is called when a connection's send queue has been written
 	// out after backing up.
 	OnDrain func(c *Conn)
+	// Observer receives an OpStart/OpEnd pair for every upgrade and
+	// publish, and for the write, send, read, ping and close calls on
+	// server connections, and connect and disconnect events. Default nil:
+	// no calls, no cost.
+	Observer arsenal.Observer
+	// Logger receives refused upgrades (Info), ended connections (Info),
+	// messages dropped at the backpressure limit and operations slower
+	// than SlowThreshold (Warn). Default nil: no logs.
+	Logger *slog.Logger
+	// SlowThreshold: an operation that takes longer is logged at Warn.
+	// Default 0: off.
+	SlowThreshold time.Duration
 }
 
 // Validate checks every field without I/O.
@@ -124,6 +143,7 @@ func (sc ServerConfig) Validate() error {
 		"BackpressurePolicy", "unknown policy %d", int(sc.BackpressurePolicy))
 	v.Check(sc.CloseTimeout >= 0, "CloseTimeout", "must not be negative")
 	v.Check(sc.HandshakeTimeout >= 0, "HandshakeTimeout", "must not be negative")
+	v.Check(sc.SlowThreshold >= 0, "SlowThreshold", "must not be negative")
 	return v.Err()
 }
 
@@ -137,6 +157,7 @@ type Server struct {
 	rdSet  connSettings // connections returned by Accept (Read)
 	rec    *stats.Recorder
 	opUp   *stats.Op
+	opPub  *stats.Op
 	tick   atomic.Int64
 	closed atomic.Bool
 
@@ -185,6 +206,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		server: true, readLimit: cfg.MaxPayload, compressMin: cfg.CompressionThreshold,
 		compressLevel: cfg.CompressionLevel, bpLimit: cfg.BackpressureLimit, bpPolicy: cfg.BackpressurePolicy,
 		closeTimeout: cfg.CloseTimeout, onMessage: cfg.OnMessage, onClose: cfg.OnClose, onDrain: cfg.OnDrain,
+		obs: cfg.Observer, log: cfg.Logger, slow: cfg.SlowThreshold,
 	}
 	if s.cbSet.onMessage == nil {
 		s.cbSet.onMessage = func(*Conn, MessageType, []byte) {}
@@ -193,6 +215,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.rdSet.onMessage = nil
 	s.rec = stats.NewRecorder()
 	s.opUp = s.rec.Op("upgrade")
+	s.opPub = s.rec.Op("publish")
+	s.opPub.SampleEvery(8)
 	s.tick.Store(time.Now().UnixNano())
 	return s, nil
 }
@@ -207,9 +231,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	go func() {
 		if s.cfg.OnOpen != nil {
-			c.enterCallback()
-			s.cfg.OnOpen(c)
-			c.exitCallback()
+			c.callOpen(s.cfg.OnOpen)
 		}
 		c.readLoop()
 	}()
@@ -227,9 +249,7 @@ func (s *Server) Accept(w http.ResponseWriter, r *http.Request) (*Conn, error) {
 		// As in ServeHTTP: OnOpen runs before the read loop, so a Close
 		// from it (or from Server.Close meanwhile) must not wait for the
 		// loop to end; the loop started below completes the handshake.
-		c.enterCallback()
-		s.cfg.OnOpen(c)
-		c.exitCallback()
+		c.callOpen(s.cfg.OnOpen)
 	}
 	go c.readLoop()
 	return c, nil
@@ -260,6 +280,28 @@ func (s *Server) refuse(w http.ResponseWriter, status int, op string, msg string
 }
 
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, set *connSettings) (*Conn, error) {
+	if s.cfg.Observer == nil && s.cfg.Logger == nil {
+		return s.doUpgrade(w, r, set)
+	}
+	st := arsenal.OpStart{Component: Kind, Op: "upgrade", Target: r.RemoteAddr, Resource: r.URL.Path, Time: time.Now()}
+	ctx := r.Context()
+	if s.cfg.Observer != nil {
+		ctx = s.cfg.Observer.OpStart(ctx, st)
+	}
+	c, err := s.doUpgrade(w, r, set)
+	if s.cfg.Observer != nil {
+		s.cfg.Observer.OpEnd(ctx, st, arsenal.OpEnd{Err: err, Code: arsenal.CodeOf(err), Duration: time.Since(st.Time)})
+		if c != nil {
+			arsenal.NotifyConn(ctx, s.cfg.Observer, arsenal.ConnEvent{Component: Kind, Kind: arsenal.ConnConnect, Target: c.target})
+		}
+	}
+	if err != nil && s.cfg.Logger != nil {
+		s.cfg.Logger.Info("websocket: upgrade refused", "remote", r.RemoteAddr, "path", r.URL.Path, "code", arsenal.CodeOf(err).String(), "err", err)
+	}
+	return c, err
+}
+
+func (s *Server) doUpgrade(w http.ResponseWriter, r *http.Request, set *connSettings) (*Conn, error) {
 	start := time.Now()
 	if s.closed.Load() {
 		return nil, s.refuse(w, http.StatusServiceUnavailable, "upgrade", "server closed")
@@ -372,7 +414,11 @@ func (s *Server) originAllowed(r *http.Request) bool {
 		return false
 	}
 	host := strings.ToLower(u.Host)
-	if host == strings.ToLower(r.Host) {
+	if host == strings.ToLower(r.Host) && (!servedOnLoopback(r) || isLoopbackHost(r.Host)) {
+		// Same origin. On a server bound to loopback only loopback names
+		// count: a DNS-rebinding page (evil.example resolving to
+		// 127.0.0.1) is same-origin by its Host header alone, and must be
+		// listed in AllowedOrigins to get in.
 		return true
 	}
 	lo := strings.ToLower(origin)
@@ -390,6 +436,59 @@ func (s *Server) originAllowed(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// servedOnLoopback reports whether r arrived on a loopback address.
+func servedOnLoopback(r *http.Request) bool {
+	a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// isLoopbackHost reports whether a Host header names loopback.
+func isLoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// Request limits NewHTTPServer sets.
+const (
+	// DefaultReadHeaderTimeout bounds reading a handshake request.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// MaxRequestHeaderBytes bounds a handshake request's headers: 64 KiB.
+	MaxRequestHeaderBytes = 64 << 10
+)
+
+// NewHTTPServer returns an *http.Server for addr serving h (a Server, or
+// a mux routing to one) with the limits a server facing untrusted clients
+// needs: ReadHeaderTimeout DefaultReadHeaderTimeout (a slowloris
+// handshake is dropped after 10 s), MaxHeaderBytes MaxRequestHeaderBytes
+// (larger requests get 431) and an IdleTimeout for keep-alive HTTP
+// connections. WebSocket connections, once upgraded, are bounded by the
+// Server's own IdleTimeout instead.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		MaxHeaderBytes:    MaxRequestHeaderBytes,
+		IdleTimeout:       DefaultIdleTimeout,
+	}
 }
 
 func (s *Server) add(c *Conn) bool {
@@ -418,6 +517,7 @@ func (s *Server) remove(c *Conn) {
 		}
 	}
 	c.topics = nil
+	c.removed = true
 	s.topicMu.Unlock()
 	s.mu.Lock()
 	if _, ok := s.conns[c]; ok {
@@ -471,142 +571,6 @@ func (c *Conn) closeIdle() {
 		c.sendControl(ws.OpClose, ws.NewCloseFrameBody(ws.StatusGoingAway, "idle timeout"))
 	}
 	time.AfterFunc(100*time.Millisecond, func() { _ = c.nc.Close() })
-}
-
-// ---- topics ----
-
-// Subscribe adds the connection to topic (server side only). It costs a
-// map insert under the server's topic lock.
-func (c *Conn) Subscribe(topic string) error {
-	s := c.srv
-	if s == nil {
-		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "subscribe", "topics exist on server connections only")
-	}
-	if err := c.usable("subscribe"); err != nil {
-		return err
-	}
-	s.topicMu.Lock()
-	defer s.topicMu.Unlock()
-	select {
-	case <-c.done:
-		return c.usable("subscribe")
-	default:
-	}
-	if c.topics == nil {
-		c.topics = map[string]struct{}{}
-	}
-	c.topics[topic] = struct{}{}
-	subs := s.topics[topic]
-	if subs == nil {
-		subs = map[*Conn]struct{}{}
-		s.topics[topic] = subs
-	}
-	subs[c] = struct{}{}
-	return nil
-}
-
-// Unsubscribe removes the connection from topic.
-func (c *Conn) Unsubscribe(topic string) error {
-	s := c.srv
-	if s == nil {
-		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "unsubscribe", "topics exist on server connections only")
-	}
-	s.topicMu.Lock()
-	defer s.topicMu.Unlock()
-	delete(c.topics, topic)
-	if subs := s.topics[topic]; subs != nil {
-		delete(subs, c)
-		if len(subs) == 0 {
-			delete(s.topics, topic)
-		}
-	}
-	return nil
-}
-
-// IsSubscribed reports whether the connection is subscribed to topic.
-func (c *Conn) IsSubscribed(topic string) bool {
-	if c.srv == nil {
-		return false
-	}
-	c.srv.topicMu.RLock()
-	defer c.srv.topicMu.RUnlock()
-	_, ok := c.topics[topic]
-	return ok
-}
-
-// Subscriptions lists the connection's topics in sorted order.
-func (c *Conn) Subscriptions() []string {
-	if c.srv == nil {
-		return nil
-	}
-	c.srv.topicMu.RLock()
-	out := make([]string, 0, len(c.topics))
-	for t := range c.topics {
-		out = append(out, t)
-	}
-	c.srv.topicMu.RUnlock()
-	sort.Strings(out)
-	return out
-}
-
-// Publish sends a message to every subscriber of topic except c itself,
-// as Bun's ws.publish does, without waiting for any socket. It returns how
-// many connections it was queued for (subscribers past their backpressure
-// limit are skipped, or closed under BackpressureClose).
-func (c *Conn) Publish(topic string, typ MessageType, data []byte) (int, error) {
-	if c.srv == nil {
-		return 0, arsenal.Errorf(arsenal.FailedPrecondition, Kind, "publish", "topics exist on server connections only")
-	}
-	if err := c.usable("publish"); err != nil {
-		return 0, err
-	}
-	return c.srv.publish(topic, typ, data, c)
-}
-
-// Publish sends a message to every subscriber of topic (server-wide, as
-// Bun's server.publish). It returns how many connections it was queued for.
-// The frame is built once and shared by subscribers without compression.
-func (s *Server) Publish(topic string, typ MessageType, data []byte) (int, error) {
-	if s.closed.Load() {
-		return 0, arsenal.Closed(Kind, "publish")
-	}
-	return s.publish(topic, typ, data, nil)
-}
-
-func (s *Server) publish(topic string, typ MessageType, data []byte, except *Conn) (int, error) {
-	if typ != Text && typ != Binary {
-		return 0, arsenal.Errorf(arsenal.InvalidArgument, Kind, "publish", "unknown message type %d", int(typ))
-	}
-	var shared []byte
-	n := 0
-	s.topicMu.RLock()
-	defer s.topicMu.RUnlock()
-	for c := range s.topics[topic] {
-		if c == except {
-			continue
-		}
-		if c.defl != nil && len(data) >= c.set.compressMin {
-			if c.Send(typ, data) == nil {
-				n++
-			}
-			continue
-		}
-		if shared == nil {
-			shared = appendHeader(make([]byte, 0, len(data)+10), true, false, typ.opcode(), len(data), false, [4]byte{})
-			shared = append(shared, data...)
-		}
-		if c.sendFrame(shared, len(data)) {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// SubscriberCount returns how many connections are subscribed to topic.
-func (s *Server) SubscriberCount(topic string) int {
-	s.topicMu.RLock()
-	defer s.topicMu.RUnlock()
-	return len(s.topics[topic])
 }
 
 // ConnectionCount returns how many connections are open.

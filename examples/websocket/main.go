@@ -3,12 +3,17 @@
 // custom headers, reports the compression ratio on JSON messages, and then
 // survives a server restart with a reconnecting client.
 //
-//	go run ./examples/websocket
+// The server is served through websocket.NewHTTPServer, which bounds slow
+// and oversized handshakes (ReadHeaderTimeout, MaxHeaderBytes).
+//
+//	go run ./examples/websocket [-addr 127.0.0.1:0]
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -19,7 +24,9 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	addr := flag.String("addr", "127.0.0.1:0", "address the echo server listens on (port 0 picks one)")
+	flag.Parse()
+	if err := run(os.Stdout, *addr); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -50,20 +57,20 @@ func echoServer(addr string) (*websocket.Server, *http.Server, string, error) {
 	if err != nil {
 		return nil, nil, "", err
 	}
-	hs := &http.Server{Handler: srv}
+	hs := websocket.NewHTTPServer(addr, srv)
 	go func() { _ = hs.Serve(ln) }()
 	return srv, hs, ln.Addr().String(), nil
 }
 
-func run() error {
+func run(out io.Writer, listen string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv, hs, addr, err := echoServer("127.0.0.1:0")
+	srv, hs, addr, err := echoServer(listen)
 	if err != nil {
 		return err
 	}
 	url := "ws://" + addr + "/"
-	fmt.Println("echo server on", url)
+	fmt.Fprintln(out, "echo server on", url)
 
 	c, err := websocket.Dial(ctx, url, &websocket.Options{
 		Subprotocols: []string{"echo.v1", "echo.v2"},
@@ -72,9 +79,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("subprotocol: %s (the server's preference)\n", c.Subprotocol())
-	fmt.Printf("compression: %s\n", c.Compression())
-	fmt.Printf("response header X-Greeting: %s\n", c.ResponseHeader().Get("X-Greeting"))
+	fmt.Fprintf(out, "subprotocol: %s (the server's preference)\n", c.Subprotocol())
+	fmt.Fprintf(out, "compression: %s\n", c.Compression())
+	fmt.Fprintf(out, "response header X-Greeting: %s\n", c.ResponseHeader().Get("X-Greeting"))
 	for i := 0; i < 500; i++ {
 		msg := fmt.Sprintf(`{"type":"trade","symbol":"ETH-USD","price":%d.%02d,"size":%d,"ts":%d}`, 3000+i%40, i%100, 1+i%9, 1700000000000+i*250)
 		if err := c.WriteText(ctx, msg); err != nil {
@@ -85,25 +92,37 @@ func run() error {
 		}
 	}
 	t := c.Traffic()
-	fmt.Printf("sent %d JSON messages: %d payload bytes, %d bytes on the wire (%.0f%% saved)\n",
+	fmt.Fprintf(out, "sent %d JSON messages: %d payload bytes, %d bytes on the wire (%.0f%% saved)\n",
 		t.MessagesOut, t.PayloadOut, t.WireOut, 100*(1-float64(t.WireOut)/float64(t.PayloadOut)))
 	_ = c.Close()
 
 	// A reconnecting client rides out a server restart.
 	reconnected := make(chan struct{}, 1)
+	disconnected := make(chan struct{}, 1)
+	echoed := make(chan struct{}, 1)
 	rc, err := websocket.NewReconnecting(websocket.ReconnectConfig{
 		Config:                 websocket.Config{URL: url},
 		Retry:                  websocket.RetryPolicy{InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second},
 		QueueWhileDisconnected: true,
 		OnReconnect: func(attempt int, delay time.Duration, lastErr error) {
-			fmt.Printf("  reconnect attempt %d in %s (after: %v)\n", attempt, delay.Round(time.Millisecond), lastErr)
+			fmt.Fprintf(out, "  reconnect attempt %d in %s (after: %v)\n", attempt, delay.Round(time.Millisecond), lastErr)
+			select {
+			case disconnected <- struct{}{}:
+			default:
+			}
 		},
 		OnOpen: func(_ *websocket.Conn, again bool) {
 			if again {
 				reconnected <- struct{}{}
 			}
 		},
-		OnMessage: func(_ websocket.MessageType, data []byte) { fmt.Printf("  echo: %s\n", data) },
+		OnMessage: func(_ websocket.MessageType, data []byte) {
+			fmt.Fprintf(out, "  echo: %s\n", data)
+			select {
+			case echoed <- struct{}{}:
+			default:
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -112,11 +131,20 @@ func run() error {
 	if err := rc.WaitConnected(ctx); err != nil {
 		return err
 	}
-	fmt.Println("restarting the server...")
+	fmt.Fprintln(out, "restarting the server...")
 	_ = hs.Close()
 	_ = srv.Close()
-	_ = rc.Send(ctx, websocket.Text, []byte("sent while the server was down"))
-	time.Sleep(300 * time.Millisecond)
+	// Once the client has noticed (a message the kernel accepted just
+	// before the connection died could be lost: WebSocket has no
+	// acknowledgements), Send queues until the reconnect.
+	select {
+	case <-disconnected:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := rc.Send(ctx, websocket.Text, []byte("sent while the server was down")); err != nil {
+		return err
+	}
 	srv, hs, _, err = echoServer(addr)
 	if err != nil {
 		return err
@@ -125,11 +153,16 @@ func run() error {
 	defer hs.Close()
 	select {
 	case <-reconnected:
-		fmt.Printf("reconnected (reconnects: %d)\n", rc.Reconnects())
+		fmt.Fprintf(out, "reconnected (reconnects: %d)\n", rc.Reconnects())
 	case <-ctx.Done():
-		fmt.Fprintln(os.Stderr, "no reconnect within 30 s")
+		fmt.Fprintln(out, "no reconnect within 30 s")
 		return ctx.Err()
 	}
-	time.Sleep(200 * time.Millisecond) // let the queued message's echo arrive
-	return rc.Close()                  // before the deferred server shutdown
+	select {
+	case <-echoed: // the queued message went out after the reconnect
+	case <-ctx.Done():
+		fmt.Fprintln(out, "no echo of the queued message within 30 s")
+		return ctx.Err()
+	}
+	return rc.Close() // before the deferred server shutdown
 }
