@@ -49,7 +49,6 @@ type Client struct {
 	transport  *http.Transport
 	httpClient *http.Client
 	fast       *fastPath // nil when the SDK handles every call (ChecksumCRC32)
-	h1         *h1Pool   // the fast path's own HTTP/1.1 client (plain-HTTP endpoints); nil: net/http
 	pathStyle  bool
 	log        *slog.Logger
 
@@ -108,25 +107,37 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 
 	dialer := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
 	c.transport = &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
-		MaxConnsPerHost:       cfg.MaxConnsPerHost,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   cfg.DialTimeout,
-		ResponseHeaderTimeout: cfg.AttemptTimeout,
-		ExpectContinueTimeout: time.Second,
-		ForceAttemptHTTP2:     true,
-		DisableCompression:    true, // bytes as stored: never decode Content-Encoding: gzip behind the caller's back
-		WriteBufferSize:       64 << 10,
-		ReadBufferSize:        64 << 10,
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dialer.DialContext,
+		MaxIdleConns:           1024,
+		MaxIdleConnsPerHost:    256,
+		MaxConnsPerHost:        cfg.MaxConnsPerHost,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    cfg.DialTimeout,
+		ResponseHeaderTimeout:  cfg.AttemptTimeout,
+		ExpectContinueTimeout:  time.Second,
+		ForceAttemptHTTP2:      true,
+		DisableCompression:     true, // bytes as stored: never decode Content-Encoding: gzip behind the caller's back
+		WriteBufferSize:        64 << 10,
+		ReadBufferSize:         64 << 10,
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
+	}
+	if cfg.TLSConfig != nil {
+		c.transport.TLSClientConfig = cfg.TLSConfig.Clone()
 	}
 	if u, err := url.Parse(cfg.Endpoint); err == nil && strings.EqualFold(u.Scheme, "http") {
 		c.transport.Proxy = nil // never send plain-HTTP S3 traffic (signed headers) through a proxy implicitly
+		if !loopbackHost(u.Hostname()) {
+			warn := cfg.Logger
+			if warn == nil {
+				warn = slog.Default()
+			}
+			warn.Warn("s3: plain-HTTP endpoint off this machine: requests, object data and signatures cross the network unencrypted; use https://",
+				"endpoint", arsenal.RedactURL(cfg.Endpoint), "bucket", cfg.Bucket)
+		}
 	}
 	httpClient := &http.Client{
-		Transport: c.transport,
+		Transport: limitTransport{c.transport},
 		// A redirect from S3 means a wrong region or endpoint: following it
 		// would resend signed headers to another host. Surface it instead.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -186,15 +197,6 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	c.httpClient = httpClient
 	if cfg.Checksum != ChecksumCRC32 {
 		c.fast = newFastPath(cfg, c.pathStyle, creds)
-		if c.fast.scheme == "http" && c.transport.Proxy == nil {
-			hu := &url.URL{Host: c.fast.host}
-			port := hu.Port()
-			if port == "" {
-				port = "80"
-			}
-			c.h1 = &h1Pool{addr: net.JoinHostPort(hu.Hostname(), port), dial: dialer.DialContext,
-				headerTimeout: cfg.AttemptTimeout, maxIdle: 256, maxConns: cfg.MaxConnsPerHost}
-		}
 	}
 	c.connected.Store(true)
 	return c, nil
@@ -383,9 +385,6 @@ func (c *Client) Close() error {
 	}
 	c.background.Wait()
 	c.transport.CloseIdleConnections()
-	if c.h1 != nil {
-		c.h1.close()
-	}
 	c.connected.Store(false)
 	return nil
 }
@@ -404,7 +403,7 @@ func (c *Client) checkOpen(op string) error {
 var errNoKey = errors.New("empty key")
 
 // key maps a caller's key to the full object key under Prefix, checking
-// S3's rules before any request.
+// S3's rules before any request, and refusing ".." segments.
 func (c *Client) key(op, k string) (string, error) {
 	if k == "" {
 		return "", arsenal.E(arsenal.InvalidArgument, Kind, op, errNoKey)
@@ -416,7 +415,32 @@ func (c *Client) key(op, k string) (string, error) {
 	if !utf8.ValidString(full) {
 		return "", invalid(op, "key is not valid UTF-8")
 	}
+	if hasDotDot(k) {
+		// Behind a proxy or store that normalises paths, "a/../../b"
+		// would escape Prefix, and in path style the bucket itself.
+		return "", invalid(op, "key has a \"..\" segment, which a path-normalising proxy would resolve outside Prefix and the bucket")
+	}
 	return full, nil
+}
+
+// loopbackHost reports whether host names this machine: localhost or a
+// loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// hasDotDot reports whether k has a ".." path segment.
+func hasDotDot(k string) bool {
+	for seg := range strings.SplitSeq(k, "/") {
+		if seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // rel strips Prefix from a listed key.

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -30,6 +31,23 @@ const (
 	maxDeleteKeys = 1000    // keys per DeleteObjects call
 	defaultPart   = 8 << 20 // 8 MiB
 	maxPresign    = 7 * 24 * time.Hour
+)
+
+// Limits on what a server may send, so that a hostile or broken store
+// cannot grow the client's memory without bound. Each is enforced once,
+// in the transport every request goes through, and exceeding one fails
+// the call with a ResourceExhausted error (never retried).
+const (
+	// MaxResponseHeaderBytes bounds a response's status line and headers.
+	MaxResponseHeaderBytes = 64 << 10
+	// MaxListResponseBytes bounds the body of one listing response
+	// (ListObjectsV2, ListMultipartUploads, ListParts): a full page of
+	// 1,000 keys of 1,024 bytes, entity-escaped, fits several times.
+	MaxListResponseBytes = 32 << 20
+	// MaxErrorResponseBytes bounds the body of an error response.
+	MaxErrorResponseBytes = 1 << 20
+	// DefaultMaxGetBytes is Config.MaxGetBytes when left zero.
+	DefaultMaxGetBytes = 1 << 30
 )
 
 // Style is how object URLs address the bucket.
@@ -148,8 +166,21 @@ type Config struct {
 	// for a connection to come free, oldest first. Idle connections kept
 	// per host: 256.
 	MaxConnsPerHost int
-	// Logger receives debug logs of retries and aborted uploads; nil
-	// discards them. Secrets are never logged.
+	// MaxGetBytes bounds what GetBytes reads into memory: an object (or
+	// range) larger than this, whether the server declares it or sends
+	// it, fails with ResourceExhausted. GetBytes grows its buffer as bytes
+	// arrive, so a declared length alone never allocates. Default 1 GiB
+	// (DefaultMaxGetBytes). Get (a streaming Reader) has no such bound.
+	MaxGetBytes int64
+	// TLSConfig configures TLS to https endpoints (a private CA's roots,
+	// client certificates); nil uses the system's roots. The Client uses a
+	// clone. Turning off verification (InsecureSkipVerify) lets anyone on
+	// the path impersonate the store.
+	TLSConfig *tls.Config
+	// Logger receives debug logs of retries and aborted uploads, and a
+	// warning when Endpoint is plain http:// to a host off this machine;
+	// nil discards them (the plain-HTTP warning then goes to
+	// slog.Default). Secrets are never logged.
 	Logger *slog.Logger
 }
 
@@ -260,6 +291,9 @@ func (c Config) withDefaults(getenv func(string) string) Config {
 	if c.AttemptTimeout == 0 {
 		c.AttemptTimeout = 2 * time.Minute
 	}
+	if c.MaxGetBytes == 0 {
+		c.MaxGetBytes = DefaultMaxGetBytes
+	}
 	return c
 }
 
@@ -323,6 +357,7 @@ func (c Config) Validate() error {
 	v.Check(c.DialTimeout >= 0, "DialTimeout", "must not be negative")
 	v.Check(c.AttemptTimeout >= 0, "AttemptTimeout", "must not be negative")
 	v.Check(c.MaxConnsPerHost >= 0, "MaxConnsPerHost", "must not be negative")
+	v.Check(c.MaxGetBytes >= 0, "MaxGetBytes", "must not be negative")
 	return v.Err()
 }
 
@@ -475,6 +510,7 @@ func (c Config) redacted() Config {
 		c.Endpoint = arsenal.RedactURL(c.Endpoint)
 	}
 	c.Logger = nil
+	c.TLSConfig = nil
 	return c
 }
 

@@ -165,6 +165,9 @@ func classifyNative(err error) (arsenal.Code, bool) {
 	if errors.As(err, &ce) {
 		return arsenal.Unauthenticated, true
 	}
+	if _, ok := asLimit(err); ok {
+		return arsenal.ResourceExhausted, true
+	}
 	var at *attemptTimeoutError
 	if errors.As(err, &at) {
 		return arsenal.DeadlineExceeded, true

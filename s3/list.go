@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/infra-arsenal/arsenal"
 )
 
 // ListOptions are the ListObjectsV2 parameters. A nil *ListOptions lists
@@ -137,8 +139,12 @@ func (c *Client) List(ctx context.Context, opts *ListOptions) iter.Seq2[Object, 
 			return
 		}
 		in := c.listInput(opts)
+		var guard pageGuard
 		for {
 			p, err := c.listPage(ctx, in)
+			if err == nil {
+				err = guard.next(aws.ToString(in.ContinuationToken), p)
+			}
 			if err != nil {
 				yield(Object{}, err)
 				return
@@ -249,8 +255,12 @@ func (c *Client) ListParallel(ctx context.Context, opts *ParallelListOptions) it
 				lo.Delimiter = o.Delimiter
 			}
 			in := c.listInput(lo)
+			var guard pageGuard
 			for {
 				p, err := c.listPage(ctx, in)
+				if err == nil {
+					err = guard.next(aws.ToString(in.ContinuationToken), p)
+				}
 				if err != nil {
 					if ctx.Err() == nil {
 						fail(err)
@@ -331,4 +341,43 @@ func (c *Client) ListParallel(ctx context.Context, opts *ParallelListOptions) it
 			yield(Object{}, err)
 		}
 	}
+}
+
+// maxEmptyPages is how many truncated pages in a row may hold nothing
+// before a listing is judged to be going nowhere.
+const maxEmptyPages = 100
+
+// pageGuard stops a listing that a server would keep going for ever: a
+// continuation token it already sent (a loop: A, A, ... or A, B, A) or a
+// long run of truncated pages with nothing on them. Memory: the tokens
+// of one listing, one per page.
+type pageGuard struct {
+	seen  map[string]struct{}
+	empty int
+}
+
+// next checks page p, fetched with token (empty for the first page).
+func (g *pageGuard) next(token string, p Page) error {
+	if !p.IsTruncated || p.NextContinuationToken == "" {
+		return nil
+	}
+	if g.seen == nil {
+		g.seen = make(map[string]struct{})
+	}
+	if token != "" {
+		g.seen[token] = struct{}{}
+	}
+	if _, again := g.seen[p.NextContinuationToken]; again {
+		return arsenal.Errorf(arsenal.Internal, Kind, "list",
+			"the server sent a continuation token it had already sent (a listing that would never end)")
+	}
+	if len(p.Objects) == 0 && len(p.CommonPrefixes) == 0 {
+		if g.empty++; g.empty >= maxEmptyPages {
+			return arsenal.Errorf(arsenal.Internal, Kind, "list",
+				"the server sent %d truncated pages in a row with nothing on them", g.empty)
+		}
+	} else {
+		g.empty = 0
+	}
+	return nil
 }

@@ -451,7 +451,9 @@ func (r *Reader) Close() error {
 
 // GetBytes reads a whole object (or the range opts selects) into memory.
 // A download that fails its MD5 check (DataLoss) is read again, up to
-// MaxRetries times, since nothing was handed to the caller yet.
+// MaxRetries times, since nothing was handed to the caller yet. An object
+// (or range) larger than Config.MaxGetBytes fails with ResourceExhausted
+// before its body is read.
 func (c *Client) GetBytes(ctx context.Context, key string, opts *GetOptions) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
 		b, err := c.getBytes(ctx, key, opts)
@@ -468,15 +470,25 @@ func (c *Client) getBytes(ctx context.Context, key string, opts *GetOptions) ([]
 		return nil, err
 	}
 	defer r.Close()
+	limit := c.cfg.MaxGetBytes
+	want := r.end - r.pos
+	if want > limit {
+		return nil, tooLarge("get", &limitError{what: "object of " + strconv.FormatInt(want, 10) + " bytes", limit: limit})
+	}
 	// One byte more than expected: the read that finds the end then has
-	// room to run without growing (copying) the buffer first.
-	buf := make([]byte, 0, r.end-r.pos+1)
+	// room to run without growing (copying) the buffer first. The length
+	// is the server's word: beyond getBytesChunk the buffer grows as bytes
+	// arrive instead, so a false Content-Length allocates nothing.
+	buf := make([]byte, 0, min(want, getBytesChunk)+1)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, tooLarge("get", &limitError{what: "object body", limit: limit})
+		}
 		if err == io.EOF {
 			return buf, nil
 		}
@@ -485,6 +497,9 @@ func (c *Client) getBytes(ctx context.Context, key string, opts *GetOptions) ([]
 		}
 	}
 }
+
+// getBytesChunk is how much GetBytes allocates up front at most.
+const getBytesChunk = 8 << 20
 
 func infoFromGet(key string, out *s3.GetObjectOutput) ObjectInfo {
 	size := aws.ToInt64(out.ContentLength)
