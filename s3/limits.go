@@ -44,12 +44,22 @@ func (t limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
+	var what string
+	var limit int64
 	switch {
 	case resp.StatusCode/100 != 2:
-		resp.Body = &cappedBody{rc: resp.Body, left: MaxErrorResponseBytes, what: "error response body", limit: MaxErrorResponseBytes}
+		what, limit = "error response body", MaxErrorResponseBytes
 	case listingRequest(req):
-		resp.Body = &cappedBody{rc: resp.Body, left: MaxListResponseBytes, what: "listing response body", limit: MaxListResponseBytes}
+		what, limit = "listing response body", MaxListResponseBytes
+	default:
+		return resp, nil
 	}
+	if resp.ContentLength > limit {
+		// Declared too long: nothing of it is read.
+		resp.Body.Close()
+		return nil, &limitError{what: what, limit: limit}
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: limit, what: what, limit: limit}
 	return resp, nil
 }
 
