@@ -65,14 +65,39 @@
 // STANDARD), so the tests check class validation client-side.
 //
 // Performance: single-request object calls (PutObject, GetObject,
-// HeadObject) and ListObjectsV2 are signed (SigV4, the SDK's signer) and
-// retried by the package itself rather than through the SDK's generic
-// middleware stack, and listings are parsed by a scanner written for
-// ListBucketResult: on small objects the client's CPU, not the network,
-// bounds throughput. Errors keep the SDK's shape, so one table
-// translates both paths. Multipart uploads, copies, deletes and
-// presigning use the SDK; ChecksumCRC32 routes every call through it.
-// The SDK client is available from Client.API.
+// HeadObject, UploadPart) and ListObjectsV2 are signed (a SigV4 signer
+// written for them, checked against the SDK's) and retried by the package
+// itself rather than through the SDK's generic middleware stack, and
+// listings are parsed by a scanner written for ListBucketResult: on small
+// objects the client's CPU, not the network, bounds throughput. Errors
+// keep the SDK's shape, so one table translates both paths. Multipart
+// uploads, copies, deletes and presigning use the SDK; ChecksumCRC32
+// routes every call through it. Both paths share one net/http Transport
+// for every endpoint, http:// and https:// alike: 256 idle connections
+// per host, no transparent decompression, 64 KiB read and write buffers,
+// HTTP/2 where the store offers it over TLS. The SDK client is available
+// from Client.API.
+//
+// # Hostile servers
+//
+// A broken or malicious store cannot crash the client or grow its memory
+// without bound; the tests run each of these against a raw-socket fake
+// server over HTTP and HTTPS:
+//
+//	response status line and headers    at most MaxResponseHeaderBytes (64 KiB)
+//	a listing response body             at most MaxListResponseBytes (32 MiB; about twice that allocated while reading)
+//	an error response body              at most MaxErrorResponseBytes (1 MiB)
+//	GetBytes                            at most Config.MaxGetBytes (1 GiB), allocated as bytes arrive
+//	a listing that repeats a continuation token, or sends 100 empty
+//	truncated pages in a row            fails with Internal (List, ListParallel)
+//	malformed listing XML (any nesting) an error or a partial page, never a panic (fuzzed)
+//
+// A limit exceeded is ResourceExhausted and never retried. A declared
+// length beyond a limit is refused before any of the body is read. Keys
+// with a ".." segment are InvalidArgument before any request: behind a
+// proxy that normalises paths, "a/../../b" would leave Prefix (and, in
+// path style, the bucket). An http:// Endpoint off loopback is accepted
+// but logged as a warning at Open (Config.Logger, else slog.Default).
 //
 // # Errors
 //

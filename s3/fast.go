@@ -172,7 +172,10 @@ func (c *Client) do(ctx context.Context, opName string, build func(ctx context.C
 			cancel()
 			return nil, err
 		}
-		resp, err := c.httpClient.Do(req)
+		// Straight to the transport: http.Client adds only redirect
+		// handling (refused here anyway) at the cost of a copy of every
+		// request's headers.
+		resp, err := c.httpClient.Transport.RoundTrip(req)
 		if err == nil && resp.StatusCode/100 == 2 {
 			if actx != ctx {
 				// The caller reads the (small) body before cancel runs.
