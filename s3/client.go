@@ -56,6 +56,8 @@ type Client struct {
 	opPut, opGet, opStat, opDelete, opDeleteMany  *stats.Op
 	opCopy, opList, opHealth, opPart, opComplete  *stats.Op
 	opCreateMPU, opAbort, opPresign, opWriteClose *stats.Op
+	opCreateBucket, opDeleteBucket, opHeadBucket  *stats.Op
+	targetStr                                     string // target(), computed once
 
 	attempts   atomic.Uint64 // HTTP attempts, retries included
 	retries    atomic.Uint64 // attempts after a failed one
@@ -98,7 +100,8 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		{&c.opDeleteMany, "delete_many"}, {&c.opCopy, "copy"}, {&c.opList, "list"},
 		{&c.opHealth, "health"}, {&c.opPart, "upload_part"}, {&c.opComplete, "complete_upload"},
 		{&c.opCreateMPU, "create_upload"}, {&c.opAbort, "abort_upload"}, {&c.opPresign, "presign"},
-		{&c.opWriteClose, "writer_close"},
+		{&c.opWriteClose, "writer_close"}, {&c.opCreateBucket, "create_bucket"},
+		{&c.opDeleteBucket, "delete_bucket"}, {&c.opHeadBucket, "head_bucket"},
 	} {
 		*p.op = c.rec.Op(p.name)
 	}
@@ -198,6 +201,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Checksum != ChecksumCRC32 {
 		c.fast = newFastPath(cfg, c.pathStyle, creds)
 	}
+	c.targetStr = c.target()
 	c.connected.Store(true)
 	return c, nil
 }
@@ -281,16 +285,24 @@ func (c *Client) target() string {
 	return ep + "/" + c.cfg.Bucket + "/" + c.cfg.Prefix
 }
 
-// Health checks the bucket exists and the credentials may reach it with
-// one HeadBucket request.
+// Health checks the bucket exists and the credentials may list it (under
+// Config.Prefix) with one ListObjectsV2 request for one key. A wrong
+// secret is Unauthenticated, as it is for every other call; a missing
+// permission PermissionDenied; a missing bucket NotFound.
 func (c *Client) Health(ctx context.Context) error {
-	const op = "health"
-	if c.closed.Load() {
-		return arsenal.Closed(Kind, op)
+	k := c.begin(ctx, c.opHealth, "health", "")
+	if err := c.checkOpen(k.name); err != nil {
+		return c.end(&k, err, 0, 0)
 	}
-	start := time.Now()
-	_, err := c.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &c.cfg.Bucket})
-	return c.done(c.opHealth, op, start, err)
+	// A one-key listing rather than HeadBucket: a HEAD response has no
+	// body, so a wrong secret (SignatureDoesNotMatch) and a missing
+	// permission (AccessDenied) would both read as a bare 403.
+	in := &s3.ListObjectsV2Input{Bucket: &c.cfg.Bucket, MaxKeys: aws.Int32(1)}
+	if c.cfg.Prefix != "" {
+		in.Prefix = &c.cfg.Prefix
+	}
+	_, err := c.listRequest(k.ctx, in)
+	return c.end(&k, err, 0, 0)
 }
 
 // done records an operation's latency and outcome and translates its error.

@@ -177,7 +177,16 @@ type Config struct {
 	// clone. Turning off verification (InsecureSkipVerify) lets anyone on
 	// the path impersonate the store.
 	TLSConfig *tls.Config
-	// Logger receives debug logs of retries and aborted uploads, and a
+	// Observer receives every public operation's OpStart and OpEnd (with
+	// the object key as Resource and payload bytes), and connection
+	// events it can see (a dial error, the store unreachable, reachable
+	// again). nil (the default) costs nothing.
+	Observer arsenal.Observer
+	// SlowThreshold, when positive, logs every operation that takes at
+	// least this long as a warning on Logger. Default 0: off.
+	SlowThreshold time.Duration
+	// Logger receives debug logs of retries, warnings of aborted uploads
+	// and slow operations, and a
 	// warning when Endpoint is plain http:// to a host off this machine;
 	// nil discards them (the plain-HTTP warning then goes to
 	// slog.Default). Secrets are never logged.
@@ -358,6 +367,7 @@ func (c Config) Validate() error {
 	v.Check(c.AttemptTimeout >= 0, "AttemptTimeout", "must not be negative")
 	v.Check(c.MaxConnsPerHost >= 0, "MaxConnsPerHost", "must not be negative")
 	v.Check(c.MaxGetBytes >= 0, "MaxGetBytes", "must not be negative")
+	v.Check(c.SlowThreshold >= 0, "SlowThreshold", "must not be negative")
 	return v.Err()
 }
 
@@ -511,6 +521,7 @@ func (c Config) redacted() Config {
 	}
 	c.Logger = nil
 	c.TLSConfig = nil
+	c.Observer = nil
 	return c
 }
 

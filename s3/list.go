@@ -77,23 +77,28 @@ func (c *Client) listInput(o *ListOptions) *s3.ListObjectsV2Input {
 func (c *Client) ListPage(ctx context.Context, opts *ListOptions) (Page, error) {
 	const op = "list"
 	if err := c.checkOpen(op); err != nil {
-		return Page{}, err
+		return Page{}, c.failed(ctx, c.opList, op, err)
 	}
 	if opts != nil && opts.MaxKeys < 0 {
-		return Page{}, invalid(op, "MaxKeys must not be negative")
+		return Page{}, c.failed(ctx, c.opList, op, invalid(op, "MaxKeys must not be negative"))
 	}
 	return c.listPage(ctx, c.listInput(opts))
 }
 
+// listPage is one counted ListObjectsV2 request.
 func (c *Client) listPage(ctx context.Context, in *s3.ListObjectsV2Input) (Page, error) {
-	start := time.Now()
+	k := c.begin(ctx, c.opList, "list", aws.ToString(in.Prefix))
+	p, err := c.listRequest(k.ctx, in)
+	return p, c.end(&k, err, 0, 0)
+}
+
+func (c *Client) listRequest(ctx context.Context, in *s3.ListObjectsV2Input) (Page, error) {
 	if c.fast != nil {
-		p, err := c.fastList(ctx, in)
-		return p, c.done(c.opList, "list", start, err)
+		return c.fastList(ctx, in)
 	}
 	out, err := c.api.ListObjectsV2(ctx, in)
 	if err != nil {
-		return Page{}, c.done(c.opList, "list", start, err)
+		return Page{}, err
 	}
 	p := Page{
 		Objects:        make([]Object, len(out.Contents)),
@@ -110,7 +115,7 @@ func (c *Client) listPage(ctx context.Context, in *s3.ListObjectsV2Input) (Page,
 	for _, cp := range out.CommonPrefixes {
 		p.CommonPrefixes = append(p.CommonPrefixes, c.rel(aws.ToString(cp.Prefix)))
 	}
-	return p, c.done(c.opList, "list", start, nil)
+	return p, nil
 }
 
 func (c *Client) object(o *types.Object) Object {
@@ -131,11 +136,11 @@ func (c *Client) object(o *types.Object) Object {
 func (c *Client) List(ctx context.Context, opts *ListOptions) iter.Seq2[Object, error] {
 	return func(yield func(Object, error) bool) {
 		if err := c.checkOpen("list"); err != nil {
-			yield(Object{}, err)
+			yield(Object{}, c.failed(ctx, c.opList, "list", err))
 			return
 		}
 		if opts != nil && opts.MaxKeys < 0 {
-			yield(Object{}, invalid("list", "MaxKeys must not be negative"))
+			yield(Object{}, c.failed(ctx, c.opList, "list", invalid("list", "MaxKeys must not be negative")))
 			return
 		}
 		in := c.listInput(opts)
@@ -209,11 +214,11 @@ func (c *Client) ListParallel(ctx context.Context, opts *ParallelListOptions) it
 	}
 	return func(yield func(Object, error) bool) {
 		if err := c.checkOpen("list"); err != nil {
-			yield(Object{}, err)
+			yield(Object{}, c.failed(ctx, c.opList, "list", err))
 			return
 		}
 		if o.PageSize < 0 {
-			yield(Object{}, invalid("list", "PageSize must not be negative"))
+			yield(Object{}, c.failed(ctx, c.opList, "list", invalid("list", "PageSize must not be negative")))
 			return
 		}
 		ctx, cancel := context.WithCancel(ctx)

@@ -70,11 +70,11 @@ type Writer struct {
 func (c *Client) NewWriter(ctx context.Context, key string, opts *PutOptions) (*Writer, error) {
 	const op = "write"
 	full, err := c.key(op, key)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = c.checkPutOptions(op, opts)
 	}
-	if err := c.checkPutOptions(op, opts); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, c.failed(ctx, c.opPut, "put", err) // counted as the put it would have been
 	}
 	w := &Writer{c: c, ctx: ctx, key: key, full: full, sem: make(chan struct{}, c.cfg.Concurrency), abortDone: make(chan struct{})}
 	if opts != nil {
@@ -495,7 +495,9 @@ func (w *Writer) close() error {
 	}
 	if w.partNum == 0 {
 		// Everything fit in one part: a single PUT.
-		res, err := w.c.putObject(w.ctx, "write", w.full, *w.buf, &w.opts)
+		start := time.Now()
+		res, err := w.c.putObject(w.ctx, w.full, *w.buf, &w.opts)
+		err = w.c.done(w.c.opPut, "write", start, err)
 		w.putBuf(w.buf)
 		w.buf = nil
 		if err != nil {
