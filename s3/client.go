@@ -311,11 +311,29 @@ func (c *Client) done(o *stats.Op, op string, start time.Time, err error) error 
 	o.Record(time.Since(start), err)
 	switch {
 	case err == nil:
-		c.connected.Store(true)
+		if !c.connected.Swap(true) {
+			c.connEvent(arsenal.ConnReconnect, nil)
+		}
 	case arsenal.CodeOf(err) == arsenal.Unavailable:
-		c.connected.Store(false)
+		if c.connected.Swap(false) {
+			c.connEvent(arsenal.ConnDisconnect, err)
+		}
 	}
 	return err
+}
+
+// connEvent reports the store becoming unreachable (a call failed
+// Unavailable) or reachable again (the next call that succeeds), to the
+// Observer and, for operators, to the Logger.
+func (c *Client) connEvent(kind arsenal.ConnEventKind, err error) {
+	if kind == arsenal.ConnDisconnect {
+		c.log.Warn("s3: store unreachable", "target", c.targetStr, "err", err)
+	} else {
+		c.log.Info("s3: store reachable again", "target", c.targetStr)
+	}
+	if c.cfg.Observer != nil {
+		arsenal.NotifyConn(context.Background(), c.cfg.Observer, arsenal.ConnEvent{Component: Kind, Kind: kind, Target: c.targetStr, Err: err, Time: time.Now()})
+	}
 }
 
 // ClientStats are a Client's typed gauges, the Detail of its Stats.

@@ -186,6 +186,8 @@ func (c *Client) do(ctx context.Context, opName string, build func(ctx context.C
 			return resp, nil
 		}
 		if err != nil {
+			// Read before cancel, which would make every attempt look timed out.
+			timedOut := actx.Err() != nil
 			cancel()
 			if ctx.Err() != nil {
 				return nil, &smithy.OperationError{ServiceID: "S3", OperationName: opName, Err: &smithy.CanceledError{Err: ctx.Err()}}
@@ -193,7 +195,7 @@ func (c *Client) do(ctx context.Context, opName string, build func(ctx context.C
 			if le, ok := asLimit(err); ok {
 				return nil, le
 			}
-			if actx.Err() != nil {
+			if timedOut {
 				err = &attemptTimeoutError{op: opName}
 			}
 			lastErr = &smithy.OperationError{ServiceID: "S3", OperationName: opName, Err: &smithyhttp.RequestSendError{Err: err}}

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -102,5 +103,22 @@ func TestParseListReadsEveryField(t *testing.T) {
 	}
 	if o.Size != 42 || !p.IsTruncated || p.KeyCount != 2 {
 		t.Errorf("size %d truncated %v count %d", o.Size, p.IsTruncated, p.KeyCount)
+	}
+}
+
+// Without an Observer or SlowThreshold, beginning and ending an operation
+// allocates nothing.
+func TestNoObserverCostsNoAllocation(t *testing.T) {
+	c, err := Open(context.Background(), Config{Bucket: "bkt", Endpoint: "http://127.0.0.1:1", AccessKeyID: "a", SecretAccessKey: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if n := testing.AllocsPerRun(200, func() {
+		k := c.begin(ctx, c.opPut, "put", "key")
+		_ = c.end(&k, nil, 0, 1)
+	}); n != 0 {
+		t.Errorf("%v allocations per operation without an observer", n)
 	}
 }
