@@ -232,7 +232,3 @@ func needsRealS3(t *testing.T, why string) {
 		t.Skipf("needs a real S3 server: the embedded gofakes3 stand-in %s; .ci/run installs versitygw", why)
 	}
 }
-
-func createBucket(name string) *awss3.CreateBucketInput {
-	return &awss3.CreateBucketInput{Bucket: aws.String(name)}
-}
