@@ -11,6 +11,7 @@ import (
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
@@ -82,7 +83,7 @@ func TestSecretsAreReadFromTheEnvironmentAndNeverInlined(t *testing.T) {
 		case codegen.Redis:
 			cfg = redis.Config{Addrs: []string{"127.0.0.1:6379"}, Password: pw, SentinelPassword: pw + "2", Mode: redis.ModeSentinel, SentinelMaster: "mymaster"}
 		case codegen.S3:
-			cfg = s3.Config{Bucket: "b-1", AccessKeyID: "AKIA" + pw, SecretAccessKey: pw, SessionToken: pw + "tok"}
+			cfg = s3.Config{Bucket: "b-1", AccessKeyID: "AKIA" + pw, SecretAccessKey: security.NewSecret(pw), SessionToken: security.NewSecret(pw + "tok")}
 		case codegen.WebSocket:
 			cfg = websocket.Config{URL: "wss://user:" + pw + "@example.com/feed", Options: websocket.Options{
 				Header: http.Header{"Cookie": {"sid=" + pw}, "X-Auth-Token": {pw + "t"}, "X-Trace": {"plain"}},

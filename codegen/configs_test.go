@@ -8,6 +8,7 @@ import (
 	"github.com/infra-arsenal/arsenal/codegen"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
@@ -64,7 +65,7 @@ func trySampleConfig(c codegen.Component) (any, bool) {
 			Endpoint:        "http://127.0.0.1:9000",
 			Region:          "us-east-1",
 			AccessKeyID:     "AKIAEXAMPLEKEY",
-			SecretAccessKey: "example-secret-access-key",
+			SecretAccessKey: security.NewSecret("example-secret-access-key"),
 			Style:           s3.StylePath,
 			StorageClass:    "STANDARD",
 			PartSize:        5 << 20,

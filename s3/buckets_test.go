@@ -11,6 +11,7 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 func TestBucketsAreCreatedCheckedAndDeleted(t *testing.T) {
@@ -19,7 +20,7 @@ func TestBucketsAreCreatedCheckedAndDeleted(t *testing.T) {
 	name := "arsenal-bkt-" + testenv.RandomHex(5)
 	t.Cleanup(func() { srv.EmptyAndDelete(name) })
 	c := open(t, s3.Config{Bucket: name, Endpoint: srv.Endpoint, Region: srv.Region,
-		AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey})
+		AccessKeyID: srv.AccessKey, SecretAccessKey: security.NewSecret(srv.SecretKey)})
 	ctx := ctxT(t)
 
 	ok, err := c.BucketExists(ctx)
@@ -81,7 +82,7 @@ func TestErrorsAreOneCleanChain(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(msg, "NotFound"), "the code once: %s", msg)
 
 	// No response at all: the operation and the cause.
-	dead := open(t, s3.Config{Bucket: "bkt", Endpoint: "http://127.0.0.1:1", AccessKeyID: "AK", SecretAccessKey: "secret-never-printed", MaxRetries: -1})
+	dead := open(t, s3.Config{Bucket: "bkt", Endpoint: "http://127.0.0.1:1", AccessKeyID: "AK", SecretAccessKey: security.NewSecret("secret-never-printed"), MaxRetries: -1})
 	_, err = dead.Put(ctxT(t), "k", []byte("x"), nil)
 	assert.Equal(t, arsenal.Unavailable, arsenal.CodeOf(err), "%v", err)
 	assert.Contains(t, err.Error(), "s3: put: Unavailable: PutObject: ")

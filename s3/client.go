@@ -151,7 +151,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	case cfg.Anonymous:
 		creds = aws.AnonymousCredentials{}
 	case cfg.AccessKeyID != "":
-		creds = credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken)
+		creds = credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey.Reveal(), cfg.SessionToken.Reveal())
 	default:
 		awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(cfg.Region))
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // Kind is the component kind of an S3 Client.
@@ -96,8 +97,11 @@ const (
 // Config configures a Client. The zero value plus a Bucket is a working
 // configuration against AWS with credentials from the environment.
 //
-// Config's String, GoString and LogValue methods redact the secret key and
-// session token, so printing or logging a Config never leaks them.
+// SecretAccessKey and SessionToken are security.Secret values, and
+// Config's String, GoString and LogValue methods redact them besides, so
+// printing or logging a Config never leaks them: not with any fmt verb,
+// not through slog or JSON, and not when the Config sits in an unexported
+// field of another value (which fmt prints without calling methods).
 type Config struct {
 	// Bucket is the bucket every operation addresses. Required; 3-63
 	// characters of lower-case letters, digits, dots and hyphens.
@@ -121,8 +125,8 @@ type Config struct {
 	// credentials files and profiles, SSO, web identity, ECS container and
 	// EC2 instance roles).
 	AccessKeyID     string
-	SecretAccessKey string
-	SessionToken    string
+	SecretAccessKey security.Secret
+	SessionToken    security.Secret
 	// Anonymous sends unsigned requests (public buckets); credentials are
 	// then not looked up. Default false.
 	Anonymous bool
@@ -176,12 +180,12 @@ type Config struct {
 	// client certificates); nil uses the system's roots. The Client uses a
 	// clone. Turning off verification (InsecureSkipVerify) lets anyone on
 	// the path impersonate the store.
-	TLSConfig *tls.Config
+	TLSConfig *tls.Config `json:"-"`
 	// Observer receives every public operation's OpStart and OpEnd (with
 	// the object key as Resource and payload bytes), and connection
 	// events it can see (a dial error, the store unreachable, reachable
 	// again). nil (the default) costs nothing.
-	Observer arsenal.Observer
+	Observer arsenal.Observer `json:"-"`
 	// SlowThreshold, when positive, logs every operation that takes at
 	// least this long as a warning on Logger. Default 0: off.
 	SlowThreshold time.Duration
@@ -190,7 +194,7 @@ type Config struct {
 	// warning when Endpoint is plain http:// to a host off this machine;
 	// nil discards them (the plain-HTTP warning then goes to
 	// slog.Default). Secrets are never logged.
-	Logger *slog.Logger
+	Logger *slog.Logger `json:"-"`
 }
 
 // StorageClasses lists every storage class the client accepts: the values
@@ -268,11 +272,11 @@ func (c Config) withDefaults(getenv func(string) string) Config {
 			c.Region = "us-east-1"
 		}
 	}
-	if !c.Anonymous && c.AccessKeyID == "" && c.SecretAccessKey == "" {
+	if !c.Anonymous && c.AccessKeyID == "" && c.SecretAccessKey.IsZero() {
 		for _, p := range []string{"S3_", "AWS_"} {
 			id, secret := getenv(p+"ACCESS_KEY_ID"), getenv(p+"SECRET_ACCESS_KEY")
 			if id != "" || secret != "" {
-				c.AccessKeyID, c.SecretAccessKey, c.SessionToken = id, secret, getenv(p+"SESSION_TOKEN")
+				c.AccessKeyID, c.SecretAccessKey, c.SessionToken = id, security.NewSecret(secret), security.NewSecret(getenv(p+"SESSION_TOKEN"))
 				break
 			}
 		}
@@ -337,14 +341,14 @@ func (c Config) Validate() error {
 	if c.Region != "" && !validRegion(c.Region) {
 		v.Add("Region", "%q is not a region name (letters, digits and hyphens)", c.Region)
 	}
-	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
+	if (c.AccessKeyID == "") != c.SecretAccessKey.IsZero() {
 		if c.AccessKeyID == "" {
 			v.Add("AccessKeyID", "is required when SecretAccessKey is set")
 		} else {
 			v.Add("SecretAccessKey", "is required when AccessKeyID is set")
 		}
 	}
-	v.Check(c.SessionToken == "" || c.AccessKeyID != "", "SessionToken", "needs AccessKeyID and SecretAccessKey")
+	v.Check(c.SessionToken.IsZero() || c.AccessKeyID != "", "SessionToken", "needs AccessKeyID and SecretAccessKey")
 	v.Check(!c.Anonymous || c.AccessKeyID == "", "Anonymous", "cannot be combined with static credentials")
 	switch c.Style {
 	case StyleAuto, StyleVirtual, StylePath:
@@ -408,7 +412,8 @@ func parseURL(u *url.URL) (Config, error) {
 	cfg.Bucket = u.Host
 	if u.User != nil {
 		cfg.AccessKeyID = u.User.Username()
-		cfg.SecretAccessKey, _ = u.User.Password()
+		pw, _ := u.User.Password()
+		cfg.SecretAccessKey = security.NewSecret(pw)
 	}
 	if p := strings.TrimPrefix(u.Path, "/"); p != "" {
 		if !strings.HasSuffix(p, "/") {
@@ -467,7 +472,7 @@ func parseURL(u *url.URL) (Config, error) {
 			}
 			cfg.Anonymous = b
 		case "session_token":
-			cfg.SessionToken = val
+			cfg.SessionToken = security.NewSecret(val)
 		default:
 			if arsenal.IsSecretName(key) {
 				key = "(a secret-looking parameter)"
@@ -503,19 +508,13 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("bucket", r.Bucket), slog.String("prefix", r.Prefix),
 		slog.String("endpoint", r.Endpoint), slog.String("region", r.Region),
-		slog.String("access_key_id", r.AccessKeyID), slog.String("secret_access_key", r.SecretAccessKey),
-		slog.String("session_token", r.SessionToken), slog.String("style", string(r.Style)),
+		slog.String("access_key_id", r.AccessKeyID), slog.String("secret_access_key", r.SecretAccessKey.String()),
+		slog.String("session_token", r.SessionToken.String()), slog.String("style", string(r.Style)),
 		slog.Int64("part_size", r.PartSize), slog.Int("concurrency", r.Concurrency),
 	)
 }
 
 func (c Config) redacted() Config {
-	if c.SecretAccessKey != "" {
-		c.SecretAccessKey = "xxxxx"
-	}
-	if c.SessionToken != "" {
-		c.SessionToken = "xxxxx"
-	}
 	if c.Endpoint != "" {
 		c.Endpoint = arsenal.RedactURL(c.Endpoint)
 	}

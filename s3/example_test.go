@@ -18,6 +18,7 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 func ExampleParseURL() {
@@ -36,13 +37,13 @@ func ExampleParseURL() {
 }
 
 func ExampleConfig_String() {
-	cfg := s3.Config{Bucket: "photos", AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI"}
-	fmt.Println(strings.Contains(fmt.Sprintf("%+v", cfg), "wJalrXUtnFEMI"), strings.Contains(cfg.String(), "xxxxx"))
+	cfg := s3.Config{Bucket: "photos", AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: security.NewSecret("wJalrXUtnFEMI")}
+	fmt.Println(strings.Contains(fmt.Sprintf("%+v", cfg), "wJalrXUtnFEMI"), strings.Contains(cfg.String(), security.Redacted))
 	// Output: false true
 }
 
 func ExampleClient_ObjectURL() {
-	c, err := s3.Open(context.Background(), s3.Config{Bucket: "photos", Region: "eu-west-1", AccessKeyID: "AK", SecretAccessKey: "SK"})
+	c, err := s3.Open(context.Background(), s3.Config{Bucket: "photos", Region: "eu-west-1", AccessKeyID: "AK", SecretAccessKey: security.NewSecret("SK")})
 	if err != nil {
 		panic(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // fakeS3 is a hostile S3 "server" on a raw socket: it reads each request
@@ -91,7 +92,7 @@ func startFakeS3(t *testing.T, useTLS bool, respond func(req *http.Request, w *b
 func (f *fakeS3) client(t *testing.T, mod ...func(*s3.Config)) *s3.Client {
 	t.Helper()
 	cfg := s3.Config{Bucket: "bkt", Endpoint: f.URL, Region: "us-east-1", AccessKeyID: "AKTEST",
-		SecretAccessKey: "secret-never-printed", MaxRetries: -1, AttemptTimeout: 10 * time.Second, TLSConfig: f.tls}
+		SecretAccessKey: security.NewSecret("secret-never-printed"), MaxRetries: -1, AttemptTimeout: 10 * time.Second, TLSConfig: f.tls}
 	for _, m := range mod {
 		m(&cfg)
 	}
@@ -319,7 +320,7 @@ func TestPlainHTTPOffLoopbackIsWarnedAbout(t *testing.T) {
 	} {
 		h := &capture{}
 		c, err := s3.Open(context.Background(), s3.Config{Bucket: "bkt", Endpoint: ep, AccessKeyID: "AK",
-			SecretAccessKey: "secret-never-printed", Logger: slog.New(h)})
+			SecretAccessKey: security.NewSecret("secret-never-printed"), Logger: slog.New(h)})
 		require.NoError(t, err, ep)
 		c.Close()
 		logs := h.all()

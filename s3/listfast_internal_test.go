@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // FuzzParseList checks the ListBucketResult scanner never panics or
@@ -109,7 +111,7 @@ func TestParseListReadsEveryField(t *testing.T) {
 // Without an Observer or SlowThreshold, beginning and ending an operation
 // allocates nothing.
 func TestNoObserverCostsNoAllocation(t *testing.T) {
-	c, err := Open(context.Background(), Config{Bucket: "bkt", Endpoint: "http://127.0.0.1:1", AccessKeyID: "a", SecretAccessKey: "b"})
+	c, err := Open(context.Background(), Config{Bucket: "bkt", Endpoint: "http://127.0.0.1:1", AccessKeyID: "a", SecretAccessKey: security.NewSecret("b")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // recorder is an Observer that keeps every event.
@@ -90,7 +91,7 @@ func TestAnObserverSeesEveryOperation(t *testing.T) {
 	assert.Contains(t, all, "WARN s3: slow operation op=put")
 	assert.Contains(t, all, "op=stat")
 	assert.Contains(t, all, "code=NotFound")
-	assert.NotContains(t, all, c.Config().SecretAccessKey)
+	assert.NotContains(t, all, c.Config().SecretAccessKey.Reveal())
 }
 
 // Every call is counted in Stats, also those that fail before any
@@ -146,7 +147,7 @@ func TestAnObserverSeesTheStoreGoAndComeBack(t *testing.T) {
 	rec := &connRecorder{}
 	logs := &capture{}
 	c := open(t, s3.Config{Bucket: srv.NewBucket(t), Endpoint: srv.Endpoint, Region: srv.Region, AccessKeyID: srv.AccessKey,
-		SecretAccessKey: srv.SecretKey, MaxRetries: -1, Observer: rec, Logger: slog.New(logs)})
+		SecretAccessKey: security.NewSecret(srv.SecretKey), MaxRetries: -1, Observer: rec, Logger: slog.New(logs)})
 	ctx := ctxT(t)
 	_, err := c.Put(ctx, "k", []byte("x"), nil)
 	require.NoError(t, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/infra-arsenal/arsenal/componenttest"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/stats"
 )
 
@@ -27,7 +28,7 @@ func testConfig(t testing.TB) (s3.Config, *testenv.S3) {
 	srv := testenv.SharedS3(t)
 	return s3.Config{
 		Bucket: srv.NewBucket(t), Endpoint: srv.Endpoint, Region: srv.Region,
-		AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey,
+		AccessKeyID: srv.AccessKey, SecretAccessKey: security.NewSecret(srv.SecretKey),
 	}, srv
 }
 
@@ -175,7 +176,7 @@ func TestStatsCountEveryOperationAndGauges(t *testing.T) {
 func TestOpenWithTheRegisteredSchemeWorks(t *testing.T) {
 	cfg, _ := testConfig(t)
 	t.Setenv("S3_ACCESS_KEY_ID", cfg.AccessKeyID)
-	t.Setenv("S3_SECRET_ACCESS_KEY", cfg.SecretAccessKey)
+	t.Setenv("S3_SECRET_ACCESS_KEY", cfg.SecretAccessKey.Reveal())
 	ctx := ctxT(t)
 	comp, err := arsenal.Open(ctx, fmt.Sprintf("s3://%s/sub?endpoint=%s&style=path&region=%s", cfg.Bucket, cfg.Endpoint, cfg.Region))
 	if err != nil {
@@ -200,7 +201,7 @@ func TestOpenWithTheRegisteredSchemeWorks(t *testing.T) {
 
 func TestWrongCredentialsAreUnauthenticated(t *testing.T) {
 	needsRealS3(t, "accepts any credentials")
-	c, _ := newClient(t, func(c *s3.Config) { c.SecretAccessKey = "wrong-secret-value" })
+	c, _ := newClient(t, func(c *s3.Config) { c.SecretAccessKey = security.NewSecret("wrong-secret-value") })
 	err := c.Health(ctxT(t))
 	if err == nil {
 		t.Fatal("Health with a wrong secret succeeded")

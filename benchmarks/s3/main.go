@@ -51,6 +51,7 @@ import (
 	"github.com/infra-arsenal/arsenal/bench"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 const domain = "s3"
@@ -138,7 +139,7 @@ type impl struct {
 }
 
 func arsenalClient(srv server, bucket string, mod ...func(*s3.Config)) (*s3.Client, error) {
-	cfg := s3.Config{Bucket: bucket, Endpoint: srv.endpoint, AccessKeyID: srv.access, SecretAccessKey: srv.secret, TLSConfig: srv.tls}
+	cfg := s3.Config{Bucket: bucket, Endpoint: srv.endpoint, AccessKeyID: srv.access, SecretAccessKey: security.NewSecret(srv.secret), TLSConfig: srv.tls}
 	for _, m := range mod {
 		m(&cfg)
 	}

@@ -38,6 +38,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // stdout is where the example prints (its test reads it).
@@ -157,7 +158,7 @@ func embedded(cfg *s3.Config) (func(), error) {
 	srv := &http.Server{Handler: gofakes3.New(backend).Server(), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(l)
 	cfg.Endpoint = "http://" + l.Addr().String()
-	cfg.AccessKeyID, cfg.SecretAccessKey = "demo", "demo-secret"
+	cfg.AccessKeyID, cfg.SecretAccessKey = "demo", security.NewSecret("demo-secret")
 	return func() { srv.Close() }, nil
 }
 
