@@ -9,12 +9,15 @@
 // ListObjectsV2 by page, as an iter.Seq2, and as a parallel lister that
 // fans out over common prefixes; a memory-bounded streaming multipart
 // Writer that never leaves orphaned parts; object URLs in both addressing
-// styles and presigned GET, PUT, DELETE and HEAD URLs; and the whole AWS
-// credential chain.
+// styles and presigned GET, PUT, DELETE and HEAD URLs; creating, checking
+// and deleting the bucket (CreateBucket, EnsureBucket, BucketExists,
+// DeleteBucket); and the whole AWS credential chain.
 //
-//	c, err := s3.Open(ctx, s3.Config{Bucket: "photos", Endpoint: "http://127.0.0.1:9000"})
+//	c, err := s3.Open(ctx, s3.Config{Bucket: "photos", Endpoint: "http://127.0.0.1:9000",
+//		AccessKeyID: "AK", SecretAccessKey: security.NewSecret(os.Getenv("SK"))})
 //	if err != nil { ... }
 //	defer c.Close()
+//	if err := c.EnsureBucket(ctx); err != nil { ... }
 //	_, err = c.Put(ctx, "cats/tom.jpg", data, &s3.PutOptions{ContentType: "image/jpeg"})
 //
 // # Configuration
@@ -30,8 +33,11 @@
 // identity tokens, ECS container credentials and EC2 instance roles.
 // Region defaults to S3_REGION, AWS_REGION, AWS_DEFAULT_REGION, then
 // us-east-1; the endpoint to S3_ENDPOINT, AWS_ENDPOINT_URL_S3,
-// AWS_ENDPOINT_URL, then AWS. Secrets never appear in errors, logs,
-// String, GoString, %+v or slog output.
+// AWS_ENDPOINT_URL, then AWS. SecretAccessKey and SessionToken are
+// security.Secret values: secrets never appear in errors, logs, String,
+// GoString, %+v, JSON or slog output, even from a Config held in an
+// unexported field. Config.TLSConfig sets the roots (a private CA) or
+// client certificates for https:// endpoints.
 //
 // Addressing: StyleAuto is virtual-hosted against AWS and path style
 // against a custom endpoint. StyleVirtual falls back to path style for
@@ -101,7 +107,16 @@
 //
 // # Errors
 //
-// Every error is an *arsenal.Error, translated once from the SDK:
+// Every error is an *arsenal.Error, translated once from the SDK. When the
+// store answered, its cause is a *ResponseError: the message names the
+// operation, the status and S3's code and message once ("s3: get:
+// NotFound: GetObject: 404 NoSuchKey: The specified key does not
+// exist."), and the request and host ids are its fields. A request that
+// got no answer names the operation and the cause ("PutObject: dial tcp
+// ...: connection refused"). A HEAD response (Stat, Exists, BucketExists)
+// has no body, so a 403 there is PermissionDenied whatever its reason;
+// Health lists one key instead, so a wrong secret is Unauthenticated in
+// Health as in every other call. The codes:
 //
 //	NoSuchKey, NoSuchBucket, NoSuchUpload, 404       NotFound
 //	AccessDenied, 403                                PermissionDenied
@@ -122,6 +137,19 @@
 // SlowDown) are retried up to MaxRetries times with jittered backoff
 // before an error is returned; each attempt is bounded by AttemptTimeout,
 // so a stalled connection is abandoned and retried.
+//
+// # Observability
+//
+// Stats counts every call of the public API, including those that fail
+// before any request (a closed client, an invalid key); requests that a
+// call makes in several parts count per request (delete_many per 1,000
+// keys, multipart uploads per part). Config.Observer receives OpStart
+// and OpEnd for every public call (the object key as Resource, payload
+// bytes in OpEnd) and, when it is an arsenal.ConnObserver, ConnDisconnect
+// when a call finds the store unreachable and ConnReconnect when the next
+// one succeeds; with no Observer nothing is built or allocated.
+// Config.Logger gets those transitions (Warn, Info), retries (Debug),
+// aborted uploads and, with Config.SlowThreshold, slow calls (Warn).
 //
 // # Concurrency
 //

@@ -2,6 +2,7 @@ package s3_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -172,4 +173,18 @@ func TestAnObserverSeesTheStoreGoAndComeBack(t *testing.T) {
 	assert.Contains(t, all, "WARN s3: store unreachable")
 	assert.Contains(t, all, "INFO s3: store reachable again")
 	assert.NotContains(t, all, srv.SecretKey)
+}
+
+// An upload that does not complete is aborted, and the operator told.
+func TestAnAbortedUploadIsAWarning(t *testing.T) {
+	logs := &capture{}
+	c, _ := newClient(t, func(c *s3.Config) { c.Logger = slog.New(logs); c.PartSize = s3.MinPartSize })
+	w, err := c.NewWriter(ctxT(t), "big/aborted.bin", nil)
+	require.NoError(t, err)
+	_, err = w.Write(make([]byte, s3.MinPartSize+1)) // one part sent: a multipart upload exists
+	require.NoError(t, err)
+	require.NoError(t, w.CloseWithError(errors.New("the source broke")))
+	require.Error(t, w.Close(), "Close after CloseWithError returns the cause")
+	assert.Contains(t, logs.all(), "WARN s3: multipart upload did not complete; aborted it, no parts left key=big/aborted.bin")
+	assert.NotContains(t, logs.all(), c.Config().SecretAccessKey.Reveal())
 }

@@ -456,7 +456,7 @@ func (c *Client) abortUpload(ctx context.Context, full, id string) {
 		}
 		_, err = c.api.ListParts(actx, &s3.ListPartsInput{Bucket: &c.cfg.Bucket, Key: &full, UploadId: &id, MaxParts: aws.Int32(1)})
 		if err != nil && arsenal.IsCode(wrapErr("", err), arsenal.NotFound) {
-			c.log.Debug("s3: aborted multipart upload", "key", full)
+			c.log.Warn("s3: multipart upload did not complete; aborted it, no parts left", "key", full)
 			return
 		}
 		if try == 4 {
