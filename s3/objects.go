@@ -487,7 +487,7 @@ func (c *Client) getBytes(ctx context.Context, key string, opts *GetOptions) ([]
 	}
 	defer r.Close()
 	limit := c.cfg.MaxGetBytes
-	want := r.end - r.pos
+	want := max(r.end-r.pos, 0) // a server may declare no length at all
 	if want > limit {
 		return nil, tooLarge("get", &limitError{what: "object of " + strconv.FormatInt(want, 10) + " bytes", limit: limit})
 	}
