@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/componenttest"
@@ -125,15 +126,12 @@ func (b blockingReader) Read(p []byte) (int, error) {
 func TestStatsCountEveryOperationAndGauges(t *testing.T) {
 	c, _ := newClient(t)
 	ctx := ctxT(t)
-	if _, err := c.Put(ctx, "k", []byte("v"), nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.GetBytes(ctx, "k", nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Stat(ctx, "missing"); !arsenal.IsCode(err, arsenal.NotFound) {
-		t.Fatalf("Stat(missing) = %v, want NotFound", err)
-	}
+	_, err := c.Put(ctx, "k", []byte("v"), nil)
+	require.NoError(t, err)
+	_, err = c.GetBytes(ctx, "k", nil)
+	require.NoError(t, err)
+	_, err = c.Stat(ctx, "missing")
+	require.True(t, arsenal.IsCode(err, arsenal.NotFound), "Stat(missing) = %v, want NotFound", err)
 	s := c.Stats()
 	for _, tc := range []struct {
 		name   string
@@ -145,32 +143,19 @@ func TestStatsCountEveryOperationAndGauges(t *testing.T) {
 		{"get counted", "get", 1, 0},
 		{"failed stat counted as an error", "stat", 1, 1},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			o := s.Ops[tc.op]
-			if o.Count != tc.count || o.Errors != tc.errors {
-				t.Errorf("%s: count %d errors %d, want %d and %d", tc.op, o.Count, o.Errors, tc.count, tc.errors)
-			}
-		})
+		o := s.Ops[tc.op]
+		assert.Equal(t, tc.count, o.Count, "%s: count", tc.name)
+		assert.Equal(t, tc.errors, o.Errors, "%s: errors", tc.name)
 	}
 	cs, ok := s.Detail.(s3.ClientStats)
-	if !ok {
-		t.Fatalf("Stats().Detail is a %T, want s3.ClientStats", s.Detail)
-	}
-	if cs.BytesUploaded != 1 || cs.BytesDownloaded != 1 {
-		t.Errorf("byte gauges = %+v", cs)
-	}
-	if cs.Attempts < 3 {
-		t.Errorf("attempts gauge %v after 3 requests", cs.Attempts)
-	}
-	if g, _ := s.Gauge("bytes_uploaded"); g != 1 {
-		t.Errorf("bytes_uploaded gauge %v, want 1", g)
-	}
-	if missing := stats.MissingGauges(s3.DegradationRules(), s); len(missing) > 0 {
-		t.Errorf("rules read gauges the stats lack: %v", missing)
-	}
-	if !s.Connected {
-		t.Error("Connected is false after successful calls")
-	}
+	require.True(t, ok, "Stats().Detail is a %T, want s3.ClientStats", s.Detail)
+	assert.EqualValues(t, 1, cs.BytesUploaded, "bytes uploaded")
+	assert.EqualValues(t, 1, cs.BytesDownloaded, "bytes downloaded")
+	assert.GreaterOrEqual(t, cs.Attempts, uint64(3), "attempts after 3 requests")
+	g, _ := s.Gauge("bytes_uploaded")
+	assert.EqualValues(t, 1, g, "bytes_uploaded gauge")
+	assert.Empty(t, stats.MissingGauges(s3.DegradationRules(), s), "rules read gauges the stats lack")
+	assert.True(t, s.Connected, "Connected after successful calls")
 }
 
 func TestOpenWithTheRegisteredSchemeWorks(t *testing.T) {
