@@ -65,14 +65,19 @@ func TestAnObserverSeesEveryOperation(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, c.Delete(ctx, "dir/k"))
+	w, err := c.NewWriter(ctx, "dir/streamed", nil)
+	require.NoError(t, err)
+	_, err = w.Write([]byte("streamed"))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
 
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	require.Len(t, rec.starts, 6)
-	require.Len(t, rec.ends, 6)
-	wantOps := []string{"put", "get", "stat", "put", "list", "delete"}
-	wantRes := []string{"dir/k", "dir/k", "missing", "../escape", "dir/", "dir/k"}
-	wantCodes := []arsenal.Code{arsenal.OK, arsenal.OK, arsenal.NotFound, arsenal.InvalidArgument, arsenal.OK, arsenal.OK}
+	require.Len(t, rec.starts, 7)
+	require.Len(t, rec.ends, 7)
+	wantOps := []string{"put", "get", "stat", "put", "list", "delete", "writer_close"}
+	wantRes := []string{"dir/k", "dir/k", "missing", "../escape", "dir/", "dir/k", "dir/streamed"}
+	wantCodes := []arsenal.Code{arsenal.OK, arsenal.OK, arsenal.NotFound, arsenal.InvalidArgument, arsenal.OK, arsenal.OK, arsenal.OK}
 	for i, st := range rec.starts {
 		assert.Equal(t, "s3", st.Component)
 		assert.Equal(t, wantOps[i], st.Op)
@@ -87,6 +92,7 @@ func TestAnObserverSeesEveryOperation(t *testing.T) {
 	}
 	assert.EqualValues(t, 5, rec.ends[0].BytesOut, "put's bytes sent")
 	assert.EqualValues(t, 5, rec.ends[1].BytesIn, "get's bytes received")
+	assert.EqualValues(t, 8, rec.ends[6].BytesOut, "the writer's bytes sent")
 
 	all := logs.all()
 	assert.Contains(t, all, "WARN s3: slow operation op=put")

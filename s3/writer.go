@@ -482,10 +482,9 @@ func (w *Writer) Close() error {
 		return w.err()
 	}
 	w.userDone = true
-	start := time.Now()
+	k := w.c.begin(w.ctx, w.c.opWriteClose, "writer_close", w.key)
 	err := w.close()
-	w.c.opWriteClose.Record(time.Since(start), err)
-	return err
+	return w.c.end(&k, err, 0, w.size)
 }
 
 func (w *Writer) close() error {
