@@ -91,7 +91,7 @@
 // server over HTTP and HTTPS:
 //
 //	response status line and headers    at most MaxResponseHeaderBytes (64 KiB)
-//	a listing response body             at most MaxListResponseBytes (32 MiB; about twice that allocated while reading)
+//	a listing response body             at most MaxListResponseBytes (32 MiB; under 5x that allocated in all while reading)
 //	an error response body              at most MaxErrorResponseBytes (1 MiB)
 //	GetBytes                            at most Config.MaxGetBytes (1 GiB), allocated as bytes arrive
 //	a listing that repeats a continuation token, or sends 100 empty
