@@ -185,6 +185,10 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		reqChecksum, respChecksum = aws.RequestChecksumCalculationWhenSupported, aws.ResponseChecksumValidationWhenSupported
 	}
 	maxAttempts := cfg.MaxRetries + 1
+	var signer *keySigner // with a provider, secrets may rotate under the same key id
+	if _, ok := creds.(typedCreds); ok && cfg.Security.Credentials != nil {
+		signer = &keySigner{}
+	}
 	c.api = s3.New(s3.Options{
 		Region:      cfg.Region,
 		Credentials: creds,
@@ -209,11 +213,21 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
 		o.APIOptions = append(o.APIOptions, c.attemptMiddleware)
+		if signer != nil {
+			o.HTTPSignerV4 = signer
+		}
 	})
-	c.presigner = s3.NewPresignClient(c.api)
+	c.presigner = s3.NewPresignClient(c.api, func(o *s3.PresignOptions) {
+		if signer != nil {
+			o.Presigner = signer
+		}
+	})
 	c.httpClient = httpClient
 	if cfg.Checksum != ChecksumCRC32 {
 		c.fast = newFastPath(cfg, c.pathStyle, creds)
+		if signer != nil {
+			c.fast.signer = signer
+		}
 	}
 	c.targetStr = c.target()
 	c.connected.Store(true)

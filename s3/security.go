@@ -2,8 +2,12 @@ package s3
 
 import (
 	"context"
+	"net/http"
+	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/security"
@@ -71,4 +75,45 @@ func (s providerCreds) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		AccessKeyID: cr.User, SecretAccessKey: cr.Secret.Reveal(), SessionToken: cr.SessionToken.Reveal(),
 		Source: "arsenal security.Provider", CanExpire: !cr.Expires.IsZero(), Expires: cr.Expires,
 	}, nil
+}
+
+// httpSigner is what the fast path signs query requests with.
+type httpSigner interface {
+	SignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string,
+		signingTime time.Time, optFns ...func(*v4.SignerOptions)) error
+}
+
+// keySigner is the SDK's SigV4 signer, made again whenever the
+// credentials change. The SDK's signer caches its derived signing key by
+// access key id and day alone, so a secret rotated under the same key id
+// (as S3-compatible stores rotate a user's secret) would go on being
+// signed with the old secret until midnight UTC.
+type keySigner struct{ cur atomic.Pointer[keyedSigner] }
+
+type keyedSigner struct {
+	akid, secret string
+	s            *v4.Signer
+}
+
+func (k *keySigner) signer(c aws.Credentials) *v4.Signer {
+	if cur := k.cur.Load(); cur != nil && cur.akid == c.AccessKeyID && cur.secret == c.SecretAccessKey {
+		return cur.s
+	}
+	n := &keyedSigner{akid: c.AccessKeyID, secret: c.SecretAccessKey,
+		s: v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })} // as the SDK's S3 signer
+	k.cur.Store(n)
+	return n.s
+}
+
+// SignHTTP signs r as v4.Signer does, with a signing key of c's secret.
+func (k *keySigner) SignHTTP(ctx context.Context, c aws.Credentials, r *http.Request, payloadHash, service, region string,
+	t time.Time, optFns ...func(*v4.SignerOptions)) error {
+	return k.signer(c).SignHTTP(ctx, c, r, payloadHash, service, region, t, optFns...)
+}
+
+// PresignHTTP presigns r as v4.Signer does, with a signing key of c's
+// secret.
+func (k *keySigner) PresignHTTP(ctx context.Context, c aws.Credentials, r *http.Request, payloadHash, service, region string,
+	t time.Time, optFns ...func(*v4.SignerOptions)) (string, http.Header, error) {
+	return k.signer(c).PresignHTTP(ctx, c, r, payloadHash, service, region, t, optFns...)
 }

@@ -49,6 +49,9 @@ func securedClient(t *testing.T, opts func(bucket string) security.Options) (*s3
 	p := startCountingProxy(t, srv.Addr)
 	cfg.Endpoint = p.Endpoint()
 	cfg.Security = opts(cfg.Bucket)
+	if cfg.Security.Credentials != nil {
+		cfg.AccessKeyID, cfg.SecretAccessKey = "", security.Secret{}
+	}
 	return open(t, cfg), p, cfg
 }
 
