@@ -81,10 +81,17 @@ func asApp(t *testing.T) context.Context {
 // counts no HTTP attempt, the object is not on the server, and the call
 // is counted in Stats as a failed put.
 func TestPolicyRefusesWritesOutsideTheAllowedPrefixBeforeAnyRequest(t *testing.T) {
+	rec := &recorder{}
 	c, p, cfg := securedClient(t, func(b string) security.Options { return security.Options{Policy: appPolicy(t, b)} })
 	ctx := asApp(t)
+	observed := open(t, func() s3.Config { o := cfg; o.Observer = rec; return o }())
+	_, err := observed.Put(ctx, "other/observed.txt", []byte("no"), nil)
+	require.Error(t, err)
+	require.Len(t, rec.ends, 1, "a refused call is reported to the Observer")
+	assert.Equal(t, "put", rec.starts[0].Op)
+	assert.Equal(t, arsenal.PermissionDenied, rec.ends[0].Code)
 
-	_, err := c.Put(ctx, "app/one.txt", []byte("allowed"), nil)
+	_, err = c.Put(ctx, "app/one.txt", []byte("allowed"), nil)
 	require.NoError(t, err, "a put under app/ is allowed")
 	got, err := c.GetBytes(ctx, "app/one.txt", nil)
 	require.NoError(t, err)
