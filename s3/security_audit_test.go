@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -211,6 +212,25 @@ func TestSecurityTLSConfiguresHTTPS(t *testing.T) {
 	_, err = open(t, untrusted).Put(ctx, "t.txt", []byte("x"), nil)
 	require.Error(t, err)
 	assert.Equal(t, arsenal.Unauthenticated, arsenal.CodeOf(err), "%v", err)
+
+	misnamed := cfg
+	misnamed.Security.TLS = &security.TLS{CAFiles: []string{srv.Cert.CertFile}, ServerName: "not-the-store.example"}
+	_, err = open(t, misnamed).Put(ctx, "t.txt", []byte("x"), nil)
+	require.Error(t, err)
+	assert.Equal(t, arsenal.Unauthenticated, arsenal.CodeOf(err), "a certificate for another name: %v", err)
+
+	// A store presenting an expired certificate of a trusted CA.
+	pki := testenv.NewTLSCerts(t)
+	ecf, ekf, err := pki.Issue("s3-expired", []string{"127.0.0.1"}, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+	require.NoError(t, err)
+	expiredSrv := testenv.StartTLSS3(t, ecf, ekf)
+	expired := s3.Config{Bucket: cfg.Bucket, Endpoint: expiredSrv.Endpoint, Region: expiredSrv.Region, MaxRetries: -1,
+		AccessKeyID: expiredSrv.AccessKey, SecretAccessKey: security.NewSecret(expiredSrv.SecretKey),
+		Security: security.Options{TLS: &security.TLS{CAFiles: []string{pki.CAFile}}}}
+	err = open(t, expired).Health(ctx)
+	require.Error(t, err)
+	assert.Equal(t, arsenal.Unauthenticated, arsenal.CodeOf(err), "an expired certificate: %v", err)
+	assert.ErrorContains(t, err, "expired")
 
 	broken := cfg
 	broken.Security.TLS = &security.TLS{CAFiles: []string{filepath.Join(t.TempDir(), "missing.pem")}}
