@@ -292,6 +292,7 @@ func TestPerformanceRunsAndCancels(t *testing.T) {
 	code, _ = f.post(t, "api/perf/run", map[string]any{"component": "redis", "scaling": true})
 	assert.Equal(t, http.StatusForbidden, code, "scaling needs Options.AllowScaling")
 	_, res := f.get(t, "api/perf/results")
+	assert.Contains(t, res, `"domains":["sqlite"`)
 	assert.Contains(t, res, `"Impls":["arsenal"`)
 }
 

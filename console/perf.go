@@ -245,5 +245,23 @@ func (p *perfRunner) cancelRun(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *perfRunner) results(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, bench.Tabulate(p.c.opts.Results))
+	byDomain := map[string][]bench.Line{}
+	var order []string
+	for _, l := range p.c.opts.Results {
+		if _, ok := byDomain[l.Domain]; !ok {
+			order = append(order, l.Domain)
+		}
+		byDomain[l.Domain] = append(byDomain[l.Domain], l)
+	}
+	out := struct {
+		Domains []string               `json:"domains"`
+		Tables  map[string]bench.Table `json:"tables"`
+	}{Domains: order, Tables: map[string]bench.Table{}}
+	if out.Domains == nil {
+		out.Domains = []string{}
+	}
+	for d, ls := range byDomain {
+		out.Tables[d] = bench.Tabulate(ls)
+	}
+	writeJSON(w, out)
 }

@@ -239,7 +239,11 @@
     $("sq-rows").textContent = v.options.safeIntegers ? v.rowsJson : shown;
   }
   ["sq-readonly", "sq-strict", "sq-safe"].forEach(id => $(id).addEventListener("change", () => {
-    whenCodegen("sqlite", cg => cg.set({ "sq-readonly": "ReadOnly", "sq-strict": "Strict", "sq-safe": "SafeIntegers" }[id], $(id).checked));
+    whenCodegen("sqlite", cg => {
+      cg.set({ "sq-readonly": "ReadOnly", "sq-strict": "Strict", "sq-safe": "SafeIntegers" }[id], $(id).checked);
+      // A read-only database cannot be created: the Config would not validate.
+      if (id === "sq-readonly") cg.set("Create", !$(id).checked);
+    });
     sqliteRun();
   }));
   $("sq-query").addEventListener("change", sqliteRun);
@@ -377,6 +381,7 @@
     try {
       await api("api/perf/run", { component: $("pf-comp").value, levels, durationMs: Number($("pf-dur").value), scaling: $("pf-scaling").checked });
       $("pf-run").disabled = true; $("pf-cancel").disabled = false; $("pf-status").textContent = "starting…";
+      clear($("pf-levels-table").tBodies[0]); ["pf-chart-ops", "pf-chart-eff", "pf-chart-res", "pf-chart-scale"].forEach(id => clear($(id)));
       perfPoll();
     } catch (e) { showErr("pf-error", e); }
   });
@@ -398,7 +403,7 @@
     $("pf-run").disabled = v.running; $("pf-cancel").disabled = !v.running;
     if (v.running) { perfProgress(v.progress); return; }
     if (v.error) showErr("pf-error", { code: v.code, message: v.error });
-    if (!v.result) return;
+    if (!v.result) { $("pf-status").textContent = v.error ? "stopped" : ""; return; }
     $("pf-progress").value = 100;
     const L = v.result.Levels;
     $("pf-status").textContent = (v.error ? "stopped: " : "done: ") + v.result.Name + ", best " + fmtRate(Math.max(...L.map(l => l.OpsPerSec)));
@@ -419,9 +424,8 @@
   let committedTable = null;
   async function committed() {
     try { committedTable = await api("api/perf/results"); } catch (e) { showErr("pf-error", e); return; }
-    const domains = [...new Set(committedTable.Rows.map(r => r.Domain))];
     const sel = clear($("pf-domain"));
-    domains.forEach(d => sel.appendChild(h("option", { value: d, text: d })));
+    committedTable.domains.forEach(d => sel.appendChild(h("option", { value: d, text: d })));
     showCommitted();
   }
   $("pf-domain").addEventListener("change", showCommitted);
@@ -429,11 +433,17 @@
     const root = clear($("pf-committed"));
     if (!committedTable) return;
     const d = $("pf-domain").value;
-    const rs = committedTable.Rows.filter(r => r.Domain === d && /ops\/s|msgs\/s/.test(r.Metric));
-    const impls = committedTable.Impls.filter(i => rs.some(r => r.Values && r.Values[i] !== undefined));
-    const c = h("div", { class: "chart" }); root.appendChild(c);
-    ArsenalCharts.bars(c, { title: d + ": throughput (higher is better)", labels: rs.map(r => r.Workload), series: impls.map(i => ({ name: i, values: rs.map(r => r.Values[i]) })), fmt: fmtRate });
-    const checks = committedTable.Checks.filter(x => x.domain === d);
+    const tb = committedTable.tables[d];
+    if (!tb) return;
+    const metrics = [...new Set(tb.Rows.map(r => r.Metric))];
+    for (const m of metrics) {
+      const rs = tb.Rows.filter(r => r.Metric === m);
+      const impls = tb.Impls.filter(i => rs.some(r => r.Values && r.Values[i] !== undefined));
+      const c = h("div", { class: "chart" }); root.appendChild(c);
+      ArsenalCharts.bars(c, { title: d + ": " + m + (rs[0].Higher ? " (higher is better)" : " (lower is better)"), labels: rs.map(r => r.Workload),
+        series: impls.map(i => ({ name: i, values: rs.map(r => r.Values[i]) })), fmt: fmtMetric(m) });
+    }
+    const checks = tb.Checks || [];
     if (checks.length) {
       const ul = h("ul", { class: "report" });
       checks.forEach(x => ul.appendChild(h("li", { class: x.pass ? "ok" : "bad", text: (x.pass ? "pass · " : "fail · ") + x.check + (x.detail ? " (" + x.detail + ")" : "") })));
