@@ -102,8 +102,7 @@ func (l *live) run(ctx context.Context) {
 		if l.srv.SubscriberCount("stats") == 0 {
 			continue
 		}
-		r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
-		st := l.c.state(r)
+		st := l.c.state(ctx)
 		data, err := json.Marshal(event{Topic: "stats", Data: mustJSON(st)})
 		if err == nil {
 			_, _ = l.srv.Publish("stats", websocket.Text, data)

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"net/http"
 	"regexp"
@@ -62,8 +63,8 @@ type opView struct {
 	Max    int64  `json:"maxNs"`
 }
 
-func (c *Console) state(r *http.Request) stateView {
-	ctx, cancel := opCtx(r)
+func (c *Console) state(ctx context.Context) stateView {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	rep := c.hub.Health(ctx)
 	snaps := c.hub.Stats()
@@ -104,7 +105,9 @@ func (c *Console) state(r *http.Request) stateView {
 	return v
 }
 
-func (c *Console) apiState(w http.ResponseWriter, r *http.Request) { writeJSON(w, c.state(r)) }
+func (c *Console) apiState(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, c.state(r.Context()))
+}
 
 // configView is a domain's Config as a form.
 type configView struct {

@@ -24,10 +24,11 @@ var echoProtocols = []string{echoProtocol, "arsenal.json.v2", "graphql-transport
 type wsDemo struct {
 	c *Console
 
-	mu  sync.Mutex
-	srv *websocket.Server
-	hs  *http.Server
-	url string
+	mu     sync.Mutex
+	srv    *websocket.Server
+	hs     *http.Server
+	url    string
+	closed bool
 }
 
 func newWSDemo(c *Console) *wsDemo { return &wsDemo{c: c} }
@@ -42,6 +43,9 @@ func (d *wsDemo) echo() (string, error) {
 	defer d.mu.Unlock()
 	if d.url != "" {
 		return d.url, nil
+	}
+	if d.closed {
+		return "", arsenal.Errorf(arsenal.FailedPrecondition, Kind, "echo", "the console is closed")
 	}
 	srv, err := websocket.NewServer(websocket.ServerConfig{
 		Subprotocols: echoProtocols,
@@ -197,6 +201,7 @@ func (d *wsDemo) connect(w http.ResponseWriter, r *http.Request) {
 func (d *wsDemo) close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.closed = true
 	if d.srv != nil {
 		d.srv.Close()
 		d.hs.Close()
