@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal/console"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/infra-arsenal/arsenal/websocket"
 )
 
 const xss = `<img src=x onerror=alert(1)>`
@@ -321,4 +323,25 @@ func TestNoSecretReachesAnyResponse(t *testing.T) {
 		}
 	}
 	assert.Contains(t, bodies[2], `"kind":"s3"`)
+}
+
+func TestWebSocketDialsOnlyTheAllowedURLs(t *testing.T) {
+	peer, err := websocket.NewServer(websocket.ServerConfig{Subprotocols: []string{"peer.v1"},
+		OnMessage: func(c *websocket.Conn, typ websocket.MessageType, data []byte) { _ = c.Send(typ, data) }})
+	require.NoError(t, err)
+	hs := httptest.NewServer(peer)
+	defer hs.Close()
+	defer peer.Close()
+	allowed := "ws://demo:peer-pw-31337@" + strings.TrimPrefix(hs.URL, "http://") + "/"
+	f := newFixture(t, console.Options{DialURLs: []string{allowed}})
+	_, st := f.get(t, "api/state")
+	assert.NotContains(t, st, "peer-pw-31337")
+	redacted := decode[struct{ Options struct{ DialURLs []string } }](t, st).Options.DialURLs
+	require.Len(t, redacted, 1)
+	code, body := f.post(t, "api/websocket/connect", map[string]any{"url": redacted[0], "subprotocols": []string{"peer.v1"}, "messages": 3})
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, `"subprotocol":"peer.v1"`)
+	assert.NotContains(t, body, "peer-pw-31337")
+	code, _ = f.post(t, "api/websocket/connect", map[string]any{"url": "ws://" + strings.TrimPrefix(hs.URL, "http://") + "/other"})
+	assert.Equal(t, http.StatusForbidden, code)
 }

@@ -26,12 +26,13 @@ type stateView struct {
 }
 
 type optionsView struct {
-	DemoPrefix   string `json:"demoPrefix"`
-	S3Prefix     string `json:"s3Prefix"`
-	AllowSQL     bool   `json:"allowSQL"`
-	AllowScaling bool   `json:"allowScaling"`
-	MaxUpload    int64  `json:"maxUpload"`
-	NumCPU       int    `json:"numCPU"`
+	DemoPrefix   string   `json:"demoPrefix"`
+	S3Prefix     string   `json:"s3Prefix"`
+	AllowSQL     bool     `json:"allowSQL"`
+	AllowScaling bool     `json:"allowScaling"`
+	MaxUpload    int64    `json:"maxUpload"`
+	DialURLs     []string `json:"dialURLs"`
+	NumCPU       int      `json:"numCPU"`
 }
 
 type processView struct {
@@ -41,17 +42,23 @@ type processView struct {
 }
 
 type componentView struct {
-	Name      string          `json:"name"`
-	Kind      string          `json:"kind"`
-	Target    string          `json:"target"`
-	Describe  string          `json:"describe"`
-	Healthy   bool            `json:"healthy"`
-	Error     string          `json:"error,omitempty"`
-	Code      string          `json:"code,omitempty"`
-	HealthNS  int64           `json:"healthNs"`
-	Connected bool            `json:"connected"`
-	Ops       []opView        `json:"ops"`
-	Gauges    []arsenal.Gauge `json:"gauges"`
+	Name      string      `json:"name"`
+	Kind      string      `json:"kind"`
+	Target    string      `json:"target"`
+	Describe  string      `json:"describe"`
+	Healthy   bool        `json:"healthy"`
+	Error     string      `json:"error,omitempty"`
+	Code      string      `json:"code,omitempty"`
+	HealthNS  int64       `json:"healthNs"`
+	Connected bool        `json:"connected"`
+	Ops       []opView    `json:"ops"`
+	Gauges    []gaugeView `json:"gauges"`
+}
+
+// gaugeView is a Gauge with the words of a code-valued one.
+type gaugeView struct {
+	arsenal.Gauge
+	Text string `json:"Text,omitempty"`
 }
 
 type opView struct {
@@ -74,15 +81,22 @@ func (c *Console) state(ctx context.Context) stateView {
 		Time:    time.Now(),
 		Process: processView{Goroutines: runtime.NumGoroutine(), HeapBytes: ms.HeapAlloc, GOMAXPROCS: runtime.GOMAXPROCS(0)},
 		Options: optionsView{DemoPrefix: c.opts.DemoPrefix, S3Prefix: c.s3.prefix, AllowSQL: c.opts.AllowSQL,
-			AllowScaling: c.opts.AllowScaling, MaxUpload: c.opts.MaxUpload, NumCPU: runtime.NumCPU()},
+			AllowScaling: c.opts.AllowScaling, MaxUpload: c.opts.MaxUpload, NumCPU: runtime.NumCPU(), DialURLs: []string{}},
 		Alerts: []string{},
+	}
+	for _, u := range c.opts.DialURLs {
+		v.Options.DialURLs = append(v.Options.DialURLs, arsenal.RedactURL(u))
 	}
 	for _, h := range rep.Components {
 		st := snaps[h.Name]
 		cv := componentView{Name: h.Name, Kind: h.Kind, Target: scrub(st.Target), Healthy: h.Healthy(),
-			HealthNS: h.Latency.Nanoseconds(), Connected: st.Connected, Gauges: st.Gauges, Ops: []opView{}}
-		if cv.Gauges == nil {
-			cv.Gauges = []arsenal.Gauge{}
+			HealthNS: h.Latency.Nanoseconds(), Connected: st.Connected, Gauges: []gaugeView{}, Ops: []opView{}}
+		for _, g := range st.Gauges {
+			gv := gaugeView{Gauge: g}
+			if g.Unit == arsenal.UnitCode && g.Value != 0 {
+				gv.Text = arsenal.Code(g.Value).String()
+			}
+			cv.Gauges = append(cv.Gauges, gv)
 		}
 		if comp, ok := c.hub.Get(h.Name); ok {
 			if d, ok := comp.(arsenal.Describer); ok {

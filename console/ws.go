@@ -142,9 +142,14 @@ func (d *wsDemo) connect(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		target = u
-	} else if !slices.Contains(d.c.opts.DialURLs, target) {
-		writeErr(w, arsenal.Errorf(arsenal.PermissionDenied, Kind, "websocket", "%s is not in Options.DialURLs", arsenal.RedactURL(target)))
-		return
+	} else {
+		// The page knows the allowed URLs redacted.
+		i := slices.IndexFunc(d.c.opts.DialURLs, func(u string) bool { return u == target || arsenal.RedactURL(u) == target })
+		if i < 0 {
+			writeErr(w, arsenal.Errorf(arsenal.PermissionDenied, Kind, "websocket", "%s is not in Options.DialURLs", arsenal.RedactURL(target)))
+			return
+		}
+		target = d.c.opts.DialURLs[i]
 	}
 	hdr, err := headerOf(req.Headers)
 	if err != nil {

@@ -30,7 +30,7 @@
       case "bool": return g.Value ? "yes" : "no";
       case "unixtime": return g.Value ? new Date(g.Value * 1000).toLocaleString("en-GB", { hour12: false }) : "never";
       case "ratio": return (g.Value * 100).toFixed(1) + " %";
-      case "code": return g.Value ? "code " + g.Value : "none";
+      case "code": return g.Value ? (g.Text || "code " + g.Value) : "none";
       default: return fmtNum(g.Value);
     }
   }
@@ -306,7 +306,7 @@
   $("ws-connect").addEventListener("click", async () => {
     showErr("ws-error");
     let v;
-    try { v = await api("api/websocket/connect", { subprotocols: protos.filter(x => chosen.has(x)), headers: headerRows().filter(r => r[0].trim() !== ""), compression: $("ws-compress").checked, messages: 20 }); }
+    try { v = await api("api/websocket/connect", { url: $("ws-url").value, subprotocols: protos.filter(x => chosen.has(x)), headers: headerRows().filter(r => r[0].trim() !== ""), compression: $("ws-compress").checked, messages: 20 }); }
     catch (e) { showErr("ws-error", e); return; }
     const rtts = v.rttsNs.slice().sort((a, b) => a - b);
     kv($("ws-result"), [["url", v.url], ["subprotocol", v.subprotocol || "(none)"], ["extensions", v.extensions || "(none)"], ["compression", v.compression],
@@ -456,6 +456,8 @@
     state.lastState = s; state.options = s.options;
     $("rd-prefix").textContent = s.options.demoPrefix;
     $("pf-ncpu").textContent = s.options.numCPU;
+    const wsu = $("ws-url");
+    if (wsu.options.length === 1) s.options.dialURLs.forEach(u => wsu.appendChild(h("option", { value: u, text: u })));
     $("pf-scaling").disabled = !s.options.allowScaling;
     if (s.options.allowSQL && $("sq-sql").hidden) { $("sq-sql").hidden = false; $("sq-sql-note").textContent = "SQL typed here runs on a read-only copy."; }
     else if (!s.options.allowSQL) $("sq-sql-note").textContent = "Built-in queries only (Options.AllowSQL is off).";
