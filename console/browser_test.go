@@ -156,6 +156,7 @@ func TestBrowserClicksEveryTab(t *testing.T) {
 		assert.Equal(t, strings.Join(want, ", "), types, "column %s", col)
 	}
 	assert.EqualValues(t, 2, b.eval(`document.querySelectorAll("#sq-types .surprise").length > 0 ? document.querySelectorAll("#sq-types tr[data-column=joined] .surprise").length : -1`), "the '2020' and 1700000000 in DATETIME are highlighted")
+	assert.Contains(t, b.text("sq-note"), "reads 9007199254740993 as 9007199254740992", "the rounding is shown")
 	b.codeChanges("sqlite", func() { b.click("sq-safe") })
 	b.wait(`document.getElementById("sq-rows").textContent.includes('"9007199254740993"')`)
 	assert.Contains(t, b.text("cg-src-sqlite"), "SafeIntegers")
@@ -268,7 +269,7 @@ func TestBrowserClicksEveryTab(t *testing.T) {
 	b.click("pf-run")
 	b.wait(`document.getElementById("pf-status").textContent.startsWith("done")`)
 	assert.EqualValues(t, 2, b.eval(`document.querySelectorAll("#pf-levels-table tbody tr").length`))
-	b.wait(`document.querySelector("#pf-chart-ops svg rect") !== null && document.querySelector("#pf-chart-res svg polyline") !== null`)
+	b.wait(`document.querySelector("#pf-chart-lat svg rect") !== null && document.querySelector("#pf-chart-ops svg rect") !== null && document.querySelector("#pf-chart-res svg polyline") !== null`)
 	b.wait(`document.querySelectorAll("#pf-committed svg rect").length > 3`)
 	b.set("pf-domain", "redis")
 	b.wait(`document.getElementById("pf-committed").textContent.includes("redis: ops/s")`)

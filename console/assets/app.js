@@ -237,6 +237,10 @@
     try { shown = JSON.stringify(JSON.parse(v.rowsJson), null, 1); } catch (e) { /* shown raw */ }
     // Big integers: JSON.parse would round them, so show the server's exact digits.
     $("sq-rows").textContent = v.options.safeIntegers ? v.rowsJson : shown;
+    const big = (v.rowsJson || "").match(/-?\d{16,}/);
+    $("sq-note").textContent = !big ? "" : v.options.safeIntegers
+      ? "safeIntegers: " + big[0] + " arrives as a JSON string, exact."
+      : "Without safeIntegers JavaScript's JSON.parse reads " + big[0] + " as " + JSON.parse(big[0]) + ".";
   }
   ["sq-readonly", "sq-strict", "sq-safe"].forEach(id => $(id).addEventListener("change", () => {
     whenCodegen("sqlite", cg => {
@@ -381,7 +385,7 @@
     try {
       await api("api/perf/run", { component: $("pf-comp").value, levels, durationMs: Number($("pf-dur").value), scaling: $("pf-scaling").checked });
       $("pf-run").disabled = true; $("pf-cancel").disabled = false; $("pf-status").textContent = "starting…";
-      clear($("pf-levels-table").tBodies[0]); ["pf-chart-ops", "pf-chart-eff", "pf-chart-res", "pf-chart-scale"].forEach(id => clear($(id)));
+      clear($("pf-levels-table").tBodies[0]); ["pf-chart-ops", "pf-chart-lat", "pf-chart-eff", "pf-chart-res", "pf-chart-scale"].forEach(id => clear($(id)));
       perfPoll();
     } catch (e) { showErr("pf-error", e); }
   });
@@ -410,7 +414,8 @@
     rows($("pf-levels-table").tBodies[0], L, l => [{ cls: "num", text: l.Concurrency }, { cls: "num", text: fmtRate(l.OpsPerSec) }, { cls: "num", text: fmtDur(l.Latency.P50) },
       { cls: "num", text: fmtDur(l.Latency.P99) }, { cls: "num", text: l.Speedup.toFixed(2) + "×" }, { cls: "num", text: (l.Efficiency * 100).toFixed(0) + " %" }, { cls: "num", text: fmtNum(l.Errors) }]);
     const labels = L.map(l => l.Concurrency + " callers");
-    ArsenalCharts.bars($("pf-chart-ops"), { title: "Throughput and latency by concurrency", labels, series: [{ name: "ops/s", values: L.map(l => l.OpsPerSec) }], fmt: fmtRate });
+    ArsenalCharts.bars($("pf-chart-ops"), { title: "Throughput by concurrency", labels, series: [{ name: "ops/s", values: L.map(l => l.OpsPerSec) }], fmt: fmtRate });
+    ArsenalCharts.bars($("pf-chart-lat"), { title: "Latency by concurrency", labels, series: [{ name: "p50", values: L.map(l => l.Latency.P50) }, { name: "p99", values: L.map(l => l.Latency.P99) }], fmt: fmtDur });
     ArsenalCharts.bars($("pf-chart-eff"), { title: "Speedup and scaling efficiency", labels, series: [{ name: "speedup ×", values: L.map(l => l.Speedup) }, { name: "efficiency", values: L.map(l => l.Efficiency) }], fmt: x => x.toFixed(2) });
     const S = (v.result.Resources && v.result.Resources.Samples) || [];
     if (S.length > 1) {
