@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
@@ -253,6 +254,14 @@ func TestBrowserClicksEveryTab(t *testing.T) {
 	b.set("s3-lprefix", "browser/")
 	b.click("s3-list")
 	b.wait(`document.getElementById("s3-objects").textContent.includes("browser/upload.txt")`)
+	dl := t.TempDir()
+	_, err = chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: "allow", DownloadPath: dl})
+	require.NoError(t, err)
+	b.click("s3-download")
+	require.Eventually(t, func() bool {
+		got, err := os.ReadFile(filepath.Join(dl, "upload.txt"))
+		return err == nil && string(got) == content
+	}, 15*time.Second, 50*time.Millisecond, "the download button saves the object")
 	b.click("s3-presign")
 	b.wait(`document.getElementById("s3-presigned-url") !== null`)
 	resp, err := http.Get(b.text("s3-presigned-url"))
