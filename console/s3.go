@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"io"
 	"mime"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/s3"
 )
+
+// transferTimeout bounds an upload or a download from the page.
+const transferTimeout = 2 * time.Minute
 
 // s3Demo is the S3 tab: every object it writes, lists, reads or presigns
 // is under prefix.
@@ -165,7 +169,7 @@ func (d *s3Demo) upload(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := mime.ParseMediaType(ct); err != nil || strings.Contains(strings.ToLower(ct), "html") {
 		ct = "application/octet-stream"
 	}
-	ctx, cancel := opCtx(r)
+	ctx, cancel := context.WithTimeout(r.Context(), transferTimeout)
 	defer cancel()
 	wr, err := cl.NewWriter(ctx, key, &s3.PutOptions{ContentType: ct, StorageClass: sc})
 	if err != nil {
@@ -203,7 +207,7 @@ func (d *s3Demo) download(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	ctx, cancel := opCtx(r)
+	ctx, cancel := context.WithTimeout(r.Context(), transferTimeout)
 	defer cancel()
 	rd, err := cl.Get(ctx, key, nil)
 	if err != nil {

@@ -44,7 +44,12 @@ func runConsole(ctx context.Context, hub *arsenal.Hub, parts []*part, o options,
 	if o.consoleToken != "" {
 		opts.Token = security.NewSecret(o.consoleToken)
 		if !loopback {
+			// Every request carries the token, so any name the operator
+			// reaches an all-interfaces listener by is accepted.
 			opts.AllowedHosts = []string{host}
+			if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+				opts.AllowedHosts = []string{"*"}
+			}
 		}
 	}
 	c, err := console.New(hub, opts)

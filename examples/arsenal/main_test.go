@@ -117,3 +117,29 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// With a token the printed URL carries the token once, and requests
+// without it are refused (the tests listen on loopback only).
+func TestConsoleWithATokenPrintsTheTokenURLAndRequiresIt(t *testing.T) {
+	const token = "example-token-1234"
+	o := options{ops: 1, concurrency: 1, console: freeAddr(t), consoleToken: token, duration: 3 * time.Second}
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- runWithOutput(context.Background(), o, out) }()
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Arsenal console: ") }, 30*time.Second, 20*time.Millisecond)
+	m := regexp.MustCompile(`Arsenal console: (http://\S+)\?token=(\S+)`).FindStringSubmatch(out.String())
+	require.NotNil(t, m, out.String())
+	assert.Equal(t, token, m[2])
+	base := m[1]
+	resp, err := http.Get(base + "api/state")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	req, _ := http.NewRequest("GET", base+"api/state", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, <-done)
+}
