@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -101,7 +102,8 @@ func (b *browser) screenshots(dir, tab string) {
 // $ARSENAL_CONSOLE_SCREENSHOTS (default: the test's temp dir).
 func TestBrowserClicksEveryTab(t *testing.T) {
 	bin := testenv.RequirePeer(t, "chromium")
-	f := newFixture(t, console.Options{})
+	procs := runtime.GOMAXPROCS(0)
+	f := newFixture(t, console.Options{AllowScaling: true})
 	shots := os.Getenv("ARSENAL_CONSOLE_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
@@ -238,6 +240,12 @@ func TestBrowserClicksEveryTab(t *testing.T) {
 	b.codeChanges("s3", func() { b.set("s3-class", "STANDARD") })
 	assert.Contains(t, b.text("cg-src-s3"), "STANDARD")
 	b.codeChanges("s3", func() { b.click("cf-s3-Anonymous") })
+	b.codeChanges("s3", func() { b.set("cg-cx-s3", "advanced") })
+	assert.Contains(t, b.text("cg-src-s3"), "Presign", "advanced turns every feature on")
+	assert.True(t, b.eval(`document.getElementById("cg-f-s3-presign").checked`).(bool))
+	b.codeChanges("s3", func() { b.set("cg-lang-s3", "javascript") })
+	b.codeChanges("s3", func() { b.set("cg-fw-s3", "node") })
+	assert.Contains(t, b.text("cg-src-s3"), "@aws-sdk/client-s3")
 	b.eval(`document.querySelector("input[name=s3-style][value=virtual]").click()`)
 	b.wait(`document.getElementById("s3-urls").textContent.includes("virtual-hosted")`)
 	file := filepath.Join(t.TempDir(), "upload.txt")
@@ -280,6 +288,12 @@ func TestBrowserClicksEveryTab(t *testing.T) {
 	assert.EqualValues(t, 2, b.eval(`document.querySelectorAll("#pf-levels-table tbody tr").length`))
 	b.wait(`document.querySelector("#pf-chart-lat svg rect") !== null && document.querySelector("#pf-chart-ops svg rect") !== null && document.querySelector("#pf-chart-res svg polyline") !== null`)
 	b.wait(`document.querySelectorAll("#pf-committed svg rect").length > 3`)
+	b.click("pf-scaling")
+	b.set("pf-dur", "300")
+	b.click("pf-run")
+	b.wait(`document.querySelectorAll("#pf-chart-scale svg rect").length === ` + fmt.Sprint(runtime.NumCPU()))
+	assert.Equal(t, procs, runtime.GOMAXPROCS(0), "restored after the scaling analysis")
+	b.click("pf-scaling")
 	b.set("pf-domain", "redis")
 	b.wait(`document.getElementById("pf-committed").textContent.includes("redis: ops/s")`)
 	b.set("pf-levels", "1")
