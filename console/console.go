@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -332,7 +333,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		if _, ok := err.(*http.MaxBytesError); ok {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			return arsenal.Errorf(arsenal.ResourceExhausted, Kind, "request", "request body over %d bytes", maxJSONBody)
 		}
 		return arsenal.Errorf(arsenal.InvalidArgument, Kind, "request", "bad JSON body: %v", err)

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -180,7 +181,7 @@ func (d *s3Demo) upload(w http.ResponseWriter, r *http.Request) {
 	n, err := io.Copy(wr, r.Body)
 	if err != nil {
 		_ = wr.CloseWithError(err)
-		if _, ok := err.(*http.MaxBytesError); ok {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			err = arsenal.Errorf(arsenal.ResourceExhausted, Kind, "s3", "upload over Options.MaxUpload (%d bytes)", d.c.opts.MaxUpload)
 		}
 		d.c.log.Warn("console: upload aborted", "key", key, "bytes", n, "err", scrub(err.Error()))
