@@ -72,7 +72,31 @@ func runConsole(ctx context.Context, hub *arsenal.Hub, parts []*part, o options,
 	}
 	fmt.Fprintln(out, "  (Ctrl+C to stop)")
 
-	loadCtx, stopLoad := context.WithCancel(ctx)
+	stopLoad := startLoad(ctx, parts, o.concurrency)
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	stopLoad()
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	_ = srv.Shutdown(sctx)
+	cancel()
+	report(context.WithoutCancel(ctx), hub, out)
+	if err == http.ErrServerClosed {
+		err = nil
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "console:", err)
+	}
+	return err
+}
+
+// startLoad keeps a paced load on every part until ctx ends or stop is
+// called. stop waits for the rounds in flight: a round started runs to its
+// end even when shutdown begins (only its own 5 s timeout cuts it short),
+// so the final report does not count it as an error.
+func startLoad(ctx context.Context, parts []*part, concurrency int) (stop func()) {
+	loadCtx, cancel := context.WithCancel(ctx)
 	var load sync.WaitGroup
 	for _, p := range parts {
 		load.Go(func() {
@@ -85,32 +109,17 @@ func runConsole(ctx context.Context, hub *arsenal.Hub, parts []*part, o options,
 					return
 				case <-t.C:
 				}
-				for w := 0; w < o.concurrency && loadCtx.Err() == nil; w++ {
-					// A round started runs to its end even when shutdown
-					// begins: only its own timeout cuts it short.
-					octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				for w := 0; w < concurrency && loadCtx.Err() == nil; w++ {
+					octx, cancelRound := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 					_ = p.workload(octx, w, i)
-					cancel()
+					cancelRound()
 					i++
 				}
 			}
 		})
 	}
-	select {
-	case <-ctx.Done():
-	case err = <-serveErr:
+	return func() {
+		cancel()
+		load.Wait()
 	}
-	stopLoad()
-	load.Wait()
-	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	_ = srv.Shutdown(sctx)
-	cancel()
-	report(context.WithoutCancel(ctx), hub, out)
-	if err == http.ErrServerClosed {
-		err = nil
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "console:", err)
-	}
-	return err
 }

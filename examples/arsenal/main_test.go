@@ -143,3 +143,33 @@ func TestConsoleWithATokenPrintsTheTokenURLAndRequiresIt(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	require.NoError(t, <-done)
 }
+
+// Rounds in flight when shutdown begins run to their end (issue 14 item
+// 10): a slow round sees no cancellation, so no error is counted for it.
+func TestShutdownLetsRoundsInFlightFinish(t *testing.T) {
+	var mu sync.Mutex
+	var started, failed int
+	p := &part{name: "slow", workload: func(ctx context.Context, worker, i int) error {
+		mu.Lock()
+		started++
+		mu.Unlock()
+		select {
+		case <-time.After(150 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			mu.Lock()
+			failed++
+			mu.Unlock()
+			return ctx.Err()
+		}
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := startLoad(ctx, []*part{p}, 2)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return started > 0 }, 5*time.Second, 5*time.Millisecond)
+	cancel() // shutdown begins while a round is in flight
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Positive(t, started)
+	assert.Zero(t, failed, "rounds in flight at shutdown were cancelled")
+}
