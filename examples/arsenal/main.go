@@ -177,7 +177,7 @@ type roundResult struct {
 }
 
 // drive runs p's workload ops times across conc workers and times each
-// round with a stats.Recorder.
+// round with a stats.Recorder. When ctx ends it stops starting rounds.
 func drive(ctx context.Context, p *part, ops, conc int) roundResult {
 	rec := stats.NewRecorder()
 	op := rec.Op("round")
@@ -189,9 +189,13 @@ func drive(ctx context.Context, p *part, ops, conc int) roundResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < ops; i += conc {
+			// An interrupt stops new rounds; a round started finishes
+			// (bounded by its own timeout), so it is not reported as an error.
+			for i := w; i < ops && ctx.Err() == nil; i += conc {
 				t := time.Now()
-				err := p.workload(ctx, w, i)
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				err := p.workload(rctx, w, i)
+				cancel()
 				op.Record(time.Since(t), err)
 				if err != nil {
 					mu.Lock()

@@ -173,3 +173,21 @@ func TestShutdownLetsRoundsInFlightFinish(t *testing.T) {
 	assert.Positive(t, started)
 	assert.Zero(t, failed, "rounds in flight at shutdown were cancelled")
 }
+
+// An interrupt during the demo run stops new rounds and cancels none.
+func TestInterruptedRunCountsNoErrors(t *testing.T) {
+	p := &part{name: "slow", workload: func(ctx context.Context, worker, i int) error {
+		select {
+		case <-time.After(50 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Millisecond)
+	defer cancel()
+	res := drive(ctx, p, 1000, 2)
+	assert.Zero(t, res.errors, "first error: %v", res.firstErr)
+	assert.Positive(t, res.count)
+	assert.Less(t, res.count, 1000, "no new rounds after the interrupt")
+}
