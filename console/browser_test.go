@@ -49,11 +49,15 @@ func (b *browser) text(id string) string {
 	return v
 }
 
-// wait polls a JavaScript predicate for up to 15 s.
+// wait polls a JavaScript predicate for up to 25 s (the machine may be
+// loaded, and -race slows the server down).
 func (b *browser) wait(js string) {
 	b.t.Helper()
-	_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(15*time.Second)))
-	require.NoError(b.t, err, "waiting for %s", js)
+	_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(25*time.Second)))
+	if err != nil {
+		msg, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll(".error")).map(e => e.id + ": " + e.textContent).join("; ")`))
+		require.NoError(b.t, err, "waiting for %s (errors on the page: %s)", js, msg)
+	}
 }
 
 func (b *browser) click(id string) {
@@ -117,7 +121,7 @@ func TestBrowserClicksEveryTab(t *testing.T) {
 	defer cancel()
 	ctx, cancel2 := chromedp.NewContext(actx)
 	defer cancel2()
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel3 := context.WithTimeout(ctx, 120*time.Second)
 	defer cancel3()
 	b := &browser{t: t, ctx: ctx}
 
