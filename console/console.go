@@ -103,8 +103,9 @@ type Console struct {
 
 // Handler returns the console over hub: the page, its scripts and its JSON
 // API, all served from embedded files. Options that do not validate give a
-// handler that answers every request with 500 and the reason. Use New for
-// the error and Close.
+// handler that answers every request with 500 and the reason. Its
+// background work (live updates, the echo server once used) lasts as long
+// as the process; use New for the error and for Close.
 func Handler(hub *arsenal.Hub, opts Options) http.Handler {
 	c, err := New(hub, opts)
 	if err != nil {
