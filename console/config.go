@@ -10,6 +10,7 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
@@ -75,7 +76,7 @@ func (c *Console) baseConfig(domain string) (any, error) {
 		if cl, ok := c.s3Client(); ok {
 			cfg = cl.Config()
 		}
-		cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken, cfg.Logger = "", "", "", nil
+		cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken, cfg.Logger = "", security.Secret{}, security.Secret{}, nil
 		return cfg, nil
 	}
 	return nil, arsenal.Errorf(arsenal.NotFound, Kind, "config", "no domain %q (sqlite, redis, websocket, s3)", domain)

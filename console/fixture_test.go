@@ -19,6 +19,7 @@ import (
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 )
 
@@ -52,12 +53,12 @@ func newFixture(t *testing.T, opts console.Options) *fixture {
 
 	rd := testenv.StartRedis(t, "--requirepass", redisPassword)
 	f.rdAddr = rd.Addr
-	f.redis, err = redis.Open(ctx, redis.Config{Addrs: []string{rd.Addr}, Password: redisPassword, Mode: redis.ModeStandalone})
+	f.redis, err = redis.Open(ctx, redis.Config{Addrs: []string{rd.Addr}, Password: security.NewSecret(redisPassword), Mode: redis.ModeStandalone})
 	require.NoError(t, err)
 	require.NoError(t, f.hub.Add("cache", f.redis))
 
 	st := testenv.SharedS3(t)
-	f.s3Conf = s3.Config{Bucket: st.NewBucket(t), Endpoint: st.Endpoint, Region: st.Region, AccessKeyID: st.AccessKey, SecretAccessKey: st.SecretKey}
+	f.s3Conf = s3.Config{Bucket: st.NewBucket(t), Endpoint: st.Endpoint, Region: st.Region, AccessKeyID: st.AccessKey, SecretAccessKey: security.NewSecret(st.SecretKey)}
 	f.s3, err = s3.Open(ctx, f.s3Conf)
 	require.NoError(t, err)
 	require.NoError(t, f.hub.Add("files", f.s3))
