@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 func init() {
@@ -121,6 +122,13 @@ type Options struct {
 	// SlowThreshold: a write, read or ping that takes longer is logged at
 	// Warn. Default 0: off.
 	SlowThreshold time.Duration
+	// Security: Policy authorizes every dial (op "dial", resource the
+	// redacted URL) before any I/O under the principal of the dial's
+	// context, Audit records it, TLS replaces TLSConfig and
+	// InsecureSkipVerify for wss://, and Credentials supplies the
+	// Authorization header on every dial and reconnect (Basic with a User,
+	// Bearer without). Default zero: none of it, as before.
+	Security security.Options
 }
 
 // Config is a client connection's configuration: the URL and the Options.

@@ -15,6 +15,14 @@ func (c *Conn) Subscribe(topic string) error {
 	if s == nil {
 		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "subscribe", "topics exist on server connections only")
 	}
+	if s.secOn {
+		return c.securedSubscribe(topic)
+	}
+	return c.subscribe(topic)
+}
+
+func (c *Conn) subscribe(topic string) error {
+	s := c.srv
 	if err := c.usable("subscribe"); err != nil {
 		return err
 	}
@@ -131,6 +139,13 @@ func (s *Server) observePublish(topic string, typ MessageType, data []byte, from
 }
 
 func (s *Server) checkedPublish(topic string, typ MessageType, data []byte, from *Conn) (int, error) {
+	if s.secOn {
+		return s.securedPublish(topic, typ, data, from)
+	}
+	return s.uncheckedPublish(topic, typ, data, from)
+}
+
+func (s *Server) uncheckedPublish(topic string, typ MessageType, data []byte, from *Conn) (int, error) {
 	if s.closed.Load() {
 		return 0, arsenal.Closed(Kind, "publish")
 	}
