@@ -25,7 +25,7 @@ import (
 //     (resource the topic) are authorized before anything is written,
 //     under the principal of the upgrade request's context, and audited.
 //
-// With neither a policy nor an audit, each of these costs one bool test.
+// With no Security option set, each of these costs a few nil tests.
 
 // secureDial is dialConn with the client's Security options applied.
 func secureDial(ctx context.Context, rawURL, target string, o Options) (*Conn, error) {

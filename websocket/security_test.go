@@ -284,6 +284,13 @@ func TestCredentialsProviderSuppliesTheAuthorizationHeader(t *testing.T) {
 	assert.Equal(t, basic, <-seen)
 	require.NoError(t, c.Close())
 
+	// The provider's header replaces the URL's user information too.
+	withUser := strings.Replace(url, "ws://", "ws://other:pw@", 1)
+	c, err = websocket.Dial(ctx, withUser, &websocket.Options{Security: security.Options{Credentials: security.Static(security.Credentials{Secret: security.NewSecret("tok-123")})}})
+	require.NoError(t, err)
+	assert.Equal(t, "Bearer tok-123", <-seen)
+	require.NoError(t, c.Close())
+
 	// A provider is asked on every dial: a rotated token is used at once.
 	tokens := []string{"tok-old", "tok-123"}
 	var mu sync.Mutex
@@ -347,16 +354,23 @@ func TestClientSecurityRefusesBeforeAnyIO(t *testing.T) {
 	assert.Equal(t, "denied", ev[0]["outcome"])
 	assert.NotContains(t, audit.String(), "tok-123")
 
-	// An allowed dial is audited with its outcome.
-	pol, err = security.NewPolicy(security.Rule{Effect: security.Allow, Component: "websocket", Operation: "dial"})
+	// The principal is the dial context's: the service may dial, the
+	// anonymous caller may not, and the allowed dial is audited.
+	pol, err = security.NewPolicy(security.Rule{Effect: security.Allow, Principal: "svc", Component: "websocket", Operation: "dial"})
 	require.NoError(t, err)
 	cfg.Security.Policy = pol
-	c, err := websocket.Open(ctx, cfg)
+	_, err = websocket.Open(ctx, cfg)
+	assert.Equal(t, arsenal.PermissionDenied, arsenal.CodeOf(err))
+	c, err := websocket.Open(security.WithPrincipal(ctx, security.Principal{Name: "svc"}), cfg)
 	require.NoError(t, err)
 	require.NoError(t, c.Close())
 	ev = audit.events(t)
-	require.Len(t, ev, 2)
-	assert.Equal(t, "ok", ev[1]["outcome"])
+	require.Len(t, ev, 3)
+	assert.Equal(t, "", ev[1]["principal"])
+	assert.Equal(t, "denied", ev[1]["outcome"])
+	assert.Equal(t, "svc", ev[2]["principal"])
+	assert.Equal(t, "ok", ev[2]["outcome"])
+	assert.Equal(t, "OK", ev[2]["code"])
 	assert.NotContains(t, audit.String(), "tok-123")
 }
 
@@ -433,4 +447,44 @@ func TestSecurityTLSServesAndVerifiesWSS(t *testing.T) {
 	// A certificate pair that does not load is refused by NewServer.
 	_, err = websocket.NewServer(websocket.ServerConfig{Security: security.Options{TLS: &security.TLS{CertFile: certFile, KeyFile: certFile}}})
 	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err))
+}
+
+// A Reconnecting client asks its provider again on every reconnect: a
+// rotated token is what the next handshake carries.
+func TestReconnectAsksTheCredentialsProviderAgain(t *testing.T) {
+	seen := make(chan string, 16)
+	opened := make(chan *websocket.Conn, 16)
+	_, url := startServer(t, websocket.ServerConfig{
+		Upgrade: func(r *http.Request) (any, http.Header, error) {
+			seen <- r.Header.Get("Authorization")
+			return nil, nil, nil
+		},
+		OnOpen: func(c *websocket.Conn) { opened <- c },
+	})
+	var mu sync.Mutex
+	calls := 0
+	provider := security.ProviderFunc(func(context.Context) (security.Credentials, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		return security.Credentials{Secret: security.NewSecret(fmt.Sprintf("tok-%d", calls))}, nil
+	})
+	rc, err := websocket.NewReconnecting(websocket.ReconnectConfig{
+		Config: websocket.Config{URL: url, Options: websocket.Options{PingInterval: -1, Security: security.Options{Credentials: provider}}},
+		Retry:  websocket.RetryPolicy{InitialBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rc.Close() })
+	ctx := ctxT(t, 10*time.Second)
+	require.NoError(t, rc.WaitConnected(ctx))
+	assert.Equal(t, "Bearer tok-1", <-seen)
+	first := <-opened
+	require.NoError(t, first.CloseWith(websocket.StatusGoingAway, "rotate"))
+	select {
+	case got := <-seen:
+		assert.Equal(t, "Bearer tok-2", got)
+	case <-ctx.Done():
+		t.Fatal("no reconnect")
+	}
+	waitFor(t, "the reconnect", 5*time.Second, func() bool { return rc.Reconnects() >= 1 })
 }
