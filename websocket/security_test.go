@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -411,18 +413,7 @@ func TestSecurityTLSServesAndVerifiesWSS(t *testing.T) {
 	srv, err := websocket.NewServer(websocket.ServerConfig{OnMessage: echo, Security: security.Options{TLS: &security.TLS{CertFile: certFile, KeyFile: keyFile}}})
 	require.NoError(t, err)
 	require.NotNil(t, srv.TLSConfig())
-	hs := websocket.NewHTTPServer("127.0.0.1:0", srv)
-	require.NotNil(t, hs.TLSConfig)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- hs.ServeTLS(ln, "", "") }()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		_ = hs.Close()
-		<-done
-	})
-	url := "wss://" + ln.Addr().String() + "/"
+	url := serveTLS(t, srv)
 	ctx := ctxT(t, 10*time.Second)
 
 	c, err := websocket.Dial(ctx, url, &websocket.Options{Security: security.Options{TLS: &security.TLS{CAFiles: []string{certs.CAFile}}}})
@@ -487,4 +478,62 @@ func TestReconnectAsksTheCredentialsProviderAgain(t *testing.T) {
 		t.Fatal("no reconnect")
 	}
 	waitFor(t, "the reconnect", 5*time.Second, func() bool { return rc.Reconnects() >= 1 })
+}
+
+// serveTLS serves srv over TLS on loopback through NewHTTPServer and
+// returns its wss:// URL.
+func serveTLS(t *testing.T, srv *websocket.Server) string {
+	t.Helper()
+	hs := websocket.NewHTTPServer("127.0.0.1:0", srv)
+	require.NotNil(t, hs.TLSConfig)
+	hs.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- hs.ServeTLS(ln, "", "") }()
+	t.Cleanup(func() {
+		_ = srv.Close()
+		_ = hs.Close()
+		<-done
+	})
+	return "wss://" + ln.Addr().String() + "/"
+}
+
+// Mutual TLS from Security.TLS on both sides: a client with a
+// certificate from the CA gets in, one without is refused; an expired
+// server certificate is Unauthenticated.
+func TestSecurityTLSMutualAndExpired(t *testing.T) {
+	certs := testenv.NewTLSCerts(t)
+	certFile, keyFile := certs.IssueLocal(t, "ws-server")
+	clientCert, clientKey := certs.IssueLocal(t, "ws-client")
+	srv, err := websocket.NewServer(websocket.ServerConfig{OnMessage: echo, Security: security.Options{TLS: &security.TLS{
+		CertFile: certFile, KeyFile: keyFile, ClientCAFiles: []string{certs.CAFile},
+	}}})
+	require.NoError(t, err)
+	url := serveTLS(t, srv)
+	ctx := ctxT(t, 10*time.Second)
+
+	c, err := websocket.Dial(ctx, url, &websocket.Options{Security: security.Options{TLS: &security.TLS{
+		CAFiles: []string{certs.CAFile}, CertFile: clientCert, KeyFile: clientKey,
+	}}})
+	require.NoError(t, err)
+	require.NoError(t, c.WriteText(ctx, "mutual"))
+	_, data, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "mutual", string(data))
+	require.NoError(t, c.Close())
+
+	_, err = websocket.Dial(ctx, url, &websocket.Options{Security: security.Options{TLS: &security.TLS{CAFiles: []string{certs.CAFile}}}})
+	require.Error(t, err, "no client certificate")
+	assert.Equal(t, arsenal.Unauthenticated, arsenal.CodeOf(err), "%v", err)
+	assert.Equal(t, uint64(1), srv.ServerStats().UpgradesAccepted, "only the client with a certificate got in")
+
+	expCert, expKey, err := certs.Issue("ws-expired", []string{"127.0.0.1"}, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+	require.NoError(t, err)
+	expired, err := websocket.NewServer(websocket.ServerConfig{Security: security.Options{TLS: &security.TLS{CertFile: expCert, KeyFile: expKey}}})
+	require.NoError(t, err)
+	expURL := serveTLS(t, expired)
+	_, err = websocket.Dial(ctx, expURL, &websocket.Options{Security: security.Options{TLS: &security.TLS{CAFiles: []string{certs.CAFile}}}})
+	require.Error(t, err)
+	assert.Equal(t, arsenal.Unauthenticated, arsenal.CodeOf(err), "%v", err)
 }
