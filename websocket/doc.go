@@ -123,7 +123,8 @@
 // Reconnecting client dials as the anonymous principal) or, on a server,
 // the one the upgrade request's context carries: put it there with
 // security.WithPrincipal in the middleware that authenticates the
-// request. Server.Publish runs as the anonymous principal. With an Audit,
+// request. Server.Publish runs as the anonymous principal and
+// Server.PublishContext as the principal of its context. With an Audit,
 // each of these calls is recorded with its principal, outcome, code and
 // latency. Security.TLS replaces TLSConfig and InsecureSkipVerify for
 // wss:// dials, and is the Server's certificate (Server.TLSConfig, served

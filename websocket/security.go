@@ -141,10 +141,10 @@ func (c *Conn) securedSubscribe(topic string) error {
 	return err
 }
 
-// securedPublish authorizes, runs and audits a publish; from is the
-// publishing connection, nil for Server.Publish (anonymous).
-func (s *Server) securedPublish(topic string, typ MessageType, data []byte, from *Conn) (int, error) {
-	ctx := context.Background()
+// securedPublish authorizes, runs and audits a publish under the
+// principal of from, the publishing connection, or (from nil, a Server
+// publish) of ctx.
+func (s *Server) securedPublish(ctx context.Context, topic string, typ MessageType, data []byte, from *Conn) (int, error) {
 	if from != nil {
 		ctx = from.secContext()
 	}

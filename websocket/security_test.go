@@ -163,22 +163,38 @@ func TestPolicyRefusesForbiddenPublishAndSubscribe(t *testing.T) {
 	_, err = srv.Publish("chat/room", websocket.Text, []byte("from the server"))
 	assert.Equal(t, arsenal.PermissionDenied, arsenal.CodeOf(err))
 
+	// PublishContext publishes as its context's principal; a done
+	// context fails first.
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = srv.PublishContext(done, "chat/room", websocket.Text, []byte("cancelled"))
+	assert.Equal(t, arsenal.Canceled, arsenal.CodeOf(err))
+	member := security.WithPrincipal(ctx, security.Principal{Name: "ops", Roles: []string{"member"}})
+	_, err = srv.PublishContext(member, "chat/announce", websocket.Text, []byte("still forbidden"))
+	assert.Equal(t, arsenal.PermissionDenied, arsenal.CodeOf(err))
+
 	n, err = alice.Publish("chat/room", websocket.Text, []byte("hello"))
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
-	// The first (and only) message bob gets is the allowed one: the
-	// refused publishes never reached him.
+	n, err = srv.PublishContext(member, "chat/room", websocket.Text, []byte("from ops"))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	// The first message bob gets is the allowed one: the refused
+	// publishes never reached him.
 	typ, data, err := bob.Read(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, websocket.Text, typ)
 	assert.Equal(t, "hello", string(data))
+	_, data, err = bob.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "from ops", string(data))
 
 	pub := srv.Stats().Ops["publish"]
-	assert.Equal(t, uint64(3), pub.Count, "refused publishes are counted")
-	assert.Equal(t, uint64(2), pub.Errors)
+	assert.Equal(t, uint64(6), pub.Count, "refused publishes are counted")
+	assert.Equal(t, uint64(4), pub.Errors)
 
 	denied := audit.find(t, "publish", "chat/announce")
-	require.Len(t, denied, 1)
+	require.Len(t, denied, 2, "alice's and ops'")
 	assert.Equal(t, "denied", denied[0]["outcome"])
 	assert.Equal(t, "PermissionDenied", denied[0]["code"])
 	assert.Equal(t, "no announcements", denied[0]["rule"])
@@ -187,13 +203,16 @@ func TestPolicyRefusesForbiddenPublishAndSubscribe(t *testing.T) {
 	assert.Equal(t, "WARN", denied[0]["level"])
 
 	ok := audit.find(t, "publish", "chat/room")
-	require.Len(t, ok, 2, "the server's refused publish and alice's allowed one")
+	require.Len(t, ok, 3, "the server's refused publish, alice's and ops' allowed ones (the cancelled one never got to the policy)")
 	assert.Equal(t, "", ok[0]["principal"])
 	assert.Equal(t, "denied", ok[0]["outcome"])
 	assert.Equal(t, "alice", ok[1]["principal"])
 	assert.Equal(t, "ok", ok[1]["outcome"])
 	assert.Equal(t, "OK", ok[1]["code"])
 	assert.Equal(t, "INFO", ok[1]["level"])
+	assert.Equal(t, "ops", ok[2]["principal"])
+	assert.Equal(t, "ok", ok[2]["outcome"])
+	assert.Equal(t, "ops", denied[1]["principal"])
 
 	sub := audit.find(t, "subscribe", "admin/secrets")
 	require.Len(t, sub, 1)

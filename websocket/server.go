@@ -125,7 +125,8 @@ type ServerConfig struct {
 	// upgrade is answered 403. The principal is the one the upgrade
 	// request's context carries (security.WithPrincipal, set by an
 	// authenticating middleware); Server.Publish runs as the anonymous
-	// principal. Audit records each of these calls with its outcome. TLS
+	// principal, PublishContext as its context's. Audit records each of
+	// these calls with its outcome. TLS
 	// is the server's certificate: NewServer builds it (ServerTLS), and
 	// NewHTTPServer serves it (ListenAndServeTLS("", "")). Default zero:
 	// every call allowed, nothing audited, as before.
