@@ -83,7 +83,8 @@ type Options struct {
 	// environment's HTTPS_PROXY is not consulted).
 	Proxy string
 	// HandshakeTimeout bounds TCP connect, proxy CONNECT, TLS and the
-	// upgrade together. Default 10 s.
+	// upgrade together, and separately the Security.Credentials call.
+	// Default 10 s.
 	HandshakeTimeout time.Duration
 	// ReadLimit is the largest message accepted, after decompression; a
 	// larger one closes the connection with 1009. Default 16 MiB.

@@ -55,7 +55,15 @@ func dialWithSecurity(ctx context.Context, rawURL string, o Options) (*Conn, err
 		o.TLSConfig, o.InsecureSkipVerify = tc, tc.InsecureSkipVerify
 	}
 	if sec.Credentials != nil {
-		h, err := credentialHeader(ctx, sec)
+		// The provider (a vault, a token endpoint) is bounded by the
+		// handshake timeout as well.
+		timeout := o.HandshakeTimeout
+		if timeout == 0 {
+			timeout = DefaultHandshakeTimeout
+		}
+		pctx, cancel := context.WithTimeout(ctx, timeout)
+		h, err := credentialHeader(pctx, sec)
+		cancel()
 		if err != nil {
 			return nil, err
 		}
@@ -75,6 +83,14 @@ func dialWithSecurity(ctx context.Context, rawURL string, o Options) (*Conn, err
 // Errors name the provider's failure, never a credential.
 func credentialHeader(ctx context.Context, sec *security.Options) (string, error) {
 	cr, _, err := sec.Creds(ctx)
+	if ce := ctx.Err(); ce != nil {
+		// Out of time (or cancelled): that, not the provider's reading
+		// of it, is the code.
+		if err == nil {
+			err = ce
+		}
+		return "", arsenal.Errorf(arsenal.CodeOf(ce), Kind, "dial", "Security.Credentials: %w", err)
+	}
 	if err != nil {
 		code := arsenal.CodeOf(err)
 		if code == arsenal.Unknown || code == arsenal.Internal {

@@ -352,6 +352,16 @@ func TestClientSecurityRefusesBeforeAnyIO(t *testing.T) {
 	_, err = websocket.Dial(ctx, url, &websocket.Options{Security: security.Options{Credentials: security.Static(security.Credentials{})}})
 	assert.Equal(t, arsenal.Unauthenticated, arsenal.CodeOf(err))
 
+	// A provider that hangs is bounded by the handshake timeout.
+	hanging := security.ProviderFunc(func(ctx context.Context) (security.Credentials, error) {
+		<-ctx.Done()
+		return security.Credentials{}, ctx.Err()
+	})
+	start := time.Now()
+	_, err = websocket.Dial(ctx, url, &websocket.Options{HandshakeTimeout: 100 * time.Millisecond, Security: security.Options{Credentials: hanging}})
+	assert.Equal(t, arsenal.DeadlineExceeded, arsenal.CodeOf(err), "%v", err)
+	assert.Less(t, time.Since(start), 5*time.Second)
+
 	audit := &auditLog{}
 	pol, err := security.NewPolicy(
 		security.Rule{Name: "internal only", Effect: security.Allow, Component: "websocket", Operation: "dial", Resource: "wss://internal.example/*"},
