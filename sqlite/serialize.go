@@ -46,9 +46,19 @@ func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
 	if schema == "" {
 		schema = "main"
 	}
+	if err := db.authorizeOp(ctx, "serialize", schema); err != nil {
+		return nil, db.end(c, err, 0)
+	}
+	start := db.auditStart()
+	b, err := db.serialize(ctx, schema)
+	db.recordOp(ctx, "serialize", schema, start, err)
+	return b, db.end(c, err, 0)
+}
+
+func (db *DB) serialize(ctx context.Context, schema string) ([]byte, error) {
 	res, err := db.acquire(ctx, "serialize", false)
 	if err != nil {
-		return nil, db.end(c, err, 0)
+		return nil, err
 	}
 	defer db.release(res)
 	cn := res.Value()
@@ -58,7 +68,7 @@ func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
 	if err == nil && len(b) == 0 && ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return b, db.end(c, wrapErr(ctx, "serialize", err), 0)
+	return b, wrapErr(ctx, "serialize", err)
 }
 
 // Deserialize opens an in-memory database holding a copy of data (a
@@ -172,7 +182,13 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 // ctx is checked between steps. Cost: reads every page once.
 func (db *DB) Backup(ctx context.Context, path string) error {
 	ctx, c := db.begin(ctx, db.opBackup, "backup", "")
-	return db.end(c, db.backup(ctx, path), 0)
+	if err := db.authorizeOp(ctx, "backup", ""); err != nil {
+		return db.end(c, err, 0)
+	}
+	start := db.auditStart()
+	err := db.backup(ctx, path)
+	db.recordOp(ctx, "backup", "", start, err)
+	return db.end(c, err, 0)
 }
 
 func (db *DB) backup(ctx context.Context, path string) error {
@@ -265,15 +281,25 @@ func (db *DB) openErrorFor(path string, err error) error {
 // index.
 func (db *DB) VacuumInto(ctx context.Context, path string) error {
 	ctx, c := db.begin(ctx, db.opBackup, "vacuum-into", "")
+	if err := db.authorizeOp(ctx, "vacuum-into", ""); err != nil {
+		return db.end(c, err, 0)
+	}
+	start := db.auditStart()
+	err := db.vacuumInto(ctx, path)
+	db.recordOp(ctx, "vacuum-into", "", start, err)
+	return db.end(c, err, 0)
+}
+
+func (db *DB) vacuumInto(ctx context.Context, path string) error {
 	if path == "" || path == Memory {
-		return db.end(c, invalid("vacuum-into", "VACUUM INTO needs a file path"), 0)
+		return invalid("vacuum-into", "VACUUM INTO needs a file path")
 	}
 	if _, err := os.Stat(path); err == nil {
-		return db.end(c, arsenal.Errorf(arsenal.AlreadyExists, Kind, "vacuum-into", "%s already exists", path), 0)
+		return arsenal.Errorf(arsenal.AlreadyExists, Kind, "vacuum-into", "%s already exists", path)
 	}
 	res, err := db.acquire(ctx, "vacuum-into", false)
 	if err != nil {
-		return db.end(c, err, 0)
+		return err
 	}
 	defer db.release(res)
 	cn := res.Value()
@@ -285,7 +311,7 @@ func (db *DB) VacuumInto(ctx context.Context, path string) error {
 		_, err = s.Step()
 		s.Finalize()
 	}
-	return db.end(c, wrapErr(ctx, "vacuum-into", err), 0)
+	return wrapErr(ctx, "vacuum-into", err)
 }
 
 // Restore turns database bytes from anywhere (a Serialize result, an
