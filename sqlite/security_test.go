@@ -389,3 +389,48 @@ func TestPolicyScriptIsJudgedPerStatement(t *testing.T) {
 	require.NoError(t, db.QueryRow(as(t, admin), "SELECT count(*) FROM users").Scan(&n))
 	assert.Equal(t, int64(2), n, "DELETE did not run")
 }
+
+// Trigger bodies are checked for the caller whose statement fires them;
+// a statement touching no table and Health need no rule.
+func TestPolicyTriggersTablelessStatementsAndHealth(t *testing.T) {
+	db := securedDB(t, nil)
+	_, err := db.Exec(as(t, admin), "CREATE TRIGGER orders_log AFTER INSERT ON orders BEGIN UPDATE users SET name = name WHERE id = NEW.user_id; END")
+	require.NoError(t, err)
+	// The writer may insert orders but not read or update users, which
+	// the trigger does.
+	_, err = db.Exec(as(t, writer), "INSERT INTO orders (user_id, total) VALUES (1, 5)")
+	requireDenied(t, err, `"users": no rule allows it`)
+	assert.Contains(t, err.Error(), "bo may not")
+	_, err = db.Exec(as(t, admin), "INSERT INTO orders (user_id, total) VALUES (1, 5)")
+	require.NoError(t, err)
+
+	var one int64
+	require.NoError(t, db.QueryRow(ctxT(t), "SELECT 1").Scan(&one))
+	assert.Equal(t, int64(1), one)
+	assert.NoError(t, db.Health(ctxT(t)))
+	st, err := db.Inspect(as(t, reader), "SELECT name FROM users WHERE id = ?", 1)
+	require.NoError(t, err)
+	assert.Len(t, st.Params, 1)
+	assert.Equal(t, []string{"name"}, []string{st.Columns[0].Name})
+}
+
+// The Observer sees a refused call end with PermissionDenied, under the
+// context its OpStart returned.
+func TestPolicyDenialReachesTheObserver(t *testing.T) {
+	pol, err := security.NewPolicy(security.Rule{Effect: security.Allow, Role: "admin"})
+	require.NoError(t, err)
+	rec := &recorder{}
+	db := openMem(t, sqlite.Config{Observer: rec, Security: security.Options{Policy: pol}})
+	_, err = db.Exec(as(t, admin), "CREATE TABLE t (x)")
+	require.NoError(t, err)
+	rec.reset()
+	_, err = db.Exec(as(t, reader), "INSERT INTO t VALUES (1)")
+	requireDenied(t, err, `ana may not insert "t"`)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	require.Len(t, rec.starts, 1)
+	require.Len(t, rec.ends, 1)
+	assert.Equal(t, "exec", rec.starts[0].Op)
+	assert.Equal(t, arsenal.PermissionDenied, rec.ends[0].Code)
+	assert.Equal(t, 1, rec.marked)
+}
