@@ -60,6 +60,7 @@ type DB struct {
 	// one, audit when there is an Auditor.
 	secure, audit bool
 	policy        *security.Policy
+	lockRO        bool // a read-only deserialized database (readOnlyLock)
 
 	rec                                           *stats.Recorder
 	opExec, opQuery, opGet, opTx, opSerialize     *stats.Op

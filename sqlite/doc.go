@@ -167,7 +167,8 @@
 // (wrap it in Tx to make it all or nothing). Health is not checked (the
 // Hub probes it with no principal), nor the statements the package runs
 // itself (pragmas at open, BEGIN and COMMIT of Tx); CreateFunction takes
-// no context and is a setup call. Deserialize takes no Security.
+// no context and is a setup call. Deserialize takes Security in its
+// options for the copy it opens (a read-only copy keeps its lock on top).
 //
 // With an Auditor, every call is recorded with its principal, the
 // statement's kind and table (its first write, else its first read),

@@ -104,6 +104,13 @@ func isSchemaTable(t string) bool {
 // authorize is the connection's SQLite authorizer, installed when the
 // Config has a Policy.
 func (cn *conn) authorize(a sqlite.Action) sqlite.AuthResult {
+	if cn.db.lockRO {
+		// A read-only deserialized database: its lock comes first, for
+		// every statement (lockReadOnly).
+		if r := readOnlyLock(a); r != sqlite.AuthResultOK {
+			return r
+		}
+	}
 	az := &cn.az
 	if !az.on {
 		return sqlite.AuthResultOK

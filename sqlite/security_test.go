@@ -1,7 +1,10 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -433,4 +436,70 @@ func TestPolicyDenialReachesTheObserver(t *testing.T) {
 	assert.Equal(t, "exec", rec.starts[0].Op)
 	assert.Equal(t, arsenal.PermissionDenied, rec.ends[0].Code)
 	assert.Equal(t, 1, rec.marked)
+}
+
+// A Config holding security settings with secrets formats without them.
+func TestConfigWithSecurityPrintsNoSecret(t *testing.T) {
+	pol, err := security.NewPolicy(security.Rule{Effect: security.Allow, Role: "admin"})
+	require.NoError(t, err)
+	cfg := sqlite.Config{Path: "app.db", Security: security.Options{
+		Policy:      pol,
+		Audit:       security.NewAuditor(&auditLog{}, nil),
+		Credentials: security.StaticUser("svc", "pw-0xSECRET"),
+	}}
+	var outs []string
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		outs = append(outs, fmt.Sprintf(f, cfg))
+	}
+	j, err := json.Marshal(cfg)
+	if err == nil {
+		outs = append(outs, string(j))
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("cfg", "config", cfg)
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("cfg", "config", cfg)
+	outs = append(outs, buf.String())
+	err = cfg.Validate()
+	require.Error(t, err)
+	outs = append(outs, err.Error(), fmt.Sprintf("%+v", err))
+	for _, o := range outs {
+		assert.NotContains(t, o, "0xSECRET")
+	}
+}
+
+// A deserialized copy takes the same Security; a read-only copy keeps its
+// lock on top of the policy.
+func TestPolicyOnDeserializedCopy(t *testing.T) {
+	src := securedDB(t, nil)
+	img, err := src.Serialize(as(t, admin), "")
+	require.NoError(t, err)
+	pol, err := security.NewPolicy(
+		security.Rule{Name: "admin", Effect: security.Allow, Role: "admin"},
+		security.Rule{Name: "read users", Effect: security.Allow, Role: "reader", Operation: "select", Resource: "users"},
+	)
+	require.NoError(t, err)
+	for _, ro := range []bool{false, true} {
+		cp, err := sqlite.Deserialize(ctxT(t), img, sqlite.DeserializeOptions{ReadOnly: ro, Security: security.Options{Policy: pol}})
+		require.NoError(t, err)
+		var name string
+		require.NoError(t, cp.QueryRow(as(t, reader), "SELECT name FROM users WHERE id = 1").Scan(&name))
+		assert.Equal(t, "ana", name)
+		_, err = cp.All(as(t, reader), "SELECT * FROM secrets")
+		requireDenied(t, err, `ana may not select "secrets"`)
+		_, err = cp.Exec(as(t, reader), "DELETE FROM users")
+		requireDenied(t, err, `ana may not delete "users"`)
+		_, err = cp.Exec(as(t, admin), "PRAGMA query_only = OFF")
+		if ro {
+			require.Error(t, err, "the read-only lock holds for an allowed principal")
+			assert.Equal(t, arsenal.PermissionDenied, arsenal.CodeOf(err))
+			_, err = cp.Exec(as(t, admin), "DELETE FROM users")
+			require.Error(t, err)
+			assert.Equal(t, arsenal.FailedPrecondition, arsenal.CodeOf(err), "err: %v", err)
+		} else {
+			require.NoError(t, err)
+			_, err = cp.Exec(as(t, admin), "DELETE FROM secrets")
+			require.NoError(t, err)
+		}
+		require.NoError(t, cp.Close())
+	}
 }

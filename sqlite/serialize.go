@@ -15,6 +15,7 @@ import (
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // DeserializeOptions are bun:sqlite's Database.deserialize options.
@@ -35,6 +36,10 @@ type DeserializeOptions struct {
 	Observer      arsenal.Observer
 	Logger        *slog.Logger
 	SlowThreshold time.Duration
+	// Security is as in Config: the policy is checked on every statement
+	// run on the copy (on top of ReadOnly's refusals); Deserialize itself
+	// is not checked, as it reads only data and touches no database.
+	Security security.Options
 }
 
 // Serialize returns the bytes of the named schema ("main" when empty, or
@@ -80,7 +85,7 @@ func (db *DB) serialize(ctx context.Context, schema string) ([]byte, error) {
 // plus reading the schema.
 func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB, error) {
 	cfg := Config{Path: Memory, Strict: opts.Strict, SafeIntegers: opts.SafeIntegers, StatementCache: opts.StatementCache,
-		Observer: opts.Observer, Logger: opts.Logger, SlowThreshold: opts.SlowThreshold}
+		Observer: opts.Observer, Logger: opts.Logger, SlowThreshold: opts.SlowThreshold, Security: opts.Security}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -89,6 +94,7 @@ func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB
 	}
 	db := newDB(cfg.withDefaults())
 	db.target = "deserialized"
+	db.lockRO = opts.ReadOnly
 	if opts.ReadOnly {
 		db.target = "deserialized, read-only"
 	}
@@ -144,17 +150,23 @@ func lockReadOnly(c *sqlite.Conn) error {
 	if err != nil {
 		return wrapErr(context.Background(), "deserialize", err)
 	}
-	return c.SetAuthorizer(sqlite.AuthorizeFunc(func(a sqlite.Action) sqlite.AuthResult {
-		switch a.Type() {
-		case sqlite.OpAttach, sqlite.OpDetach:
+	// Under Config.Security the connection's own authorizer (security.go)
+	// replaces this one and applies readOnlyLock first.
+	return c.SetAuthorizer(sqlite.AuthorizeFunc(readOnlyLock))
+}
+
+// readOnlyLock refuses what would undo a read-only deserialized
+// database's query_only or attach a writable one.
+func readOnlyLock(a sqlite.Action) sqlite.AuthResult {
+	switch a.Type() {
+	case sqlite.OpAttach, sqlite.OpDetach:
+		return sqlite.AuthResultDeny
+	case sqlite.OpPragma:
+		if strings.EqualFold(a.Pragma(), "query_only") && a.PragmaArg() != "" {
 			return sqlite.AuthResultDeny
-		case sqlite.OpPragma:
-			if strings.EqualFold(a.Pragma(), "query_only") && a.PragmaArg() != "" {
-				return sqlite.AuthResultDeny
-			}
 		}
-		return sqlite.AuthResultOK
-	}))
+	}
+	return sqlite.AuthResultOK
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns nil when it
