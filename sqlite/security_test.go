@@ -503,3 +503,35 @@ func TestPolicyOnDeserializedCopy(t *testing.T) {
 		require.NoError(t, cp.Close())
 	}
 }
+
+// Principals with different rights share the pooled connections and their
+// statement caches concurrently; each gets its own decision every time.
+func TestPolicyConcurrentPrincipals(t *testing.T) {
+	db := securedDB(t, nil)
+	q := "SELECT value FROM secrets WHERE id = ?"
+	var wg sync.WaitGroup
+	errs := make(chan error, 8*50)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := []security.Principal{admin, reader, writer}[g%3]
+			ctx := security.WithPrincipal(context.Background(), p)
+			for range 50 {
+				var v string
+				err := db.QueryRow(ctx, q, 1).Scan(&v)
+				switch {
+				case p.Name == admin.Name && (err != nil || v != "hunter2"):
+					errs <- fmt.Errorf("admin: %q, %v", v, err)
+				case p.Name != admin.Name && (arsenal.CodeOf(err) != arsenal.PermissionDenied || v != ""):
+					errs <- fmt.Errorf("%s: %q, %v", p.Name, v, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
