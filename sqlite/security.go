@@ -172,6 +172,15 @@ func (cn *conn) authBegin(ctx context.Context) {
 // with an Auditor the call's outcome is recorded under the statement's
 // kind and table.
 func (cn *conn) authEnd(ctx context.Context, op string, start time.Time, err error) error {
+	if az := &cn.az; !az.deny && !az.refused && !cn.db.audit {
+		// The usual end of an allowed call without an Auditor: inlined.
+		az.on, az.cur, az.pr = false, nil, security.Principal{}
+		return err
+	}
+	return cn.authEndSlow(ctx, op, start, err)
+}
+
+func (cn *conn) authEndSlow(ctx context.Context, op string, start time.Time, err error) error {
 	az := &cn.az
 	cs := az.cur
 	az.on, az.cur, az.pr = false, nil, security.Principal{}
