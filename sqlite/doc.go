@@ -131,8 +131,8 @@
 // # Access control
 //
 // Config.Security (security.Options) takes a Policy and an Auditor; the
-// zero value checks and records nothing and costs one predictable branch
-// per call. The policy is enforced through SQLite's own authorizer
+// zero value checks and records nothing and costs a predictable branch
+// or two per call. The policy is enforced through SQLite's own authorizer
 // (sqlite3_set_authorizer), for the principal the call's context carries
 // (security.WithPrincipal; none is the anonymous principal). While a
 // statement is prepared SQLite reports what it touches, and each report is
@@ -143,7 +143,7 @@
 //	create, drop             a table, index or trigger (its table), a view (its name)
 //	alter, analyze           a table
 //	reindex                  an index
-//	pragma                   the pragma's name
+//	pragma                   the pragma's name (IntegrityCheck is "integrity_check")
 //	attach, detach           the file; the schema name
 //	transaction              "" (BEGIN, COMMIT, SAVEPOINT ... and Tx itself)
 //	serialize                the schema (Serialize)

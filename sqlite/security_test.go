@@ -535,3 +535,10 @@ func TestPolicyConcurrentPrincipals(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// IntegrityCheck is the pragma integrity_check to the policy.
+func TestPolicyIntegrityCheckIsAPragma(t *testing.T) {
+	db := securedDB(t, nil)
+	requireDenied(t, db.IntegrityCheck(as(t, reader)), `ana may not pragma "integrity_check"`)
+	assert.NoError(t, db.IntegrityCheck(as(t, admin)))
+}
