@@ -91,6 +91,16 @@ func actionFact(a sqlite.Action) (f fact, ok bool) {
 	return fact{}, false
 }
 
+// isDDL reports whether a statement's facts make it a schema change.
+func isDDL(facts []fact) bool {
+	for _, f := range facts {
+		if f.op == "create" || f.op == "drop" || f.op == "alter" {
+			return true
+		}
+	}
+	return false
+}
+
 // isSchemaTable reports whether t is SQLite's schema table, by any of
 // its names.
 func isSchemaTable(t string) bool {
@@ -102,7 +112,7 @@ func isSchemaTable(t string) bool {
 }
 
 // authorize is the connection's SQLite authorizer, installed when the
-// Config has a Policy.
+// Config has a Policy or an Auditor.
 func (cn *conn) authorize(a sqlite.Action) sqlite.AuthResult {
 	if cn.db.lockRO {
 		// A read-only deserialized database: its lock comes first, for
@@ -142,10 +152,11 @@ func (cn *conn) authorize(a sqlite.Action) sqlite.AuthResult {
 			az.cur.authOK = false
 		}
 	}
-	if schema || f.op == "reindex" {
+	if (schema || f.op == "reindex") && (az.cur == nil || isDDL(az.cur.facts)) {
 		// DDL reads the schema table too, and CREATE INDEX fills its
 		// index (a REINDEX): judged with the whole statement's facts
-		// (judge), before it runs.
+		// (judge), before it runs. A cached statement prepared again
+		// while it runs is judged here, as it has no later check.
 		return sqlite.AuthResultOK
 	}
 	if cn.db.policy.Decide(az.pr, Kind, f.op, f.resource).Allowed {
@@ -173,7 +184,7 @@ func (cn *conn) authBegin(ctx context.Context) {
 // kind and table.
 func (cn *conn) authEnd(ctx context.Context, op string, start time.Time, err error) error {
 	if az := &cn.az; !az.deny && !az.refused && !cn.db.audit {
-		// The usual end of an allowed call without an Auditor: inlined.
+		// The usual end of an allowed call without an Auditor.
 		az.on, az.cur, az.pr = false, nil, security.Principal{}
 		return err
 	}
@@ -251,13 +262,7 @@ func (cn *conn) checkStmt(ctx context.Context, cs *cachedStmt) error {
 // principal. A read of the schema table is judged only when the statement
 // is not DDL (which reads it itself).
 func (cn *conn) judge(ctx context.Context, facts []fact) error {
-	ddl := false
-	for _, f := range facts {
-		if f.op == "create" || f.op == "drop" || f.op == "alter" {
-			ddl = true
-			break
-		}
-	}
+	ddl := isDDL(facts)
 	for _, f := range facts {
 		if ddl && (f.op == "reindex" || isSchemaTable(f.resource)) {
 			continue

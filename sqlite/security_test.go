@@ -542,3 +542,21 @@ func TestPolicyIntegrityCheckIsAPragma(t *testing.T) {
 	requireDenied(t, db.IntegrityCheck(as(t, reader)), `ana may not pragma "integrity_check"`)
 	assert.NoError(t, db.IntegrityCheck(as(t, admin)))
 }
+
+// A view redefined to read the schema table is judged when SQLite
+// prepares the cached statement again, mid-call.
+func TestPolicyReprepareJudgesSchemaReads(t *testing.T) {
+	db := securedDB(t, nil)
+	sel := "SELECT * FROM v"
+	_, err := db.Exec(as(t, admin), "CREATE VIEW v AS SELECT name FROM users")
+	require.NoError(t, err)
+	_, err = db.All(as(t, reader), sel)
+	require.NoError(t, err)
+	_, err = db.Exec(as(t, admin), "DROP VIEW v; CREATE VIEW v AS SELECT name FROM sqlite_master")
+	require.NoError(t, err)
+	rows, err := db.All(as(t, reader), sel)
+	requireDenied(t, err, `ana may not select "sqlite_master"`)
+	assert.Empty(t, rows)
+	_, err = db.All(as(t, reader), sel)
+	requireDenied(t, err, `ana may not select "sqlite_master"`)
+}
