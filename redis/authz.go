@@ -85,11 +85,12 @@ var keySpecs = map[string]keySpec{
 }
 
 // commandKeys returns the policy operation of the command args (args[0]
-// is its name, in any case) and where its keys are: the argument at
+// is its name, in any case; known, when it is the same name in lower
+// case, spares converting it) and where its keys are: the argument at
 // extra (when extra > 0), then those from first up to (not including)
 // end, every step. Indexes are bounded by len(args): a malformed command
 // (a key count larger than its arguments) names the keys it has.
-func commandKeys(args []string) (op string, extra, first, end, step int) {
+func commandKeys(args []string, known string) (op string, extra, first, end, step int) {
 	if len(args) == 0 {
 		return "", 0, 0, 0, 1
 	}
@@ -100,7 +101,11 @@ func commandKeys(args []string) (op string, extra, first, end, step int) {
 			spec = keySpecs[up]
 		}
 	}
-	op = strings.ToLower(name)
+	if len(known) == len(name) && strings.EqualFold(known, name) {
+		op = known
+	} else {
+		op = strings.ToLower(name)
+	}
 	n := len(args)
 	step = 1
 	num := func(at int) int {
@@ -214,11 +219,11 @@ type secured struct {
 	start        time.Time
 }
 
-// secure authorizes cmd and, when there is an audit, returns what its
-// Record needs.
-func (c *Client) secure(ctx context.Context, cmd *rueidis.Completed) (secured, error) {
+// secure authorizes cmd, a command of id (opID 0 when unknown), and,
+// when there is an audit, returns what its Record needs.
+func (c *Client) secure(ctx context.Context, id opID, cmd *rueidis.Completed) (secured, error) {
 	args := cmd.Commands()
-	op, extra, first, end, step := commandKeys(args)
+	op, extra, first, end, step := commandKeys(args, opNames[id])
 	if err := c.authorizeKeys(ctx, op, args, extra, first, end, step); err != nil {
 		return secured{}, err
 	}
@@ -241,7 +246,7 @@ func (c *Client) record(ctx context.Context, s secured, err error) {
 func (c *Client) secureAll(ctx context.Context, cmds rueidis.Commands) ([]secured, error) {
 	out := make([]secured, len(cmds))
 	for i := range cmds {
-		s, err := c.secure(ctx, &cmds[i])
+		s, err := c.secure(ctx, opDo, &cmds[i])
 		if err != nil {
 			return nil, err
 		}

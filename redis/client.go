@@ -645,7 +645,7 @@ func directOK(ctx context.Context, cmd *rueidis.Completed) bool {
 // CLIENT ID).
 func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, direct bool) (rueidis.RedisMessage, error) {
 	if c.sec {
-		s, err := c.secure(ctx, &cmd)
+		s, err := c.secure(ctx, id, &cmd)
 		if err != nil {
 			return rueidis.RedisMessage{}, c.refuse(ctx, id, err)
 		}

@@ -248,7 +248,7 @@ func (c *Client) doCache(ctx context.Context, id opID, cmd rueidis.Cacheable, tt
 	}
 	if c.sec {
 		full := rueidis.Completed(cmd)
-		s, serr := c.secure(ctx, &full)
+		s, serr := c.secure(ctx, id, &full)
 		if serr != nil {
 			return rueidis.RedisMessage{}, c.refuse(ctx, id, serr)
 		}

@@ -59,7 +59,7 @@ func txDo[T any](t *Tx, ctx context.Context, k command[T]) (T, error) {
 	var s secured
 	if t.c.sec {
 		var err error
-		if s, err = t.c.secure(ctx, &k.cmd); err != nil {
+		if s, err = t.c.secure(ctx, k.id, &k.cmd); err != nil {
 			return zero, err
 		}
 	}

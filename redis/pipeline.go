@@ -393,7 +393,7 @@ func (t *Tx) Do(ctx context.Context, args ...any) (Reply, error) {
 	}
 	var s secured
 	if t.c.sec {
-		if s, err = t.c.secure(ctx, &cmd); err != nil {
+		if s, err = t.c.secure(ctx, id, &cmd); err != nil {
 			return Reply{}, err
 		}
 	}
