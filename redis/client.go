@@ -358,7 +358,8 @@ func (c *Client) Mode() Mode { return Mode(c.rc.Mode()) }
 func (c *Client) CacheInfo() (enabled bool, reason string) { return c.cacheOn, c.cacheWhy }
 
 // Health sends PING. It fails fast with Unavailable while the client is
-// disconnected instead of waiting for the reconnection.
+// disconnected instead of waiting for the reconnection. Config.Security's
+// Policy does not apply to it (monitors call it without a principal).
 func (c *Client) Health(ctx context.Context) error {
 	if c.closed.Load() {
 		return c.refuse(ctx, opPing, arsenal.Closed(Kind, "health"))
@@ -366,7 +367,7 @@ func (c *Client) Health(ctx context.Context) error {
 	if !c.st.up.Load() {
 		return c.refuse(ctx, opPing, c.downErr("health"))
 	}
-	_, err := c.exec(ctx, opPing, c.bld.Ping().Build())
+	_, err := c.execHooked(ctx, opPing, c.bld.Ping().Build(), true)
 	return err
 }
 

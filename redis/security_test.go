@@ -375,3 +375,14 @@ func printedNoJSON(v any) map[string]string {
 	out["slog text"], out["slog json"] = text.String(), js.String()
 	return out
 }
+
+func TestSecurityHealthIsNotCheckedPingIs(t *testing.T) {
+	pol, err := security.NewPolicy(security.Rule{Name: "nothing", Effect: security.Deny})
+	require.NoError(t, err)
+	c, _ := open(t, func(c *redis.Config) { c.Security.Policy = pol })
+	assert.NoError(t, c.Health(ctxT(t)), "a monitor's Health needs no principal")
+	_, err = c.Ping(ctxT(t))
+	require.Error(t, err)
+	assert.Equal(t, arsenal.PermissionDenied, arsenal.CodeOf(err))
+	assert.Contains(t, err.Error(), `"nothing"`)
+}
