@@ -386,3 +386,20 @@ func TestSecurityHealthIsNotCheckedPingIs(t *testing.T) {
 	assert.Equal(t, arsenal.PermissionDenied, arsenal.CodeOf(err))
 	assert.Contains(t, err.Error(), `"nothing"`)
 }
+
+func TestSecuritySelectIsCheckedByDatabase(t *testing.T) {
+	pol, err := security.NewPolicy(
+		security.Rule{Name: "not-db-3", Effect: security.Deny, Operation: "select", Resource: "3"},
+		security.Rule{Name: "any", Effect: security.Allow},
+	)
+	require.NoError(t, err)
+	c, _ := open(t, func(c *redis.Config) { c.Security.Policy = pol })
+	_, err = c.Select(ctxT(t), 3)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"not-db-3"`)
+	assert.Equal(t, uint64(1), c.Stats().Ops["select"].Errors)
+	other, err := c.Select(ctxT(t), 4)
+	require.NoError(t, err)
+	defer other.Close()
+	require.NoError(t, other.Set(ctxT(t), prefix(t)+"k", "v"), "the new Client keeps the policy, which allows this")
+}
