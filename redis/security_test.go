@@ -403,3 +403,33 @@ func TestSecuritySelectIsCheckedByDatabase(t *testing.T) {
 	defer other.Close()
 	require.NoError(t, other.Set(ctxT(t), prefix(t)+"k", "v"), "the new Client keeps the policy, which allows this")
 }
+
+func TestSecurityAuditWithoutPolicy(t *testing.T) {
+	const userPw = "acl-user-pw-never-audited"
+	srv := startReal(t)
+	var log auditLog
+	c := openAt(t, srv, func(c *redis.Config) {
+		c.Security.Audit = security.NewAuditor(slog.NewJSONHandler(&log, nil), nil)
+	})
+	ctx := security.WithPrincipal(ctxT(t), security.Principal{Name: "ops"})
+	require.NoError(t, c.Set(ctx, "k", "value-not-audited"))
+	_, err := c.MGet(ctx, "k", "missing")
+	require.NoError(t, err)
+	_, err = c.Do(ctx, "ACL", "SETUSER", "bob", "on", ">"+userPw, "~*", "+get")
+	require.NoError(t, err)
+	_, err = c.Get(ctx, "missing")
+	require.True(t, redis.IsNotFound(err))
+
+	evs := log.events(t)
+	require.Len(t, find(evs, "set", "k"), 1)
+	assert.Equal(t, "ops", find(evs, "set", "k")[0]["principal"])
+	assert.Len(t, find(evs, "mget", "k missing"), 1, "every key of the call")
+	acl := find(evs, "acl setuser", "")
+	require.Len(t, acl, 1, "a container command is audited by subcommand, without arguments")
+	assert.Equal(t, "ok", acl[0]["outcome"])
+	assert.NotContains(t, log.String(), userPw)
+	assert.NotContains(t, log.String(), "value-not-audited")
+	for _, e := range evs {
+		assert.NotEqual(t, "denied", e["outcome"], "no policy denies nothing")
+	}
+}
