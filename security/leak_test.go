@@ -163,3 +163,21 @@ func TestTheHubsStatsAndDescribePrintNoSecret(t *testing.T) {
 		assert.NotContains(t, metrics.String(), s, "the Prometheus text shows a secret")
 	}
 }
+
+// Options marshal to JSON as which settings are set, whatever the
+// Provider is, so a Config holding them marshals too.
+func TestOptionsMarshalAsASummary(t *testing.T) {
+	const token = "json-token-Ua21"
+	o := security.Options{Credentials: security.ProviderFunc(func(context.Context) (security.Credentials, error) {
+		return security.Credentials{Secret: security.NewSecret(token)}, nil
+	})}
+	b, err := json.Marshal(o)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"policy":false,"audit":false,"tls":false,"credentials":true}`, string(b))
+	rc, err := redis.ParseURL("redis://127.0.0.1:6390/0")
+	require.NoError(t, err)
+	rc.Security = o
+	b, err = json.Marshal(struct{ Security security.Options }{rc.Security})
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), token)
+}
