@@ -203,7 +203,7 @@ type Config struct {
 	// every request signing so that rotated keys are used at once; static
 	// keys, the environment and the AWS chain are then not consulted, and
 	// combining it with AccessKeyID or Anonymous is an error.
-	Security security.Options `json:"-"`
+	Security security.Options
 	// Observer receives every public operation's OpStart and OpEnd (with
 	// the object key as Resource and payload bytes), and connection
 	// events it can see (a dial error, the store unreachable, reachable

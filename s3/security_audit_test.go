@@ -281,6 +281,7 @@ func TestConfigWithSecurityPrintsNoSecret(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("cfg", "cfg", resolved)
 	js, err := json.Marshal(resolved)
 	require.NoError(t, err)
+	assert.Contains(t, string(js), `"Security":{"policy":false,"audit":false,"tls":true,"credentials":true}`)
 	type holder struct{ cfg s3.Config }
 	for name, s := range map[string]string{
 		"%v": fmt.Sprintf("%v", resolved), "%+v": fmt.Sprintf("%+v", resolved), "%#v": fmt.Sprintf("%#v", resolved),
