@@ -191,10 +191,11 @@ type Config struct {
 	// (Get, GetBytes), stat (Stat, Exists), delete (Delete, and each key
 	// of DeleteMany), copy (on the destination; the source needs get),
 	// list (List, ListPage, ListParallel), presign (which also needs the
-	// operation the URL grants: get, put, delete or stat for HEAD), health,
+	// operation the URL grants: get, put, delete or stat for HEAD),
 	// create_bucket, delete_bucket and head_bucket. A refused call is
 	// PermissionDenied naming the rule. Security.Audit records every call
-	// with its outcome and code. Calls made through API bypass both.
+	// with its outcome and code. Health (called by monitors, without a
+	// principal) and calls made through API bypass both.
 	//
 	// Security.TLS, when set, builds the TLS configuration of https
 	// endpoints (Options.ClientTLS) in place of TLSConfig; setting both is

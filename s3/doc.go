@@ -158,9 +158,9 @@
 // zero value changes nothing. The policy is checked before any request,
 // on "bucket/key" (the full key, Prefix included) for object calls,
 // "bucket/prefix" for listings and "bucket" for bucket calls, with the
-// operation names put, get, stat, delete, copy, list, presign, health,
+// operation names put, get, stat, delete, copy, list, presign,
 // create_bucket, delete_bucket and head_bucket (Config.Security lists
-// which call checks what). The caller names itself with
+// which call checks what); Health is left out, for monitors. The caller names itself with
 // security.WithPrincipal on the context. A refused call is
 // PermissionDenied naming the rule, sends nothing, and is counted in
 // Stats and reported to the Observer like any failed call. The audit
