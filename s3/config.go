@@ -198,12 +198,13 @@ type Config struct {
 	// principal) and calls made through API bypass both.
 	//
 	// Security.TLS, when set, builds the TLS configuration of https
-	// endpoints (Options.ClientTLS) in place of TLSConfig; setting both is
-	// an error. Security.Credentials, when set, supplies the access key id
+	// endpoints (Options.ClientTLS) in place of TLSConfig.
+	// Security.Credentials, when set, supplies the access key id
 	// (Credentials.User), secret key and session token, asked again at
-	// every request signing so that rotated keys are used at once; static
-	// keys, the environment and the AWS chain are then not consulted, and
-	// combining it with AccessKeyID or Anonymous is an error.
+	// every request signing so that rotated keys are used at once, in
+	// place of AccessKeyID, SecretAccessKey and SessionToken (the resolved
+	// Config has them empty); the environment and the AWS chain are then
+	// not consulted. Combining it with Anonymous is an error.
 	Security security.Options
 	// Observer receives every public operation's OpStart and OpEnd (with
 	// the object key as Resource and payload bytes), and connection
@@ -296,6 +297,9 @@ func (c Config) withDefaults(getenv func(string) string) Config {
 			c.Region = "us-east-1"
 		}
 	}
+	if c.Security.Credentials != nil { // the provider signs: static keys and the environment's are unused
+		c.AccessKeyID, c.SecretAccessKey, c.SessionToken = "", security.Secret{}, security.Secret{}
+	}
 	if !c.Anonymous && c.AccessKeyID == "" && c.SecretAccessKey.IsZero() && c.Security.Credentials == nil {
 		for _, p := range []string{"S3_", "AWS_"} {
 			id, secret := getenv(p+"ACCESS_KEY_ID"), getenv(p+"SECRET_ACCESS_KEY")
@@ -374,12 +378,7 @@ func (c Config) Validate() error {
 	}
 	v.Check(c.SessionToken.IsZero() || c.AccessKeyID != "", "SessionToken", "needs AccessKeyID and SecretAccessKey")
 	v.Check(!c.Anonymous || c.AccessKeyID == "", "Anonymous", "cannot be combined with static credentials")
-	if c.Security.Credentials != nil {
-		v.Check(c.AccessKeyID == "" && c.SecretAccessKey.IsZero() && c.SessionToken.IsZero(), "Security.Credentials",
-			"cannot be combined with static credentials (AccessKeyID, SecretAccessKey, SessionToken)")
-		v.Check(!c.Anonymous, "Security.Credentials", "cannot be combined with Anonymous")
-	}
-	v.Check(c.Security.TLS == nil || c.TLSConfig == nil, "Security.TLS", "cannot be combined with TLSConfig")
+	v.Check(!c.Anonymous || c.Security.Credentials == nil, "Security.Credentials", "cannot be combined with Anonymous")
 	switch c.Style {
 	case StyleAuto, StyleVirtual, StylePath:
 	default:

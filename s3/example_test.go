@@ -168,12 +168,11 @@ func ExampleConfig_security() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	creds := security.Env{UserVar: "S3_ACCESS_KEY_ID", SecretVar: "S3_SECRET_ACCESS_KEY", SessionTokenVar: "S3_SESSION_TOKEN"}
-	cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken = "", security.Secret{}, security.Secret{} // the provider's job now
 	cfg.Security = security.Options{
-		Policy:      policy,
-		Audit:       security.NewAuditor(slog.NewJSONHandler(io.Discard, nil), nil), // os.Stderr, a file, a SIEM's handler
-		Credentials: creds,
+		Policy: policy,
+		Audit:  security.NewAuditor(slog.NewJSONHandler(io.Discard, nil), nil), // os.Stderr, a file, a SIEM's handler
+		// Read at every request signing, in place of the keys FromEnv filled in.
+		Credentials: security.Env{UserVar: "S3_ACCESS_KEY_ID", SecretVar: "S3_SECRET_ACCESS_KEY", SessionTokenVar: "S3_SESSION_TOKEN"},
 	}
 	c, err := s3.Open(ctx, cfg)
 	if err != nil {

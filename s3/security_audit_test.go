@@ -240,25 +240,35 @@ func TestSecurityTLSConfiguresHTTPS(t *testing.T) {
 	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), "%v", err)
 }
 
-// Security settings that contradict the Config's own are refused by
-// Validate, naming the field.
-func TestSecurityOptionsConflictsAreInvalid(t *testing.T) {
-	prov := security.Static(security.Credentials{User: "AKIAPROV", Secret: security.NewSecret("provsecret")})
-	for name, tc := range map[string]struct {
-		cfg   s3.Config
-		field string
-	}{
-		"provider and static keys": {s3.Config{Bucket: "b-ok", AccessKeyID: "AKIA", SecretAccessKey: security.NewSecret("s"),
-			Security: security.Options{Credentials: prov}}, "Security.Credentials"},
-		"provider and anonymous": {s3.Config{Bucket: "b-ok", Anonymous: true, Security: security.Options{Credentials: prov}}, "Security.Credentials"},
-		"two TLS configs":        {s3.Config{Bucket: "b-ok", TLSConfig: testenv.MustTestCert(t).ClientTLS(), Security: security.Options{TLS: &security.TLS{}}}, "Security.TLS"},
-	} {
-		err := tc.cfg.Validate()
-		require.Error(t, err, name)
-		assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), name)
-		assert.ErrorContains(t, err, tc.field, name)
-		assert.NotContains(t, err.Error(), "provsecret", name)
-	}
+// Security's TLS and credentials take the place of the Config's own:
+// wrong static keys and an untrusting TLSConfig are not used when
+// Security supplies good ones; only Anonymous with a provider, a
+// contradiction, is refused by Validate.
+func TestSecurityOptionsTakeThePlaceOfTheConfigsOwn(t *testing.T) {
+	srv := testenv.StartS3TLS(t)
+	cfg := s3.Config{Bucket: "arsenal-secown-" + testenv.RandomHex(4), Endpoint: srv.Endpoint, Region: srv.Region,
+		AccessKeyID: "AKIAWRONG", SecretAccessKey: security.NewSecret("wrong-static-secret"),
+		TLSConfig: testenv.MustTestCert(t).ClientTLS(), // trusts another certificate only
+		Security: security.Options{
+			TLS:         &security.TLS{CAFiles: []string{srv.Cert.CertFile}},
+			Credentials: security.Static(security.Credentials{User: srv.AccessKey, Secret: security.NewSecret(srv.SecretKey)}),
+		}}
+	c := open(t, cfg)
+	ctx := ctxT(t)
+	require.NoError(t, c.EnsureBucket(ctx))
+	t.Cleanup(func() { srv.EmptyAndDelete(cfg.Bucket) })
+	_, err := c.Put(ctx, "k", []byte("x"), nil)
+	require.NoError(t, err)
+	assert.Empty(t, c.Config().AccessKeyID, "the resolved Config holds no unused keys")
+	assert.True(t, c.Config().SecretAccessKey.IsZero())
+
+	bad := s3.Config{Bucket: "b-ok", Anonymous: true, Security: security.Options{Credentials: security.Static(security.Credentials{
+		User: "AKIAPROV", Secret: security.NewSecret("provsecret")})}}
+	err = bad.Validate()
+	require.Error(t, err)
+	assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err))
+	assert.ErrorContains(t, err, "Security.Credentials")
+	assert.NotContains(t, err.Error(), "provsecret")
 }
 
 // A Config carrying a credentials provider formats, logs and marshals
