@@ -56,8 +56,8 @@ func startBrowser(t *testing.T, url string) (b *browser, problems func() []strin
 
 // TestBrowserSearchesTheCatalogAndWalksATutorial types in the examples
 // search box and sees the list narrow, opens an example, then walks the
-// first step of the Redis tutorial: Check fails, Hint, Show solution,
-// apply, Check passes, with the key in redis-server.
+// Redis tutorial: Check fails, Hint, Show solution, apply, Check passes
+// for each step, with the first step's key checked in redis-server.
 func TestBrowserSearchesTheCatalogAndWalksATutorial(t *testing.T) {
 	f := newFixture(t, console.Options{AllowTutorialSolutions: true})
 	b, problems := startBrowser(t, f.srv.URL+"/#examples")
@@ -139,8 +139,23 @@ func TestBrowserSearchesTheCatalogAndWalksATutorial(t *testing.T) {
 	assert.Equal(t, "", b.text("tu-error"))
 	assert.Equal(t, "✓ done", b.text("tu-status-1"))
 	assert.Equal(t, "1 of 6 steps done", b.text("tu-progress"))
-	b.click("tu-next")
-	b.wait(`document.getElementById("tu-step-title").textContent.startsWith("Step 2 of 6")`)
+	// The other steps the same way, with the progress counting up.
+	for n := 2; n <= 6; n++ {
+		b.click("tu-next")
+		b.wait(`document.getElementById("tu-step-title").textContent.startsWith(` + q("Step "+itoa(n)+" of 6") + `)`)
+		st := q("tu-status-" + itoa(n))
+		b.click("tu-check")
+		b.wait(`document.getElementById(` + st + `).textContent === "not done"`)
+		b.click("tu-solution-btn")
+		b.click("tu-apply")
+		b.wait(`document.getElementById("tu-result").textContent.startsWith("solution applied")`)
+		b.click("tu-check")
+		b.wait(`document.getElementById(` + st + `).textContent === "✓ done"`)
+		assert.Equal(t, itoa(n)+" of 6 steps done", b.text("tu-progress"))
+	}
+	assert.EqualValues(t, true, b.eval(`document.getElementById("tu-next").disabled`), "the last step")
+	b.click("tu-check-all")
+	b.wait(`document.querySelectorAll("#tu-steps .st-done").length === 6`)
 	b.screenshots(shots, "tutorials")
 
 	text := b.eval(`document.body.innerText`).(string)

@@ -1,9 +1,13 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,7 +47,10 @@ type tutorialResp struct {
 // solution is applied and passes after, the progress follows, and every
 // write stays in the console's scratch areas.
 func TestTutorialsWalkAgainstTheHubsComponentsConfined(t *testing.T) {
-	f := newFixture(t, console.Options{AllowTutorialSolutions: true})
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{mu: &logMu, w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f := newFixture(t, console.Options{AllowTutorialSolutions: true, Logger: logger})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	// The user's own data, which the tutorials must leave alone.
@@ -137,6 +144,27 @@ func TestTutorialsWalkAgainstTheHubsComponentsConfined(t *testing.T) {
 	tables, err := comp.(*sqlite.DB).Values(ctx, `SELECT name FROM sqlite_master`)
 	require.NoError(t, err)
 	assert.Empty(t, tables, "the hub's database is untouched")
+
+	// Every applied solution is logged for the operator, without a secret.
+	logMu.Lock()
+	text := logs.String()
+	logMu.Unlock()
+	assert.Contains(t, text, `level=INFO msg="console: tutorial solution applied" tutorial=redis step=6`)
+	assert.Contains(t, text, `tutorial=s3 step=1 target="S3 keys under arsenal-console/tutorial/"`)
+	for _, s := range f.secrets {
+		assert.NotContains(t, text, s)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func TestTutorialSolutionsAreNotAppliedUnlessAllowed(t *testing.T) {
