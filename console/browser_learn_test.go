@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/console"
 	"github.com/infra-arsenal/arsenal/examples/library"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
@@ -157,6 +158,11 @@ func TestBrowserSearchesTheCatalogAndWalksATutorial(t *testing.T) {
 	b.click("tu-check-all")
 	b.wait(`document.querySelectorAll("#tu-steps .st-done").length === 6`)
 	b.screenshots(shots, "tutorials")
+	b.click("tu-reset")
+	b.wait(`document.getElementById("tu-result").textContent.startsWith("started over")`)
+	assert.Equal(t, "0 of 6 steps done", b.text("tu-progress"))
+	_, err = f.redis.Get(ctx, console.DefaultDemoPrefix+"tutorial:greeting")
+	assert.Equal(t, arsenal.NotFound, arsenal.CodeOf(err), "Start over deleted the tutorial's keys: %v", err)
 
 	text := b.eval(`document.body.innerText`).(string)
 	for _, s := range f.secrets {

@@ -37,6 +37,8 @@
 //     SQLite file (never the hub's database) and a WebSocket playground
 //     on loopback; Check only reads, and applying a step's solution from
 //     the page is a POST allowed only with Options.AllowTutorialSolutions;
+//     Start over deletes the tutorial's data in those areas and nothing
+//     else (Redis keys are matched with the prefix quoted and checked);
 //   - request bodies are bounded (64 KiB of JSON, Options.MaxUpload for
 //     an upload);
 //   - the page renders every value with textContent, and no secret reaches

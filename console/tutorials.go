@@ -35,11 +35,22 @@ type tutorials struct {
 
 // tutorialEnv is one tutorial's live session.
 type tutorialEnv struct {
-	mu       sync.Mutex // one Check or apply at a time
+	mu       sync.Mutex // one Check, apply or reset at a time
 	env      *tutorial.Env
 	target   string   // where the tutorial works, for the page
 	progress []string // per step: "" (not checked), "done", "todo"
 	closers  []func()
+	reset    bool // Reset closed it: a caller that waited for mu must not use it
+}
+
+// lock locks te for one operation, failing when a reset closed it meanwhile.
+func (te *tutorialEnv) lock() error {
+	te.mu.Lock()
+	if te.reset {
+		te.mu.Unlock()
+		return arsenal.Errorf(arsenal.Aborted, Kind, "tutorials", "the tutorial was reset meanwhile; try again")
+	}
+	return nil
 }
 
 func newTutorials(c *Console) *tutorials { return &tutorials{c: c, envs: map[string]*tutorialEnv{}} }
@@ -49,6 +60,7 @@ func (d *tutorials) routes(m *http.ServeMux) {
 	m.HandleFunc("GET /api/tutorials/{name}", d.show)
 	m.HandleFunc("POST /api/tutorials/{name}/check", d.check)
 	m.HandleFunc("POST /api/tutorials/{name}/apply", d.apply)
+	m.HandleFunc("POST /api/tutorials/{name}/reset", d.resetTutorial)
 }
 
 func (d *tutorials) close() {
@@ -195,7 +207,10 @@ func (d *tutorials) check(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	te.mu.Lock()
+	if err := te.lock(); err != nil {
+		writeErr(w, err)
+		return
+	}
 	defer te.mu.Unlock()
 	out := checkView{Results: []stepResult{}, Target: te.target}
 	for n := from; n <= to; n++ {
@@ -239,7 +254,10 @@ func (d *tutorials) apply(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	te.mu.Lock()
+	if err := te.lock(); err != nil {
+		writeErr(w, err)
+		return
+	}
 	defer te.mu.Unlock()
 	if err := s.Solution(ctx, te.env); err != nil {
 		writeErr(w, err)

@@ -145,6 +145,30 @@ func TestTutorialsWalkAgainstTheHubsComponentsConfined(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, tables, "the hub's database is untouched")
 
+	// Start over: the tutorials' data goes, the user's stays, and the
+	// first step is not done again.
+	for _, lt := range list.Tutorials {
+		code, body := f.post(t, "api/tutorials/"+lt.Name+"/reset", map[string]any{})
+		require.Equal(t, http.StatusOK, code, body)
+		code, body = f.get(t, "api/tutorials/"+lt.Name)
+		require.Equal(t, http.StatusOK, code, body)
+		for _, it := range decode[tutorialResp](t, body).Items {
+			assert.Empty(t, it.Status, "%s step %d: the progress is forgotten", lt.Name, it.N)
+		}
+		code, body = f.post(t, "api/tutorials/"+lt.Name+"/check", map[string]int{"step": 1})
+		require.Equal(t, http.StatusOK, code, body)
+		assert.False(t, decode[checkResp](t, body).Results[0].Done, "%s step 1 after a reset", lt.Name)
+	}
+	keys, err = f.redis.Keys(ctx, "*")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"greeting"}, keys, "only the user's key is left")
+	var left []string
+	for o, err := range f.s3.List(ctx, nil) {
+		require.NoError(t, err)
+		left = append(left, o.Key)
+	}
+	assert.Equal(t, []string{"hello.txt"}, left, "only the user's object is left")
+
 	// Every applied solution is logged for the operator, without a secret.
 	logMu.Lock()
 	text := logs.String()
@@ -189,4 +213,27 @@ func TestTutorialSolutionsAreNotAppliedUnlessAllowed(t *testing.T) {
 	assert.False(t, c.Results[0].Done)
 	code, body = f.post(t, "api/tutorials/redis/check", map[string]int{"step": 7})
 	assert.Equal(t, http.StatusBadRequest, code, body)
+}
+
+func TestTutorialResetDeletesOnlyUnderTheDemoPrefix(t *testing.T) {
+	// A prefix with glob characters: an unquoted MATCH pattern would also
+	// match the user's key below.
+	f := newFixture(t, console.Options{AllowTutorialSolutions: true, DemoPrefix: "demo*[x]:"})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, f.redis.Set(ctx, "demoZx:tutorial:greeting", "the user's"))
+	code, body := f.post(t, "api/tutorials/redis/apply", map[string]int{"step": 1})
+	require.Equal(t, http.StatusOK, code, body)
+	v, err := f.redis.Get(ctx, "demo*[x]:tutorial:greeting")
+	require.NoError(t, err)
+	require.Equal(t, "hello", v)
+	code, body = f.post(t, "api/tutorials/redis/reset", map[string]any{})
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, `"deleted":1`)
+	keys, err := f.redis.Keys(ctx, "*")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"demoZx:tutorial:greeting"}, keys)
+	// Reset is POST-only and same-origin like every state change.
+	assert.Equal(t, http.StatusMethodNotAllowed, serve(f.c, "GET", "/api/tutorials/redis/reset", "127.0.0.1:1", "localhost", nil).Code)
+	assert.Equal(t, http.StatusForbidden, serve(f.c, "POST", "/api/tutorials/redis/reset", "127.0.0.1:1", "localhost", map[string]string{"Sec-Fetch-Site": "cross-site"}).Code)
 }

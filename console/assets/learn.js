@@ -138,6 +138,13 @@
     try { await api("api/tutorials/" + encodeURIComponent(tu.t.name) + "/apply", { step: tu.step }); } catch (e) { showErr("tu-error", e); return; }
     $("tu-result").textContent = "solution applied: press Check";
   });
+  $("tu-reset").addEventListener("click", async () => {
+    showErr("tu-error");
+    let v;
+    try { v = await api("api/tutorials/" + encodeURIComponent(tu.t.name) + "/reset", {}); } catch (e) { showErr("tu-error", e); return; }
+    await tutorialOpen(tu.t.name);
+    $("tu-result").textContent = "started over (" + v.deleted + " deleted)";
+  });
   $("tu-prev").addEventListener("click", () => showStep(tu.step - 1));
   $("tu-next").addEventListener("click", () => showStep(tu.step + 1));
 
