@@ -12,6 +12,7 @@ import (
 	zs "zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/require"
 )
 
 const benchRows = 10000
@@ -22,9 +23,7 @@ func benchDB(b testing.TB) (*sqlite.DB, string) {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "bench.db")
 	db, err := sqlite.Open(context.Background(), sqlite.Config{Path: path, Create: true, Readers: 8})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.Cleanup(func() { db.Close() })
 	ctx := context.Background()
 	if _, err := db.Exec(ctx, "CREATE TABLE bench(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)"); err != nil {
@@ -38,9 +37,7 @@ func benchDB(b testing.TB) (*sqlite.DB, string) {
 		}
 		return nil
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	// Move the rows from the WAL into the database file, as an automatic
 	// checkpoint would in a long-running program (and as the benchmarks
 	// program's freshly reopened file has them), so lookups do not also
@@ -61,9 +58,7 @@ func BenchmarkPointSelect(b *testing.B) {
 		var name string
 		var score float64
 		for i := 0; b.Loop(); i++ {
-			if err := db.QueryRow(ctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, db.QueryRow(ctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score))
 		}
 	})
 	b.Run("impl=arsenal-cancellable-ctx", func(b *testing.B) {
@@ -73,16 +68,12 @@ func BenchmarkPointSelect(b *testing.B) {
 		var name string
 		var score float64
 		for i := 0; b.Loop(); i++ {
-			if err := db.QueryRow(cctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, db.QueryRow(cctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score))
 		}
 	})
 	b.Run("impl=raw-zombiezen", func(b *testing.B) {
 		c, err := zs.OpenConn(path, zs.OpenReadOnly)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		defer c.Close()
 		s := c.Prep(pointSelect)
 		for i := 0; b.Loop(); i++ {
@@ -122,9 +113,7 @@ func BenchmarkPointSelectParallel(b *testing.B) {
 	b.Run("impl=arsenal-mmap/callers=8", func(b *testing.B) {
 		// Config.MmapSize: reads bypass the page cache's process-wide lock.
 		mdb, err := sqlite.Open(ctx, sqlite.Config{Path: path, Readers: 8, MmapSize: 256 << 20})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		defer mdb.Close()
 		par(b)
 		b.RunParallel(func(pb *testing.PB) {
@@ -199,23 +188,17 @@ func BenchmarkInsert100kOneTx(b *testing.B) {
 				}
 				return nil
 			})
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100_000, "ns/row")
 	})
 	b.Run("impl=raw-zombiezen", func(b *testing.B) {
 		c, err := zs.OpenConn(filepath.Join(b.TempDir(), "raw.db"), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		defer c.Close()
 		exec := func(q string) {
 			s, _, err := c.PrepareTransient(q)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			defer s.Finalize()
 			if _, err := s.Step(); err != nil {
 				b.Fatal(err)
@@ -254,9 +237,7 @@ func image64MiB(b *testing.B) []byte {
 	image64.once.Do(func() {
 		ctx := context.Background()
 		db, err := sqlite.Open(ctx, sqlite.Config{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		defer db.Close()
 		if _, err := db.Exec(ctx, "CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
 			b.Fatal(err)
@@ -269,13 +250,9 @@ func image64MiB(b *testing.B) []byte {
 			}
 			return nil
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		image64.b, err = db.Serialize(ctx, "")
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 	})
 	return image64.b
 }
@@ -288,9 +265,7 @@ func BenchmarkDeserialize64MiB(b *testing.B) {
 	b.SetBytes(int64(len(img)))
 	for b.Loop() {
 		db, err := sqlite.Deserialize(ctx, img, sqlite.DeserializeOptions{ReadOnly: true})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		db.Close()
 	}
 }
@@ -318,23 +293,17 @@ func BenchmarkInsertOverheadPaired(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(dir, "a.db"), Create: true})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	defer db.Close()
 	if _, err := db.Exec(ctx, "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
 		b.Fatal(err)
 	}
 	c, err := zs.OpenConn(filepath.Join(dir, "raw.db"), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	defer c.Close()
 	for _, q := range []string{"PRAGMA journal_mode=wal", "PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)", "BEGIN"} {
 		s, _, err := c.PrepareTransient(q)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		if _, err := s.Step(); err != nil {
 			b.Fatal(err)
 		}
@@ -365,9 +334,7 @@ func BenchmarkInsertOverheadPaired(b *testing.B) {
 		}
 		return nil
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	slices.Sort(ratios)
 	b.ReportMetric(ratios[len(ratios)/2], "arsenal/raw")
 	b.ReportMetric(ratios[len(ratios)/4], "q1")
@@ -387,14 +354,10 @@ func BenchmarkInsertBoxingCost(b *testing.B) {
 	dir := b.TempDir()
 	open := func(name string) (*zs.Conn, *zs.Stmt) {
 		c, err := zs.OpenConn(filepath.Join(dir, name), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		for _, q := range []string{"PRAGMA journal_mode=wal", "PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)", "BEGIN"} {
 			s, _, err := c.PrepareTransient(q)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			if _, err := s.Step(); err != nil {
 				b.Fatal(err)
 			}

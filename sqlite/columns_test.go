@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const introspectionSchema = `
@@ -58,12 +60,8 @@ func TestColumnIntrospectionMatchesDecltypeTypeofAndTableXinfo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, err := db.Inspect(ctx, tt.query)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(st.Columns) != len(tt.cols) {
-				t.Fatalf("%d columns, want %d", len(st.Columns), len(tt.cols))
-			}
+			require.NoError(t, err)
+			require.Equal(t, len(tt.cols), len(st.Columns), "%d columns, want %d", len(st.Columns), len(tt.cols))
 			for i, w := range tt.cols {
 				c := st.Columns[i]
 				if c.Name != w.name || c.DeclType != w.decl || c.HasDeclType != w.hasDecl || c.Table != w.table || c.Origin != w.origin {
@@ -73,9 +71,7 @@ func TestColumnIntrospectionMatchesDecltypeTypeofAndTableXinfo(t *testing.T) {
 					t.Errorf("column %d database = %q", i, c.Database)
 				}
 				if w.table != "" {
-					if xi := xinfoType(t, db, w.table, w.origin); xi != c.DeclType {
-						t.Errorf("column %d: pragma table_xinfo(%s) says %q, decltype %q", i, w.table, xi, c.DeclType)
-					}
+					assert.Equal(t, c.DeclType, xinfoType(t, db, w.table, w.origin), "column %d: pragma table_xinfo(%s) vs decltype", i, w.table)
 				}
 			}
 			// The storage class of every row agrees with typeof().
@@ -99,14 +95,10 @@ func checkTypeof(t *testing.T, db *sqlite.DB, query string, n int) {
 	}
 	typeofQ := fmt.Sprintf("WITH q(%s) AS (%s) SELECT %s FROM q", strings.Join(cols, ","), query, strings.Join(exprs, ","))
 	want, err := db.Values(ctx, typeofQ)
-	if err != nil {
-		t.Fatalf("%s: %v", typeofQ, err)
-	}
+	require.NoError(t, err, "%s", typeofQ)
 	var got [][]string
 	for row, err := range db.Query(ctx, query) {
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var r []string
 		for _, c := range row.Columns() {
 			r = append(r, c.Type.TypeOf())
@@ -124,9 +116,7 @@ func checkTypeof(t *testing.T, db *sqlite.DB, query string, n int) {
 		}
 	}
 	st, err := db.Inspect(ctx, query)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for j, c := range st.Columns {
 		if c.Type.TypeOf() != want[0][j] {
 			t.Errorf("Inspect column %d: %s, first row typeof %s", j, c.Type, want[0][j])
@@ -138,9 +128,7 @@ func xinfoType(t *testing.T, db *sqlite.DB, table, col string) string {
 	t.Helper()
 	var typ string
 	err := db.QueryRow(ctxT(t), "SELECT type FROM pragma_table_xinfo(?) WHERE name = ?", table, col).Scan(&typ)
-	if err != nil {
-		t.Fatalf("table_xinfo(%s).%s: %v", table, col, err)
-	}
+	require.NoError(t, err, "table_xinfo(%s).%s", table, col)
 	return typ
 }
 
@@ -166,9 +154,7 @@ func TestAffinityDecidesTheStorageClass(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, err := db.Inspect(ctxT(t), tt.query)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if !st.HasRow || st.Columns[0].Type != tt.want || st.Columns[0].Type.String() != tt.wantText {
 				t.Errorf("storage class %v (row %v), want %v", st.Columns[0].Type, st.HasRow, tt.want)
 			}
@@ -180,22 +166,14 @@ func TestInspectReportsParametersAndExpandedSQL(t *testing.T) {
 	db := openMem(t, sqlite.Config{})
 	mustExec(t, db, introspectionSchema)
 	st, err := db.Inspect(ctxT(t), "SELECT name FROM t WHERE id = :id AND name <> ?", sqlite.Named{"id": 2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if len(st.Params) != 2 || st.Params[0] != ":id" || st.Params[1] != "" {
 		t.Errorf("Params = %q", st.Params)
 	}
-	if st.ExpandedSQL != "SELECT name FROM t WHERE id = 2 AND name <> NULL" {
-		t.Errorf("ExpandedSQL = %q", st.ExpandedSQL)
-	}
-	if !st.ReadOnly {
-		t.Error("a SELECT is not ReadOnly")
-	}
+	assert.Equal(t, "SELECT name FROM t WHERE id = 2 AND name <> NULL", st.ExpandedSQL, "ExpandedSQL")
+	assert.True(t, st.ReadOnly, "a SELECT is not ReadOnly")
 	w, err := db.Inspect(ctxT(t), "INSERT INTO pets(kind) VALUES (?) RETURNING id, kind", "fish")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if w.ReadOnly || w.HasRow || len(w.Columns) != 2 || w.Columns[1].DeclType != "TEXT" {
 		t.Errorf("Inspect of a write = %+v", w)
 	}

@@ -10,6 +10,7 @@ import (
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/stretchr/testify/assert"
 )
 
 func TestEveryResultCodeTranslatesOnce(t *testing.T) {
@@ -62,23 +63,17 @@ func TestEveryResultCodeTranslatesOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := codeForResult(tt.rc); got != tt.want {
-				t.Errorf("codeForResult(%v) = %v, want %v", tt.rc, got, tt.want)
-			}
+			assert.Equal(t, tt.want, codeForResult(tt.rc), "codeForResult(%v)", tt.rc)
 			// The registered classifier gives the same answer for the
 			// native error, wrapped or not.
 			native := fmt.Errorf("driver said: %w", tt.rc.ToError())
-			if got := arsenal.CodeOf(native); got != tt.want {
-				t.Errorf("arsenal.CodeOf(native %v) = %v, want %v", tt.rc, got, tt.want)
-			}
+			assert.Equal(t, tt.want, arsenal.CodeOf(native), "arsenal.CodeOf(native %v)", tt.rc)
 			w := wrapErr(context.Background(), "op", native)
 			var ae *arsenal.Error
 			if !errors.As(w, &ae) || ae.Code != tt.want || ae.Component != Kind || ae.Op != "op" {
 				t.Errorf("wrapErr = %#v", w)
 			}
-			if !errors.Is(w, native) {
-				t.Error("the cause is lost")
-			}
+			assert.ErrorIs(t, w, native, "the cause is lost")
 		})
 	}
 }
@@ -97,9 +92,7 @@ func TestBusyIsRetryableAndCancellationIsNot(t *testing.T) {
 	dctx, dcancel := context.WithTimeout(context.Background(), 0)
 	defer dcancel()
 	<-dctx.Done()
-	if got := arsenal.CodeOf(wrapErr(dctx, "exec", sqlite.ResultInterrupt.ToError())); got != arsenal.DeadlineExceeded {
-		t.Errorf("interrupt after a deadline = %v", got)
-	}
+	assert.Equal(t, arsenal.DeadlineExceeded, arsenal.CodeOf(wrapErr(dctx, "exec", sqlite.ResultInterrupt.ToError())), "interrupt after a deadline")
 	if _, ok := resultCode(errors.New("plain")); ok {
 		t.Error("a plain error was taken for a SQLite error")
 	}

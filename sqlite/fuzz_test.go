@@ -8,6 +8,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzDeserialize feeds arbitrary bytes to Deserialize and reads whatever
@@ -15,17 +16,13 @@ import (
 func FuzzDeserialize(f *testing.F) {
 	ctx := context.Background()
 	src, err := sqlite.Open(ctx, sqlite.Config{})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	if _, err := src.Exec(ctx, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB); CREATE INDEX tb ON t(b); INSERT INTO t(b, c) VALUES ('x', x'00'), ('y', NULL)"); err != nil {
 		f.Fatal(err)
 	}
 	image, err := src.Serialize(ctx, "")
 	src.Close()
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Add(image)
 	f.Add([]byte{})
 	f.Add([]byte("SQLite format 3\x00"))
@@ -87,13 +84,9 @@ func checkCoded(t *testing.T, err error) {
 func FuzzNamedParams(f *testing.F) {
 	ctx := context.Background()
 	strict, err := sqlite.Open(ctx, sqlite.Config{Strict: true})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	loose, err := sqlite.Open(ctx, sqlite.Config{})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Cleanup(func() { strict.Close(); loose.Close() })
 	f.Add(":a + @b", "a", int64(1), "x", false)
 	f.Add("$a || ?", "$a", int64(-1), "", true)
@@ -131,7 +124,5 @@ func checkCodedLoose(t *testing.T, err error) {
 	if !errors.As(err, &ae) || ae.Component != sqlite.Kind {
 		t.Fatalf("uncoded error: %#v", err)
 	}
-	if ae.Code == arsenal.Unknown {
-		t.Fatalf("unclassified error: %v", err)
-	}
+	require.NotEqual(t, arsenal.Unknown, ae.Code, "unclassified error: %v", err)
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // openUnmanaged opens a database without registering Close as a cleanup,
@@ -17,9 +19,7 @@ import (
 func openUnmanaged(t *testing.T, cfg sqlite.Config) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(ctxT(t), cfg)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
+	require.NoError(t, err, "Open")
 	return db
 }
 
@@ -154,9 +154,7 @@ func TestInterruptedWriteAbortsWholeTx(t *testing.T) {
 				} else {
 					serr = interrupted(tx)
 				}
-				if serr == nil {
-					t.Error("the endless insert was not interrupted")
-				}
+				assert.Error(t, serr, "the endless insert was not interrupted")
 				_, after = tx.Exec(ctx, "INSERT INTO t(v) VALUES (200)")
 				if c.swallow {
 					// A savepoint after the loss must not start a new
@@ -169,17 +167,11 @@ func TestInterruptedWriteAbortsWholeTx(t *testing.T) {
 				}
 				return after
 			})
-			if arsenal.CodeOf(after) != arsenal.Aborted {
-				t.Errorf("tx.Exec after the rollback: %v, want Aborted", after)
-			}
+			assert.Equal(t, arsenal.Aborted, arsenal.CodeOf(after), "tx.Exec after the rollback: %v, want Aborted", after)
 			wantCode(t, err, arsenal.Aborted)
 			var n int64
-			if err := db.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n != 0 {
-				t.Errorf("the Tx failed but %d rows of it were committed", n)
-			}
+			require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n))
+			assert.Equal(t, int64(0), n, "the Tx failed but %d rows of it were committed", n)
 			// The writer is usable afterwards.
 			mustExec(t, db, "INSERT INTO t(v) VALUES (1)")
 		})
@@ -222,16 +214,12 @@ func TestTxCallInsideQueryLoopFailsFast(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("Tx: %v", err)
-		}
+		require.NoError(t, err, "Tx")
 	case <-time.After(5 * time.Second):
 		t.Fatal("a Tx call inside a tx.Query loop deadlocked") // db leaks: closing it would hang
 	}
 	defer closeWithin(t, db, 5*time.Second)
-	if len(nested) != 4 {
-		t.Fatalf("nested calls: %v", nested)
-	}
+	require.Equal(t, 4, len(nested), "nested calls: %v", nested)
 	for i, err := range nested {
 		if arsenal.CodeOf(err) != arsenal.FailedPrecondition || !strings.Contains(err.Error(), "busy") {
 			t.Errorf("nested call %d: %v, want FailedPrecondition (busy)", i, err)
@@ -265,9 +253,7 @@ func TestNilScanDestination(t *testing.T) {
 			}()
 			err = f()
 		}()
-		if arsenal.CodeOf(err) != arsenal.InvalidArgument {
-			t.Errorf("%s: %v, want InvalidArgument", name, err)
-		}
+		assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), "%s: %v, want InvalidArgument", name, err)
 	}
 	noPanic("QueryRow.Scan(*int64 nil)", func() error {
 		return db.QueryRow(ctx, "SELECT v FROM t").Scan((*int64)(nil))
@@ -351,18 +337,14 @@ func TestLockWaitHonoursContext(t *testing.T) {
 	<-held
 	defer func() {
 		close(hold)
-		if err := <-finished; err != nil {
-			t.Errorf("holder Tx: %v", err)
-		}
+		assert.NoError(t, <-finished, "holder Tx")
 	}()
 
 	ctx, cancel := context.WithTimeout(bg, 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	_, err := b.Exec(ctx, "INSERT INTO t VALUES (2)")
-	if el := time.Since(start); el > time.Second {
-		t.Errorf("Exec with a 200ms deadline returned after %v", el)
-	}
+	assert.LessOrEqual(t, time.Since(start), time.Second, "Exec with a 200ms deadline returned after")
 	wantCode(t, err, arsenal.DeadlineExceeded)
 
 	ctx2, cancel2 := context.WithCancel(bg)
@@ -372,9 +354,7 @@ func TestLockWaitHonoursContext(t *testing.T) {
 		_, err := tx.Exec(ctx2, "INSERT INTO t VALUES (3)")
 		return err
 	})
-	if el := time.Since(start); el > time.Second {
-		t.Errorf("cancelled Tx returned after %v", el)
-	}
+	assert.LessOrEqual(t, time.Since(start), time.Second, "cancelled Tx returned after")
 	wantCode(t, err, arsenal.Canceled)
 }
 

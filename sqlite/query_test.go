@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestNamedParametersBindFromMapsAndStructs(t *testing.T) {
@@ -37,9 +38,7 @@ func TestNamedParametersBindFromMapsAndStructs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var id int64
 			var name string
-			if err := db.QueryRow(ctxT(t), tt.query, tt.args...).Scan(&id, &name); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, db.QueryRow(ctxT(t), tt.query, tt.args...).Scan(&id, &name))
 			if id != 7 || name != "ada" {
 				t.Errorf("got %d %q", id, name)
 			}
@@ -73,9 +72,7 @@ func TestStrictModeRejectsMissingAndUnknownParameters(t *testing.T) {
 				t.Fatalf("strict: %v", err)
 			}
 			rows, err := loose.Values(ctxT(t), tt.query, tt.args...)
-			if err != nil {
-				t.Fatalf("loose: %v", err)
-			}
+			require.NoError(t, err, "loose")
 			if rows[0][0] != tt.looseValue {
 				t.Errorf("loose first column = %#v, want %#v", rows[0][0], tt.looseValue)
 			}
@@ -134,12 +131,8 @@ func TestBindingFollowsTheDocumentedRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var typ string
 			var v any
-			if err := db.QueryRow(ctxT(t), "SELECT typeof(?1), ?1", tt.arg).Scan(&typ, &v); err != nil {
-				t.Fatal(err)
-			}
-			if typ != tt.wantType {
-				t.Errorf("typeof = %s, want %s", typ, tt.wantType)
-			}
+			require.NoError(t, db.QueryRow(ctxT(t), "SELECT typeof(?1), ?1", tt.arg).Scan(&typ, &v))
+			assert.Equal(t, tt.wantType, typ, "typeof")
 			if b, ok := tt.want.([]byte); ok {
 				got, _ := v.([]byte)
 				if !bytes.Equal(got, b) || got == nil {
@@ -224,12 +217,8 @@ func TestScanConvertsWithoutSilentLoss(t *testing.T) {
 				wantCode(t, err, arsenal.InvalidArgument)
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tt.check() {
-				t.Errorf("wrong value scanned into %T", tt.dest)
-			}
+			require.NoError(t, err)
+			assert.True(t, tt.check(), "wrong value scanned into %T", tt.dest)
 		})
 	}
 }
@@ -253,9 +242,7 @@ func TestAllAsGetAndQueryReadRowsIntoStructs(t *testing.T) {
 	mustExec(t, db, "INSERT INTO users(name, email, created, extra) VALUES ('ada', 'a@x', 'mon', 'e'), ('bob', NULL, 'tue', 'e')")
 
 	users, err := sqlite.AllAs[user](ctx, db, "SELECT * FROM users ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if len(users) != 2 || users[0].Name != "ada" || users[0].Email == nil || *users[0].Email != "a@x" || users[1].Email != nil || users[1].Created != "tue" {
 		t.Fatalf("AllAs = %+v", users)
 	}
@@ -273,9 +260,7 @@ func TestAllAsGetAndQueryReadRowsIntoStructs(t *testing.T) {
 	}
 	err = db.Get(ctx, &u, "SELECT * FROM users WHERE id = 99")
 	wantCode(t, err, arsenal.NotFound)
-	if !errors.Is(err, sqlite.ErrNoRows) {
-		t.Errorf("no-row error does not wrap ErrNoRows: %v", err)
-	}
+	assert.ErrorIs(t, err, sqlite.ErrNoRows, "no-row error does not wrap ErrNoRows: %v", err)
 	var m map[string]any
 	if err := db.Get(ctx, &m, "SELECT id, name FROM users WHERE id = 1"); err != nil || m["name"] != "ada" || m["id"] != int64(1) {
 		t.Fatalf("Get map = %v, %v", m, err)
@@ -291,27 +276,19 @@ func TestAllAsGetAndQueryReadRowsIntoStructs(t *testing.T) {
 	// Query streams and stops when the loop breaks.
 	n := 0
 	for row, err := range db.Query(ctx, "SELECT id FROM users ORDER BY id") {
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		n++
-		if row.Int64(0) != 1 {
-			t.Errorf("first id = %d", row.Int64(0))
-		}
+		assert.Equal(t, int64(1), row.Int64(0), "first id")
 		break
 	}
-	if n != 1 {
-		t.Errorf("loop ran %d times after break", n)
-	}
+	assert.Equal(t, 1, n, "loop ran %d times after break", n)
 	// A query error is yielded once.
 	var errs int
 	for _, err := range db.Query(ctx, "SELECT nope FROM users") {
 		wantCode(t, err, arsenal.InvalidArgument)
 		errs++
 	}
-	if errs != 1 {
-		t.Errorf("%d errors yielded", errs)
-	}
+	assert.Equal(t, 1, errs, "%d errors yielded", errs)
 }
 
 func TestQueryThatWritesMovesToTheWriter(t *testing.T) {
@@ -319,14 +296,10 @@ func TestQueryThatWritesMovesToTheWriter(t *testing.T) {
 	mustExec(t, db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
 	var ids []int64
 	for row, err := range db.Query(ctxT(t), "INSERT INTO t(v) VALUES ('a'), ('b') RETURNING id") {
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		ids = append(ids, row.Int64(0))
 	}
-	if len(ids) != 2 {
-		t.Fatalf("RETURNING gave %v", ids)
-	}
+	require.Equal(t, 2, len(ids), "RETURNING gave %v", ids)
 	var n int
 	if err := db.QueryRow(ctxT(t), "SELECT count(*) FROM t").Scan(&n); err != nil || n != 2 {
 		t.Fatalf("count = %d, %v", n, err)
@@ -337,9 +310,7 @@ func TestExecRunsScriptsAndRefusesDanglingTransactions(t *testing.T) {
 	db := openFile(t, sqlite.Config{})
 	r := mustExec(t, db, `CREATE TABLE t(x); -- a comment
 		INSERT INTO t VALUES (1); INSERT INTO t VALUES (2), (3);`)
-	if r.RowsAffected != 2 {
-		t.Errorf("RowsAffected of the last statement = %d, want 2", r.RowsAffected)
-	}
+	assert.Equal(t, int64(2), r.RowsAffected, "RowsAffected of the last statement, want 2")
 	_, err := db.Exec(ctxT(t), "INSERT INTO t VALUES (?); INSERT INTO t VALUES (?)", 1, 2)
 	wantCode(t, err, arsenal.InvalidArgument)
 	_, err = db.Exec(ctxT(t), "BEGIN")
@@ -361,9 +332,7 @@ func TestStatementCacheIsReusedAndBounded(t *testing.T) {
 		}
 	}
 	g := db.DBStats()
-	if g.StmtCacheHits < 4 {
-		t.Errorf("StmtCacheHits = %v after 5 identical queries", g.StmtCacheHits)
-	}
+	assert.GreaterOrEqual(t, g.StmtCacheHits, uint64(4), "StmtCacheHits = %v after 5 identical queries", g.StmtCacheHits)
 	for _, q := range []string{"SELECT 1", "SELECT 2", "SELECT 3", "SELECT ?"} {
 		if _, err := db.Values(ctxT(t), q, 1); err != nil && !arsenal.IsCode(err, arsenal.InvalidArgument) {
 			t.Fatal(err)
@@ -373,9 +342,7 @@ func TestStatementCacheIsReusedAndBounded(t *testing.T) {
 	if _, err := db.Values(ctxT(t), "SELECT 1"); err != nil {
 		t.Fatal(err)
 	}
-	if db.DBStats().StmtCacheMisses != before+1 {
-		t.Errorf("an evicted statement was not prepared again")
-	}
+	assert.Equal(t, before+1, db.DBStats().StmtCacheMisses, "an evicted statement was not prepared again")
 	off := openMem(t, sqlite.Config{StatementCache: -1})
 	for i := 0; i < 3; i++ {
 		if _, err := off.Values(ctxT(t), "SELECT 1"); err != nil {

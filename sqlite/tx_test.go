@@ -7,14 +7,14 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func count(t *testing.T, db *sqlite.DB, q string) int {
 	t.Helper()
 	var n int
-	if err := db.QueryRow(ctxT(t), q).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
+	require.NoError(t, db.QueryRow(ctxT(t), q).Scan(&n), "%s", q)
 	return n
 }
 
@@ -33,17 +33,13 @@ func TestTxCommitsOrRollsBackInEveryMode(t *testing.T) {
 				if err := tx.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&inside); err != nil {
 					return err
 				}
-				if inside != 2 {
-					t.Errorf("inside the tx: %d rows", inside)
-				}
+				assert.Equal(t, 2, inside, "inside the tx: %d rows", inside)
 				if n := count(t, db, "SELECT count(*) FROM t"); n != 0 {
 					t.Errorf("a reader sees %d uncommitted rows", n)
 				}
 				return nil
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
 				t.Fatalf("after commit: %d rows", n)
 			}
@@ -54,9 +50,7 @@ func TestTxCommitsOrRollsBackInEveryMode(t *testing.T) {
 				}
 				return boom
 			})
-			if !errors.Is(err, boom) {
-				t.Fatalf("Tx error = %v, want to wrap boom", err)
-			}
+			require.ErrorIs(t, err, boom, "Tx error = %v, want to wrap boom", err)
 			if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
 				t.Fatalf("after rollback: %d rows", n)
 			}
@@ -101,9 +95,7 @@ func TestNestedTxUsesSavepoints(t *testing.T) {
 			tx2.Exec(ctx, "INSERT INTO t VALUES (2)")
 			return errors.New("inner fails")
 		})
-		if inner == nil {
-			t.Error("inner error lost")
-		}
+		assert.Error(t, inner, "inner error lost")
 		// An inner panic rolls back the inner work and continues upward...
 		func() {
 			defer func() { recover() }()
@@ -121,13 +113,9 @@ func TestNestedTxUsesSavepoints(t *testing.T) {
 			})
 		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	vals, err := sqlite.AllAs[int](ctx, db, "SELECT x FROM t ORDER BY x")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if len(vals) != 3 || vals[0] != 1 || vals[1] != 4 || vals[2] != 5 {
 		t.Fatalf("rows %v, want [1 4 5]", vals)
 	}
@@ -138,9 +126,7 @@ func TestTxGuardsItsLifetime(t *testing.T) {
 	ctx := ctxT(t)
 	mustExec(t, db, "CREATE TABLE t(x INTEGER)")
 	var leaked *sqlite.Tx
-	if err := db.Tx(ctx, func(tx *sqlite.Tx) error { leaked = tx; return nil }); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Tx(ctx, func(tx *sqlite.Tx) error { leaked = tx; return nil }))
 	_, err := leaked.Exec(ctx, "INSERT INTO t VALUES (1)")
 	wantCode(t, err, arsenal.FailedPrecondition)
 
