@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // timed is how many calls o's histograms hold.
@@ -68,10 +70,6 @@ func TestWithoutSamplingEveryCallIsTimed(t *testing.T) {
 }
 
 func TestNowIsNeverZero(t *testing.T) {
-	if Now() <= 0 {
-		t.Fatal("Now() must be positive: 0 means not timed")
-	}
-	if d := Now(); d < time.Microsecond {
-		t.Fatalf("Now() = %v, want at least the 1 µs head start", d)
-	}
+	require.Greater(t, Now(), time.Duration(0), "Now() must be positive: 0 means not timed")
+	require.GreaterOrEqual(t, Now(), time.Microsecond, "Now(), want at least the 1 µs head start")
 }

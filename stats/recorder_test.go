@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal/stats"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRecorderCountsCallsAndErrors(t *testing.T) {
@@ -135,9 +137,7 @@ func TestRecorderResetStartsANewWindow(t *testing.T) {
 	if s.Count != 0 || s.Errors != 0 || s.P99 != 0 {
 		t.Errorf("after Reset: %+v, want zero", s)
 	}
-	if !r.Since().After(before) {
-		t.Errorf("Since did not move forward on Reset")
-	}
+	assert.True(t, r.Since().After(before), "Since did not move forward on Reset")
 }
 
 func TestRecorderStaysSmallPerOperation(t *testing.T) {
@@ -176,12 +176,8 @@ func TestRateIsCallsPerSecondOverTheWindow(t *testing.T) {
 	}
 	s := r.Snapshot()["op"]
 	got := stats.Rate(s, r.Since(), r.Since().Add(10*time.Second))
-	if got != 5 {
-		t.Errorf("Rate = %v, want 5 calls/s", got)
-	}
-	if stats.Rate(s, r.Since(), r.Since()) != 0 {
-		t.Errorf("Rate over an empty window should be 0")
-	}
+	assert.Equal(t, float64(5), got, "Rate, want 5 calls/s")
+	assert.Equal(t, float64(0), stats.Rate(s, r.Since(), r.Since()), "Rate over an empty window should be 0")
 }
 
 // BenchmarkOpRecord proves the hot path allocates nothing (0 allocs/op).
@@ -250,9 +246,7 @@ func TestRecorderMergesConcurrentCallersExactly(t *testing.T) {
 	}
 	wg.Wait()
 	s := op.Stats()
-	if s.Count != workers*each {
-		t.Fatalf("count %d, want %d", s.Count, workers*each)
-	}
+	require.Equal(t, uint64(workers*each), s.Count, "count")
 	want := time.Duration(workers*each/2) * time.Microsecond
 	if d := s.P50 - want; d < -want/50 || d > want/50 {
 		t.Errorf("p50 %v, want %v within 2%%", s.P50, want)
