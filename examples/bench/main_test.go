@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -21,21 +24,15 @@ func TestRunMeasuresAComponentAndWritesEveryOutput(t *testing.T) {
 	dir := t.TempDir()
 	html, js := filepath.Join(dir, "r.html"), filepath.Join(dir, "r.json")
 	peers := filepath.Join(dir, "all.jsonl")
-	if err := os.WriteFile(peers, []byte(`{"domain":"redis","workload":"GET","impl":"arsenal","metric":"ops/s","value":200}
+	require.NoError(t, os.WriteFile(peers, []byte(`{"domain":"redis","workload":"GET","impl":"arsenal","metric":"ops/s","value":200}
 {"domain":"redis","workload":"GET","impl":"go-redis","metric":"ops/s","value":100}
 {"domain":"redis","check":"GET >= 1.5x go-redis","pass":true,"detail":"2.0x"}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`), 0o644))
 	code, out, errOut := cli(t, "run", "-url", "sqlite::memory:", "-workload", "select", "-c", "1,2", "-n", "300",
 		"-warmup", "10ms", "-html", html, "-json", js, "-peers", peers)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	require.Equal(t, 0, code, "exit: %s", errOut)
 	for _, want := range []string{"callers", "ops/s", "p99", "sqlite::memory:", "efficiency"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("table lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want, "table lacks")
 	}
 	var series []Series
 	b, err := os.ReadFile(js)
@@ -46,18 +43,14 @@ func TestRunMeasuresAComponentAndWritesEveryOutput(t *testing.T) {
 		t.Errorf("levels = %+v", lv)
 	}
 	page, err := os.ReadFile(html)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	p := string(page)
 	// Three run charts and one peers chart, embedded as SVG.
 	if n := strings.Count(p, `src="data:image/svg`); n != 4 {
 		t.Errorf("HTML embeds %d SVG charts, want 4", n)
 	}
 	for _, want := range []string{"Side by side with peers", "GET &gt;= 1.5x go-redis", "2.00x", "sqlite select"} {
-		if !strings.Contains(p, want) {
-			t.Errorf("HTML lacks %q", want)
-		}
+		assert.Contains(t, p, want, "HTML lacks")
 	}
 }
 
@@ -115,9 +108,7 @@ func TestReportRendersSavedResults(t *testing.T) {
 		t.Fatalf("report: %s", errOut)
 	}
 	page, _ := os.ReadFile(html)
-	if !strings.Contains(string(page), "Throughput and latency") {
-		t.Errorf("report lacks the charts section")
-	}
+	assert.Contains(t, string(page), "Throughput and latency", "report lacks the charts section")
 }
 
 func TestWorkloadsListsGenericAndDomainWorkloads(t *testing.T) {
