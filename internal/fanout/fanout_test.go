@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal/internal/fanout"
+	"github.com/stretchr/testify/assert"
 )
 
 func TestRunCallsEveryCallerAtOnceAndKeepsTheirErrors(t *testing.T) {
@@ -29,9 +30,7 @@ func TestRunCallsEveryCallerAtOnceAndKeepsTheirErrors(t *testing.T) {
 		}
 		return nil
 	})
-	if peak.Load() != 4 {
-		t.Errorf("peak %d callers at once, want 4", peak.Load())
-	}
+	assert.Equal(t, int32(4), peak.Load(), "peak %d callers at once, want 4", peak.Load())
 	if len(errs) != 2 || errs[0].Error() != "caller 1" || errs[1].Error() != "caller 3" {
 		t.Errorf("errors %v, want callers 1 and 3 in order", errs)
 	}
