@@ -13,15 +13,15 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/infra-arsenal/arsenal/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestSharedRedisAnswersAndIsNotTheSharedInstance(t *testing.T) {
 	r := testenv.SharedRedis(t)
-	if strings.HasSuffix(r.Addr, ":6379") {
-		t.Fatalf("testenv used the shared default port: %s", r.Addr)
-	}
+	require.False(t, strings.HasSuffix(r.Addr, ":6379"), "testenv used the shared default port: %s", r.Addr)
 	if testenv.RequireReal() && !r.Real {
 		t.Fatal("ARSENAL_REQUIRE_REAL=1 but a stand-in was used")
 	}
@@ -39,9 +39,7 @@ func TestSharedRedisAnswersAndIsNotTheSharedInstance(t *testing.T) {
 func TestDedicatedRedisSurvivesKillAndRestartWithAppendOnly(t *testing.T) {
 	r := testenv.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always")
 	if !r.Real {
-		if testenv.RequireReal() {
-			t.Fatal("stand-in used under ARSENAL_REQUIRE_REAL=1")
-		}
+		require.False(t, testenv.RequireReal(), "stand-in used under ARSENAL_REQUIRE_REAL=1")
 		t.Skip("redis-server not installed: kill/restart needs a real server")
 	}
 	if got, _ := testenv.RedisCommand(r.Addr, "SET durable 1"); got != "+OK" {
@@ -51,9 +49,7 @@ func TestDedicatedRedisSurvivesKillAndRestartWithAppendOnly(t *testing.T) {
 	if _, err := testenv.RedisCommand(r.Addr, "PING"); err == nil {
 		t.Fatal("server still answers after Kill")
 	}
-	if err := r.Restart(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Restart())
 	if got, _ := testenv.RedisCommand(r.Addr, "GET durable"); got != "$1" {
 		t.Errorf("after restart GET durable = %q, want the value back", got)
 	}
@@ -73,14 +69,10 @@ func TestSharedS3StoresAndReturnsObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("a/b.txt")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got, _ := io.ReadAll(out.Body)
 	out.Body.Close()
-	if !bytes.Equal(got, body) {
-		t.Errorf("got %q", got)
-	}
+	assert.Equal(t, body, got)
 }
 
 func TestPostgresGivesAThrowawayDatabase(t *testing.T) {
@@ -88,17 +80,11 @@ func TestPostgresGivesAThrowawayDatabase(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer conn.Close(ctx)
 	var name string
-	if err := conn.QueryRow(ctx, "select current_database()").Scan(&name); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(name, "arsenal_test_") {
-		t.Errorf("connected to %q, not a throwaway database", name)
-	}
+	require.NoError(t, conn.QueryRow(ctx, "select current_database()").Scan(&name))
+	assert.True(t, strings.HasPrefix(name, "arsenal_test_"), "connected to %q, not a throwaway database", name)
 	if _, err := conn.Exec(ctx, "create table t(x int); insert into t values (1)"); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +95,5 @@ func TestFreePortIsOnLoopbackAndUsable(t *testing.T) {
 	if err != nil || p <= 0 || p == 6379 {
 		t.Fatalf("FreePort = %d, %v", p, err)
 	}
-	if err := testenv.WaitTCP("127.0.0.1:1", 100*time.Millisecond); err == nil {
-		t.Error("WaitTCP succeeded on a closed port")
-	}
+	assert.Error(t, testenv.WaitTCP("127.0.0.1:1", 100*time.Millisecond), "WaitTCP succeeded on a closed port")
 }
