@@ -26,9 +26,8 @@ func benchDB(b testing.TB) (*sqlite.DB, string) {
 	require.NoError(b, err)
 	b.Cleanup(func() { db.Close() })
 	ctx := context.Background()
-	if _, err := db.Exec(ctx, "CREATE TABLE bench(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)"); err != nil {
-		b.Fatal(err)
-	}
+	_, err = db.Exec(ctx, "CREATE TABLE bench(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)")
+	require.NoError(b, err)
 	err = db.Tx(ctx, func(tx *sqlite.Tx) error {
 		for i := 1; i <= benchRows; i++ {
 			if _, err := tx.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, fmt.Sprintf("name-%d", i), float64(i)/3); err != nil {
@@ -42,9 +41,8 @@ func benchDB(b testing.TB) (*sqlite.DB, string) {
 	// checkpoint would in a long-running program (and as the benchmarks
 	// program's freshly reopened file has them), so lookups do not also
 	// search the WAL index.
-	if _, err := db.Exec(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		b.Fatal(err)
-	}
+	_, err = db.Exec(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	require.NoError(b, err)
 	return db, path
 }
 
@@ -79,9 +77,8 @@ func BenchmarkPointSelect(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			s.BindInt64(1, int64(i%benchRows+1))
 			ok, err := s.Step()
-			if err != nil || !ok {
-				b.Fatal(ok, err)
-			}
+			require.NoError(b, err, "%v %v", ok, err)
+			require.True(b, ok, "%v %v", ok, err)
 			_, _, _ = s.ColumnInt64(0), s.ColumnText(1), s.ColumnFloat(2)
 			s.Reset()
 		}
@@ -200,9 +197,8 @@ func BenchmarkInsert100kOneTx(b *testing.B) {
 			s, _, err := c.PrepareTransient(q)
 			require.NoError(b, err)
 			defer s.Finalize()
-			if _, err := s.Step(); err != nil {
-				b.Fatal(err)
-			}
+			_, err = s.Step()
+			require.NoError(b, err)
 		}
 		exec("PRAGMA journal_mode=wal")
 		exec("PRAGMA synchronous=NORMAL")
@@ -216,9 +212,8 @@ func BenchmarkInsert100kOneTx(b *testing.B) {
 			for i := 0; i < 100_000; i++ {
 				s.BindText(1, "row")
 				s.BindFloat(2, float64(i))
-				if _, err := s.Step(); err != nil {
-					b.Fatal(err)
-				}
+				_, err := s.Step()
+				require.NoError(b, err)
 				s.Reset()
 			}
 			exec("COMMIT")
@@ -239,9 +234,8 @@ func image64MiB(b *testing.B) []byte {
 		db, err := sqlite.Open(ctx, sqlite.Config{})
 		require.NoError(b, err)
 		defer db.Close()
-		if _, err := db.Exec(ctx, "CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
-			b.Fatal(err)
-		}
+		_, err = db.Exec(ctx, "CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB)")
+		require.NoError(b, err)
 		err = db.Tx(ctx, func(tx *sqlite.Tx) error {
 			for i := 0; i < 1024; i++ {
 				if _, err := tx.Exec(ctx, "INSERT INTO blobs(b) VALUES (randomblob(65000))"); err != nil {
@@ -295,18 +289,16 @@ func BenchmarkInsertOverheadPaired(b *testing.B) {
 	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(dir, "a.db"), Create: true})
 	require.NoError(b, err)
 	defer db.Close()
-	if _, err := db.Exec(ctx, "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
-		b.Fatal(err)
-	}
+	_, err = db.Exec(ctx, "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)")
+	require.NoError(b, err)
 	c, err := zs.OpenConn(filepath.Join(dir, "raw.db"), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
 	require.NoError(b, err)
 	defer c.Close()
 	for _, q := range []string{"PRAGMA journal_mode=wal", "PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)", "BEGIN"} {
 		s, _, err := c.PrepareTransient(q)
 		require.NoError(b, err)
-		if _, err := s.Step(); err != nil {
-			b.Fatal(err)
-		}
+		_, err = s.Step()
+		require.NoError(b, err)
 		s.Finalize()
 	}
 	raw := c.Prep(insert)
@@ -358,9 +350,8 @@ func BenchmarkInsertBoxingCost(b *testing.B) {
 		for _, q := range []string{"PRAGMA journal_mode=wal", "PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)", "BEGIN"} {
 			s, _, err := c.PrepareTransient(q)
 			require.NoError(b, err)
-			if _, err := s.Step(); err != nil {
-				b.Fatal(err)
-			}
+			_, err = s.Step()
+			require.NoError(b, err)
 			s.Finalize()
 		}
 		return c, c.Prep(insert)
@@ -377,9 +368,8 @@ func BenchmarkInsertBoxingCost(b *testing.B) {
 			boxSink = args
 			s1.BindText(1, args[0].(string))
 			s1.BindFloat(2, args[1].(float64))
-			if _, err := s1.Step(); err != nil {
-				b.Fatal(err)
-			}
+			_, err := s1.Step()
+			require.NoError(b, err)
 			s1.Reset()
 			_, _, _ = c1.Changes(), c1.LastInsertRowID(), c1.AutocommitEnabled()
 		}
@@ -388,9 +378,8 @@ func BenchmarkInsertBoxingCost(b *testing.B) {
 		for i := range block {
 			s2.BindText(1, "row")
 			s2.BindFloat(2, float64(i))
-			if _, err := s2.Step(); err != nil {
-				b.Fatal(err)
-			}
+			_, err := s2.Step()
+			require.NoError(b, err)
 			s2.Reset()
 		}
 		ratios = append(ratios, float64(tv)/float64(time.Since(t0)))

@@ -64,9 +64,11 @@ func TestColumnIntrospectionMatchesDecltypeTypeofAndTableXinfo(t *testing.T) {
 			require.Equal(t, len(tt.cols), len(st.Columns), "%d columns, want %d", len(st.Columns), len(tt.cols))
 			for i, w := range tt.cols {
 				c := st.Columns[i]
-				if c.Name != w.name || c.DeclType != w.decl || c.HasDeclType != w.hasDecl || c.Table != w.table || c.Origin != w.origin {
-					t.Errorf("column %d = %+v, want %+v", i, c, w)
-				}
+				assert.Equal(t, w.name, c.Name, "column %d = %+v, want %+v", i, c, w)
+				assert.Equal(t, w.decl, c.DeclType, "column %d = %+v, want %+v", i, c, w)
+				assert.Equal(t, w.hasDecl, c.HasDeclType, "column %d = %+v, want %+v", i, c, w)
+				assert.Equal(t, w.table, c.Table, "column %d = %+v, want %+v", i, c, w)
+				assert.Equal(t, w.origin, c.Origin, "column %d = %+v, want %+v", i, c, w)
 				if w.table != "" && c.Database != "main" {
 					t.Errorf("column %d database = %q", i, c.Database)
 				}
@@ -105,9 +107,8 @@ func checkTypeof(t *testing.T, db *sqlite.DB, query string, n int) {
 		}
 		got = append(got, r)
 	}
-	if len(got) != len(want) || len(got) == 0 {
-		t.Fatalf("%d rows vs %d typeof rows", len(got), len(want))
-	}
+	require.Equal(t, len(want), len(got), "%d rows vs %d typeof rows", len(got), len(want))
+	require.NotEqual(t, 0, len(got), "%d rows vs %d typeof rows", len(got), len(want))
 	for i := range got {
 		for j := range got[i] {
 			if got[i][j] != want[i][j] {
@@ -155,9 +156,9 @@ func TestAffinityDecidesTheStorageClass(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			st, err := db.Inspect(ctxT(t), tt.query)
 			require.NoError(t, err)
-			if !st.HasRow || st.Columns[0].Type != tt.want || st.Columns[0].Type.String() != tt.wantText {
-				t.Errorf("storage class %v (row %v), want %v", st.Columns[0].Type, st.HasRow, tt.want)
-			}
+			assert.True(t, st.HasRow, "storage class %v (row %v), want %v", st.Columns[0].Type, st.HasRow, tt.want)
+			assert.Equal(t, tt.want, st.Columns[0].Type, "storage class %v (row %v), want %v", st.Columns[0].Type, st.HasRow, tt.want)
+			assert.Equal(t, tt.wantText, st.Columns[0].Type.String(), "storage class %v (row %v), want %v", st.Columns[0].Type, st.HasRow, tt.want)
 		})
 	}
 }
@@ -167,22 +168,24 @@ func TestInspectReportsParametersAndExpandedSQL(t *testing.T) {
 	mustExec(t, db, introspectionSchema)
 	st, err := db.Inspect(ctxT(t), "SELECT name FROM t WHERE id = :id AND name <> ?", sqlite.Named{"id": 2})
 	require.NoError(t, err)
-	if len(st.Params) != 2 || st.Params[0] != ":id" || st.Params[1] != "" {
-		t.Errorf("Params = %q", st.Params)
-	}
+	require.Equal(t, 2, len(st.Params), "Params = %q", st.Params)
+	assert.Equal(t, ":id", st.Params[0], "Params = %q", st.Params)
+	assert.Equal(t, "", st.Params[1], "Params = %q", st.Params)
 	assert.Equal(t, "SELECT name FROM t WHERE id = 2 AND name <> NULL", st.ExpandedSQL, "ExpandedSQL")
 	assert.True(t, st.ReadOnly, "a SELECT is not ReadOnly")
 	w, err := db.Inspect(ctxT(t), "INSERT INTO pets(kind) VALUES (?) RETURNING id, kind", "fish")
 	require.NoError(t, err)
-	if w.ReadOnly || w.HasRow || len(w.Columns) != 2 || w.Columns[1].DeclType != "TEXT" {
-		t.Errorf("Inspect of a write = %+v", w)
-	}
+	assert.False(t, w.ReadOnly, "Inspect of a write = %+v", w)
+	assert.False(t, w.HasRow, "Inspect of a write = %+v", w)
+	require.Equal(t, 2, len(w.Columns), "Inspect of a write = %+v", w)
+	assert.Equal(t, "TEXT", w.Columns[1].DeclType, "Inspect of a write = %+v", w)
 	var n int
 	if err := db.QueryRow(ctxT(t), "SELECT count(*) FROM pets WHERE kind = 'fish'").Scan(&n); err != nil || n != 0 {
 		t.Errorf("Inspect ran the INSERT: %d rows, %v", n, err)
 	}
 	empty, err := db.Inspect(ctxT(t), "SELECT id FROM t WHERE 0")
-	if err != nil || empty.HasRow || empty.Columns[0].Type != sqlite.Null || empty.Columns[0].DeclType != "INTEGER" {
-		t.Errorf("Inspect with no row = %+v, %v", empty, err)
-	}
+	require.NoError(t, err, "Inspect with no row = %+v, %v", empty, err)
+	assert.False(t, empty.HasRow, "Inspect with no row = %+v, %v", empty, err)
+	assert.Equal(t, sqlite.Null, empty.Columns[0].Type, "Inspect with no row = %+v, %v", empty, err)
+	assert.Equal(t, "INTEGER", empty.Columns[0].DeclType, "Inspect with no row = %+v, %v", empty, err)
 }

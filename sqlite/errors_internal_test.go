@@ -11,6 +11,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestEveryResultCodeTranslatesOnce(t *testing.T) {
@@ -70,9 +71,10 @@ func TestEveryResultCodeTranslatesOnce(t *testing.T) {
 			assert.Equal(t, tt.want, arsenal.CodeOf(native), "arsenal.CodeOf(native %v)", tt.rc)
 			w := wrapErr(context.Background(), "op", native)
 			var ae *arsenal.Error
-			if !errors.As(w, &ae) || ae.Code != tt.want || ae.Component != Kind || ae.Op != "op" {
-				t.Errorf("wrapErr = %#v", w)
-			}
+			require.ErrorAs(t, w, &ae, "wrapErr = %#v", w)
+			assert.Equal(t, tt.want, ae.Code, "wrapErr = %#v", w)
+			assert.Equal(t, Kind, ae.Component, "wrapErr = %#v", w)
+			assert.Equal(t, "op", ae.Op, "wrapErr = %#v", w)
 			assert.ErrorIs(t, w, native, "the cause is lost")
 		})
 	}
@@ -80,15 +82,13 @@ func TestEveryResultCodeTranslatesOnce(t *testing.T) {
 
 func TestBusyIsRetryableAndCancellationIsNot(t *testing.T) {
 	busy := arsenal.Classify(wrapErr(context.Background(), "exec", sqlite.ResultBusy.ToError()))
-	if !busy.Retryable || busy.Code != arsenal.Unavailable {
-		t.Errorf("busy: %+v", busy)
-	}
+	assert.True(t, busy.Retryable, "busy: %+v", busy)
+	assert.Equal(t, arsenal.Unavailable, busy.Code, "busy: %+v", busy)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	c := arsenal.Classify(wrapErr(ctx, "exec", sqlite.ResultInterrupt.ToError()))
-	if c.Retryable || c.Code != arsenal.Canceled {
-		t.Errorf("interrupt under a cancelled context: %+v", c)
-	}
+	assert.False(t, c.Retryable, "interrupt under a cancelled context: %+v", c)
+	assert.Equal(t, arsenal.Canceled, c.Code, "interrupt under a cancelled context: %+v", c)
 	dctx, dcancel := context.WithTimeout(context.Background(), 0)
 	defer dcancel()
 	<-dctx.Done()

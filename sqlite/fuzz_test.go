@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -17,9 +16,8 @@ func FuzzDeserialize(f *testing.F) {
 	ctx := context.Background()
 	src, err := sqlite.Open(ctx, sqlite.Config{})
 	require.NoError(f, err)
-	if _, err := src.Exec(ctx, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB); CREATE INDEX tb ON t(b); INSERT INTO t(b, c) VALUES ('x', x'00'), ('y', NULL)"); err != nil {
-		f.Fatal(err)
-	}
+	_, err = src.Exec(ctx, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB); CREATE INDEX tb ON t(b); INSERT INTO t(b, c) VALUES ('x', x'00'), ('y', NULL)")
+	require.NoError(f, err)
 	image, err := src.Serialize(ctx, "")
 	src.Close()
 	require.NoError(f, err)
@@ -71,12 +69,10 @@ func checkCoded(t *testing.T, err error) {
 		return
 	}
 	var ae *arsenal.Error
-	if !errors.As(err, &ae) || ae.Component != sqlite.Kind {
-		t.Fatalf("uncoded error: %#v", err)
-	}
-	if ae.Code == arsenal.Unknown || ae.Code == arsenal.Internal {
-		t.Fatalf("unclassified error: %v", err)
-	}
+	require.ErrorAs(t, err, &ae, "uncoded error: %#v", err)
+	require.Equal(t, sqlite.Kind, ae.Component, "uncoded error: %#v", err)
+	require.NotEqual(t, arsenal.Unknown, ae.Code, "unclassified error: %v", err)
+	require.NotEqual(t, arsenal.Internal, ae.Code, "unclassified error: %v", err)
 }
 
 // FuzzNamedParams binds arbitrary names and values into arbitrary
@@ -121,8 +117,7 @@ func checkCodedLoose(t *testing.T, err error) {
 		return
 	}
 	var ae *arsenal.Error
-	if !errors.As(err, &ae) || ae.Component != sqlite.Kind {
-		t.Fatalf("uncoded error: %#v", err)
-	}
+	require.ErrorAs(t, err, &ae, "uncoded error: %#v", err)
+	require.Equal(t, sqlite.Kind, ae.Component, "uncoded error: %#v", err)
 	require.NotEqual(t, arsenal.Unknown, ae.Code, "unclassified error: %v", err)
 }

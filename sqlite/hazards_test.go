@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -65,9 +64,8 @@ func TestPanicInQueryReleasesConnection(t *testing.T) {
 			}
 			db := openUnmanaged(t, cfg)
 			bg := context.Background()
-			if _, err := db.Exec(bg, "CREATE TABLE t(id INTEGER PRIMARY KEY, v INT); INSERT INTO t(v) VALUES (1), (2), (3)"); err != nil {
-				t.Fatal(err)
-			}
+			_, err := db.Exec(bg, "CREATE TABLE t(id INTEGER PRIMARY KEY, v INT); INSERT INTO t(v) VALUES (1), (2), (3)")
+			require.NoError(t, err)
 			func() {
 				defer func() {
 					if p := recover(); p != "boom" {
@@ -87,9 +85,8 @@ func TestPanicInQueryReleasesConnection(t *testing.T) {
 			}()
 			ctx, cancel := context.WithTimeout(bg, 2*time.Second)
 			defer cancel()
-			if _, err := db.Exec(ctx, "INSERT INTO t(v) VALUES (9)"); err != nil {
-				t.Errorf("Exec after the panic: %v", err)
-			}
+			_, err = db.Exec(ctx, "INSERT INTO t(v) VALUES (9)")
+			assert.NoError(t, err, "Exec after the panic")
 			var n int64
 			if err := db.QueryRow(ctx, "SELECT count(*) FROM t WHERE v = 9").Scan(&n); err != nil || n != 1 {
 				t.Errorf("read after the panic: n=%d err=%v", n, err)
@@ -221,9 +218,8 @@ func TestTxCallInsideQueryLoopFailsFast(t *testing.T) {
 	defer closeWithin(t, db, 5*time.Second)
 	require.Equal(t, 4, len(nested), "nested calls: %v", nested)
 	for i, err := range nested {
-		if arsenal.CodeOf(err) != arsenal.FailedPrecondition || !strings.Contains(err.Error(), "busy") {
-			t.Errorf("nested call %d: %v, want FailedPrecondition (busy)", i, err)
-		}
+		assert.Equal(t, arsenal.FailedPrecondition, arsenal.CodeOf(err), "nested call %d: %v, want FailedPrecondition (busy)", i, err)
+		assert.Contains(t, err.Error(), "busy", "nested call %d: %v, want FailedPrecondition (busy)", i, err)
 	}
 	var sum int64
 	if err := db.QueryRow(ctx, "SELECT sum(v) FROM t").Scan(&sum); err != nil || sum != 36 {
@@ -404,8 +400,7 @@ func TestPanicInTxQueryLoop(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil || len(got) != 3 {
-		t.Errorf("rows after the panic: %v (%v), want [1 2 4]", got, err)
-	}
+	require.NoError(t, err, "rows after the panic: %v (%v), want [1 2 4]", got, err)
+	assert.Equal(t, 3, len(got), "rows after the panic: %v (%v), want [1 2 4]", got, err)
 	closeWithin(t, db, 2*time.Second)
 }

@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -69,7 +68,6 @@ func wantCode(t testing.TB, err error, code arsenal.Code) {
 	require.Error(t, err, "got nil error, want %v", code)
 	require.Equal(t, code, arsenal.CodeOf(err), "code (err: %v)", err)
 	var ae *arsenal.Error
-	if !errors.As(err, &ae) || ae.Component != sqlite.Kind {
-		t.Fatalf("error is not an *arsenal.Error of component sqlite: %#v", err)
-	}
+	require.ErrorAs(t, err, &ae, "error is not an *arsenal.Error of component sqlite: %#v", err)
+	require.Equal(t, sqlite.Kind, ae.Component, "error is not an *arsenal.Error of component sqlite: %#v", err)
 }

@@ -39,9 +39,8 @@ func TestNamedParametersBindFromMapsAndStructs(t *testing.T) {
 			var id int64
 			var name string
 			require.NoError(t, db.QueryRow(ctxT(t), tt.query, tt.args...).Scan(&id, &name))
-			if id != 7 || name != "ada" {
-				t.Errorf("got %d %q", id, name)
-			}
+			assert.Equal(t, int64(7), id, "got %d %q", id, name)
+			assert.Equal(t, "ada", name, "got %d %q", id, name)
 		})
 	}
 }
@@ -247,13 +246,13 @@ func TestAllAsGetAndQueryReadRowsIntoStructs(t *testing.T) {
 		t.Fatalf("AllAs = %+v", users)
 	}
 	ptrs, err := sqlite.AllAs[*user](ctx, db, "SELECT id, name FROM users WHERE id = ?", 2)
-	if err != nil || len(ptrs) != 1 || ptrs[0].Name != "bob" {
-		t.Fatalf("AllAs[*user] = %+v, %v", ptrs, err)
-	}
+	require.NoError(t, err, "AllAs[*user] = %+v, %v", ptrs, err)
+	require.Equal(t, 1, len(ptrs), "AllAs[*user] = %+v, %v", ptrs, err)
+	require.Equal(t, "bob", ptrs[0].Name, "AllAs[*user] = %+v, %v", ptrs, err)
 	names, err := sqlite.AllAs[string](ctx, db, "SELECT name FROM users ORDER BY id")
-	if err != nil || len(names) != 2 || names[1] != "bob" {
-		t.Fatalf("AllAs[string] = %v, %v", names, err)
-	}
+	require.NoError(t, err, "AllAs[string] = %v, %v", names, err)
+	require.Equal(t, 2, len(names), "AllAs[string] = %v, %v", names, err)
+	require.Equal(t, "bob", names[1], "AllAs[string] = %v, %v", names, err)
 	var u user
 	if err := db.Get(ctx, &u, "SELECT * FROM users WHERE name = :n", sqlite.Named{"n": "bob"}); err != nil || u.ID != 2 {
 		t.Fatalf("Get = %+v, %v", u, err)
@@ -339,15 +338,13 @@ func TestStatementCacheIsReusedAndBounded(t *testing.T) {
 		}
 	}
 	before := db.DBStats().StmtCacheMisses
-	if _, err := db.Values(ctxT(t), "SELECT 1"); err != nil {
-		t.Fatal(err)
-	}
+	_, err := db.Values(ctxT(t), "SELECT 1")
+	require.NoError(t, err)
 	assert.Equal(t, before+1, db.DBStats().StmtCacheMisses, "an evicted statement was not prepared again")
 	off := openMem(t, sqlite.Config{StatementCache: -1})
 	for i := 0; i < 3; i++ {
-		if _, err := off.Values(ctxT(t), "SELECT 1"); err != nil {
-			t.Fatal(err)
-		}
+		_, err := off.Values(ctxT(t), "SELECT 1")
+		require.NoError(t, err)
 	}
 	if h := off.DBStats().StmtCacheHits; h != 0 {
 		t.Errorf("cache off but %v hits", h)

@@ -37,9 +37,8 @@ func TestDeserializeGivesAUsableCopy(t *testing.T) {
 		t.Errorf("writing the copy changed the source: %d rows", n)
 	}
 	again, err := db.Serialize(ctx, "main")
-	if err != nil || len(again) == 0 {
-		t.Fatalf("Serialize of a deserialized db: %d bytes, %v", len(again), err)
-	}
+	require.NoError(t, err, "Serialize of a deserialized db: %d bytes, %v", len(again), err)
+	require.NotEqual(t, 0, len(again), "Serialize of a deserialized db: %d bytes, %v", len(again), err)
 	empty, err := sqlite.Deserialize(ctx, nil, sqlite.DeserializeOptions{})
 	require.NoError(t, err, "empty image")
 	defer empty.Close()
@@ -94,9 +93,8 @@ func TestReadOnlyDeserializeRefusesEveryWrite(t *testing.T) {
 		t.Fatalf("read-only copy changed: %d rows", n)
 	}
 	got, err := db.Serialize(ctx, "")
-	if err != nil || !bytes.Equal(got[100:], image[100:]) {
-		t.Errorf("read-only image changed (%v)", err)
-	}
+	require.NoError(t, err, "read-only image changed (%v)", err)
+	assert.True(t, bytes.Equal(got[100:], image[100:]), "read-only image changed (%v)", err)
 }
 
 func TestDeserializeOptionsCarryStrictAndSafeIntegers(t *testing.T) {
@@ -108,18 +106,16 @@ func TestDeserializeOptionsCarryStrictAndSafeIntegers(t *testing.T) {
 	_, err = db.Values(ctx, "SELECT * FROM t WHERE id = :id")
 	wantCode(t, err, arsenal.InvalidArgument)
 	j, err := db.AllJSON(ctx, "SELECT big FROM t ORDER BY id")
-	if err != nil || string(j) != `[{"big":"9007199254740993"},{"big":2}]` {
-		t.Errorf("AllJSON = %s, %v", j, err)
-	}
+	require.NoError(t, err, "AllJSON = %s, %v", j, err)
+	assert.Equal(t, `[{"big":"9007199254740993"},{"big":2}]`, string(j), "AllJSON = %s, %v", j, err)
 	var f float64
 	wantCode(t, db.QueryRow(ctx, "SELECT big FROM t WHERE id = 1").Scan(&f), arsenal.InvalidArgument)
 
 	loose, err := sqlite.Deserialize(ctx, image, sqlite.DeserializeOptions{})
 	require.NoError(t, err)
 	defer loose.Close()
-	if _, err := loose.Values(ctx, "SELECT * FROM t WHERE id = :id"); err != nil {
-		t.Errorf("non-strict missing parameter: %v", err)
-	}
+	_, err = loose.Values(ctx, "SELECT * FROM t WHERE id = :id")
+	assert.NoError(t, err, "non-strict missing parameter")
 	j, _ = loose.AllJSON(ctx, "SELECT big FROM t ORDER BY id")
 	assert.Equal(t, `[{"big":9007199254740993},{"big":2}]`, string(j), "AllJSON without SafeIntegers = %s", j)
 }
@@ -228,9 +224,8 @@ func TestUserDefinedFunctionsRunOnEveryConnection(t *testing.T) {
 	}
 	mustExec(t, db, "INSERT INTO t VALUES (reverse('xy'))")
 	_, err = db.Values(ctx, "SELECT reverse(1)")
-	if err == nil || !strings.Contains(err.Error(), "want text") {
-		t.Errorf("function error = %v", err)
-	}
+	require.Error(t, err, "function error = %v", err)
+	assert.Contains(t, err.Error(), "want text", "function error = %v", err)
 	_, err = db.Values(ctx, "SELECT big()")
 	assert.Error(t, err, "a function returning uint64 above MaxInt64 succeeded")
 	wantCode(t, db.CreateFunction("", sqlite.Function{}), arsenal.InvalidArgument)

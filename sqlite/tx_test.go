@@ -116,9 +116,10 @@ func TestNestedTxUsesSavepoints(t *testing.T) {
 	require.NoError(t, err)
 	vals, err := sqlite.AllAs[int](ctx, db, "SELECT x FROM t ORDER BY x")
 	require.NoError(t, err)
-	if len(vals) != 3 || vals[0] != 1 || vals[1] != 4 || vals[2] != 5 {
-		t.Fatalf("rows %v, want [1 4 5]", vals)
-	}
+	require.Equal(t, 3, len(vals), "rows %v, want [1 4 5]", vals)
+	require.Equal(t, 1, vals[0], "rows %v, want [1 4 5]", vals)
+	require.Equal(t, 4, vals[1], "rows %v, want [1 4 5]", vals)
+	require.Equal(t, 5, vals[2], "rows %v, want [1 4 5]", vals)
 }
 
 func TestTxGuardsItsLifetime(t *testing.T) {
