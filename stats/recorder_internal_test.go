@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -30,17 +31,15 @@ func TestSampleEveryTimesAFractionButCountsEveryCall(t *testing.T) {
 		_ = op.Done(op.Start(), err)
 	}
 	s := op.Stats()
-	if s.Count != calls || s.Errors != calls/5 {
-		t.Fatalf("count/errors %d/%d, want %d/%d (sampling must not lose calls)", s.Count, s.Errors, calls, calls/5)
-	}
+	require.Equal(t, uint64(calls), s.Count, "count/errors %d/%d, want %d/%d (sampling must not lose calls)", s.Count, s.Errors, calls, calls/5)
+	require.Equal(t, uint64(calls/5), s.Errors, "count/errors %d/%d, want %d/%d (sampling must not lose calls)", s.Count, s.Errors, calls, calls/5)
 	// The first sampleAfter calls are all timed, then about 1 in 8.
 	want := float64(sampleAfter) + float64(calls-sampleAfter)/8
 	if got := float64(op.timed()); got < want*0.85 || got > want*1.15 {
 		t.Errorf("%v calls timed, want about %v", got, want)
 	}
-	if s.P50 <= 0 || s.Max < s.P50 {
-		t.Errorf("sampled percentiles missing: %+v", s)
-	}
+	assert.Greater(t, s.P50, time.Duration(0), "sampled percentiles missing: %+v", s)
+	assert.GreaterOrEqual(t, s.Max, s.P50, "sampled percentiles missing: %+v", s)
 
 	// Reset starts over with every call timed.
 	op.Reset()

@@ -37,9 +37,8 @@ func TestRecorderCountsCallsAndErrors(t *testing.T) {
 				op.Record(time.Millisecond, err)
 			}
 			s := op.Stats()
-			if s.Count != uint64(tt.calls) || s.Errors != tt.wantErrors {
-				t.Errorf("count/errors = %d/%d, want %d/%d", s.Count, s.Errors, tt.calls, tt.wantErrors)
-			}
+			assert.Equal(t, uint64(tt.calls), s.Count, "count/errors = %d/%d, want %d/%d", s.Count, s.Errors, tt.calls, tt.wantErrors)
+			assert.Equal(t, tt.wantErrors, s.Errors, "count/errors = %d/%d, want %d/%d", s.Count, s.Errors, tt.calls, tt.wantErrors)
 		})
 	}
 }
@@ -73,9 +72,9 @@ func TestRecorderClampsOutOfRangeLatencies(t *testing.T) {
 	r.Record("op", -time.Second, nil)
 	r.Record("op", time.Hour, nil)
 	s := r.Snapshot()["op"]
-	if s.Count != 2 || s.Max < 9*time.Minute || s.Max > 11*time.Minute {
-		t.Errorf("stats = %+v, want 2 calls with max clamped to about 10 minutes", s)
-	}
+	assert.Equal(t, uint64(2), s.Count, "stats = %+v, want 2 calls with max clamped to about 10 minutes", s)
+	assert.GreaterOrEqual(t, s.Max, 9*time.Minute, "stats = %+v, want 2 calls with max clamped to about 10 minutes", s)
+	assert.LessOrEqual(t, s.Max, 11*time.Minute, "stats = %+v, want 2 calls with max clamped to about 10 minutes", s)
 }
 
 func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
@@ -121,9 +120,8 @@ func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
 	snap := r.Snapshot()
 	for _, name := range []string{"a", "b"} {
 		s := snap[name]
-		if s.Count != workers/2*each || s.Errors != workers/2*each/10 {
-			t.Errorf("%s: count/errors = %d/%d, want %d/%d", name, s.Count, s.Errors, workers/2*each, workers/2*each/10)
-		}
+		assert.Equal(t, uint64(workers/2*each), s.Count, "%s: count/errors = %d/%d, want %d/%d", name, s.Count, s.Errors, workers/2*each, workers/2*each/10)
+		assert.Equal(t, uint64(workers/2*each/10), s.Errors, "%s: count/errors = %d/%d, want %d/%d", name, s.Count, s.Errors, workers/2*each, workers/2*each/10)
 	}
 }
 
@@ -134,9 +132,9 @@ func TestRecorderResetStartsANewWindow(t *testing.T) {
 	time.Sleep(2 * time.Millisecond)
 	r.Reset()
 	s := r.Snapshot()["op"]
-	if s.Count != 0 || s.Errors != 0 || s.P99 != 0 {
-		t.Errorf("after Reset: %+v, want zero", s)
-	}
+	assert.Equal(t, uint64(0), s.Count, "after Reset: %+v, want zero", s)
+	assert.Equal(t, uint64(0), s.Errors, "after Reset: %+v, want zero", s)
+	assert.Equal(t, time.Duration(0), s.P99, "after Reset: %+v, want zero", s)
 	assert.True(t, r.Since().After(before), "Since did not move forward on Reset")
 }
 
@@ -219,9 +217,9 @@ func TestDoneTimesACallFromNowAndReturnsItsError(t *testing.T) {
 		t.Errorf("Done returned %v, want the call's error", got)
 	}
 	s := op.Stats()
-	if s.Count != 1 || s.Errors != 1 || s.Max < 2*time.Millisecond {
-		t.Errorf("stats after one 2ms failed call: %+v", s)
-	}
+	assert.Equal(t, uint64(1), s.Count, "stats after one 2ms failed call: %+v", s)
+	assert.Equal(t, uint64(1), s.Errors, "stats after one 2ms failed call: %+v", s)
+	assert.GreaterOrEqual(t, s.Max, 2*time.Millisecond, "stats after one 2ms failed call: %+v", s)
 	if n := testing.AllocsPerRun(1000, func() { _ = op.Done(stats.Now(), nil) }); n != 0 {
 		t.Errorf("Done allocates %v times per call", n)
 	}
