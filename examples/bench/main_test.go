@@ -36,9 +36,9 @@ func TestRunMeasuresAComponentAndWritesEveryOutput(t *testing.T) {
 	}
 	var series []Series
 	b, err := os.ReadFile(js)
-	if err != nil || json.Unmarshal(b, &series) != nil || len(series) != 1 {
-		t.Fatalf("JSON results: %v, %d series", err, len(series))
-	}
+	require.NoError(t, err, "JSON results: %v, %d series", err, len(series))
+	require.NoError(t, json.Unmarshal(b, &series), "JSON results: %v, %d series", err, len(series))
+	require.Equal(t, 1, len(series), "JSON results: %v, %d series", err, len(series))
 	if lv := series[0].Result.Levels; len(lv) != 2 || lv[0].Ops != 300 || lv[1].Concurrency != 2 || lv[1].Errors != 0 {
 		t.Errorf("levels = %+v", lv)
 	}
@@ -74,9 +74,8 @@ func TestRunExplainsBadArguments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := cli(t, tt.args...)
-			if code != tt.wantCode || !strings.Contains(out+errOut, tt.want) {
-				t.Errorf("exit %d, output %q; want exit %d mentioning %q", code, out+errOut, tt.wantCode, tt.want)
-			}
+			assert.Equal(t, tt.wantCode, code, "exit %d, output %q; want exit %d mentioning %q", code, out+errOut, tt.wantCode, tt.want)
+			assert.Contains(t, out+errOut, tt.want, "exit %d, output %q; want exit %d mentioning %q", code, out+errOut, tt.wantCode, tt.want)
 		})
 	}
 }
@@ -85,13 +84,13 @@ func TestCompareExitsNonZeroOnARegression(t *testing.T) {
 	old, nw := "../../bench/testdata/recorded-old.txt", "../../bench/testdata/recorded-new.txt"
 	html := filepath.Join(t.TempDir(), "c.html")
 	code, out, errOut := cli(t, "compare", old, nw, "-html", html)
-	if code != 1 || !strings.Contains(out, "Hash-2") || !strings.Contains(out, "1 regression(s)") {
-		t.Errorf("exit %d, output:\n%s%s", code, out, errOut)
-	}
+	assert.Equal(t, 1, code, "exit %d, output:\n%s%s", code, out, errOut)
+	assert.Contains(t, out, "Hash-2", "exit %d, output:\n%s%s", code, out, errOut)
+	assert.Contains(t, out, "1 regression(s)", "exit %d, output:\n%s%s", code, out, errOut)
 	page, err := os.ReadFile(html)
-	if err != nil || !strings.Contains(string(page), "Regression check") || !strings.Contains(string(page), "data:image/svg") {
-		t.Errorf("compare HTML: %v", err)
-	}
+	require.NoError(t, err, "compare HTML: %v", err)
+	assert.Contains(t, string(page), "Regression check", "compare HTML: %v", err)
+	assert.Contains(t, string(page), "data:image/svg", "compare HTML: %v", err)
 	if code, out, _ := cli(t, "compare", old, old); code != 0 || !strings.Contains(out, "0 regression(s)") {
 		t.Errorf("a file against itself: exit %d\n%s", code, out)
 	}
@@ -114,8 +113,7 @@ func TestReportRendersSavedResults(t *testing.T) {
 func TestWorkloadsListsGenericAndDomainWorkloads(t *testing.T) {
 	code, out, _ := cli(t, "workloads")
 	for _, want := range []string{"health", "any", "get", "redis", "select", "sqlite", "put", "s3", "send", "websocket"} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("workloads output lacks %q:\n%s", want, out)
-		}
+		assert.Equal(t, 0, code, "workloads output lacks %q:\n%s", want, out)
+		assert.Contains(t, out, want, "workloads output lacks %q:\n%s", want, out)
 	}
 }
