@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,9 +43,8 @@ func TestCLIPrintsProgramAndReport(t *testing.T) {
 			for _, w := range tt.wantStderr {
 				assert.Contains(t, errOut.String(), w, "stderr lacks")
 			}
-			if strings.Contains(out.String(), ":pw@") || strings.Contains(out.String(), `"pw"`) {
-				t.Errorf("the password leaked into the program")
-			}
+			assert.NotContains(t, out.String(), ":pw@", "the password leaked into the program")
+			assert.NotContains(t, out.String(), `"pw"`, "the password leaked into the program")
 		})
 	}
 }
@@ -63,9 +61,8 @@ func TestCLIReadsAJSONConfigAndPrintsJSON(t *testing.T) {
 		Report struct{ Syntax []struct{ Severity string } }
 	}
 	require.NoError(t, json.Unmarshal(out.Bytes(), &doc), "output is not JSON")
-	if !strings.Contains(doc.Source, "DB:    4") || len(doc.Report.Syntax) == 0 {
-		t.Errorf("JSON output lacks the config or the report:\n%s", out.String())
-	}
+	assert.Contains(t, doc.Source, "DB:    4", "JSON output lacks the config or the report:\n%s", out.String())
+	assert.NotEqual(t, 0, len(doc.Report.Syntax), "JSON output lacks the config or the report:\n%s", out.String())
 }
 
 func TestCLIRejectsBadInput(t *testing.T) {
