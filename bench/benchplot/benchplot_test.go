@@ -24,16 +24,14 @@ func TestAdvantageDrawsOneBarPerPeerAndNeedsAnArsenalFigure(t *testing.T) {
 	w, err := p.WriterTo(8*vg.Inch, h, "svg")
 	require.NoError(t, err)
 	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
+	_, err = w.WriteTo(&buf)
+	require.NoError(t, err)
 	for _, want := range []string{"3.00x", "0.50x", "go-redis", "bun"} {
 		assert.Contains(t, buf.String(), want, "chart lacks")
 	}
 	only := bench.Tabulate(lines[1:]) // no arsenal figure
-	if _, _, err := benchplot.Advantage("redis", only); err == nil {
-		t.Error("a table without arsenal figures drew a chart")
-	}
+	_, _, err = benchplot.Advantage("redis", only)
+	assert.Error(t, err, "a table without arsenal figures drew a chart")
 }
 
 func TestRatioFormatsAdvantages(t *testing.T) {
