@@ -9,6 +9,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal/internal/fanout"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRunCallsEveryCallerAtOnceAndKeepsTheirErrors(t *testing.T) {
@@ -31,9 +32,9 @@ func TestRunCallsEveryCallerAtOnceAndKeepsTheirErrors(t *testing.T) {
 		return nil
 	})
 	assert.Equal(t, int32(4), peak.Load(), "peak %d callers at once, want 4", peak.Load())
-	if len(errs) != 2 || errs[0].Error() != "caller 1" || errs[1].Error() != "caller 3" {
-		t.Errorf("errors %v, want callers 1 and 3 in order", errs)
-	}
+	require.Equal(t, 2, len(errs), "errors %v, want callers 1 and 3 in order", errs)
+	assert.Equal(t, "caller 1", errs[0].Error(), "errors %v, want callers 1 and 3 in order", errs)
+	assert.Equal(t, "caller 3", errs[1].Error(), "errors %v, want callers 1 and 3 in order", errs)
 	if errs := fanout.Run(3, func(int) error { return nil }); len(errs) != 0 {
 		t.Errorf("no failures gave %v", errs)
 	}
