@@ -29,9 +29,8 @@ func TestMissingRedisServerFallsBackToMiniredisAndSaysSo(t *testing.T) {
 	r, err := newRedis(nil)
 	require.NoError(t, err)
 	defer r.stop()
-	if r.Real || !r.Embedded {
-		t.Errorf("Real=%v Embedded=%v, want the embedded stand-in", r.Real, r.Embedded)
-	}
+	assert.False(t, r.Real, "Real=%v Embedded=%v, want the embedded stand-in", r.Real, r.Embedded)
+	assert.True(t, r.Embedded, "Real=%v Embedded=%v, want the embedded stand-in", r.Real, r.Embedded)
 	if got, err := RedisCommand(r.Addr, "PING"); err != nil || got != "+PONG" {
 		t.Errorf("PING = %q, %v", got, err)
 	}
@@ -58,12 +57,10 @@ func TestMissingVersitygwFallsBackToGofakes3(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := s.Client()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fallback")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("fallback"), Key: aws.String("k"), Body: bytes.NewReader([]byte("v"))}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fallback")})
+	require.NoError(t, err)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("fallback"), Key: aws.String("k"), Body: bytes.NewReader([]byte("v"))})
+	require.NoError(t, err)
 	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fallback"), Key: aws.String("k")})
 	require.NoError(t, err)
 	b, _ := io.ReadAll(out.Body)

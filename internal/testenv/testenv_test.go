@@ -46,9 +46,8 @@ func TestDedicatedRedisSurvivesKillAndRestartWithAppendOnly(t *testing.T) {
 		t.Fatalf("SET = %q", got)
 	}
 	r.Kill()
-	if _, err := testenv.RedisCommand(r.Addr, "PING"); err == nil {
-		t.Fatal("server still answers after Kill")
-	}
+	_, err := testenv.RedisCommand(r.Addr, "PING")
+	require.Error(t, err, "server still answers after Kill")
 	require.NoError(t, r.Restart())
 	if got, _ := testenv.RedisCommand(r.Addr, "GET durable"); got != "$1" {
 		t.Errorf("after restart GET durable = %q, want the value back", got)
@@ -85,15 +84,14 @@ func TestPostgresGivesAThrowawayDatabase(t *testing.T) {
 	var name string
 	require.NoError(t, conn.QueryRow(ctx, "select current_database()").Scan(&name))
 	assert.True(t, strings.HasPrefix(name, "arsenal_test_"), "connected to %q, not a throwaway database", name)
-	if _, err := conn.Exec(ctx, "create table t(x int); insert into t values (1)"); err != nil {
-		t.Fatal(err)
-	}
+	_, err = conn.Exec(ctx, "create table t(x int); insert into t values (1)")
+	require.NoError(t, err)
 }
 
 func TestFreePortIsOnLoopbackAndUsable(t *testing.T) {
 	p, err := testenv.FreePort()
-	if err != nil || p <= 0 || p == 6379 {
-		t.Fatalf("FreePort = %d, %v", p, err)
-	}
+	require.NoError(t, err, "FreePort = %d, %v", p, err)
+	require.Greater(t, p, 0, "FreePort = %d, %v", p, err)
+	require.NotEqual(t, 6379, p, "FreePort = %d, %v", p, err)
 	assert.Error(t, testenv.WaitTCP("127.0.0.1:1", 100*time.Millisecond), "WaitTCP succeeded on a closed port")
 }
