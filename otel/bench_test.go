@@ -42,13 +42,11 @@ func BenchmarkObserved(b *testing.B) {
 		d, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(b.TempDir(), "bench.db"), Create: true, Observer: obs})
 		require.NoError(b, err)
 		b.Cleanup(func() { _ = d.Close() })
-		if _, err := d.Exec(ctx, "CREATE TABLE bench (id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
-			b.Fatal(err)
-		}
+		_, err = d.Exec(ctx, "CREATE TABLE bench (id INTEGER PRIMARY KEY, name TEXT, score REAL)")
+		require.NoError(b, err)
 		for i := 1; i <= 1000; i++ {
-			if _, err := d.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, "name"+strconv.Itoa(i), float64(i)); err != nil {
-				b.Fatal(err)
-			}
+			_, err := d.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, "name"+strconv.Itoa(i), float64(i))
+			require.NoError(b, err)
 		}
 		return d
 	}
@@ -72,9 +70,8 @@ func BenchmarkObserved(b *testing.B) {
 		require.NoError(b, c.Set(ctx, key, "value"))
 		b.Run("redis-GET/observer="+mode, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := c.Get(ctx, key); err != nil {
-					b.Fatal(err)
-				}
+				_, err := c.Get(ctx, key)
+				require.NoError(b, err)
 			}
 		})
 		b.Run("redis-SET/observer="+mode, func(b *testing.B) {
