@@ -180,9 +180,9 @@ func TestInspectReportsParametersAndExpandedSQL(t *testing.T) {
 	require.Equal(t, 2, len(w.Columns), "Inspect of a write = %+v", w)
 	assert.Equal(t, "TEXT", w.Columns[1].DeclType, "Inspect of a write = %+v", w)
 	var n int
-	if err := db.QueryRow(ctxT(t), "SELECT count(*) FROM pets WHERE kind = 'fish'").Scan(&n); err != nil || n != 0 {
-		t.Errorf("Inspect ran the INSERT: %d rows, %v", n, err)
-	}
+	err = db.QueryRow(ctxT(t), "SELECT count(*) FROM pets WHERE kind = 'fish'").Scan(&n)
+	require.NoError(t, err, "Inspect ran the INSERT: %d rows, %v", n, err)
+	assert.Equal(t, 0, n, "Inspect ran the INSERT: %d rows, %v", n, err)
 	empty, err := db.Inspect(ctxT(t), "SELECT id FROM t WHERE 0")
 	require.NoError(t, err, "Inspect with no row = %+v, %v", empty, err)
 	assert.False(t, empty.HasRow, "Inspect with no row = %+v, %v", empty, err)

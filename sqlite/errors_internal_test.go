@@ -93,7 +93,6 @@ func TestBusyIsRetryableAndCancellationIsNot(t *testing.T) {
 	defer dcancel()
 	<-dctx.Done()
 	assert.Equal(t, arsenal.DeadlineExceeded, arsenal.CodeOf(wrapErr(dctx, "exec", sqlite.ResultInterrupt.ToError())), "interrupt after a deadline")
-	if _, ok := resultCode(errors.New("plain")); ok {
-		t.Error("a plain error was taken for a SQLite error")
-	}
+	_, ok := resultCode(errors.New("plain"))
+	assert.False(t, ok, "a plain error was taken for a SQLite error")
 }

@@ -52,9 +52,8 @@ func TestReadOnlyFileRefusesWrites(t *testing.T) {
 	ro := openFile(t, sqlite.Config{Path: path, ReadOnly: true})
 	_, err := ro.Exec(ctxT(t), "INSERT INTO t VALUES (2)")
 	wantCode(t, err, arsenal.FailedPrecondition)
-	if n := count(t, ro, "SELECT count(*) FROM t"); n != 1 {
-		t.Errorf("%d rows", n)
-	}
+	n := count(t, ro, "SELECT count(*) FROM t")
+	assert.Equal(t, 1, n, "%d rows", n)
 }
 
 func TestDiskFullIsResourceExhausted(t *testing.T) {
@@ -111,9 +110,8 @@ func TestCancellationAndDeadlinesInterruptStatements(t *testing.T) {
 	_, err = db.Exec(ctx2, "INSERT INTO t "+forever)
 	wantCode(t, err, arsenal.Canceled)
 	mustExec(t, db, "INSERT INTO t VALUES (1)")
-	if c := count(t, db, "SELECT count(*) FROM t"); c != 1 {
-		t.Errorf("%d rows after an interrupted insert", c)
-	}
+	c := count(t, db, "SELECT count(*) FROM t")
+	assert.Equal(t, 1, c, "%d rows after an interrupted insert", c)
 }
 
 func TestCorruptFileIsDataLoss(t *testing.T) {

@@ -88,14 +88,14 @@ func TestPanicInQueryReleasesConnection(t *testing.T) {
 			_, err = db.Exec(ctx, "INSERT INTO t(v) VALUES (9)")
 			assert.NoError(t, err, "Exec after the panic")
 			var n int64
-			if err := db.QueryRow(ctx, "SELECT count(*) FROM t WHERE v = 9").Scan(&n); err != nil || n != 1 {
-				t.Errorf("read after the panic: n=%d err=%v", n, err)
-			}
+			err = db.QueryRow(ctx, "SELECT count(*) FROM t WHERE v = 9").Scan(&n)
+			require.NoError(t, err, "read after the panic: n=%d err=%v", n, err)
+			assert.Equal(t, int64(1), n, "read after the panic: n=%d err=%v", n, err)
 			if c.mem {
 				// The in-memory data survived (its only connection was kept).
-				if err := db.QueryRow(ctx, "SELECT count(*) FROM t WHERE v = 1").Scan(&n); err != nil || n != 1 {
-					t.Errorf("in-memory data lost: n=%d err=%v", n, err)
-				}
+				err := db.QueryRow(ctx, "SELECT count(*) FROM t WHERE v = 1").Scan(&n)
+				require.NoError(t, err, "in-memory data lost: n=%d err=%v", n, err)
+				assert.Equal(t, int64(1), n, "in-memory data lost: n=%d err=%v", n, err)
 			}
 			closeWithin(t, db, 2*time.Second)
 		})
@@ -222,9 +222,9 @@ func TestTxCallInsideQueryLoopFailsFast(t *testing.T) {
 		assert.Contains(t, err.Error(), "busy", "nested call %d: %v, want FailedPrecondition (busy)", i, err)
 	}
 	var sum int64
-	if err := db.QueryRow(ctx, "SELECT sum(v) FROM t").Scan(&sum); err != nil || sum != 36 {
-		t.Errorf("sum = %d (%v), want 36: only the write after the loops committed", sum, err)
-	}
+	err := db.QueryRow(ctx, "SELECT sum(v) FROM t").Scan(&sum)
+	require.NoError(t, err, "sum = %d (%v), want 36: only the write after the loops committed", sum, err)
+	assert.Equal(t, int64(36), sum, "sum = %d (%v), want 36: only the write after the loops committed", sum, err)
 }
 
 // TestNilScanDestination proves that a typed-nil destination, whether to
@@ -297,9 +297,9 @@ func TestNilScanDestination(t *testing.T) {
 	})
 	// The connections are fine afterwards.
 	var v int64
-	if err := db.QueryRow(ctx, "SELECT v FROM t").Scan(&v); err != nil || v != 1 {
-		t.Errorf("after: v=%d err=%v", v, err)
-	}
+	err := db.QueryRow(ctx, "SELECT v FROM t").Scan(&v)
+	require.NoError(t, err, "after: v=%d err=%v", v, err)
+	assert.Equal(t, int64(1), v, "after: v=%d err=%v", v, err)
 }
 
 type nullScanner struct{ v any }

@@ -254,9 +254,9 @@ func TestAllAsGetAndQueryReadRowsIntoStructs(t *testing.T) {
 	require.Equal(t, 2, len(names), "AllAs[string] = %v, %v", names, err)
 	require.Equal(t, "bob", names[1], "AllAs[string] = %v, %v", names, err)
 	var u user
-	if err := db.Get(ctx, &u, "SELECT * FROM users WHERE name = :n", sqlite.Named{"n": "bob"}); err != nil || u.ID != 2 {
-		t.Fatalf("Get = %+v, %v", u, err)
-	}
+	err = db.Get(ctx, &u, "SELECT * FROM users WHERE name = :n", sqlite.Named{"n": "bob"})
+	require.NoError(t, err, "Get = %+v, %v", u, err)
+	require.Equal(t, int64(2), u.ID, "Get = %+v, %v", u, err)
 	err = db.Get(ctx, &u, "SELECT * FROM users WHERE id = 99")
 	wantCode(t, err, arsenal.NotFound)
 	assert.ErrorIs(t, err, sqlite.ErrNoRows, "no-row error does not wrap ErrNoRows: %v", err)
@@ -300,9 +300,9 @@ func TestQueryThatWritesMovesToTheWriter(t *testing.T) {
 	}
 	require.Equal(t, 2, len(ids), "RETURNING gave %v", ids)
 	var n int
-	if err := db.QueryRow(ctxT(t), "SELECT count(*) FROM t").Scan(&n); err != nil || n != 2 {
-		t.Fatalf("count = %d, %v", n, err)
-	}
+	err := db.QueryRow(ctxT(t), "SELECT count(*) FROM t").Scan(&n)
+	require.NoError(t, err, "count = %d, %v", n, err)
+	require.Equal(t, 2, n, "count = %d, %v", n, err)
 }
 
 func TestExecRunsScriptsAndRefusesDanglingTransactions(t *testing.T) {
@@ -317,18 +317,18 @@ func TestExecRunsScriptsAndRefusesDanglingTransactions(t *testing.T) {
 	// The writer is usable and not stuck in a transaction.
 	mustExec(t, db, "INSERT INTO t VALUES (4)")
 	var n int
-	if err := db.QueryRow(ctxT(t), "SELECT count(*) FROM t").Scan(&n); err != nil || n != 4 {
-		t.Fatalf("count = %d, %v", n, err)
-	}
+	err = db.QueryRow(ctxT(t), "SELECT count(*) FROM t").Scan(&n)
+	require.NoError(t, err, "count = %d, %v", n, err)
+	require.Equal(t, 4, n, "count = %d, %v", n, err)
 }
 
 func TestStatementCacheIsReusedAndBounded(t *testing.T) {
 	db := openMem(t, sqlite.Config{StatementCache: 2})
 	for i := 0; i < 5; i++ {
 		var n int
-		if err := db.QueryRow(ctxT(t), "SELECT ?", i).Scan(&n); err != nil || n != i {
-			t.Fatal(n, err)
-		}
+		err := db.QueryRow(ctxT(t), "SELECT ?", i).Scan(&n)
+		require.NoError(t, err, "%v %v", n, err)
+		require.Equal(t, i, n, "%v %v", n, err)
 	}
 	g := db.DBStats()
 	assert.GreaterOrEqual(t, g.StmtCacheHits, uint64(4), "StmtCacheHits = %v after 5 identical queries", g.StmtCacheHits)
@@ -346,7 +346,6 @@ func TestStatementCacheIsReusedAndBounded(t *testing.T) {
 		_, err := off.Values(ctxT(t), "SELECT 1")
 		require.NoError(t, err)
 	}
-	if h := off.DBStats().StmtCacheHits; h != 0 {
-		t.Errorf("cache off but %v hits", h)
-	}
+	h := off.DBStats().StmtCacheHits
+	assert.Equal(t, uint64(0), h, "cache off but %v hits", h)
 }

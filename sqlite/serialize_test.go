@@ -30,12 +30,10 @@ func TestDeserializeGivesAUsableCopy(t *testing.T) {
 	require.NoError(t, err)
 	defer db.Close()
 	mustExec(t, db, "INSERT INTO t(v) VALUES ('c')")
-	if n := count(t, db, "SELECT count(*) FROM t"); n != 3 {
-		t.Errorf("copy has %d rows", n)
-	}
-	if n := count(t, src, "SELECT count(*) FROM t"); n != 2 {
-		t.Errorf("writing the copy changed the source: %d rows", n)
-	}
+	n := count(t, db, "SELECT count(*) FROM t")
+	assert.Equal(t, 3, n, "copy has %d rows", n)
+	n = count(t, src, "SELECT count(*) FROM t")
+	assert.Equal(t, 2, n, "writing the copy changed the source: %d rows", n)
 	again, err := db.Serialize(ctx, "main")
 	require.NoError(t, err, "Serialize of a deserialized db: %d bytes, %v", len(again), err)
 	require.NotEqual(t, 0, len(again), "Serialize of a deserialized db: %d bytes, %v", len(again), err)
@@ -51,9 +49,8 @@ func TestReadOnlyDeserializeRefusesEveryWrite(t *testing.T) {
 	db, err := sqlite.Deserialize(ctx, image, sqlite.DeserializeOptions{ReadOnly: true})
 	require.NoError(t, err)
 	defer db.Close()
-	if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
-		t.Fatalf("read-only copy has %d rows", n)
-	}
+	n := count(t, db, "SELECT count(*) FROM t")
+	require.Equal(t, 2, n, "read-only copy has %d rows", n)
 	writes := []struct {
 		name, sql string
 		code      arsenal.Code
@@ -76,9 +73,9 @@ func TestReadOnlyDeserializeRefusesEveryWrite(t *testing.T) {
 			wantCode(t, err, w.code)
 			// Still read-only afterwards, and query_only still reads ON.
 			var on int
-			if err := db.QueryRow(ctx, "PRAGMA query_only").Scan(&on); err != nil || on != 1 {
-				t.Fatalf("query_only = %d, %v", on, err)
-			}
+			err = db.QueryRow(ctx, "PRAGMA query_only").Scan(&on)
+			require.NoError(t, err, "query_only = %d, %v", on, err)
+			require.Equal(t, 1, on, "query_only = %d, %v", on, err)
 			_, err = db.Exec(ctx, "INSERT INTO t(v) VALUES ('after')")
 			wantCode(t, err, arsenal.FailedPrecondition)
 		})
@@ -89,9 +86,8 @@ func TestReadOnlyDeserializeRefusesEveryWrite(t *testing.T) {
 		return err
 	})
 	wantCode(t, err, arsenal.FailedPrecondition)
-	if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
-		t.Fatalf("read-only copy changed: %d rows", n)
-	}
+	n = count(t, db, "SELECT count(*) FROM t")
+	require.Equal(t, 2, n, "read-only copy changed: %d rows", n)
 	got, err := db.Serialize(ctx, "")
 	require.NoError(t, err, "read-only image changed (%v)", err)
 	assert.True(t, bytes.Equal(got[100:], image[100:]), "read-only image changed (%v)", err)
@@ -159,9 +155,8 @@ func TestBackupVacuumIntoAndRestoreWriteSoundFiles(t *testing.T) {
 		require.NoError(t, err, "open %s", path)
 		defer db.Close()
 		require.NoError(t, db.IntegrityCheck(ctx))
-		if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
-			t.Fatalf("%s has %d rows", path, n)
-		}
+		n := count(t, db, "SELECT count(*) FROM t")
+		require.Equal(t, 2, n, "%s has %d rows", path, n)
 	}
 	backup := filepath.Join(dir, "backup.db")
 	require.NoError(t, src.Backup(ctx, backup))
@@ -218,9 +213,9 @@ func TestUserDefinedFunctionsRunOnEveryConnection(t *testing.T) {
 	require.NoError(t, db.CreateFunction("big", sqlite.Function{NArgs: 0, Scalar: func([]any) (any, error) { return uint64(1 << 63), nil }}))
 	for i := 0; i < 6; i++ {
 		var s string
-		if err := db.QueryRow(ctx, "SELECT reverse(?)", "abc").Scan(&s); err != nil || s != "cba" {
-			t.Fatalf("reverse = %q, %v", s, err)
-		}
+		err := db.QueryRow(ctx, "SELECT reverse(?)", "abc").Scan(&s)
+		require.NoError(t, err, "reverse = %q, %v", s, err)
+		require.Equal(t, "cba", s, "reverse = %q, %v", s, err)
 	}
 	mustExec(t, db, "INSERT INTO t VALUES (reverse('xy'))")
 	_, err = db.Values(ctx, "SELECT reverse(1)")

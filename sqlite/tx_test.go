@@ -34,15 +34,13 @@ func TestTxCommitsOrRollsBackInEveryMode(t *testing.T) {
 					return err
 				}
 				assert.Equal(t, 2, inside, "inside the tx: %d rows", inside)
-				if n := count(t, db, "SELECT count(*) FROM t"); n != 0 {
-					t.Errorf("a reader sees %d uncommitted rows", n)
-				}
+				n := count(t, db, "SELECT count(*) FROM t")
+				assert.Equal(t, 0, n, "a reader sees %d uncommitted rows", n)
 				return nil
 			})
 			require.NoError(t, err)
-			if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
-				t.Fatalf("after commit: %d rows", n)
-			}
+			n := count(t, db, "SELECT count(*) FROM t")
+			require.Equal(t, 2, n, "after commit: %d rows", n)
 			boom := errors.New("boom")
 			err = db.TxWith(ctx, mode, func(tx *sqlite.Tx) error {
 				if _, err := tx.Exec(ctx, "INSERT INTO t VALUES (3)"); err != nil {
@@ -51,12 +49,11 @@ func TestTxCommitsOrRollsBackInEveryMode(t *testing.T) {
 				return boom
 			})
 			require.ErrorIs(t, err, boom, "Tx error = %v, want to wrap boom", err)
-			if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
-				t.Fatalf("after rollback: %d rows", n)
-			}
-			if g := db.DBStats(); g.TxCommits != 1 || g.TxRollbacks != 1 {
-				t.Errorf("tx stats %+v", g)
-			}
+			n = count(t, db, "SELECT count(*) FROM t")
+			require.Equal(t, 2, n, "after rollback: %d rows", n)
+			g := db.DBStats()
+			assert.Equal(t, uint64(1), g.TxCommits, "tx stats %+v", g)
+			assert.Equal(t, uint64(1), g.TxRollbacks, "tx stats %+v", g)
 		})
 	}
 }
@@ -77,9 +74,8 @@ func TestTxRollsBackOnPanicAndRepanics(t *testing.T) {
 		})
 		t.Error("Tx swallowed the panic")
 	}()
-	if n := count(t, db, "SELECT count(*) FROM t"); n != 0 {
-		t.Fatalf("after panic: %d rows", n)
-	}
+	n := count(t, db, "SELECT count(*) FROM t")
+	require.Equal(t, 0, n, "after panic: %d rows", n)
 	// The writer was released and works.
 	mustExec(t, db, "INSERT INTO t VALUES (2)")
 }
@@ -144,9 +140,8 @@ func TestTxGuardsItsLifetime(t *testing.T) {
 		return nil
 	})
 	wantCode(t, err, arsenal.Canceled)
-	if n := count(t, db, "SELECT count(*) FROM t"); n != 0 {
-		t.Fatalf("a cancelled tx committed %d rows", n)
-	}
+	n := count(t, db, "SELECT count(*) FROM t")
+	require.Equal(t, 0, n, "a cancelled tx committed %d rows", n)
 	err = db.TxWith(ctx, sqlite.TxMode(9), func(*sqlite.Tx) error { return nil })
 	wantCode(t, err, arsenal.InvalidArgument)
 }
