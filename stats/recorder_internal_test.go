@@ -35,9 +35,9 @@ func TestSampleEveryTimesAFractionButCountsEveryCall(t *testing.T) {
 	require.Equal(t, uint64(calls/5), s.Errors, "count/errors %d/%d, want %d/%d (sampling must not lose calls)", s.Count, s.Errors, calls, calls/5)
 	// The first sampleAfter calls are all timed, then about 1 in 8.
 	want := float64(sampleAfter) + float64(calls-sampleAfter)/8
-	if got := float64(op.timed()); got < want*0.85 || got > want*1.15 {
-		t.Errorf("%v calls timed, want about %v", got, want)
-	}
+	got := float64(op.timed())
+	assert.GreaterOrEqual(t, got, want*0.85, "%v calls timed, want about %v", got, want)
+	assert.LessOrEqual(t, got, want*1.15, "%v calls timed, want about %v", got, want)
 	assert.Greater(t, s.P50, time.Duration(0), "sampled percentiles missing: %+v", s)
 	assert.GreaterOrEqual(t, s.Max, s.P50, "sampled percentiles missing: %+v", s)
 
@@ -46,9 +46,8 @@ func TestSampleEveryTimesAFractionButCountsEveryCall(t *testing.T) {
 	for range 100 {
 		_ = op.Done(op.Start(), nil)
 	}
-	if n := op.timed(); n != 100 {
-		t.Errorf("after Reset %d of 100 calls timed, want all", n)
-	}
+	n := op.timed()
+	assert.Equal(t, int64(100), n, "after Reset %d of 100 calls timed, want all", n)
 }
 
 func TestWithoutSamplingEveryCallIsTimed(t *testing.T) {
@@ -56,16 +55,14 @@ func TestWithoutSamplingEveryCallIsTimed(t *testing.T) {
 	for range 3000 {
 		_ = op.Done(op.Start(), nil)
 	}
-	if n := op.timed(); n != 3000 {
-		t.Errorf("%d of 3000 calls timed, want all", n)
-	}
+	n := op.timed()
+	assert.Equal(t, int64(3000), n, "%d of 3000 calls timed, want all", n)
 	op.SampleEvery(1)
 	for range 3000 {
 		_ = op.Done(op.Start(), nil)
 	}
-	if n := op.timed(); n != 6000 {
-		t.Errorf("SampleEvery(1): %d of 6000 calls timed, want all", n)
-	}
+	n = op.timed()
+	assert.Equal(t, int64(6000), n, "SampleEvery(1): %d of 6000 calls timed, want all", n)
 }
 
 func TestNowIsNeverZero(t *testing.T) {

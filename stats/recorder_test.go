@@ -61,9 +61,9 @@ func TestRecorderPercentilesMatchAKnownDistribution(t *testing.T) {
 		{"mean", s.Mean, 500500 * time.Nanosecond},
 	} {
 		// HdrHistogram with 2 significant digits: within 1%.
-		if diff := c.got - c.want; diff < -c.want/100 || diff > c.want/100 {
-			t.Errorf("%s = %v, want %v within 1%%", c.name, c.got, c.want)
-		}
+		diff := c.got - c.want
+		assert.GreaterOrEqual(t, diff, -c.want/100, "%s = %v, want %v within 1%%", c.name, c.got, c.want)
+		assert.LessOrEqual(t, diff, c.want/100, "%s = %v, want %v within 1%%", c.name, c.got, c.want)
 	}
 }
 
@@ -147,24 +147,20 @@ func TestRecorderStaysSmallPerOperation(t *testing.T) {
 		r.Record(fmt.Sprint("op", i), time.Millisecond, nil)
 	}
 	runtime.ReadMemStats(&after)
-	if per := (after.TotalAlloc - before.TotalAlloc) / 100; per > 40<<10 {
-		t.Errorf("each operation costs %d bytes, want under 40 KiB", per)
-	}
+	per := (after.TotalAlloc - before.TotalAlloc) / 100
+	assert.LessOrEqual(t, per, uint64(40<<10), "each operation costs %d bytes, want under 40 KiB", per)
 }
 
 func TestRecordingDoesNotAllocate(t *testing.T) {
 	r := stats.NewRecorder()
 	op := r.Op("get")
 	err := errors.New("x")
-	if n := testing.AllocsPerRun(1000, func() { op.Record(123*time.Microsecond, nil) }); n != 0 {
-		t.Errorf("Op.Record allocates %v times per call, want 0", n)
-	}
-	if n := testing.AllocsPerRun(1000, func() { _ = op.Since(time.Now(), err) }); n != 0 {
-		t.Errorf("Op.Since allocates %v times per call, want 0", n)
-	}
-	if n := testing.AllocsPerRun(1000, func() { r.Record("get", time.Microsecond, nil) }); n != 0 {
-		t.Errorf("Recorder.Record allocates %v times per call, want 0", n)
-	}
+	n := testing.AllocsPerRun(1000, func() { op.Record(123*time.Microsecond, nil) })
+	assert.Equal(t, float64(0), n, "Op.Record allocates %v times per call, want 0", n)
+	n = testing.AllocsPerRun(1000, func() { _ = op.Since(time.Now(), err) })
+	assert.Equal(t, float64(0), n, "Op.Since allocates %v times per call, want 0", n)
+	n = testing.AllocsPerRun(1000, func() { r.Record("get", time.Microsecond, nil) })
+	assert.Equal(t, float64(0), n, "Recorder.Record allocates %v times per call, want 0", n)
 }
 
 func TestRateIsCallsPerSecondOverTheWindow(t *testing.T) {
@@ -220,9 +216,8 @@ func TestDoneTimesACallFromNowAndReturnsItsError(t *testing.T) {
 	assert.Equal(t, uint64(1), s.Count, "stats after one 2ms failed call: %+v", s)
 	assert.Equal(t, uint64(1), s.Errors, "stats after one 2ms failed call: %+v", s)
 	assert.GreaterOrEqual(t, s.Max, 2*time.Millisecond, "stats after one 2ms failed call: %+v", s)
-	if n := testing.AllocsPerRun(1000, func() { _ = op.Done(stats.Now(), nil) }); n != 0 {
-		t.Errorf("Done allocates %v times per call", n)
-	}
+	n := testing.AllocsPerRun(1000, func() { _ = op.Done(stats.Now(), nil) })
+	assert.Equal(t, float64(0), n, "Done allocates %v times per call", n)
 }
 
 // TestRecorderMergesConcurrentCallersExactly records disjoint latency
@@ -246,10 +241,10 @@ func TestRecorderMergesConcurrentCallersExactly(t *testing.T) {
 	s := op.Stats()
 	require.Equal(t, uint64(workers*each), s.Count, "count")
 	want := time.Duration(workers*each/2) * time.Microsecond
-	if d := s.P50 - want; d < -want/50 || d > want/50 {
-		t.Errorf("p50 %v, want %v within 2%%", s.P50, want)
-	}
-	if max := time.Duration(workers*each) * time.Microsecond; s.Max < max*99/100 || s.Max > max*101/100 {
-		t.Errorf("max %v, want %v within 1%%", s.Max, max)
-	}
+	d := s.P50 - want
+	assert.GreaterOrEqual(t, d, -want/50, "p50 %v, want %v within 2%%", s.P50, want)
+	assert.LessOrEqual(t, d, want/50, "p50 %v, want %v within 2%%", s.P50, want)
+	max := time.Duration(workers*each) * time.Microsecond
+	assert.GreaterOrEqual(t, s.Max, max*99/100, "max %v, want %v within 1%%", s.Max, max)
+	assert.LessOrEqual(t, s.Max, max*101/100, "max %v, want %v within 1%%", s.Max, max)
 }
