@@ -39,16 +39,17 @@ func TestRunMeasuresAComponentAndWritesEveryOutput(t *testing.T) {
 	require.NoError(t, err, "JSON results: %v, %d series", err, len(series))
 	require.NoError(t, json.Unmarshal(b, &series), "JSON results: %v, %d series", err, len(series))
 	require.Equal(t, 1, len(series), "JSON results: %v, %d series", err, len(series))
-	if lv := series[0].Result.Levels; len(lv) != 2 || lv[0].Ops != 300 || lv[1].Concurrency != 2 || lv[1].Errors != 0 {
-		t.Errorf("levels = %+v", lv)
-	}
+	lv := series[0].Result.Levels
+	require.Equal(t, 2, len(lv), "levels = %+v", lv)
+	assert.Equal(t, uint64(300), lv[0].Ops, "levels = %+v", lv)
+	assert.Equal(t, 2, lv[1].Concurrency, "levels = %+v", lv)
+	assert.Equal(t, uint64(0), lv[1].Errors, "levels = %+v", lv)
 	page, err := os.ReadFile(html)
 	require.NoError(t, err)
 	p := string(page)
 	// Three run charts and one peers chart, embedded as SVG.
-	if n := strings.Count(p, `src="data:image/svg`); n != 4 {
-		t.Errorf("HTML embeds %d SVG charts, want 4", n)
-	}
+	n := strings.Count(p, `src="data:image/svg`)
+	assert.Equal(t, 4, n, "HTML embeds %d SVG charts, want 4", n)
 	for _, want := range []string{"Side by side with peers", "GET &gt;= 1.5x go-redis", "2.00x", "sqlite select"} {
 		assert.Contains(t, p, want, "HTML lacks")
 	}
@@ -91,21 +92,19 @@ func TestCompareExitsNonZeroOnARegression(t *testing.T) {
 	require.NoError(t, err, "compare HTML: %v", err)
 	assert.Contains(t, string(page), "Regression check", "compare HTML: %v", err)
 	assert.Contains(t, string(page), "data:image/svg", "compare HTML: %v", err)
-	if code, out, _ := cli(t, "compare", old, old); code != 0 || !strings.Contains(out, "0 regression(s)") {
-		t.Errorf("a file against itself: exit %d\n%s", code, out)
-	}
+	code, out, _ = cli(t, "compare", old, old)
+	assert.Equal(t, 0, code, "a file against itself: exit %d\n%s", code, out)
+	assert.Contains(t, out, "0 regression(s)", "a file against itself: exit %d\n%s", code, out)
 }
 
 func TestReportRendersSavedResults(t *testing.T) {
 	dir := t.TempDir()
 	js := filepath.Join(dir, "r.json")
-	if code, _, errOut := cli(t, "run", "-url", "sqlite::memory:", "-workload", "stats", "-c", "1,4", "-n", "200", "-warmup", "-1ns", "-quiet", "-json", js); code != 0 {
-		t.Fatalf("run: %s", errOut)
-	}
+	code, _, errOut := cli(t, "run", "-url", "sqlite::memory:", "-workload", "stats", "-c", "1,4", "-n", "200", "-warmup", "-1ns", "-quiet", "-json", js)
+	require.Equal(t, 0, code, "run: %s", errOut)
 	html := filepath.Join(dir, "r.html")
-	if code, _, errOut := cli(t, "report", "-results", js, "-html", html); code != 0 {
-		t.Fatalf("report: %s", errOut)
-	}
+	code, _, errOut = cli(t, "report", "-results", js, "-html", html)
+	require.Equal(t, 0, code, "report: %s", errOut)
 	page, _ := os.ReadFile(html)
 	assert.Contains(t, string(page), "Throughput and latency", "report lacks the charts section")
 }
