@@ -34,9 +34,8 @@ func TestCLIPrintsProgramAndReport(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			if err := run(tt.args, &out, &errOut); err != nil {
-				t.Fatalf("run: %v\n%s", err, errOut.String())
-			}
+			err := run(tt.args, &out, &errOut)
+			require.NoError(t, err, "run: %v\n%s", err, errOut.String())
 			for _, w := range tt.wantStdout {
 				assert.Contains(t, out.String(), w, "stdout lacks")
 			}
@@ -53,9 +52,8 @@ func TestCLIReadsAJSONConfigAndPrintsJSON(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "redis.json")
 	require.NoError(t, os.WriteFile(file, []byte(`{"Addrs":["127.0.0.1:7000"],"DB":4}`), 0o644))
 	var out, errOut bytes.Buffer
-	if err := run([]string{"-component", "redis", "-config", file, "-json"}, &out, &errOut); err != nil {
-		t.Fatalf("run: %v\n%s", err, errOut.String())
-	}
+	err := run([]string{"-component", "redis", "-config", file, "-json"}, &out, &errOut)
+	require.NoError(t, err, "run: %v\n%s", err, errOut.String())
 	var doc struct {
 		Source string
 		Report struct{ Syntax []struct{ Severity string } }
