@@ -25,12 +25,12 @@ func TestSharedRedisAnswersAndIsNotTheSharedInstance(t *testing.T) {
 	if testenv.RequireReal() && !r.Real {
 		t.Fatal("ARSENAL_REQUIRE_REAL=1 but a stand-in was used")
 	}
-	if got, err := testenv.RedisCommand(r.Addr, "SET testenv:k v"); err != nil || got != "+OK" {
-		t.Fatalf("SET = %q, %v", got, err)
-	}
-	if got, err := testenv.RedisCommand(r.Addr, "EXISTS testenv:k"); err != nil || got != ":1" {
-		t.Fatalf("EXISTS = %q, %v", got, err)
-	}
+	got, err := testenv.RedisCommand(r.Addr, "SET testenv:k v")
+	require.NoError(t, err, "SET = %q, %v", got, err)
+	require.Equal(t, "+OK", got, "SET = %q, %v", got, err)
+	got, err = testenv.RedisCommand(r.Addr, "EXISTS testenv:k")
+	require.NoError(t, err, "EXISTS = %q, %v", got, err)
+	require.Equal(t, ":1", got, "EXISTS = %q, %v", got, err)
 	if again := testenv.SharedRedis(t); again != r {
 		t.Error("SharedRedis started a second server")
 	}
@@ -42,16 +42,14 @@ func TestDedicatedRedisSurvivesKillAndRestartWithAppendOnly(t *testing.T) {
 		require.False(t, testenv.RequireReal(), "stand-in used under ARSENAL_REQUIRE_REAL=1")
 		t.Skip("redis-server not installed: kill/restart needs a real server")
 	}
-	if got, _ := testenv.RedisCommand(r.Addr, "SET durable 1"); got != "+OK" {
-		t.Fatalf("SET = %q", got)
-	}
+	got, _ := testenv.RedisCommand(r.Addr, "SET durable 1")
+	require.Equal(t, "+OK", got, "SET")
 	r.Kill()
 	_, err := testenv.RedisCommand(r.Addr, "PING")
 	require.Error(t, err, "server still answers after Kill")
 	require.NoError(t, r.Restart())
-	if got, _ := testenv.RedisCommand(r.Addr, "GET durable"); got != "$1" {
-		t.Errorf("after restart GET durable = %q, want the value back", got)
-	}
+	got, _ = testenv.RedisCommand(r.Addr, "GET durable")
+	assert.Equal(t, "$1", got, "after restart GET durable, want the value back")
 }
 
 func TestSharedS3StoresAndReturnsObjects(t *testing.T) {
