@@ -69,10 +69,8 @@ func TestColumnIntrospectionMatchesDecltypeTypeofAndTableXinfo(t *testing.T) {
 				assert.Equal(t, w.hasDecl, c.HasDeclType, "column %d = %+v, want %+v", i, c, w)
 				assert.Equal(t, w.table, c.Table, "column %d = %+v, want %+v", i, c, w)
 				assert.Equal(t, w.origin, c.Origin, "column %d = %+v, want %+v", i, c, w)
-				if w.table != "" && c.Database != "main" {
-					t.Errorf("column %d database = %q", i, c.Database)
-				}
 				if w.table != "" {
+					assert.Equal(t, "main", c.Database, "column %d database", i)
 					assert.Equal(t, c.DeclType, xinfoType(t, db, w.table, w.origin), "column %d: pragma table_xinfo(%s) vs decltype", i, w.table)
 				}
 			}
@@ -111,17 +109,13 @@ func checkTypeof(t *testing.T, db *sqlite.DB, query string, n int) {
 	require.NotEqual(t, 0, len(got), "%d rows vs %d typeof rows", len(got), len(want))
 	for i := range got {
 		for j := range got[i] {
-			if got[i][j] != want[i][j] {
-				t.Errorf("row %d column %d: storage class %s, typeof() %s", i, j, got[i][j], want[i][j])
-			}
+			assert.Equal(t, want[i][j], got[i][j], "row %d column %d: storage class vs typeof()", i, j)
 		}
 	}
 	st, err := db.Inspect(ctx, query)
 	require.NoError(t, err)
 	for j, c := range st.Columns {
-		if c.Type.TypeOf() != want[0][j] {
-			t.Errorf("Inspect column %d: %s, first row typeof %s", j, c.Type, want[0][j])
-		}
+		assert.Equal(t, want[0][j], c.Type.TypeOf(), "Inspect column %d: %s vs first row typeof", j, c.Type)
 	}
 }
 

@@ -72,9 +72,7 @@ func TestStrictModeRejectsMissingAndUnknownParameters(t *testing.T) {
 			}
 			rows, err := loose.Values(ctxT(t), tt.query, tt.args...)
 			require.NoError(t, err, "loose")
-			if rows[0][0] != tt.looseValue {
-				t.Errorf("loose first column = %#v, want %#v", rows[0][0], tt.looseValue)
-			}
+			assert.Equal(t, tt.looseValue, rows[0][0], "loose first column")
 			for i := 1; i < len(rows[0]); i++ {
 				if rows[0][i] != nil {
 					t.Errorf("loose column %d = %#v, want NULL", i, rows[0][i])
@@ -242,9 +240,12 @@ func TestAllAsGetAndQueryReadRowsIntoStructs(t *testing.T) {
 
 	users, err := sqlite.AllAs[user](ctx, db, "SELECT * FROM users ORDER BY id")
 	require.NoError(t, err)
-	if len(users) != 2 || users[0].Name != "ada" || users[0].Email == nil || *users[0].Email != "a@x" || users[1].Email != nil || users[1].Created != "tue" {
-		t.Fatalf("AllAs = %+v", users)
-	}
+	require.Len(t, users, 2, "AllAs = %+v", users)
+	require.Equal(t, "ada", users[0].Name, "AllAs = %+v", users)
+	require.NotNil(t, users[0].Email, "AllAs = %+v", users)
+	require.Equal(t, "a@x", *users[0].Email, "AllAs = %+v", users)
+	require.Nil(t, users[1].Email, "AllAs = %+v", users)
+	require.Equal(t, "tue", users[1].Created, "AllAs = %+v", users)
 	ptrs, err := sqlite.AllAs[*user](ctx, db, "SELECT id, name FROM users WHERE id = ?", 2)
 	require.NoError(t, err, "AllAs[*user] = %+v, %v", ptrs, err)
 	require.Equal(t, 1, len(ptrs), "AllAs[*user] = %+v, %v", ptrs, err)
@@ -261,17 +262,17 @@ func TestAllAsGetAndQueryReadRowsIntoStructs(t *testing.T) {
 	wantCode(t, err, arsenal.NotFound)
 	assert.ErrorIs(t, err, sqlite.ErrNoRows, "no-row error does not wrap ErrNoRows: %v", err)
 	var m map[string]any
-	if err := db.Get(ctx, &m, "SELECT id, name FROM users WHERE id = 1"); err != nil || m["name"] != "ada" || m["id"] != int64(1) {
-		t.Fatalf("Get map = %v, %v", m, err)
-	}
+	require.NoError(t, db.Get(ctx, &m, "SELECT id, name FROM users WHERE id = 1"), "Get map")
+	require.Equal(t, "ada", m["name"], "Get map = %v", m)
+	require.Equal(t, int64(1), m["id"], "Get map = %v", m)
 	all, err := db.All(ctx, "SELECT id, email FROM users ORDER BY id")
 	if err != nil || len(all) != 2 || all[1]["email"] != nil {
 		t.Fatalf("All = %v, %v", all, err)
 	}
 	vals, err := db.Values(ctx, "SELECT id, name FROM users ORDER BY id")
-	if err != nil || len(vals) != 2 || vals[0][1] != "ada" {
-		t.Fatalf("Values = %v, %v", vals, err)
-	}
+	require.NoError(t, err, "Values")
+	require.Len(t, vals, 2, "Values = %v", vals)
+	require.Equal(t, "ada", vals[0][1], "Values = %v", vals)
 	// Query streams and stops when the loop breaks.
 	n := 0
 	for row, err := range db.Query(ctx, "SELECT id FROM users ORDER BY id") {
