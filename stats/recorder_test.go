@@ -209,9 +209,7 @@ func TestDoneTimesACallFromNowAndReturnsItsError(t *testing.T) {
 	start := stats.Now()
 	time.Sleep(2 * time.Millisecond)
 	want := errors.New("boom")
-	if got := op.Done(start, want); got != want {
-		t.Errorf("Done returned %v, want the call's error", got)
-	}
+	assert.Same(t, want, op.Done(start, want), "Done returned another error than the call's")
 	s := op.Stats()
 	assert.Equal(t, uint64(1), s.Count, "stats after one 2ms failed call: %+v", s)
 	assert.Equal(t, uint64(1), s.Errors, "stats after one 2ms failed call: %+v", s)
