@@ -1,0 +1,302 @@
+// Command overhead measures what the library's optional layers cost on
+// the hot path, each side by side with the same call without it in one
+// run: a ten-rule security.Policy on Redis GET and SET and on a SQLite
+// point select (target: at most 2% more time per call), OpenTelemetry on
+// (arsenalotel's Observer, spans kept in memory) against no observer on
+// the same calls, and security.Validate's cost per KiB of input in each
+// context. Each pair alternates blocks of calls (A B, B A, ...) and
+// reports the median and IQR of the per-pair ratios.
+//
+//	cd benchmarks && go run ./overhead [-quick]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/internal/testenv"
+	arsenalotel "github.com/infra-arsenal/arsenal/otel"
+	"github.com/infra-arsenal/arsenal/redis"
+	"github.com/infra-arsenal/arsenal/security"
+	"github.com/infra-arsenal/arsenal/sqlite"
+)
+
+const domain = "overhead"
+
+var (
+	quick = flag.Bool("quick", false, "fewer paired rounds")
+	pairs = flag.Int("pairs", 40, "paired rounds per comparison")
+)
+
+var lines = bench.NewLineWriter(os.Stdout)
+
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "overhead bench: "+format+"\n", args...) }
+
+func main() {
+	flag.Parse()
+	if *quick {
+		*pairs = 12
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "overhead bench:", err)
+		os.Exit(1)
+	}
+}
+
+// blockTime runs fn n times and returns the seconds it took.
+func blockTime(n int, fn func(i int) error) func() (float64, error) {
+	return func() (float64, error) {
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if err := fn(i); err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(start).Seconds(), nil
+	}
+}
+
+// compare alternates blocks of a and b and returns the spread of b's time
+// over a's, pair by pair, and each side's best calls per second.
+func compare(n int, a, b func(int) error) (bench.Spread, float64, float64, error) {
+	// One warm-up block each.
+	if _, err := blockTime(n, a)(); err != nil {
+		return bench.Spread{}, 0, 0, err
+	}
+	if _, err := blockTime(n, b)(); err != nil {
+		return bench.Spread{}, 0, 0, err
+	}
+	ta, tb, err := bench.Alternate(*pairs, blockTime(n, a), blockTime(n, b))
+	if err != nil {
+		return bench.Spread{}, 0, 0, err
+	}
+	ratios := make([]float64, len(ta))
+	bestA, bestB := ta[0], tb[0]
+	for i := range ta {
+		ratios[i] = tb[i] / ta[i]
+		bestA, bestB = min(bestA, ta[i]), min(bestB, tb[i])
+	}
+	return bench.SpreadOf(ratios), float64(n) / bestA, float64(n) / bestB, nil
+}
+
+func record(workload, implA, implB string, sp bench.Spread, opsA, opsB float64) {
+	_ = lines.Write(bench.Line{Domain: domain, Workload: workload, Impl: implA, Metric: "ops/s", Value: opsA, Better: "higher"})
+	_ = lines.Write(bench.Line{Domain: domain, Workload: workload, Impl: implB, Metric: "ops/s", Value: opsB, Better: "higher"})
+	logf("%s: %s/%s time ratio median %.3f (IQR %.3f-%.3f) over %d pairs", workload, implB, implA, sp.Median, sp.Q1, sp.Q3, *pairs)
+}
+
+func detail(sp bench.Spread, unit string) string {
+	return fmt.Sprintf("%+.1f%% time per %s (median of %d interleaved block pairs, IQR %+.1f%% to %+.1f%%)",
+		(sp.Median-1)*100, unit, *pairs, (sp.Q1-1)*100, (sp.Q3-1)*100)
+}
+
+func otelObserver() (arsenal.Observer, error) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracetest.NewSpanRecorder()))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	return arsenalotel.NewObserver(arsenalotel.Options{TracerProvider: tp, MeterProvider: mp})
+}
+
+// redisPolicy is ten rules, the caller's allow last, so each check walks
+// all of them.
+func redisPolicy() (*security.Policy, error) {
+	return security.NewPolicy(
+		security.Rule{Name: "no-flush", Effect: security.Deny, Component: "redis", Operation: "flushall,flushdb"},
+		security.Rule{Name: "no-config", Effect: security.Deny, Component: "redis", Operation: "config set,config rewrite"},
+		security.Rule{Name: "no-scripts", Effect: security.Deny, Component: "redis", Operation: "eval,evalsha,script load"},
+		security.Rule{Name: "no-keys", Effect: security.Deny, Component: "redis", Operation: "keys"},
+		security.Rule{Name: "no-admin-keys", Effect: security.Deny, Component: "redis", Resource: "admin:*"},
+		security.Rule{Name: "no-session-del", Effect: security.Deny, Component: "redis", Operation: "del,unlink", Resource: "session:*"},
+		security.Rule{Name: "readers", Effect: security.Allow, Role: "reader", Operation: "get,mget,exists"},
+		security.Rule{Name: "writers", Effect: security.Allow, Role: "writer", Resource: "cache:*"},
+		security.Rule{Name: "ops", Effect: security.Allow, Principal: "ops", Component: "redis"},
+		security.Rule{Name: "app", Effect: security.Allow, Principal: "app", Component: "redis", Resource: "bench:*"},
+	)
+}
+
+func sqlitePolicy() (*security.Policy, error) {
+	var rules []security.Rule
+	for i := range 8 {
+		rules = append(rules, security.Rule{Effect: security.Allow, Role: fmt.Sprintf("team-%d", i), Component: "sqlite", Operation: "select,insert", Resource: fmt.Sprintf("t%d_*", i)})
+	}
+	rules = append(rules,
+		security.Rule{Name: "no audit rows", Effect: security.Deny, Component: "sqlite", Resource: "audit_*"},
+		security.Rule{Name: "app", Effect: security.Allow, Principal: "app", Component: "sqlite", Operation: "select", Resource: "bench"},
+	)
+	return security.NewPolicy(rules...)
+}
+
+func run() error {
+	ctx := security.WithPrincipal(context.Background(), security.Principal{Name: "app"})
+	addr := os.Getenv("ARSENAL_BENCH_REDIS_ADDR")
+	if addr == "" {
+		srv, err := testenv.LaunchRedis()
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		addr = srv.Addr
+		logf("started a redis-server (real: %v) at %s", srv.Real, addr)
+	}
+	obs, err := otelObserver()
+	if err != nil {
+		return err
+	}
+	rpol, err := redisPolicy()
+	if err != nil {
+		return err
+	}
+	openRedis := func(mut func(*redis.Config)) (*redis.Client, error) {
+		cfg, err := redis.ParseURL("redis://" + addr + "/0")
+		if err != nil {
+			return nil, err
+		}
+		mut(&cfg)
+		return redis.Open(ctx, cfg)
+	}
+	plain, err := openRedis(func(*redis.Config) {})
+	if err != nil {
+		return err
+	}
+	defer plain.Close()
+	ruled, err := openRedis(func(c *redis.Config) { c.Security.Policy = rpol })
+	if err != nil {
+		return err
+	}
+	defer ruled.Close()
+	traced, err := openRedis(func(c *redis.Config) { c.Observer = obs })
+	if err != nil {
+		return err
+	}
+	defer traced.Close()
+	key := "bench:overhead:" + strconv.Itoa(os.Getpid())
+	if err := plain.Set(ctx, key, "value"); err != nil {
+		return err
+	}
+	defer plain.Del(context.Background(), key)
+	get := func(c *redis.Client) func(int) error {
+		return func(int) error { _, err := c.Get(ctx, key); return err }
+	}
+	set := func(c *redis.Client) func(int) error {
+		return func(int) error { return c.Set(ctx, key, "value") }
+	}
+	const redisBlock = 500
+	for _, w := range []struct {
+		op  string
+		run func(*redis.Client) func(int) error
+	}{{"GET", get}, {"SET", set}} {
+		sp, a, b, err := compare(redisBlock, w.run(plain), w.run(ruled))
+		if err != nil {
+			return err
+		}
+		record("redis "+w.op+", 1 caller: ten-rule policy", "no policy", "ten-rule policy", sp, a, b)
+		_ = lines.Check(domain, "authorization overhead <= 2% on Redis "+w.op+" (ten-rule policy)", sp.Median <= 1.02, detail(sp, "call"))
+		sp, a, b, err = compare(redisBlock, w.run(plain), w.run(traced))
+		if err != nil {
+			return err
+		}
+		record("redis "+w.op+", 1 caller: OpenTelemetry", "no observer", "OpenTelemetry", sp, a, b)
+		logf("OpenTelemetry on Redis %s: %s", w.op, detail(sp, "call"))
+	}
+
+	dir, err := os.MkdirTemp("", "arsenal-overhead")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "bench.db")
+	seed, err := sqlite.Open(ctx, sqlite.Config{Path: path, Create: true})
+	if err != nil {
+		return err
+	}
+	if _, err := seed.Exec(ctx, "CREATE TABLE bench (id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
+		return err
+	}
+	if err := seed.Tx(ctx, func(tx *sqlite.Tx) error {
+		for i := 1; i <= 10000; i++ {
+			if _, err := tx.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, "name-"+strconv.Itoa(i), float64(i)/3); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := seed.Close(); err != nil {
+		return err
+	}
+	spol, err := sqlitePolicy()
+	if err != nil {
+		return err
+	}
+	openDB := func(mut func(*sqlite.Config)) (*sqlite.DB, error) {
+		cfg := sqlite.Config{Path: path, Readers: 8}
+		mut(&cfg)
+		return sqlite.Open(ctx, cfg)
+	}
+	dbs := map[string]*sqlite.DB{}
+	for name, mut := range map[string]func(*sqlite.Config){
+		"none":   func(*sqlite.Config) {},
+		"policy": func(c *sqlite.Config) { c.Security.Policy = spol },
+		"otel":   func(c *sqlite.Config) { c.Observer = obs },
+	} {
+		db, err := openDB(mut)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		dbs[name] = db
+	}
+	point := func(db *sqlite.DB) func(int) error {
+		var id int64
+		var name string
+		var score float64
+		return func(i int) error {
+			return db.QueryRow(ctx, "SELECT id, name, score FROM bench WHERE id = ?", i%10000+1).Scan(&id, &name, &score)
+		}
+	}
+	const sqliteBlock = 2000
+	sp, a, b, err := compare(sqliteBlock, point(dbs["none"]), point(dbs["policy"]))
+	if err != nil {
+		return err
+	}
+	record("sqlite point select, 1 caller: ten-rule policy", "no policy", "ten-rule policy", sp, a, b)
+	_ = lines.Check(domain, "authorization overhead <= 2% on a SQLite point select (ten-rule policy)", sp.Median <= 1.02, detail(sp, "query"))
+	sp, a, b, err = compare(sqliteBlock, point(dbs["none"]), point(dbs["otel"]))
+	if err != nil {
+		return err
+	}
+	record("sqlite point select, 1 caller: OpenTelemetry", "no observer", "OpenTelemetry", sp, a, b)
+	logf("OpenTelemetry on a SQLite point select: %s", detail(sp, "query"))
+
+	// security.Validate per KiB of input, in each context.
+	kib := strings.Repeat("Robert'); DROP TABLE students;-- <b onclick=x>hi</b> name_1 ", 20)[:1024]
+	json := `{"user":"` + strings.Repeat("a", 990) + `","$where":"1"}`
+	for _, c := range []security.Context{security.SQLIdent, security.SQLString, security.SQLLike, security.SQLOrderBy,
+		security.SQLText, security.RedisPattern, security.RedisInline, security.Lua, security.JSONDoc,
+		security.HTML, security.HTMLUGC, security.HTMLAttr, security.URL, security.JSString, security.S3Key, security.WSOrigin} {
+		in := kib
+		if c == security.JSONDoc {
+			in = json
+		}
+		n, start := 0, time.Now()
+		for time.Since(start) < 100*time.Millisecond {
+			_ = security.Validate(in, c)
+			n++
+		}
+		us := time.Since(start).Seconds() * 1e6 / float64(n) / (float64(len(in)) / 1024)
+		_ = lines.Write(bench.Line{Domain: domain, Workload: "security.Validate per KiB", Impl: c.String(), Metric: "µs", Value: us, Better: "lower"})
+	}
+	return nil
+}
