@@ -42,7 +42,9 @@ var (
 
 var lines = bench.NewLineWriter(os.Stdout)
 
-func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "overhead bench: "+format+"\n", args...) }
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "overhead bench: "+format+"\n", args...)
+}
 
 func main() {
 	flag.Parse()

@@ -73,3 +73,17 @@ func goVersion() string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// loadAverage returns the 1, 5 and 15 minute load averages from
+// /proc/loadavg ("0.52 0.31 0.20"), or "" where there is no such file.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}

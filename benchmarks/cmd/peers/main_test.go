@@ -52,6 +52,7 @@ func TestRunnerRegeneratesTheReportAndRecordsFailures(t *testing.T) {
 		"cd benchmarks && go run ./cmd/peers -quick", // the exact command
 		"Quick run",
 		"- Machine: ",
+		"- Load average (1, 5, 15 min): ", // a reader can tell a busy machine
 		"- Go: go1.",
 		"| [broken](#broken) | **failed** |",
 		"| [fake](#fake) | ok | 3 | 9 | 2 of 3 |",

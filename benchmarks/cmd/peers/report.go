@@ -42,6 +42,9 @@ func writeMarkdown(path, resultsDir string, rep *Report) error {
 	p("- Date: %s (took %s)\n", rep.Started.UTC().Format("2006-01-02 15:04 MST"), rep.Finished.Sub(rep.Started).Round(time.Second))
 	m := rep.Machine
 	p("- Machine: %s, %d logical CPUs, %s memory\n", m.CPU, m.Cores, m.Memory)
+	if rep.LoadStart != "" || rep.LoadEnd != "" {
+		p("- Load average (1, 5, 15 min): %s at the start, %s at the end\n", orUnknown(rep.LoadStart), orUnknown(rep.LoadEnd))
+	}
 	p("- OS: %s (%s)\n", m.OS, m.Arch)
 	p("- Go: %s; Bun: %s\n", m.Go, m.Bun)
 	for _, s := range rep.Servers {
@@ -233,4 +236,11 @@ func fmtValue(v float64) string {
 		return "0"
 	}
 	return fmt.Sprintf("%.3g", v)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

@@ -48,11 +48,15 @@ type Report struct {
 	Command  string
 	Quick    bool
 	Machine  Machine
-	Servers  []string // servers started or used, described
-	Notes    []string // setup notes (bun installed, stand-in servers)
-	Domains  []*DomainRun
-	Skipped  []string // requested with -only but not found
-	Missing  []string // known domains (sqlite, redis, websocket, s3) with no program yet
+	// LoadStart and LoadEnd are the 1, 5 and 15 minute load averages
+	// when the run started and ended (/proc/loadavg), so a reader can tell
+	// a run on a busy machine; empty where the system has none.
+	LoadStart, LoadEnd string
+	Servers            []string // servers started or used, described
+	Notes              []string // setup notes (bun installed, stand-in servers)
+	Domains            []*DomainRun
+	Skipped            []string // requested with -only but not found
+	Missing            []string // known domains (sqlite, redis, websocket, s3) with no program yet
 }
 
 // Failed counts the domains that failed.
@@ -106,7 +110,7 @@ func findDomains(dir string) ([]string, error) {
 
 // run does the whole job: setup, every domain, report.
 func run(ctx context.Context, o options) (*Report, error) {
-	rep := &Report{Started: time.Now(), Command: o.commandLine, Quick: o.quick, Machine: describeMachine()}
+	rep := &Report{Started: time.Now(), Command: o.commandLine, Quick: o.quick, Machine: describeMachine(), LoadStart: loadAverage()}
 	domains, err := findDomains(o.dir)
 	if err != nil {
 		return nil, fmt.Errorf("list domain programs in %s: %w", o.dir, err)
@@ -144,6 +148,7 @@ func run(ctx context.Context, o options) (*Report, error) {
 	}
 	cleanup()
 	rep.Finished = time.Now()
+	rep.LoadEnd = loadAverage()
 
 	for _, d := range rep.Domains {
 		if len(d.Lines) == 0 {
