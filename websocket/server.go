@@ -117,6 +117,10 @@ type ServerConfig struct {
 	// SlowThreshold: an operation that takes longer is logged at Warn.
 	// Default 0: off.
 	SlowThreshold time.Duration
+	// Broker carries topics to other servers (see Broker; package wsredis
+	// does it on Redis). NewServer attaches it; the caller closes it after
+	// the Server. Default nil: topics are in-process.
+	Broker Broker
 }
 
 // Validate checks every field without I/O.
@@ -218,6 +222,11 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.opPub = s.rec.Op("publish")
 	s.opPub.SampleEvery(8)
 	s.tick.Store(time.Now().UnixNano())
+	if cfg.Broker != nil {
+		if err := cfg.Broker.Attach(s); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -509,6 +518,9 @@ func (s *Server) add(c *Conn) bool {
 func (s *Server) remove(c *Conn) {
 	s.topicMu.Lock()
 	for t := range c.topics {
+		if s.cfg.Broker != nil {
+			s.cfg.Broker.Unsubscribe(t)
+		}
 		if subs := s.topics[t]; subs != nil {
 			delete(subs, c)
 			if len(subs) == 0 {
