@@ -224,3 +224,5 @@ func startRedis(t *testing.T, args ...string) *testenv.Redis {
 	t.Helper()
 	return testenv.RequireRealRedis(t, args...)
 }
+
+func strconvMillis(t time.Time) string { return fmt.Sprint(t.UnixMilli()) }
