@@ -7,11 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
 )
-
-func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestThreeServersOnOneRedisDeliverEveryMessageExactlyOnceInOrderExceptToTheSender(t *testing.T) {
 	r := startRedis(t)

@@ -29,8 +29,9 @@ type node struct {
 
 // chatServerConfig is the server side of the tests' tiny protocol: "sub
 // T", "unsub T" (answered "ok sub T" / "ok unsub T" once done) and "pub T
-// payload" (Conn.Publish: every subscriber but the sender).
-func chatServerConfig(b websocket.Broker) websocket.ServerConfig {
+// payload" (Conn.Publish: every subscriber but the sender); "stats"
+// answers "ok stats <resubscribes> <partitions>".
+func chatServerConfig(b *wsredis.Bridge) websocket.ServerConfig {
 	return websocket.ServerConfig{
 		Broker: b,
 		OnMessage: func(c *websocket.Conn, typ websocket.MessageType, data []byte) {
@@ -44,6 +45,9 @@ func chatServerConfig(b websocket.Broker) websocket.ServerConfig {
 				if err := c.Unsubscribe(rest); err == nil {
 					_ = c.Send(websocket.Text, []byte("ok unsub "+rest))
 				}
+			case "stats":
+				st := b.BridgeStats()
+				_ = c.Send(websocket.Text, []byte(fmt.Sprintf("ok stats %d %d", st.Resubscribes, st.Partitions)))
 			case "pub":
 				topic, payload, _ := strings.Cut(rest, " ")
 				if _, err := c.Publish(topic, websocket.Text, []byte(payload)); err != nil {
