@@ -30,7 +30,17 @@ func TestMain(m *testing.M) {
 	if addr := os.Getenv(nodeEnv); addr != "" {
 		os.Exit(runNodeProcess(addr, os.Getenv("WSREDIS_TEST_NODE_PREFIX")))
 	}
-	testenv.Main(m)
+	// The Examples connect where a user's program would: REDIS_URL.
+	r, err := testenv.LaunchRedis()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	os.Setenv("REDIS_URL", r.URL())
+	code := m.Run()
+	r.Stop()
+	testenv.StopAll()
+	os.Exit(code)
 }
 
 func runNodeProcess(addr, prefix string) int {
