@@ -53,7 +53,14 @@ type Config struct {
 	// PresenceTTL is how long a node's presence counts stay valid without
 	// a refresh (see the package doc, Presence). Default 15 s.
 	PresenceTTL time.Duration
-	// Observer receives OpStart/OpEnd for Publish and SubscriberCount.
+	// History says which topics keep a bounded history in a Redis Stream
+	// (see Append and Resume); nil or a zero History: none.
+	History func(topic string) History
+	// HistoryFrame builds the frame a history topic's subscriber gets
+	// from a message and its offset. Default DefaultHistoryFrame.
+	HistoryFrame func(offset string, data []byte) []byte
+	// Observer receives OpStart/OpEnd for Publish, Append, Resume and
+	// SubscriberCount.
 	// Default nil: no calls, no cost.
 	Observer arsenal.Observer
 	// Logger receives failed publishes and dropped messages (Warn) and
@@ -122,9 +129,11 @@ type Bridge struct {
 	dirty map[string]struct{} // topics whose presence field is stale
 	kick  chan struct{}
 
-	rec     *stats.Recorder
-	opPub   *stats.Op
-	opCount *stats.Op
+	rec                *stats.Recorder
+	opPub              *stats.Op
+	opCount            *stats.Op
+	opAppend, opResume *stats.Op
+	hist               histTopics
 
 	published, publishErrs, dropped     atomic.Uint64
 	received, echoes, malformed, fanout atomic.Uint64
@@ -152,6 +161,8 @@ func New(ctx context.Context, cfg Config) (*Bridge, error) {
 	b.opPub = b.rec.Op("publish")
 	b.opPub.SampleEvery(8)
 	b.opCount = b.rec.Op("subscriber_count")
+	b.opAppend, b.opResume = b.rec.Op("append"), b.rec.Op("resume")
+	b.hist.topics = map[string]map[*websocket.Conn]*histSub{}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.unhook = b.c.OnEvent(b.onEvent)
 	for i := 0; i < cfg.Partitions; i++ {
@@ -316,6 +327,18 @@ func (b *Bridge) receive(m redis.Message) {
 	e, err := decode(m.Payload)
 	if err != nil {
 		b.malformed.Add(1)
+		return
+	}
+	if e.hist {
+		// History messages reach the publishing node too: Append delivers
+		// nothing locally by itself.
+		m, err := decodeHistory(e)
+		if err != nil {
+			b.malformed.Add(1)
+			return
+		}
+		b.received.Add(1)
+		b.receiveHist(e.topic, m)
 		return
 	}
 	if e.node == b.cfg.NodeID {

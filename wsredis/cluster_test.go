@@ -16,6 +16,8 @@ import (
 
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
+	"github.com/infra-arsenal/arsenal/websocket"
+	"github.com/infra-arsenal/arsenal/wsredis"
 )
 
 func redisCLI(t *testing.T, args ...string) (string, error) {
@@ -73,7 +75,8 @@ func TestClusterOfThreeMastersCarriesTopicsOnShardedPubSubPartitions(t *testing.
 	var nodes []*node
 	for i := 0; i < 3; i++ {
 		// Each server seeds from a different master.
-		nodes = append(nodes, startNode(t, redisConfig([]string{masters[i].Addr}, redis.ModeCluster)))
+		nodes = append(nodes, startNode(t, redisConfig([]string{masters[i].Addr}, redis.ModeCluster),
+			historyFor(wsredis.History{MaxLen: 100})))
 	}
 	clients := spread(t, nodes, 2, "room")
 	checkExactlyOnce(t, clients, "room", 30, "a")
@@ -98,6 +101,23 @@ func TestClusterOfThreeMastersCarriesTopicsOnShardedPubSubPartitions(t *testing.
 	}
 	assert.Len(t, owners, 3, "the 16 partitions spread over the 3 masters")
 	assert.Len(t, nodes[0].br.Channels(), 16)
+
+	// History topics: the stream shares its partition's slot, so the
+	// append script publishes on the sharded channel.
+	live := dialClient(t, nodes[0].url, "live")
+	require.Equal(t, "ok resume 0", live.resume(t, "h:cluster", ""))
+	var offs []string
+	for i := 0; i < 10; i++ {
+		off, err := nodes[2].br.Append(context.Background(), "h:cluster", websocket.Text, []byte(fmt.Sprintf("m%d", i)))
+		require.NoError(t, err)
+		offs = append(offs, off)
+	}
+	got, _ := historyPayloads(t, live.waitCount(t, 10, 10*time.Second))
+	assert.Equal(t, seq(0, 10), got)
+	late := dialClient(t, nodes[1].url, "late")
+	assert.Equal(t, "ok resume 6", late.resume(t, "h:cluster", offs[3]))
+	got, _ = historyPayloads(t, late.waitCount(t, 6, 10*time.Second))
+	assert.Equal(t, seq(4, 10), got)
 }
 
 // startSentinel runs redis-server --sentinel watching master as "mymaster".

@@ -48,6 +48,26 @@
 // (Resubscribes) and keeps the last error seen, and the Logger gets an
 // Info line per restored partition.
 //
+// # History and resume
+//
+// Topics named by Config.History keep a bounded history in a Redis
+// Stream (MaxLen messages, or MaxAge; trimming happens on each append).
+// Bridge.Append publishes to such a topic: one Lua script adds the
+// message to the stream, trims it and publishes it with its offset (the
+// stream ID), so offsets and delivery order agree. Their subscribers join
+// with Bridge.Resume(ctx, conn, topic, lastOffset) instead of
+// Conn.Subscribe and receive every message framed with its offset
+// (Config.HistoryFrame; default "offset message"), so a client knows its
+// last offset. Resume sends the messages after lastOffset, in order, then
+// the live ones, each once: live messages arriving during the replay wait
+// for it (bounded by QueueSize; past that they are re-read from the
+// stream). When the history no longer holds everything after lastOffset
+// (trimmed, or lost by a Redis without persistence) Resume fails with
+// NotFound (ErrHistoryGap) and the connection is live from now on. In
+// Redis Cluster a topic's stream lives in its partition's slot. History
+// survives a Redis restart only as far as Redis persists it (AOF with
+// appendfsync always for no loss).
+//
 // # Presence
 //
 // SubscriberCount (and websocket.Server.Subscribers) counts a topic's

@@ -33,14 +33,16 @@ type envelope struct {
 	node, topic string
 	typ         websocket.MessageType
 	data        []byte
+	hist        bool // a history message: data starts with its offset
 }
 
 // decode parses an envelope; it never panics on hostile input.
 func decode(s string) (envelope, error) {
 	var e envelope
-	if len(s) < 3 || s[0] != envVersion {
+	if len(s) < 3 || s[0] != envVersion && s[0] != histVersion {
 		return e, errMalformed
 	}
+	e.hist = s[0] == histVersion
 	switch s[1] {
 	case 1:
 		e.typ = websocket.Text

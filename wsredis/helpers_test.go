@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/websocket"
@@ -30,7 +31,8 @@ type node struct {
 // chatServerConfig is the server side of the tests' tiny protocol: "sub
 // T", "unsub T" (answered "ok sub T" / "ok unsub T" once done) and "pub T
 // payload" (Conn.Publish: every subscriber but the sender); "stats"
-// answers "ok stats <resubscribes> <partitions>".
+// answers "ok stats <resubscribes> <partitions>"; "resume T offset"
+// (Bridge.Resume) answers "ok resume <replayed>" or "err resume <replayed> <code>".
 func chatServerConfig(b *wsredis.Bridge) websocket.ServerConfig {
 	return websocket.ServerConfig{
 		Broker: b,
@@ -44,6 +46,14 @@ func chatServerConfig(b *wsredis.Bridge) websocket.ServerConfig {
 			case "unsub":
 				if err := c.Unsubscribe(rest); err == nil {
 					_ = c.Send(websocket.Text, []byte("ok unsub "+rest))
+				}
+			case "resume":
+				topic, off, _ := strings.Cut(rest, " ")
+				n, err := b.Resume(context.Background(), c, topic, off)
+				if err != nil {
+					_ = c.Send(websocket.Text, []byte(fmt.Sprintf("err resume %d %s", n, arsenal.CodeOf(err))))
+				} else {
+					_ = c.Send(websocket.Text, []byte(fmt.Sprintf("ok resume %d", n)))
 				}
 			case "stats":
 				st := b.BridgeStats()
@@ -78,12 +88,16 @@ func startNode(t *testing.T, rcfg redis.Config, mutate ...func(*wsredis.Config))
 	t.Cleanup(func() { _ = br.Close() })
 	srv, err := websocket.NewServer(chatServerConfig(br))
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	return &node{rc: rc, br: br, srv: srv, url: startHTTP(t, srv)}
+}
+
+// startHTTP serves srv on loopback and returns its ws:// URL.
+func startHTTP(t *testing.T, srv *websocket.Server) string {
+	t.Helper()
 	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		_ = srv.Close()
-		hs.Close()
-	})
-	return &node{rc: rc, br: br, srv: srv, url: "ws" + strings.TrimPrefix(hs.URL, "http")}
+	t.Cleanup(hs.Close)
+	return "ws" + strings.TrimPrefix(hs.URL, "http")
 }
 
 // client is a websocket client of the protocol above, recording every
