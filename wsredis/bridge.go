@@ -57,8 +57,9 @@ type Config struct {
 	// (see Append and Resume); nil or a zero History: none.
 	History func(topic string) History
 	// HistoryFrame builds the frame a history topic's subscriber gets
-	// from a message and its offset. Default DefaultHistoryFrame.
-	HistoryFrame func(offset string, data []byte) []byte
+	// from a message, its topic and offset. Default DefaultHistoryFrame
+	// (which ParseHistoryFrame and Resumer read).
+	HistoryFrame func(topic, offset string, data []byte) []byte
 	// Observer receives OpStart/OpEnd for Publish, Append, Resume and
 	// SubscriberCount.
 	// Default nil: no calls, no cost.
@@ -137,7 +138,7 @@ type Bridge struct {
 
 	published, publishErrs, dropped     atomic.Uint64
 	received, echoes, malformed, fanout atomic.Uint64
-	presenceErrs                        atomic.Uint64
+	presenceErrs, replayed              atomic.Uint64
 	lastErr                             atomic.Pointer[errAt]
 }
 

@@ -57,8 +57,10 @@
 // stream ID), so offsets and delivery order agree. Their subscribers join
 // with Bridge.Resume(ctx, conn, topic, lastOffset) instead of
 // Conn.Subscribe and receive every message framed with its offset
-// (Config.HistoryFrame; default "offset message"), so a client knows its
-// last offset. Resume sends the messages after lastOffset, in order, then
+// (Config.HistoryFrame; default "offset topic\nmessage"), so a client
+// knows its last offset. A Resumer makes a websocket.Reconnecting client
+// send its offsets by itself on every reconnect (HandleResume answers
+// them on the server). Resume sends the messages after lastOffset, in order, then
 // the live ones, each once: live messages arriving during the replay wait
 // for it (bounded by QueueSize; past that they are re-read from the
 // stream). When the history no longer holds everything after lastOffset

@@ -32,11 +32,17 @@ type node struct {
 // T", "unsub T" (answered "ok sub T" / "ok unsub T" once done) and "pub T
 // payload" (Conn.Publish: every subscriber but the sender); "stats"
 // answers "ok stats <resubscribes> <partitions>"; "resume T offset"
-// (Bridge.Resume) answers "ok resume <replayed>" or "err resume <replayed> <code>".
+// (Bridge.Resume) answers "ok resume <replayed>" or "err resume <replayed> <code>";
+// "kick" closes the connection; ResumeRequest messages go to HandleResume.
 func chatServerConfig(b *wsredis.Bridge) websocket.ServerConfig {
 	return websocket.ServerConfig{
 		Broker: b,
 		OnMessage: func(c *websocket.Conn, typ websocket.MessageType, data []byte) {
+			if b != nil {
+				if handled, _, _ := b.HandleResume(context.Background(), c, typ, data); handled {
+					return
+				}
+			}
 			cmd, rest, _ := strings.Cut(string(data), " ")
 			switch cmd {
 			case "sub":
@@ -55,6 +61,8 @@ func chatServerConfig(b *wsredis.Bridge) websocket.ServerConfig {
 				} else {
 					_ = c.Send(websocket.Text, []byte(fmt.Sprintf("ok resume %d", n)))
 				}
+			case "kick":
+				_ = c.Close()
 			case "stats":
 				st := b.BridgeStats()
 				_ = c.Send(websocket.Text, []byte(fmt.Sprintf("ok stats %d %d", st.Resubscribes, st.Partitions)))

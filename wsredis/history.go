@@ -1,6 +1,7 @@
 package wsredis
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -28,11 +29,40 @@ func (h History) on() bool { return h.MaxLen > 0 || h.MaxAge > 0 }
 var ErrHistoryGap = errors.New("the history no longer holds every message after this offset")
 
 // DefaultHistoryFrame is the frame a subscriber of a history topic gets
-// when Config.HistoryFrame is nil: the offset, a space, the message.
-func DefaultHistoryFrame(offset string, data []byte) []byte {
-	out := make([]byte, 0, len(offset)+1+len(data))
-	out = append(append(append(out, offset...), ' '), data...)
-	return out
+// when Config.HistoryFrame is nil: the offset, a space, the topic, a
+// newline, the message ("1700000000000-0 news\nhello"). With it, history
+// topics may not contain a newline.
+func DefaultHistoryFrame(topic, offset string, data []byte) []byte {
+	out := make([]byte, 0, len(offset)+len(topic)+2+len(data))
+	out = append(append(out, offset...), ' ')
+	out = append(append(out, topic...), '\n')
+	return append(out, data...)
+}
+
+// ParseHistoryFrame splits a DefaultHistoryFrame; ok is false for any
+// other message.
+func ParseHistoryFrame(frame []byte) (topic, offset string, data []byte, ok bool) {
+	sp := bytes.IndexByte(frame, ' ')
+	if sp <= 0 {
+		return "", "", nil, false
+	}
+	nl := bytes.IndexByte(frame[sp+1:], '\n')
+	if nl < 0 {
+		return "", "", nil, false
+	}
+	offset = string(frame[:sp])
+	if _, ok := parseID(offset); !ok || !strings.Contains(offset, "-") {
+		return "", "", nil, false
+	}
+	return string(frame[sp+1 : sp+1+nl]), offset, frame[sp+2+nl:], true
+}
+
+// checkTopic refuses topics the default frame cannot carry.
+func (b *Bridge) checkTopic(op, topic string) error {
+	if b.cfg.HistoryFrame == nil && strings.ContainsRune(topic, '\n') {
+		return arsenal.Errorf(arsenal.InvalidArgument, Kind, op, "a history topic may not contain a newline (with the default HistoryFrame)")
+	}
+	return nil
 }
 
 // historyKeys are the topic's stream and its trim mark; in cluster mode
@@ -121,6 +151,9 @@ func (b *Bridge) Append(ctx context.Context, topic string, typ websocket.Message
 	if typ != websocket.Text && typ != websocket.Binary {
 		return "", arsenal.Errorf(arsenal.InvalidArgument, Kind, "append", "unknown message type %d", int(typ))
 	}
+	if err := b.checkTopic("append", topic); err != nil {
+		return "", err
+	}
 	minID := ""
 	if h.MaxAge > 0 {
 		minID = strconv.FormatInt(time.Now().Add(-h.MaxAge).UnixMilli(), 10)
@@ -181,6 +214,7 @@ type histMsg struct {
 // order.
 type histSub struct {
 	c        *websocket.Conn
+	topic    string
 	last     streamID
 	ready    bool
 	pending  []histMsg
@@ -192,11 +226,11 @@ type histTopics struct {
 	topics map[string]map[*websocket.Conn]*histSub
 }
 
-func (b *Bridge) frame(m histMsg) []byte {
+func (b *Bridge) frame(topic string, m histMsg) []byte {
 	if b.cfg.HistoryFrame != nil {
-		return b.cfg.HistoryFrame(m.off, m.data)
+		return b.cfg.HistoryFrame(topic, m.off, m.data)
 	}
-	return DefaultHistoryFrame(m.off, m.data)
+	return DefaultHistoryFrame(topic, m.off, m.data)
 }
 
 // sendHist sends m unless the connection already had it; under hist.mu.
@@ -204,7 +238,7 @@ func (b *Bridge) sendHist(s *histSub, m histMsg) bool {
 	if !s.last.less(m.id) {
 		return true
 	}
-	if err := s.c.Send(m.typ, b.frame(m)); err != nil {
+	if err := s.c.Send(m.typ, b.frame(s.topic, m)); err != nil {
 		select {
 		case <-s.c.Done():
 			return false
@@ -261,6 +295,9 @@ func (b *Bridge) Resume(ctx context.Context, c *websocket.Conn, topic, offset st
 	if !b.historyOf(topic).on() {
 		return 0, arsenal.Errorf(arsenal.InvalidArgument, Kind, "resume", "topic %q keeps no history (Config.History)", topic)
 	}
+	if err := b.checkTopic("resume", topic); err != nil {
+		return 0, err
+	}
 	since, ok := streamID{}, true
 	if offset != "" {
 		since, ok = parseID(offset)
@@ -269,7 +306,7 @@ func (b *Bridge) Resume(ctx context.Context, c *websocket.Conn, topic, offset st
 		return 0, arsenal.Errorf(arsenal.InvalidArgument, Kind, "resume", "offset %q is not a stream ID", offset)
 	}
 	keys := b.historyKeys(topic)
-	s := &histSub{c: c, last: since}
+	s := &histSub{c: c, topic: topic, last: since}
 	b.hist.mu.Lock()
 	if b.hist.topics[topic] == nil {
 		b.hist.topics[topic] = map[*websocket.Conn]*histSub{}
@@ -305,6 +342,7 @@ func (b *Bridge) Resume(ctx context.Context, c *websocket.Conn, topic, offset st
 	for {
 		n, err := b.replay(ctx, s, keys[0])
 		replayed += n
+		b.replayed.Add(uint64(n))
 		if err != nil {
 			b.Leave(c, topic)
 			return replayed, err

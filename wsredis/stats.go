@@ -21,6 +21,7 @@ type BridgeStats struct {
 	Deliveries     uint64 `stat:",counter"` // connections that other nodes' messages were queued for
 	Resubscribes   int64  `stat:",counter"` // partition subscriptions restored after a reconnect or failover
 	PresenceErrors uint64 `stat:",counter"` // failed presence writes (retried)
+	Replayed       uint64 `stat:",counter"` // history messages Resume sent
 	LastError      string // the last error seen (publish, presence or connection), redacted; "" if none
 	LastErrorAt    time.Time
 }
@@ -31,6 +32,7 @@ func (b *Bridge) BridgeStats() BridgeStats {
 		Partitions: len(b.subs), Published: b.published.Load(), PublishErrors: b.publishErrs.Load(),
 		Dropped: b.dropped.Load(), Received: b.received.Load(), Echoes: b.echoes.Load(),
 		Malformed: b.malformed.Load(), Deliveries: b.fanout.Load(), PresenceErrors: b.presenceErrs.Load(),
+		Replayed: b.replayed.Load(),
 	}
 	for _, s := range b.subs {
 		st.Resubscribes += s.Restores()
