@@ -107,6 +107,18 @@ func (c Config) Validate() error {
 
 type outMsg struct{ payload string }
 
+// partition numbers this node's messages (under mu, with the queue send,
+// so numbers follow queue order) and remembers the last number received
+// from each other node (only on the subscription's goroutine).
+type partition struct {
+	mu   sync.Mutex
+	seq  uint64
+	last map[string]uint64
+}
+
+// maxPeers bounds a partition's map of other nodes' sequence numbers.
+const maxPeers = 4096
+
 // Bridge is a websocket.Broker on Redis: attach it to one
 // websocket.Server through ServerConfig.Broker. It is safe for
 // concurrent use and must be closed (after the Server).
@@ -116,6 +128,7 @@ type Bridge struct {
 	sharded bool
 	chans   []string
 	queues  []chan outMsg
+	parts   []partition
 	subs    []*redis.Subscription
 	srv     atomic.Pointer[websocket.Server]
 
@@ -139,6 +152,7 @@ type Bridge struct {
 	published, publishErrs, dropped     atomic.Uint64
 	received, echoes, malformed, fanout atomic.Uint64
 	presenceErrs, replayed              atomic.Uint64
+	retries, repeats, gaps              atomic.Uint64
 	lastErr                             atomic.Pointer[errAt]
 }
 
@@ -166,15 +180,18 @@ func New(ctx context.Context, cfg Config) (*Bridge, error) {
 	b.hist.topics = map[string]map[*websocket.Conn]*histSub{}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.unhook = b.c.OnEvent(b.onEvent)
+	b.parts = make([]partition, cfg.Partitions)
 	for i := 0; i < cfg.Partitions; i++ {
 		ch := b.channel(i)
 		b.chans = append(b.chans, ch)
+		b.parts[i].last = map[string]uint64{}
+		handler := func(m redis.Message) { b.receive(i, m) }
 		var sub *redis.Subscription
 		var err error
 		if b.sharded {
-			sub, err = b.c.SSubscribe(ctx, b.receive, ch)
+			sub, err = b.c.SSubscribe(ctx, handler, ch)
 		} else {
-			sub, err = b.c.Subscribe(ctx, b.receive, ch)
+			sub, err = b.c.Subscribe(ctx, handler, ch)
 		}
 		if err != nil {
 			_ = b.Close()
@@ -277,10 +294,16 @@ func (b *Bridge) enqueue(topic string, typ websocket.MessageType, data []byte) e
 		return arsenal.Errorf(arsenal.InvalidArgument, Kind, "publish", "unknown message type %d", int(typ))
 	}
 	p := b.partition(topic)
+	pt := &b.parts[p]
+	pt.mu.Lock()
+	m := outMsg{payload: encode(b.cfg.NodeID, pt.seq+1, topic, typ, data)}
 	select {
-	case b.queues[p] <- outMsg{payload: encode(b.cfg.NodeID, topic, typ, data)}:
+	case b.queues[p] <- m:
+		pt.seq++
+		pt.mu.Unlock()
 		return nil
 	default:
+		pt.mu.Unlock()
 		b.dropped.Add(1)
 		if b.cfg.Logger != nil {
 			b.cfg.Logger.Warn("wsredis: message dropped, publish queue full", "topic", topic, "partition", p, "queue", b.cfg.QueueSize)
@@ -299,14 +322,7 @@ func (b *Bridge) send(p int, q chan outMsg) {
 		case <-b.ctx.Done():
 			return
 		case m := <-q:
-			ctx, cancel := context.WithTimeout(b.ctx, b.cfg.PublishTimeout)
-			var err error
-			if b.sharded {
-				_, err = b.c.SPublish(ctx, ch, m.payload)
-			} else {
-				_, err = b.c.Publish(ctx, ch, m.payload)
-			}
-			cancel()
+			err := b.publishOne(ch, m.payload)
 			if err != nil {
 				if b.ctx.Err() != nil {
 					return
@@ -323,8 +339,35 @@ func (b *Bridge) send(p int, q chan outMsg) {
 	}
 }
 
-// receive runs on the partition subscription's goroutine, in order.
-func (b *Bridge) receive(m redis.Message) {
+// publishOne sends one message, retrying (within PublishTimeout) a
+// failure that may be a connection's: receivers drop a repeat by its
+// sequence number, so a retry never delivers twice.
+func (b *Bridge) publishOne(ch, payload string) error {
+	ctx, cancel := context.WithTimeout(b.ctx, b.cfg.PublishTimeout)
+	defer cancel()
+	delay := 20 * time.Millisecond
+	for {
+		var err error
+		if b.sharded {
+			_, err = b.c.SPublish(ctx, ch, payload)
+		} else {
+			_, err = b.c.Publish(ctx, ch, payload)
+		}
+		if err == nil || !arsenal.Classify(err).Retryable {
+			return err
+		}
+		b.retries.Add(1)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
+}
+
+// receive runs on partition p's subscription goroutine, in order.
+func (b *Bridge) receive(p int, m redis.Message) {
 	e, err := decode(m.Payload)
 	if err != nil {
 		b.malformed.Add(1)
@@ -346,6 +389,19 @@ func (b *Bridge) receive(m redis.Message) {
 		b.echoes.Add(1)
 		return
 	}
+	last := b.parts[p].last
+	prev, known := last[e.node]
+	if known && e.seq <= prev {
+		b.repeats.Add(1) // a retried PUBLISH that had gone through
+		return
+	}
+	if known && e.seq > prev+1 {
+		b.gaps.Add(e.seq - prev - 1)
+	}
+	if !known && len(last) >= maxPeers {
+		clear(last)
+	}
+	last[e.node] = e.seq
 	b.received.Add(1)
 	if s := b.srv.Load(); s != nil {
 		n, _ := s.DeliverLocal(e.topic, e.typ, e.data)

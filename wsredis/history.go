@@ -177,10 +177,11 @@ func (b *Bridge) Append(ctx context.Context, topic string, typ websocket.Message
 }
 
 // encodeHistoryHead is the envelope of a history message up to its
-// offset: 'h' | type | node length | node | topic length (uvarint) |
-// topic; the script appends offset length (1 byte), offset, payload.
+// offset: 'h' | type | node length | node | sequence 0 | topic length
+// (uvarint) | topic; the script appends offset length (1 byte), offset,
+// payload.
 func encodeHistoryHead(node, topic string, typ websocket.MessageType) string {
-	e := []byte(encode(node, topic, typ, nil))
+	e := []byte(encode(node, 0, topic, typ, nil))
 	e[0] = histVersion
 	return string(e)
 }
@@ -306,6 +307,18 @@ func (b *Bridge) Resume(ctx context.Context, c *websocket.Conn, topic, offset st
 		return 0, arsenal.Errorf(arsenal.InvalidArgument, Kind, "resume", "offset %q is not a stream ID", offset)
 	}
 	keys := b.historyKeys(topic)
+	if offset == "" {
+		// Live from the current end of the history: read it before
+		// joining, so whatever is published after it is replayed or
+		// delivered live.
+		info, err := infoScript.Run(ctx, b.c, keys)
+		if err != nil {
+			return 0, arsenal.Wrap(Kind, "resume", err)
+		}
+		if v, _ := info.Strings(); len(v) == 2 && v[1] != "" {
+			since, _ = parseID(v[1])
+		}
+	}
 	s := &histSub{c: c, topic: topic, last: since}
 	b.hist.mu.Lock()
 	if b.hist.topics[topic] == nil {
@@ -323,19 +336,6 @@ func (b *Bridge) Resume(ctx context.Context, c *websocket.Conn, topic, offset st
 			case <-b.ctx.Done():
 			}
 		}()
-	}
-	if offset == "" {
-		// Live from the current end of the history.
-		info, err := infoScript.Run(ctx, b.c, keys)
-		if err != nil {
-			b.Leave(c, topic)
-			return 0, arsenal.Wrap(Kind, "resume", err)
-		}
-		if v, _ := info.Strings(); len(v) == 2 && v[1] != "" {
-			b.hist.mu.Lock()
-			s.last, _ = parseID(v[1])
-			b.hist.mu.Unlock()
-		}
 	}
 	var gap error
 	first := true

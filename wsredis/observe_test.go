@@ -209,11 +209,21 @@ func TestHostileMessagesOnThePartitionChannelAreCountedAndIgnored(t *testing.T) 
 		require.NoError(t, err)
 	}
 	// A well-formed message from another node still gets through after them.
-	_, err := n.rc.Publish(ctx, ch, "w\x01\x05other\x04roomhello")
+	_, err := n.rc.Publish(ctx, ch, "w\x01\x05other\x01\x04roomhello")
 	require.NoError(t, err)
-	got := c.waitCount(t, 1, 5*time.Second)
-	assert.Equal(t, []string{"hello"}, got)
-	assert.Equal(t, uint64(len(bad)), n.br.BridgeStats().Malformed)
+	// The same message again (a retried PUBLISH) is dropped; a skipped
+	// sequence number is counted as a gap.
+	_, err = n.rc.Publish(ctx, ch, "w\x01\x05other\x01\x04roomhello")
+	require.NoError(t, err)
+	_, err = n.rc.Publish(ctx, ch, "w\x01\x05other\x03\x04roomthird")
+	require.NoError(t, err)
+	c.waitCount(t, 2, 5*time.Second)
+	time.Sleep(50 * time.Millisecond)
+	assert.Equal(t, []string{"hello", "third"}, c.messages())
+	st := n.br.BridgeStats()
+	assert.Equal(t, uint64(len(bad)), st.Malformed)
+	assert.Equal(t, uint64(1), st.Repeats)
+	assert.Equal(t, uint64(1), st.Gaps)
 }
 
 func TestConfigIsValidatedAndABridgeServesOneServer(t *testing.T) {
