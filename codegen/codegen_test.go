@@ -83,7 +83,7 @@ func TestSecretsAreReadFromTheEnvironmentAndNeverInlined(t *testing.T) {
 		case codegen.Redis:
 			cfg = redis.Config{Addrs: []string{"127.0.0.1:6379"}, Password: security.NewSecret(pw), SentinelPassword: security.NewSecret(pw + "2"), Mode: redis.ModeSentinel, SentinelMaster: "mymaster"}
 		case codegen.S3:
-			cfg = s3.Config{Bucket: "b-1", AccessKeyID: "AKIA" + pw, SecretAccessKey: pw, SessionToken: pw + "tok"}
+			cfg = s3.Config{Bucket: "b-1", AccessKeyID: "AKIA" + pw, SecretAccessKey: security.NewSecret(pw), SessionToken: security.NewSecret(pw + "tok")}
 		case codegen.WebSocket:
 			cfg = websocket.Config{URL: "wss://user:" + pw + "@example.com/feed", Options: websocket.Options{
 				Header: http.Header{"Cookie": {"sid=" + pw}, "X-Auth-Token": {pw + "t"}, "X-Trace": {"plain"}},

@@ -65,7 +65,7 @@ func trySampleConfig(c codegen.Component) (any, bool) {
 			Endpoint:        "http://127.0.0.1:9000",
 			Region:          "us-east-1",
 			AccessKeyID:     "AKIAEXAMPLEKEY",
-			SecretAccessKey: "example-secret-access-key",
+			SecretAccessKey: security.NewSecret("example-secret-access-key"),
 			Style:           s3.StylePath,
 			StorageClass:    "STANDARD",
 			PartSize:        5 << 20,

@@ -33,7 +33,7 @@ var fuzzTargets = []fuzzTarget{
 		return redis.Config{Addrs: []string{"[" + v + "]:6379"}}
 	}, func(v string) string { return "[" + v + "]:6379" }},
 	{"s3 Prefix", func(v string) any {
-		return s3.Config{Bucket: "bucket", Prefix: v, Endpoint: "http://127.0.0.1:9000", AccessKeyID: "AK", SecretAccessKey: "SK"}
+		return s3.Config{Bucket: "bucket", Prefix: v, Endpoint: "http://127.0.0.1:9000", AccessKeyID: "AK", SecretAccessKey: security.NewSecret("SK")}
 	}, nil},
 	{"sqlite Path", func(v string) any {
 		return sqlite.Config{Path: v, Create: true, Pragmas: []string{"foreign_keys=on"}}

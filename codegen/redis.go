@@ -81,8 +81,8 @@ func buildRedis(g *gen, config any) (any, error) {
 			exprs["SentinelPassword"] = "security.NewSecret(" + g.secret("REDIS_SENTINEL_PASSWORD", "SentinelPassword", c.SentinelPassword.Reveal()) + ")"
 			secrets = true
 		}
-		if c.TLSConfig != nil {
-			exprs["TLS"] = "true" // the *tls.Config itself has no literal
+		if c.TLSConfig != nil || c.Security.TLS != nil {
+			exprs["TLS"] = "true" // the *tls.Config and security.TLS have no literal
 		}
 		return redisGo{Config: g.goConfig("redis", c, exprs), Split: c.UnixSocket == "" && len(addrs) > 1, Secrets: secrets}, nil
 	}
@@ -93,7 +93,7 @@ func buildRedis(g *gen, config any) (any, error) {
 		g.dep("ioredis")
 	}
 	v := redisJS{
-		DB: c.DB, TLS: c.TLS || c.TLSConfig != nil, SkipVerify: c.TLSInsecureSkipVerify,
+		DB: c.DB, TLS: redisTLS(c), SkipVerify: redisSkipVerify(c),
 		ConnectTimeoutMS: JSMillis(def(c.ConnectTimeout, redis.DefaultConnectTimeout)),
 		IdleTimeoutMS:    JSMillis(c.IdleTimeout),
 		AutoReconnect:    !c.DisableAutoReconnect, OfflineQueue: !c.DisableOfflineQueue,
@@ -139,6 +139,17 @@ func buildRedis(g *gen, config any) (any, error) {
 	return v, nil
 }
 
+// redisTLS reports whether c connects over TLS.
+func redisTLS(c redis.Config) bool { return c.TLS || c.TLSConfig != nil || c.Security.TLS != nil }
+
+// redisSkipVerify reports whether c turns certificate verification off.
+func redisSkipVerify(c redis.Config) bool {
+	if c.Security.TLS != nil {
+		return c.Security.TLS.InsecureSkipVerify
+	}
+	return c.TLSInsecureSkipVerify
+}
+
 // def returns d, or fallback when d is zero.
 func def(d, fallback time.Duration) time.Duration {
 	if d == 0 {
@@ -149,7 +160,7 @@ func def(d, fallback time.Duration) time.Duration {
 
 func (g *gen) redisAdvice(c redis.Config, mode string, addrs []string) {
 	// Security.
-	tls := c.TLS || c.TLSConfig != nil
+	tls := redisTLS(c)
 	if c.UnixSocket == "" && !tls {
 		for _, a := range addrs {
 			if !loopbackHost(a) {
@@ -158,8 +169,11 @@ func (g *gen) redisAdvice(c redis.Config, mode string, addrs []string) {
 			}
 		}
 	}
-	if c.TLSInsecureSkipVerify {
+	if redisSkipVerify(c) {
 		g.security = append(g.security, warn("TLSInsecureSkipVerify", "the server's certificate is not verified; anyone on the path can impersonate it"))
+	}
+	if sec := c.Security; g.t.Language != Go && (sec.Policy != nil || sec.Audit != nil || sec.Credentials != nil || sec.TLS != nil) {
+		g.security = append(g.security, warn("Security", "the authorization policy, audit, credentials provider and TLS settings of Config.Security are not rendered: the program has none of them (TLS is on, verified against the system roots)"))
 	}
 
 	// Performance.

@@ -27,6 +27,7 @@ type s3Go struct {
 	Config       string // the s3.Config composite literal
 	StorageClass string // literal
 	BigSize      int64  // bytes of the multipart upload: one part and a bit
+	Secrets      bool   // the literal wraps credentials in security.NewSecret
 }
 
 // s3JS is the view of the TypeScript and JavaScript S3 templates.
@@ -60,14 +61,17 @@ func buildS3(g *gen, config any) (any, error) {
 			"Endpoint": g.envVar("S3_ENDPOINT", "Endpoint", c.Endpoint),
 			"Region":   g.envVar("S3_REGION", "Region", c.Region),
 		}
+		secrets := false
 		if c.AccessKeyID != "" {
 			exprs["AccessKeyID"] = g.secret("S3_ACCESS_KEY_ID", "AccessKeyID", c.AccessKeyID)
-			exprs["SecretAccessKey"] = g.secret("S3_SECRET_ACCESS_KEY", "SecretAccessKey", c.SecretAccessKey)
+			exprs["SecretAccessKey"] = "security.NewSecret(" + g.secret("S3_SECRET_ACCESS_KEY", "SecretAccessKey", c.SecretAccessKey.Reveal()) + ")"
+			secrets = true
 		}
-		if c.SessionToken != "" {
-			exprs["SessionToken"] = g.secret("S3_SESSION_TOKEN", "SessionToken", c.SessionToken)
+		if !c.SessionToken.IsZero() {
+			exprs["SessionToken"] = "security.NewSecret(" + g.secret("S3_SESSION_TOKEN", "SessionToken", c.SessionToken.Reveal()) + ")"
+			secrets = true
 		}
-		v := s3Go{Config: g.goConfig("s3", c, exprs), BigSize: partSize + 1<<20}
+		v := s3Go{Config: g.goConfig("s3", c, exprs), BigSize: partSize + 1<<20, Secrets: secrets}
 		if g.t.Has(S3StorageClass) {
 			if c.StorageClass != "" || g.t.Has(S3StorageClass) {
 				v.StorageClass = g.str("StorageClass", storageClass)
@@ -100,9 +104,9 @@ func buildS3(g *gen, config any) (any, error) {
 		BigSize:   partSize + 1<<20,
 	}
 	v.AccessKey = g.secret("S3_ACCESS_KEY_ID", "AccessKeyID", c.AccessKeyID)
-	v.SecretKey = g.secret("S3_SECRET_ACCESS_KEY", "SecretAccessKey", c.SecretAccessKey)
-	if c.SessionToken != "" {
-		v.Session = g.secret("S3_SESSION_TOKEN", "SessionToken", c.SessionToken)
+	v.SecretKey = g.secret("S3_SECRET_ACCESS_KEY", "SecretAccessKey", c.SecretAccessKey.Reveal())
+	if !c.SessionToken.IsZero() {
+		v.Session = g.secret("S3_SESSION_TOKEN", "SessionToken", c.SessionToken.Reveal())
 	}
 	if c.StorageClass != "" || g.t.Has(S3StorageClass) {
 		v.StorageClass = g.str("StorageClass", storageClass)

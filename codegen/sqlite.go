@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 )
 
@@ -53,6 +54,14 @@ func buildSQLite(g *gen, config any) (any, error) {
 		// A transaction that writes cannot run on a read-only database.
 		g.t.Features = slices.DeleteFunc(g.t.Features, func(f Feature) bool { return f == SQLiteTransactions })
 		g.compat = append(g.compat, warn("ReadOnly", "the database is opened read-only, so the transactions feature (which writes) is left out"))
+	}
+	if c.Security != (security.Options{}) {
+		// A policy, an auditor or a TLS or credential provider is a live
+		// value (rules, handlers, files), not a literal: the generated
+		// program must set it in code, and says so rather than run
+		// unchecked without notice.
+		c.Security = security.Options{}
+		g.security = append(g.security, warn("Security", "the access policy and audit (Security) are not rendered: the generated program runs every statement unchecked; set Security in code (sqlite.Config.Security in Go) to enforce them"))
 	}
 	g.sqliteAdvice(c, path)
 	if g.t.Language == Go {

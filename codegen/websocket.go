@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
 
@@ -188,9 +189,11 @@ func buildWebSocket(g *gen, config any) (any, error) {
 		if c.Proxy != "" {
 			opts["Proxy"] = g.wsProxy(c.Proxy)
 		}
+		o := c.Options
+		o.Security = security.Options{} // Go values, reported by websocketAdvice
 		exprs := map[string]string{
 			"URL":     urlExpr(),
-			"Options": g.goConfig("websocket", c.Options, opts),
+			"Options": g.goConfig("websocket", o, opts),
 		}
 		lit := g.goConfig("websocket", c, exprs)
 		return websocketGo{Config: lit, Basic: basic, Header: len(hdr) > 0, Time: strings.Contains(lit, "time.")}, nil
@@ -267,6 +270,7 @@ func (g *gen) websocketAdvice(c websocket.Config, u *url.URL, basic bool) {
 	if basic {
 		g.security = append(g.security, info("URL", "the URL's user information becomes a Basic Authorization header; the password is read from WS_PASSWORD"))
 	}
+	g.websocketSecurityAdvice(&c.Security)
 
 	// Performance.
 	if c.DisableCompression {
@@ -328,5 +332,36 @@ func (g *gen) websocketAdvice(c websocket.Config, u *url.URL, basic bool) {
 	}
 	if g.t.Language != Go && c.TLSConfig != nil {
 		g.compat = append(g.compat, warn("TLSConfig", "custom TLS settings are not rendered: pass them to the runtime's tls options"))
+	}
+}
+
+// websocketSecurityAdvice reports the Security options, which are Go
+// values (a policy, an auditor, a TLS builder, a credential provider) and
+// are never rendered.
+func (g *gen) websocketSecurityAdvice(o *security.Options) {
+	var set []string
+	if o.Policy != nil {
+		set = append(set, "Policy")
+	}
+	if o.Audit != nil {
+		set = append(set, "Audit")
+	}
+	if o.TLS != nil {
+		set = append(set, "TLS")
+	}
+	if o.Credentials != nil {
+		set = append(set, "Credentials")
+	}
+	if len(set) == 0 {
+		return
+	}
+	list := strings.Join(set, ", ")
+	if g.t.Language == Go {
+		g.security = append(g.security, warn("Security", "Security.%s is not rendered (Go values, not configuration): set Options.Security in the program, or the connection runs without it", strings.Join(set, ", Security.")))
+	} else {
+		g.security = append(g.security, warn("Security", "Security (%s) has no equivalent in this runtime's WebSocket client and is not rendered: authorize and audit in the program, and give the CA and the Authorization header through the runtime's own options", list))
+	}
+	if o.TLS != nil && o.TLS.InsecureSkipVerify {
+		g.security = append(g.security, warn("Security.TLS", "the server's certificate is not verified; anyone on the path can impersonate it"))
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
+	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 )
 
@@ -100,4 +102,41 @@ func TestARealSQLiteErrorIsRecordedWithItsCode(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"AlreadyExists"}, failed, "exactly the failed INSERT carries its code")
+}
+
+func TestARealS3NotFoundRecordsItsCode(t *testing.T) {
+	srv := testenv.SharedS3(t)
+	require.True(t, srv.Real || !testenv.RequireReal(), "a real versitygw is required")
+	t.Logf("s3 at %s (real versitygw: %v)", srv.Endpoint, srv.Real)
+	bucket := srv.NewBucket(t)
+	e := newEnv(t)
+	c, err := s3.Open(context.Background(), s3.Config{
+		Bucket: bucket, Endpoint: srv.Endpoint, Region: srv.Region,
+		AccessKeyID: srv.AccessKey, SecretAccessKey: security.NewSecret(srv.SecretKey),
+		Observer: e.obs,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	before := len(e.spans.Ended())
+
+	ctx, parent := e.tp.Tracer("test").Start(context.Background(), "handler")
+	_, err = c.GetBytes(ctx, "missing/key.txt", nil)
+	parent.End()
+	require.Error(t, err)
+	require.Equal(t, arsenal.NotFound, arsenal.CodeOf(err))
+
+	spans := e.spans.Ended()[before:]
+	require.Len(t, spans, 2, "the GET's span and the caller's")
+	s := spans[0]
+	assert.Equal(t, "S3.GetObject", s.Name())
+	assert.Equal(t, parent.SpanContext().SpanID(), s.Parent().SpanID(), "the caller's span is the parent")
+	a := attrMap(s.Attributes())
+	assert.Equal(t, "aws-api", a["rpc.system.name"])
+	assert.Equal(t, bucket, a["aws.s3.bucket"])
+	assert.Equal(t, "missing/key.txt", a["aws.s3.key"])
+	assert.Equal(t, "NotFound", a["error.type"])
+	assert.Equal(t, codes.Error, s.Status().Code)
+	for k, v := range a {
+		assert.NotContains(t, v, srv.SecretKey, "attribute %s holds no secret", k)
+	}
 }

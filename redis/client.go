@@ -38,6 +38,7 @@ type Client struct {
 	k         cmds // the commands Client, Pipeline and Tx share (command.go)
 
 	hooks  bool   // an Observer or a slow-call log is set (observe.go)
+	sec    bool   // Config.Security has a Policy or an Audit (authz.go)
 	target string // cfg.target(), for events and logs
 	ns     string // the database number, for OpStart.Namespace
 	rec    *stats.Recorder
@@ -103,11 +104,12 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.target, c.ns = c.cfg.target(), namespace(c.cfg)
 	c.hooks = c.cfg.Observer != nil || (c.cfg.Logger != nil && c.cfg.SlowThreshold > 0)
+	c.sec = c.cfg.Security.Active()
 	c.yieldAt = math.MaxInt64
 	if !c.cfg.DisableAutoPipelining {
 		c.yieldAt = yieldPerConn * int64(c.cfg.PipelineConns)
 	}
-	if c.cfg.TLS && c.cfg.TLSInsecureSkipVerify {
+	if sec := c.cfg.Security.TLS; c.cfg.TLS && (sec == nil && c.cfg.TLSInsecureSkipVerify || sec != nil && sec.InsecureSkipVerify) {
 		// Not an operator's choice to hide: logged even without a Logger.
 		l := c.cfg.Logger
 		if l == nil {
@@ -116,7 +118,10 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		l.Warn("redis: TLS certificate verification is off (skip_verify / TLSInsecureSkipVerify): anyone on the path can read and change the traffic; use it for tests only",
 			"target", c.cfg.target())
 	}
-	opt := c.options()
+	opt, err := c.options()
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	rc, err := newRueidis(ctx, opt)
 	if err != nil && errors.Is(err, rueidis.ErrNoCache) && !opt.DisableCache {
@@ -353,7 +358,8 @@ func (c *Client) Mode() Mode { return Mode(c.rc.Mode()) }
 func (c *Client) CacheInfo() (enabled bool, reason string) { return c.cacheOn, c.cacheWhy }
 
 // Health sends PING. It fails fast with Unavailable while the client is
-// disconnected instead of waiting for the reconnection.
+// disconnected instead of waiting for the reconnection. Config.Security's
+// Policy does not apply to it (monitors call it without a principal).
 func (c *Client) Health(ctx context.Context) error {
 	if c.closed.Load() {
 		return c.refuse(ctx, opPing, arsenal.Closed(Kind, "health"))
@@ -361,7 +367,7 @@ func (c *Client) Health(ctx context.Context) error {
 	if !c.st.up.Load() {
 		return c.refuse(ctx, opPing, c.downErr("health"))
 	}
-	_, err := c.exec(ctx, opPing, c.bld.Ping().Build())
+	_, err := c.execHooked(ctx, opPing, c.bld.Ping().Build(), true)
 	return err
 }
 
@@ -639,6 +645,20 @@ func directOK(ctx context.Context, cmd *rueidis.Completed) bool {
 // connection (for Do, whose command may depend on the connection, like
 // CLIENT ID).
 func (c *Client) execOn(ctx context.Context, id opID, cmd rueidis.Completed, direct bool) (rueidis.RedisMessage, error) {
+	if c.sec {
+		s, err := c.secure(ctx, id, &cmd)
+		if err != nil {
+			return rueidis.RedisMessage{}, c.refuse(ctx, id, err)
+		}
+		msg, err := c.execHooked(ctx, id, cmd, direct)
+		c.record(ctx, s, err)
+		return msg, err
+	}
+	return c.execHooked(ctx, id, cmd, direct)
+}
+
+// execHooked is execOn after the security checks.
+func (c *Client) execHooked(ctx context.Context, id opID, cmd rueidis.Completed, direct bool) (rueidis.RedisMessage, error) {
 	if c.hooks {
 		ctx, h := c.hookStart(ctx, id, &cmd)
 		msg, err := c.execCmd(ctx, id, cmd, direct)

@@ -242,11 +242,19 @@ func argString(a any) (string, error) {
 
 // doCache runs a cacheable read through the client-side cache (or as a
 // plain read where caching is off) and counts hits.
-func (c *Client) doCache(ctx context.Context, id opID, cmd rueidis.Cacheable, ttl time.Duration) (rueidis.RedisMessage, error) {
+func (c *Client) doCache(ctx context.Context, id opID, cmd rueidis.Cacheable, ttl time.Duration) (_ rueidis.RedisMessage, err error) {
 	if ttl <= 0 {
 		return rueidis.RedisMessage{}, c.refuse(ctx, id, invalid(opNames[id], "ttl must be positive"))
 	}
-	if err := c.gate(ctx, id); err != nil {
+	if c.sec {
+		full := rueidis.Completed(cmd)
+		s, serr := c.secure(ctx, id, &full)
+		if serr != nil {
+			return rueidis.RedisMessage{}, c.refuse(ctx, id, serr)
+		}
+		defer func() { c.record(ctx, s, err) }()
+	}
+	if err = c.gate(ctx, id); err != nil {
 		return rueidis.RedisMessage{}, err
 	}
 	ctx, cancel := c.bound(ctx, false)
@@ -260,7 +268,10 @@ func (c *Client) doCache(ctx context.Context, id opID, cmd rueidis.Cacheable, tt
 	}
 	start := time.Now()
 	msg, err := c.rc.DoCache(ctx, cmd, ttl).ToMessage()
-	if err != nil && !rueidis.IsRedisNil(err) {
+	if rueidis.IsRedisNil(err) {
+		err = nil
+	}
+	if err != nil {
 		err = c.failed(opNames[id], err)
 		c.op(id).Record(time.Since(start), err)
 		if c.hooks {
@@ -315,11 +326,18 @@ func (c *Client) CachedSMembers(ctx context.Context, key string, ttl time.Durati
 
 // CachedMGet is MGet through the client-side cache, key by key (only
 // missing entries go to the server, in one pipeline).
-func (c *Client) CachedMGet(ctx context.Context, ttl time.Duration, keys ...string) ([]Opt[string], error) {
+func (c *Client) CachedMGet(ctx context.Context, ttl time.Duration, keys ...string) (_ []Opt[string], err error) {
 	if ttl <= 0 {
 		return nil, c.refuse(ctx, opCachedMGet, invalid("cached mget", "ttl must be positive"))
 	}
-	if err := c.gate(ctx, opCachedMGet); err != nil {
+	if c.sec {
+		s, serr := c.secureNames(ctx, "mget", keys)
+		if serr != nil {
+			return nil, c.refuse(ctx, opCachedMGet, serr)
+		}
+		defer func() { c.record(ctx, s, err) }()
+	}
+	if err = c.gate(ctx, opCachedMGet); err != nil {
 		return nil, err
 	}
 	ctx, cancel := c.bound(ctx, false)

@@ -669,9 +669,16 @@ func (c *Client) FlushDB(ctx context.Context) error {
 // Select returns a new Client using database db. Connections are shared by
 // concurrent callers, so SELECT cannot change the database of this Client
 // in place; the new Client has its own connections and must be closed.
+// Config.Security's Policy is asked for operation "select" on the
+// database number ("2").
 func (c *Client) Select(ctx context.Context, db int) (*Client, error) {
 	if c.closed.Load() {
 		return nil, arsenal.Closed(Kind, "select")
+	}
+	if c.sec {
+		if err := c.cfg.Security.Authorize(ctx, Kind, "select", strconv.Itoa(db)); err != nil {
+			return nil, c.refuse(ctx, opSelect, err)
+		}
 	}
 	cfg := c.orig
 	cfg.DB = db

@@ -56,9 +56,23 @@ func txDo[T any](t *Tx, ctx context.Context, k command[T]) (T, error) {
 	if err := t.c.txSameSlot(opNames[k.id], rueidis.Commands{k.cmd}, t.slot); err != nil {
 		return zero, err
 	}
+	var s secured
+	if t.c.sec {
+		var err error
+		if s, err = t.c.secure(ctx, k.id, &k.cmd); err != nil {
+			return zero, err
+		}
+	}
 	m, err := t.dc.Do(ctx, k.cmd).ToMessage()
 	if err != nil && !rueidis.IsRedisNil(err) {
-		return zero, t.c.failed(opNames[k.id], err)
+		err = t.c.failed(opNames[k.id], err)
+		if t.c.sec {
+			t.c.record(ctx, s, err)
+		}
+		return zero, err
+	}
+	if t.c.sec {
+		t.c.record(ctx, s, nil)
 	}
 	v, err := k.parse(m)
 	return v, wrapErr(opNames[k.id], err)

@@ -162,6 +162,23 @@ type Config struct {
 	// (with Logger). Default 0: off.
 	SlowThreshold time.Duration
 
+	// Security authorizes and audits every call and can supply the TLS
+	// configuration and the credentials. Security.Policy is checked before
+	// any I/O, command by command: the operation is the command's name in
+	// lower case ("get", "del", "flushall"; "script load", "config set"
+	// for container commands) and the resource each key the command names
+	// (all must be allowed), its channels for Publish and the
+	// subscriptions, or "" for commands without keys (FLUSHALL, PING,
+	// KEYS, SCAN ...). A denied call is PermissionDenied naming the rule,
+	// counted in Stats and reported to the Observer, and never reaches the
+	// server. Security.Audit records every call (and every denial) with
+	// its outcome and code. Security.TLS, when set, builds the TLS
+	// configuration in place of TLS, TLSConfig and TLSInsecureSkipVerify
+	// (and turns TLS on); Security.Credentials, when set, is asked for the
+	// user and password on every connection in place of Username and
+	// Password. Default: the zero Options, which changes nothing.
+	Security security.Options
+
 	// Mode selects standalone, cluster or sentinel. Default ModeAuto.
 	Mode Mode
 	// SentinelMaster is the master set name sentinels watch; required in
@@ -239,7 +256,7 @@ func (c Config) withDefaults() Config {
 	if c.MaxReplyBytes == 0 {
 		c.MaxReplyBytes = DefaultMaxReplyBytes
 	}
-	if c.TLSConfig != nil {
+	if c.TLSConfig != nil || c.Security.TLS != nil {
 		c.TLS = true
 	}
 	if c.Mode == ModeSentinel && c.ClusterRefreshInterval == 0 {
@@ -342,7 +359,7 @@ func (c Config) target() string {
 	if c.DB != 0 {
 		b.WriteString("/" + strconv.Itoa(c.DB))
 	}
-	if c.TLS || c.TLSConfig != nil {
+	if c.TLS || c.TLSConfig != nil || c.Security.TLS != nil {
 		b.WriteString(" tls")
 	}
 	if m := c.mode(); m != ModeAuto {

@@ -6,14 +6,16 @@ import (
 	"net"
 	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/rueidis"
 
 	"github.com/infra-arsenal/arsenal"
 )
 
-// options maps the Config onto rueidis options.
-func (c *Client) options() rueidis.ClientOption {
+// options maps the Config onto rueidis options. Its only error is a
+// Security.TLS that does not build.
+func (c *Client) options() (rueidis.ClientOption, error) {
 	cfg := c.cfg
 	opt := rueidis.ClientOption{
 		InitAddress:           cfg.Addrs,
@@ -46,6 +48,16 @@ func (c *Client) options() rueidis.ClientOption {
 			opt.TLSConfig.InsecureSkipVerify = true
 		}
 	}
+	if cfg.Security.TLS != nil {
+		tc, err := cfg.Security.ClientTLS()
+		if err != nil {
+			return rueidis.ClientOption{}, wrapErr("open", err)
+		}
+		opt.TLSConfig = tc
+	}
+	if cfg.Security.Credentials != nil {
+		opt.AuthCredentialsFn = c.credentials
+	}
 	if cfg.ReadFromReplicas {
 		opt.SendToReplicas = func(cmd rueidis.Completed) bool { return cmd.IsReadOnly() }
 	}
@@ -77,7 +89,30 @@ func (c *Client) options() rueidis.ClientOption {
 		opt.Sentinel.TopologyRefreshInterval = cfg.ClusterRefreshInterval
 	}
 	opt.DialCtxFn = c.dial
-	return opt
+	return opt, nil
+}
+
+// credentials asks Security.Credentials for the user and password of a
+// new connection (rueidis's AuthCredentialsFn), bounded by
+// ConnectTimeout. Credentials that expire are asked for again (and the
+// connection re-authenticated) shortly before they do.
+func (c *Client) credentials(rueidis.AuthCredentialsContext) (rueidis.AuthCredentials, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.ConnectTimeout)
+	defer cancel()
+	cr, _, err := c.cfg.Security.Creds(ctx)
+	if err != nil {
+		return rueidis.AuthCredentials{}, wrapErr("auth", err)
+	}
+	a := rueidis.AuthCredentials{Username: cr.User, Password: cr.Secret.Reveal()}
+	if a.Username == "default" {
+		a.Username = ""
+	}
+	if !cr.Expires.IsZero() {
+		if until := time.Until(cr.Expires); until > 2*time.Second {
+			a.RefreshAfter = cr.Expires.Add(-min(until/10, time.Minute))
+		}
+	}
+	return a, nil
 }
 
 // dial opens one connection (TCP or Unix, optionally TLS) and watches it so

@@ -156,6 +156,33 @@
 // failovers and cluster slot moves are followed but not reported as
 // events: rueidis exposes no hook for them.
 //
+// # Security
+//
+// Config.Security (a security.Options) authorizes and audits calls and
+// can supply TLS and credentials; its zero value changes nothing. Its
+// Policy is checked before any I/O, command by command, for the
+// principal the call's context carries (security.WithPrincipal): the
+// operation is the command's name in lower case ("get", "psetex",
+// "flushall"; "script load", "config set" for container commands) and
+// the resource each key the command names, found as Redis's own key
+// specs place them (DEL, MGET, MSET, EVAL's numkeys, XREAD's STREAMS ...):
+// a call naming several keys is allowed only when every key is.
+// Publish, Subscribe and PSubscribe name their channels or patterns;
+// keyless commands (FLUSHALL, PING, KEYS, SCAN, INFO) have resource "".
+// Do's commands are checked the same way; for a command it does not
+// know, Do takes the first argument as the key. Pipelines and
+// transactions are checked whole before anything is sent: one denied
+// command refuses them all. A denied call is PermissionDenied naming the
+// rule (or saying no rule allows it), audited, counted in Stats, reported
+// to the Observer, and never reaches the server. Health is not checked:
+// it only sends PING, and monitors call it without a principal.
+// Security.Audit records every call with its principal, operation,
+// keys, outcome, code and latency. Security.TLS builds the TLS
+// configuration (in place of TLSConfig and TLSInsecureSkipVerify, and
+// turning TLS on), and Security.Credentials is asked for the user and
+// password on every new connection (in place of Username and Password),
+// again shortly before credentials with an Expires run out.
+//
 // # Cluster and sentinel
 //
 // With several Addrs, or a single node that has cluster mode on, the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/redis"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // Connect with the environment's settings (REDIS_URL, then VALKEY_URL,
@@ -191,4 +192,46 @@ func ExampleClient_WatchRetry() {
 	v, _ := c.Get(ctx, "example:stock")
 	fmt.Println(v, err)
 	// Output: 2 <nil>
+}
+
+// Config.Security checks every command against a Policy before anything
+// is sent: here the "app" principal may do anything but delete the
+// protected keys, and a caller without a principal may do nothing. The
+// refused calls never reach the server.
+func ExampleConfig_security() {
+	ctx := context.Background()
+	policy, err := security.NewPolicy(
+		security.Rule{Name: "keep-protected", Effect: security.Deny, Operation: "del,unlink", Resource: "example:protected:*"},
+		security.Rule{Name: "app", Effect: security.Allow, Principal: "app"},
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cfg, err := redis.DefaultConfig()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cfg.Security.Policy = policy
+	c, err := redis.Open(ctx, cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+
+	app := security.WithPrincipal(ctx, security.Principal{Name: "app"})
+	fmt.Println(c.Set(app, "example:protected:config", "v"))
+	_, err = c.Del(app, "example:protected:config")
+	fmt.Println(err)
+	_, err = c.Get(ctx, "example:protected:config")
+	fmt.Println(arsenal.CodeOf(err))
+	v, err := c.Get(app, "example:protected:config")
+	fmt.Println(v, err)
+	// Output:
+	// <nil>
+	// redis: del: PermissionDenied: app may not del "example:protected:config": denied by rule "keep-protected"
+	// PermissionDenied
+	// v <nil>
 }

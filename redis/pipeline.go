@@ -281,7 +281,16 @@ func (c *Client) execTx(ctx context.Context, p *Pipeline, client rueidis.CoreCli
 		p.abandon(err)
 		return false, err
 	}
+	var ss []secured
+	if c.sec {
+		var err error
+		if ss, err = c.secureAll(ctx, p.cmds); err != nil {
+			p.abandon(err)
+			return false, c.refuse(ctx, opTx, err)
+		}
+	}
 	if err := c.gate(ctx, opTx); err != nil {
+		c.recordAll(ctx, ss, nil, err)
 		p.abandon(err)
 		return false, err
 	}
@@ -305,6 +314,7 @@ func (c *Client) execTx(ctx context.Context, p *Pipeline, client rueidis.CoreCli
 	if c.hooks {
 		c.hookEnd(ctx, opTx, h, err)
 	}
+	c.recordAll(ctx, ss, nil, err) // a transaction's commands share its outcome
 	return sent, err
 }
 
@@ -381,9 +391,23 @@ func (t *Tx) Do(ctx context.Context, args ...any) (Reply, error) {
 	if err := t.c.txSameSlot(opNames[id], rueidis.Commands{cmd}, t.slot); err != nil {
 		return Reply{}, err
 	}
+	var s secured
+	if t.c.sec {
+		if s, err = t.c.secure(ctx, id, &cmd); err != nil {
+			return Reply{}, err
+		}
+	}
 	m, err := t.dc.Do(ctx, cmd).ToMessage()
 	if err != nil && !rueidis.IsRedisNil(err) {
-		return Reply{}, t.c.failed(opNames[id], err)
+		err = t.c.failed(opNames[id], err)
+	} else {
+		err = nil
+	}
+	if t.c.sec {
+		t.c.record(ctx, s, err)
+	}
+	if err != nil {
+		return Reply{}, err
 	}
 	return Reply{m}, nil
 }
@@ -413,7 +437,17 @@ func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...strin
 	if err := c.sameSlot("watch", keys...); err != nil {
 		return c.refuse(ctx, opWatch, err)
 	}
+	var sw secured
+	if c.sec {
+		var err error
+		if sw, err = c.secureNames(ctx, "watch", keys); err != nil {
+			return c.refuse(ctx, opWatch, err)
+		}
+	}
 	if err := c.gate(ctx, opWatch); err != nil {
+		if c.sec {
+			c.record(ctx, sw, err)
+		}
 		return err
 	}
 	dc, release := c.rc.Dedicate()
@@ -455,6 +489,9 @@ func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...strin
 	c.op(opWatch).Record(time.Since(start), err)
 	if c.hooks {
 		c.hookEnd(wctx, opWatch, h, err)
+	}
+	if c.sec {
+		c.record(ctx, sw, err)
 	}
 	if err != nil {
 		return err

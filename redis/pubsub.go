@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,6 +110,13 @@ func (c *Client) subscribe(ctx context.Context, id opID, kind string, handler fu
 	}
 	if len(names) == 0 {
 		return nil, c.refuse(ctx, id, invalid(op, "needs at least one channel or pattern"))
+	}
+	if c.sec {
+		s, serr := c.secureNames(ctx, strings.ToLower(kind), names)
+		if serr != nil {
+			return nil, c.refuse(ctx, id, serr)
+		}
+		defer func() { c.record(ctx, s, err) }()
 	}
 	if err := c.gate(ctx, id); err != nil {
 		return nil, err

@@ -149,7 +149,15 @@ func groupBySlot(keys []string) []slotGroup {
 // and records one latency for op. It returns the raw results; a network
 // failure of any is returned as the error.
 func (c *Client) execMulti(ctx context.Context, id opID, cmds rueidis.Commands) ([]rueidis.RedisResult, error) {
+	var ss []secured
+	if c.sec {
+		var err error
+		if ss, err = c.secureAll(ctx, cmds); err != nil {
+			return nil, c.refuse(ctx, id, err)
+		}
+	}
 	if err := c.gate(ctx, id); err != nil {
+		c.recordAll(ctx, ss, nil, err)
 		return nil, err
 	}
 	ctx, cancel := c.bound(ctx, false)
@@ -172,6 +180,9 @@ func (c *Client) execMulti(ctx context.Context, id opID, cmds rueidis.Commands) 
 	c.op(id).Record(time.Since(start), err)
 	if c.hooks {
 		c.hookEnd(ctx, id, h, err)
+	}
+	if ss != nil {
+		c.recordAll(ctx, ss, res, err)
 	}
 	return res, err
 }

@@ -49,7 +49,6 @@ type Client struct {
 	transport  *http.Transport
 	httpClient *http.Client
 	fast       *fastPath // nil when the SDK handles every call (ChecksumCRC32)
-	h1         *h1Pool   // the fast path's own HTTP/1.1 client (plain-HTTP endpoints); nil: net/http
 	pathStyle  bool
 	log        *slog.Logger
 
@@ -57,6 +56,8 @@ type Client struct {
 	opPut, opGet, opStat, opDelete, opDeleteMany  *stats.Op
 	opCopy, opList, opHealth, opPart, opComplete  *stats.Op
 	opCreateMPU, opAbort, opPresign, opWriteClose *stats.Op
+	opCreateBucket, opDeleteBucket, opHeadBucket  *stats.Op
+	targetStr                                     string // target(), computed once
 
 	attempts   atomic.Uint64 // HTTP attempts, retries included
 	retries    atomic.Uint64 // attempts after a failed one
@@ -99,7 +100,8 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		{&c.opDeleteMany, "delete_many"}, {&c.opCopy, "copy"}, {&c.opList, "list"},
 		{&c.opHealth, "health"}, {&c.opPart, "upload_part"}, {&c.opComplete, "complete_upload"},
 		{&c.opCreateMPU, "create_upload"}, {&c.opAbort, "abort_upload"}, {&c.opPresign, "presign"},
-		{&c.opWriteClose, "writer_close"},
+		{&c.opWriteClose, "writer_close"}, {&c.opCreateBucket, "create_bucket"},
+		{&c.opDeleteBucket, "delete_bucket"}, {&c.opHeadBucket, "head_bucket"},
 	} {
 		*p.op = c.rec.Op(p.name)
 	}
@@ -108,25 +110,37 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 
 	dialer := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
 	c.transport = &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
-		MaxConnsPerHost:       cfg.MaxConnsPerHost,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   cfg.DialTimeout,
-		ResponseHeaderTimeout: cfg.AttemptTimeout,
-		ExpectContinueTimeout: time.Second,
-		ForceAttemptHTTP2:     true,
-		DisableCompression:    true, // bytes as stored: never decode Content-Encoding: gzip behind the caller's back
-		WriteBufferSize:       64 << 10,
-		ReadBufferSize:        64 << 10,
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dialer.DialContext,
+		MaxIdleConns:           1024,
+		MaxIdleConnsPerHost:    256,
+		MaxConnsPerHost:        cfg.MaxConnsPerHost,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    cfg.DialTimeout,
+		ResponseHeaderTimeout:  cfg.AttemptTimeout,
+		ExpectContinueTimeout:  time.Second,
+		ForceAttemptHTTP2:      true,
+		DisableCompression:     true, // bytes as stored: never decode Content-Encoding: gzip behind the caller's back
+		WriteBufferSize:        64 << 10,
+		ReadBufferSize:         64 << 10,
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
+	}
+	if cfg.TLSConfig != nil {
+		c.transport.TLSClientConfig = cfg.TLSConfig.Clone()
 	}
 	if u, err := url.Parse(cfg.Endpoint); err == nil && strings.EqualFold(u.Scheme, "http") {
 		c.transport.Proxy = nil // never send plain-HTTP S3 traffic (signed headers) through a proxy implicitly
+		if !loopbackHost(u.Hostname()) {
+			warn := cfg.Logger
+			if warn == nil {
+				warn = slog.Default()
+			}
+			warn.Warn("s3: plain-HTTP endpoint off this machine: requests, object data and signatures cross the network unencrypted; use https://",
+				"endpoint", arsenal.RedactURL(cfg.Endpoint), "bucket", cfg.Bucket)
+		}
 	}
 	httpClient := &http.Client{
-		Transport: c.transport,
+		Transport: limitTransport{c.transport},
 		// A redirect from S3 means a wrong region or endpoint: following it
 		// would resend signed headers to another host. Surface it instead.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -137,7 +151,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	case cfg.Anonymous:
 		creds = aws.AnonymousCredentials{}
 	case cfg.AccessKeyID != "":
-		creds = credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken)
+		creds = credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey.Reveal(), cfg.SessionToken.Reveal())
 	default:
 		awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(cfg.Region))
 		if err != nil {
@@ -186,16 +200,8 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	c.httpClient = httpClient
 	if cfg.Checksum != ChecksumCRC32 {
 		c.fast = newFastPath(cfg, c.pathStyle, creds)
-		if c.fast.scheme == "http" && c.transport.Proxy == nil {
-			hu := &url.URL{Host: c.fast.host}
-			port := hu.Port()
-			if port == "" {
-				port = "80"
-			}
-			c.h1 = &h1Pool{addr: net.JoinHostPort(hu.Hostname(), port), dial: dialer.DialContext,
-				headerTimeout: cfg.AttemptTimeout, maxIdle: 256, maxConns: cfg.MaxConnsPerHost}
-		}
 	}
+	c.targetStr = c.target()
 	c.connected.Store(true)
 	return c, nil
 }
@@ -279,16 +285,24 @@ func (c *Client) target() string {
 	return ep + "/" + c.cfg.Bucket + "/" + c.cfg.Prefix
 }
 
-// Health checks the bucket exists and the credentials may reach it with
-// one HeadBucket request.
+// Health checks the bucket exists and the credentials may list it (under
+// Config.Prefix) with one ListObjectsV2 request for one key. A wrong
+// secret is Unauthenticated, as it is for every other call; a missing
+// permission PermissionDenied; a missing bucket NotFound.
 func (c *Client) Health(ctx context.Context) error {
-	const op = "health"
-	if c.closed.Load() {
-		return arsenal.Closed(Kind, op)
+	k := c.begin(ctx, c.opHealth, "health", "")
+	if err := c.checkOpen(k.name); err != nil {
+		return c.end(&k, err, 0, 0)
 	}
-	start := time.Now()
-	_, err := c.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &c.cfg.Bucket})
-	return c.done(c.opHealth, op, start, err)
+	// A one-key listing rather than HeadBucket: a HEAD response has no
+	// body, so a wrong secret (SignatureDoesNotMatch) and a missing
+	// permission (AccessDenied) would both read as a bare 403.
+	in := &s3.ListObjectsV2Input{Bucket: &c.cfg.Bucket, MaxKeys: aws.Int32(1)}
+	if c.cfg.Prefix != "" {
+		in.Prefix = &c.cfg.Prefix
+	}
+	_, err := c.listRequest(k.ctx, in)
+	return c.end(&k, err, 0, 0)
 }
 
 // done records an operation's latency and outcome and translates its error.
@@ -297,11 +311,29 @@ func (c *Client) done(o *stats.Op, op string, start time.Time, err error) error 
 	o.Record(time.Since(start), err)
 	switch {
 	case err == nil:
-		c.connected.Store(true)
+		if !c.connected.Swap(true) {
+			c.connEvent(arsenal.ConnReconnect, nil)
+		}
 	case arsenal.CodeOf(err) == arsenal.Unavailable:
-		c.connected.Store(false)
+		if c.connected.Swap(false) {
+			c.connEvent(arsenal.ConnDisconnect, err)
+		}
 	}
 	return err
+}
+
+// connEvent reports the store becoming unreachable (a call failed
+// Unavailable) or reachable again (the next call that succeeds), to the
+// Observer and, for operators, to the Logger.
+func (c *Client) connEvent(kind arsenal.ConnEventKind, err error) {
+	if kind == arsenal.ConnDisconnect {
+		c.log.Warn("s3: store unreachable", "target", c.targetStr, "err", err)
+	} else {
+		c.log.Info("s3: store reachable again", "target", c.targetStr)
+	}
+	if c.cfg.Observer != nil {
+		arsenal.NotifyConn(context.Background(), c.cfg.Observer, arsenal.ConnEvent{Component: Kind, Kind: kind, Target: c.targetStr, Err: err, Time: time.Now()})
+	}
 }
 
 // ClientStats are a Client's typed gauges, the Detail of its Stats.
@@ -383,9 +415,6 @@ func (c *Client) Close() error {
 	}
 	c.background.Wait()
 	c.transport.CloseIdleConnections()
-	if c.h1 != nil {
-		c.h1.close()
-	}
 	c.connected.Store(false)
 	return nil
 }
@@ -404,7 +433,7 @@ func (c *Client) checkOpen(op string) error {
 var errNoKey = errors.New("empty key")
 
 // key maps a caller's key to the full object key under Prefix, checking
-// S3's rules before any request.
+// S3's rules before any request, and refusing ".." segments.
 func (c *Client) key(op, k string) (string, error) {
 	if k == "" {
 		return "", arsenal.E(arsenal.InvalidArgument, Kind, op, errNoKey)
@@ -416,7 +445,32 @@ func (c *Client) key(op, k string) (string, error) {
 	if !utf8.ValidString(full) {
 		return "", invalid(op, "key is not valid UTF-8")
 	}
+	if hasDotDot(k) {
+		// Behind a proxy or store that normalises paths, "a/../../b"
+		// would escape Prefix, and in path style the bucket itself.
+		return "", invalid(op, "key has a \"..\" segment, which a path-normalising proxy would resolve outside Prefix and the bucket")
+	}
 	return full, nil
+}
+
+// loopbackHost reports whether host names this machine: localhost or a
+// loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// hasDotDot reports whether k has a ".." path segment.
+func hasDotDot(k string) bool {
+	for seg := range strings.SplitSeq(k, "/") {
+		if seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // rel strips Prefix from a listed key.

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // Kind is the component kind of an S3 Client.
@@ -30,6 +32,23 @@ const (
 	maxDeleteKeys = 1000    // keys per DeleteObjects call
 	defaultPart   = 8 << 20 // 8 MiB
 	maxPresign    = 7 * 24 * time.Hour
+)
+
+// Limits on what a server may send, so that a hostile or broken store
+// cannot grow the client's memory without bound. Each is enforced once,
+// in the transport every request goes through, and exceeding one fails
+// the call with a ResourceExhausted error (never retried).
+const (
+	// MaxResponseHeaderBytes bounds a response's status line and headers.
+	MaxResponseHeaderBytes = 64 << 10
+	// MaxListResponseBytes bounds the body of one listing response
+	// (ListObjectsV2, ListMultipartUploads, ListParts): a full page of
+	// 1,000 keys of 1,024 bytes, entity-escaped, fits several times.
+	MaxListResponseBytes = 32 << 20
+	// MaxErrorResponseBytes bounds the body of an error response.
+	MaxErrorResponseBytes = 1 << 20
+	// DefaultMaxGetBytes is Config.MaxGetBytes when left zero.
+	DefaultMaxGetBytes = 1 << 30
 )
 
 // Style is how object URLs address the bucket.
@@ -78,8 +97,11 @@ const (
 // Config configures a Client. The zero value plus a Bucket is a working
 // configuration against AWS with credentials from the environment.
 //
-// Config's String, GoString and LogValue methods redact the secret key and
-// session token, so printing or logging a Config never leaks them.
+// SecretAccessKey and SessionToken are security.Secret values, and
+// Config's String, GoString and LogValue methods redact them besides, so
+// printing or logging a Config never leaks them: not with any fmt verb,
+// not through slog or JSON, and not when the Config sits in an unexported
+// field of another value (which fmt prints without calling methods).
 type Config struct {
 	// Bucket is the bucket every operation addresses. Required; 3-63
 	// characters of lower-case letters, digits, dots and hyphens.
@@ -103,8 +125,8 @@ type Config struct {
 	// credentials files and profiles, SSO, web identity, ECS container and
 	// EC2 instance roles).
 	AccessKeyID     string
-	SecretAccessKey string
-	SessionToken    string
+	SecretAccessKey security.Secret
+	SessionToken    security.Secret
 	// Anonymous sends unsigned requests (public buckets); credentials are
 	// then not looked up. Default false.
 	Anonymous bool
@@ -148,9 +170,31 @@ type Config struct {
 	// for a connection to come free, oldest first. Idle connections kept
 	// per host: 256.
 	MaxConnsPerHost int
-	// Logger receives debug logs of retries and aborted uploads; nil
-	// discards them. Secrets are never logged.
-	Logger *slog.Logger
+	// MaxGetBytes bounds what GetBytes reads into memory: an object (or
+	// range) larger than this, whether the server declares it or sends
+	// it, fails with ResourceExhausted. GetBytes grows its buffer as bytes
+	// arrive, so a declared length alone never allocates. Default 1 GiB
+	// (DefaultMaxGetBytes). Get (a streaming Reader) has no such bound.
+	MaxGetBytes int64
+	// TLSConfig configures TLS to https endpoints (a private CA's roots,
+	// client certificates); nil uses the system's roots. The Client uses a
+	// clone. Turning off verification (InsecureSkipVerify) lets anyone on
+	// the path impersonate the store.
+	TLSConfig *tls.Config `json:"-"`
+	// Observer receives every public operation's OpStart and OpEnd (with
+	// the object key as Resource and payload bytes), and connection
+	// events it can see (a dial error, the store unreachable, reachable
+	// again). nil (the default) costs nothing.
+	Observer arsenal.Observer `json:"-"`
+	// SlowThreshold, when positive, logs every operation that takes at
+	// least this long as a warning on Logger. Default 0: off.
+	SlowThreshold time.Duration
+	// Logger receives debug logs of retries, warnings of aborted uploads
+	// and slow operations, and a
+	// warning when Endpoint is plain http:// to a host off this machine;
+	// nil discards them (the plain-HTTP warning then goes to
+	// slog.Default). Secrets are never logged.
+	Logger *slog.Logger `json:"-"`
 }
 
 // StorageClasses lists every storage class the client accepts: the values
@@ -228,11 +272,11 @@ func (c Config) withDefaults(getenv func(string) string) Config {
 			c.Region = "us-east-1"
 		}
 	}
-	if !c.Anonymous && c.AccessKeyID == "" && c.SecretAccessKey == "" {
+	if !c.Anonymous && c.AccessKeyID == "" && c.SecretAccessKey.IsZero() {
 		for _, p := range []string{"S3_", "AWS_"} {
 			id, secret := getenv(p+"ACCESS_KEY_ID"), getenv(p+"SECRET_ACCESS_KEY")
 			if id != "" || secret != "" {
-				c.AccessKeyID, c.SecretAccessKey, c.SessionToken = id, secret, getenv(p+"SESSION_TOKEN")
+				c.AccessKeyID, c.SecretAccessKey, c.SessionToken = id, security.NewSecret(secret), security.NewSecret(getenv(p+"SESSION_TOKEN"))
 				break
 			}
 		}
@@ -259,6 +303,9 @@ func (c Config) withDefaults(getenv func(string) string) Config {
 	}
 	if c.AttemptTimeout == 0 {
 		c.AttemptTimeout = 2 * time.Minute
+	}
+	if c.MaxGetBytes == 0 {
+		c.MaxGetBytes = DefaultMaxGetBytes
 	}
 	return c
 }
@@ -294,14 +341,14 @@ func (c Config) Validate() error {
 	if c.Region != "" && !validRegion(c.Region) {
 		v.Add("Region", "%q is not a region name (letters, digits and hyphens)", c.Region)
 	}
-	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
+	if (c.AccessKeyID == "") != c.SecretAccessKey.IsZero() {
 		if c.AccessKeyID == "" {
 			v.Add("AccessKeyID", "is required when SecretAccessKey is set")
 		} else {
 			v.Add("SecretAccessKey", "is required when AccessKeyID is set")
 		}
 	}
-	v.Check(c.SessionToken == "" || c.AccessKeyID != "", "SessionToken", "needs AccessKeyID and SecretAccessKey")
+	v.Check(c.SessionToken.IsZero() || c.AccessKeyID != "", "SessionToken", "needs AccessKeyID and SecretAccessKey")
 	v.Check(!c.Anonymous || c.AccessKeyID == "", "Anonymous", "cannot be combined with static credentials")
 	switch c.Style {
 	case StyleAuto, StyleVirtual, StylePath:
@@ -323,6 +370,8 @@ func (c Config) Validate() error {
 	v.Check(c.DialTimeout >= 0, "DialTimeout", "must not be negative")
 	v.Check(c.AttemptTimeout >= 0, "AttemptTimeout", "must not be negative")
 	v.Check(c.MaxConnsPerHost >= 0, "MaxConnsPerHost", "must not be negative")
+	v.Check(c.MaxGetBytes >= 0, "MaxGetBytes", "must not be negative")
+	v.Check(c.SlowThreshold >= 0, "SlowThreshold", "must not be negative")
 	return v.Err()
 }
 
@@ -363,7 +412,8 @@ func parseURL(u *url.URL) (Config, error) {
 	cfg.Bucket = u.Host
 	if u.User != nil {
 		cfg.AccessKeyID = u.User.Username()
-		cfg.SecretAccessKey, _ = u.User.Password()
+		pw, _ := u.User.Password()
+		cfg.SecretAccessKey = security.NewSecret(pw)
 	}
 	if p := strings.TrimPrefix(u.Path, "/"); p != "" {
 		if !strings.HasSuffix(p, "/") {
@@ -422,7 +472,7 @@ func parseURL(u *url.URL) (Config, error) {
 			}
 			cfg.Anonymous = b
 		case "session_token":
-			cfg.SessionToken = val
+			cfg.SessionToken = security.NewSecret(val)
 		default:
 			if arsenal.IsSecretName(key) {
 				key = "(a secret-looking parameter)"
@@ -458,23 +508,19 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("bucket", r.Bucket), slog.String("prefix", r.Prefix),
 		slog.String("endpoint", r.Endpoint), slog.String("region", r.Region),
-		slog.String("access_key_id", r.AccessKeyID), slog.String("secret_access_key", r.SecretAccessKey),
-		slog.String("session_token", r.SessionToken), slog.String("style", string(r.Style)),
+		slog.String("access_key_id", r.AccessKeyID), slog.String("secret_access_key", r.SecretAccessKey.String()),
+		slog.String("session_token", r.SessionToken.String()), slog.String("style", string(r.Style)),
 		slog.Int64("part_size", r.PartSize), slog.Int("concurrency", r.Concurrency),
 	)
 }
 
 func (c Config) redacted() Config {
-	if c.SecretAccessKey != "" {
-		c.SecretAccessKey = "xxxxx"
-	}
-	if c.SessionToken != "" {
-		c.SessionToken = "xxxxx"
-	}
 	if c.Endpoint != "" {
 		c.Endpoint = arsenal.RedactURL(c.Endpoint)
 	}
 	c.Logger = nil
+	c.TLSConfig = nil
+	c.Observer = nil
 	return c
 }
 

@@ -3,6 +3,7 @@ package s3_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 func TestValidateNamesEveryBadField(t *testing.T) {
@@ -26,7 +31,7 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		{"a bucket alone is valid", func(*s3.Config) {}, nil},
 		{"a full config is valid", func(c *s3.Config) {
 			c.Endpoint, c.Region, c.Style, c.StorageClass, c.ACL = "https://s3.example.com", "eu-west-1", s3.StyleVirtual, "GLACIER_IR", "private"
-			c.AccessKeyID, c.SecretAccessKey, c.SessionToken = "AK", "SK", "TOK"
+			c.AccessKeyID, c.SecretAccessKey, c.SessionToken = "AK", security.NewSecret("SK"), security.NewSecret("TOK")
 			c.PartSize, c.Concurrency, c.MaxRetries, c.Checksum = 64<<20, 16, -1, s3.ChecksumCRC32
 		}, nil},
 		{"missing bucket", func(c *s3.Config) { c.Bucket = "" }, []string{"Bucket"}},
@@ -44,9 +49,9 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		{"endpoint with ftp scheme", func(c *s3.Config) { c.Endpoint = "ftp://host" }, []string{"Endpoint"}},
 		{"endpoint with credentials", func(c *s3.Config) { c.Endpoint = "http://u:p@host" }, []string{"Endpoint"}},
 		{"region with spaces", func(c *s3.Config) { c.Region = "us east" }, []string{"Region"}},
-		{"secret without key", func(c *s3.Config) { c.SecretAccessKey = "s" }, []string{"AccessKeyID"}},
+		{"secret without key", func(c *s3.Config) { c.SecretAccessKey = security.NewSecret("s") }, []string{"AccessKeyID"}},
 		{"key without secret", func(c *s3.Config) { c.AccessKeyID = "a" }, []string{"SecretAccessKey"}},
-		{"anonymous with keys", func(c *s3.Config) { c.Anonymous, c.AccessKeyID, c.SecretAccessKey = true, "a", "b" }, []string{"Anonymous"}},
+		{"anonymous with keys", func(c *s3.Config) { c.Anonymous, c.AccessKeyID, c.SecretAccessKey = true, "a", security.NewSecret("b") }, []string{"Anonymous"}},
 		{"negative numbers", func(c *s3.Config) {
 			c.Concurrency, c.MaxRetries, c.DialTimeout, c.AttemptTimeout, c.MaxConnsPerHost = -1, -2, -1, -1, -1
 		}, []string{"Concurrency", "MaxRetries", "DialTimeout", "AttemptTimeout", "MaxConnsPerHost"}},
@@ -112,7 +117,7 @@ func TestParseURLReadsEveryParameter(t *testing.T) {
 		{"tuning", "s3://photos?part_size=16MiB&concurrency=8&retries=5&checksum=none&storage_class=STANDARD_IA&acl=private&attempt_timeout=30s&dial_timeout=2s",
 			s3.Config{Bucket: "photos", PartSize: 16 << 20, Concurrency: 8, MaxRetries: 5, Checksum: s3.ChecksumNone,
 				StorageClass: "STANDARD_IA", ACL: "private", AttemptTimeout: 30 * time.Second, DialTimeout: 2 * time.Second}},
-		{"credentials in userinfo", "s3://AKID:SECRET@photos", s3.Config{Bucket: "photos", AccessKeyID: "AKID", SecretAccessKey: "SECRET"}},
+		{"credentials in userinfo", "s3://AKID:SECRET@photos", s3.Config{Bucket: "photos", AccessKeyID: "AKID", SecretAccessKey: security.NewSecret("SECRET")}},
 		{"anonymous", "s3://photos?anonymous=true", s3.Config{Bucket: "photos", Anonymous: true}},
 	}
 	for _, tc := range tests {
@@ -121,7 +126,7 @@ func TestParseURLReadsEveryParameter(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseURL: %v", err)
 			}
-			if got.String() != tc.want.String() || got.SecretAccessKey != tc.want.SecretAccessKey ||
+			if got.String() != tc.want.String() || !got.SecretAccessKey.Equal(tc.want.SecretAccessKey) ||
 				got.AttemptTimeout != tc.want.AttemptTimeout || got.DialTimeout != tc.want.DialTimeout || got.Anonymous != tc.want.Anonymous {
 				t.Errorf("ParseURL(%q)\n got %v\nwant %v", tc.url, got, tc.want)
 			}
@@ -163,7 +168,7 @@ func TestParseURLRejectsBadInputWithoutEchoingSecrets(t *testing.T) {
 }
 
 func TestSecretsNeverAppearWhenAConfigIsPrinted(t *testing.T) {
-	cfg := s3.Config{Bucket: "b-ok", AccessKeyID: "AKIAVISIBLE", SecretAccessKey: "SUPERSECRET", SessionToken: "SESSIONTOKEN"}
+	cfg := s3.Config{Bucket: "b-ok", AccessKeyID: "AKIAVISIBLE", SecretAccessKey: security.NewSecret("SUPERSECRET"), SessionToken: security.NewSecret("SESSIONTOKEN")}
 	var logBuf bytes.Buffer
 	slog.New(slog.NewTextHandler(&logBuf, nil)).Info("cfg", "config", cfg)
 	renderings := map[string]string{
@@ -188,7 +193,7 @@ func TestCredentialsComeFromS3EnvBeforeAWSEnv(t *testing.T) {
 	ctx := ctxT(t)
 	t.Run("S3_ variables win over AWS_ ones", func(t *testing.T) {
 		t.Setenv("S3_ACCESS_KEY_ID", cfg.AccessKeyID)
-		t.Setenv("S3_SECRET_ACCESS_KEY", cfg.SecretAccessKey)
+		t.Setenv("S3_SECRET_ACCESS_KEY", cfg.SecretAccessKey.Reveal())
 		t.Setenv("AWS_ACCESS_KEY_ID", "AKWRONG")
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong")
 		c := open(t, s3.Config{Bucket: cfg.Bucket, Endpoint: cfg.Endpoint})
@@ -198,7 +203,7 @@ func TestCredentialsComeFromS3EnvBeforeAWSEnv(t *testing.T) {
 	})
 	t.Run("AWS_ variables are the fallback", func(t *testing.T) {
 		t.Setenv("AWS_ACCESS_KEY_ID", cfg.AccessKeyID)
-		t.Setenv("AWS_SECRET_ACCESS_KEY", cfg.SecretAccessKey)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", cfg.SecretAccessKey.Reveal())
 		t.Setenv("S3_ENDPOINT", cfg.Endpoint)
 		c := open(t, s3.Config{Bucket: cfg.Bucket})
 		if err := c.Health(ctx); err != nil {
@@ -211,7 +216,7 @@ func TestCredentialsComeFromS3EnvBeforeAWSEnv(t *testing.T) {
 	t.Run("the AWS chain reads a credentials file", func(t *testing.T) {
 		dir := t.TempDir()
 		file := dir + "/credentials"
-		body := fmt.Sprintf("[arsenal]\naws_access_key_id = %s\naws_secret_access_key = %s\n", cfg.AccessKeyID, cfg.SecretAccessKey)
+		body := fmt.Sprintf("[arsenal]\naws_access_key_id = %s\naws_secret_access_key = %s\n", cfg.AccessKeyID, cfg.SecretAccessKey.Reveal())
 		if err := writeFile(file, body); err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +263,7 @@ func TestAddressingStyleFallsBackToPathWhereVirtualCannotWork(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg
-			cfg.AccessKeyID, cfg.SecretAccessKey = "AK", "SK"
+			cfg.AccessKeyID, cfg.SecretAccessKey = "AK", security.NewSecret("SK")
 			c, err := s3.Open(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -319,4 +324,33 @@ func TestNoCredentialsAnywhereIsUnauthenticated(t *testing.T) {
 			t.Errorf("%s without credentials: %v, want Unauthenticated", name, err)
 		}
 	}
+}
+
+// A Config held in an unexported field of another value is printed by
+// reflection, without its String method: the secrets must still not show.
+func TestSecretsDoNotPrintFromAnUnexportedField(t *testing.T) {
+	type holder struct {
+		name string
+		cfg  s3.Config
+		ptr  *s3.Config
+	}
+	cfg := s3.Config{Bucket: "b-ok", AccessKeyID: "AKIAVISIBLE", SecretAccessKey: security.NewSecret("SUPERSECRET"),
+		SessionToken: security.NewSecret("SESSIONTOKEN")}
+	h := holder{name: "x", cfg: cfg, ptr: &cfg}
+	var logBuf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("h", "holder", h, "cfg", cfg)
+	js, err := json.Marshal(struct{ Cfg s3.Config }{cfg})
+	require.NoError(t, err)
+	for name, s := range map[string]string{
+		"%v": fmt.Sprintf("%v", h), "%+v": fmt.Sprintf("%+v", h), "%#v": fmt.Sprintf("%#v", h),
+		"slog": logBuf.String(), "json": string(js),
+	} {
+		assert.NotContains(t, s, "SUPERSECRET", name)
+		assert.NotContains(t, s, "SESSIONTOKEN", name)
+	}
+	assert.Contains(t, fmt.Sprintf("%+v", h), "AKIAVISIBLE", "the key id is not a secret")
+	c, err := s3.Open(context.Background(), cfg)
+	require.NoError(t, err)
+	defer c.Close()
+	assert.Equal(t, "SUPERSECRET", c.Config().SecretAccessKey.Reveal(), "the client still has the value to sign with")
 }

@@ -9,12 +9,15 @@
 // ListObjectsV2 by page, as an iter.Seq2, and as a parallel lister that
 // fans out over common prefixes; a memory-bounded streaming multipart
 // Writer that never leaves orphaned parts; object URLs in both addressing
-// styles and presigned GET, PUT, DELETE and HEAD URLs; and the whole AWS
-// credential chain.
+// styles and presigned GET, PUT, DELETE and HEAD URLs; creating, checking
+// and deleting the bucket (CreateBucket, EnsureBucket, BucketExists,
+// DeleteBucket); and the whole AWS credential chain.
 //
-//	c, err := s3.Open(ctx, s3.Config{Bucket: "photos", Endpoint: "http://127.0.0.1:9000"})
+//	c, err := s3.Open(ctx, s3.Config{Bucket: "photos", Endpoint: "http://127.0.0.1:9000",
+//		AccessKeyID: "AK", SecretAccessKey: security.NewSecret(os.Getenv("SK"))})
 //	if err != nil { ... }
 //	defer c.Close()
+//	if err := c.EnsureBucket(ctx); err != nil { ... }
 //	_, err = c.Put(ctx, "cats/tom.jpg", data, &s3.PutOptions{ContentType: "image/jpeg"})
 //
 // # Configuration
@@ -30,8 +33,11 @@
 // identity tokens, ECS container credentials and EC2 instance roles.
 // Region defaults to S3_REGION, AWS_REGION, AWS_DEFAULT_REGION, then
 // us-east-1; the endpoint to S3_ENDPOINT, AWS_ENDPOINT_URL_S3,
-// AWS_ENDPOINT_URL, then AWS. Secrets never appear in errors, logs,
-// String, GoString, %+v or slog output.
+// AWS_ENDPOINT_URL, then AWS. SecretAccessKey and SessionToken are
+// security.Secret values: secrets never appear in errors, logs, String,
+// GoString, %+v, JSON or slog output, even from a Config held in an
+// unexported field. Config.TLSConfig sets the roots (a private CA) or
+// client certificates for https:// endpoints.
 //
 // Addressing: StyleAuto is virtual-hosted against AWS and path style
 // against a custom endpoint. StyleVirtual falls back to path style for
@@ -65,18 +71,52 @@
 // STANDARD), so the tests check class validation client-side.
 //
 // Performance: single-request object calls (PutObject, GetObject,
-// HeadObject) and ListObjectsV2 are signed (SigV4, the SDK's signer) and
-// retried by the package itself rather than through the SDK's generic
-// middleware stack, and listings are parsed by a scanner written for
-// ListBucketResult: on small objects the client's CPU, not the network,
-// bounds throughput. Errors keep the SDK's shape, so one table
-// translates both paths. Multipart uploads, copies, deletes and
-// presigning use the SDK; ChecksumCRC32 routes every call through it.
-// The SDK client is available from Client.API.
+// HeadObject, UploadPart) and ListObjectsV2 are signed (a SigV4 signer
+// written for them, checked against the SDK's) and retried by the package
+// itself rather than through the SDK's generic middleware stack, and
+// listings are parsed by a scanner written for ListBucketResult: on small
+// objects the client's CPU, not the network, bounds throughput. Errors
+// keep the SDK's shape, so one table translates both paths. Multipart
+// uploads, copies, deletes and presigning use the SDK; ChecksumCRC32
+// routes every call through it. Both paths share one net/http Transport
+// for every endpoint, http:// and https:// alike: 256 idle connections
+// per host, no transparent decompression, 64 KiB read and write buffers,
+// HTTP/2 where the store offers it over TLS. The SDK client is available
+// from Client.API.
+//
+// # Hostile servers
+//
+// A broken or malicious store cannot crash the client or grow its memory
+// without bound; the tests run each of these against a raw-socket fake
+// server over HTTP and HTTPS:
+//
+//	response status line and headers    at most MaxResponseHeaderBytes (64 KiB)
+//	a listing response body             at most MaxListResponseBytes (32 MiB; under 5x that allocated in all while reading)
+//	an error response body              at most MaxErrorResponseBytes (1 MiB)
+//	GetBytes                            at most Config.MaxGetBytes (1 GiB), allocated as bytes arrive
+//	a listing that repeats a continuation token, or sends 100 empty
+//	truncated pages in a row            fails with Internal (List, ListParallel)
+//	malformed listing XML (any nesting) an error or a partial page, never a panic (fuzzed)
+//
+// A limit exceeded is ResourceExhausted and never retried. A declared
+// length beyond a limit is refused before any of the body is read. Keys
+// with a ".." segment are InvalidArgument before any request: behind a
+// proxy that normalises paths, "a/../../b" would leave Prefix (and, in
+// path style, the bucket). An http:// Endpoint off loopback is accepted
+// but logged as a warning at Open (Config.Logger, else slog.Default).
 //
 // # Errors
 //
-// Every error is an *arsenal.Error, translated once from the SDK:
+// Every error is an *arsenal.Error, translated once from the SDK. When the
+// store answered, its cause is a *ResponseError: the message names the
+// operation, the status and S3's code and message once ("s3: get:
+// NotFound: GetObject: 404 NoSuchKey: The specified key does not
+// exist."), and the request and host ids are its fields. A request that
+// got no answer names the operation and the cause ("PutObject: dial tcp
+// ...: connection refused"). A HEAD response (Stat, Exists, BucketExists)
+// has no body, so a 403 there is PermissionDenied whatever its reason;
+// Health lists one key instead, so a wrong secret is Unauthenticated in
+// Health as in every other call. The codes:
 //
 //	NoSuchKey, NoSuchBucket, NoSuchUpload, 404       NotFound
 //	AccessDenied, 403                                PermissionDenied
@@ -97,6 +137,19 @@
 // SlowDown) are retried up to MaxRetries times with jittered backoff
 // before an error is returned; each attempt is bounded by AttemptTimeout,
 // so a stalled connection is abandoned and retried.
+//
+// # Observability
+//
+// Stats counts every call of the public API, including those that fail
+// before any request (a closed client, an invalid key); requests that a
+// call makes in several parts count per request (delete_many per 1,000
+// keys, multipart uploads per part). Config.Observer receives OpStart
+// and OpEnd for every public call (the object key as Resource, payload
+// bytes in OpEnd) and, when it is an arsenal.ConnObserver, ConnDisconnect
+// when a call finds the store unreachable and ConnReconnect when the next
+// one succeeds; with no Observer nothing is built or allocated.
+// Config.Logger gets those transitions (Warn, Info), retries (Debug),
+// aborted uploads and, with Config.SlowThreshold, slow calls (Warn).
 //
 // # Concurrency
 //

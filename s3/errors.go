@@ -165,6 +165,9 @@ func classifyNative(err error) (arsenal.Code, bool) {
 	if errors.As(err, &ce) {
 		return arsenal.Unauthenticated, true
 	}
+	if _, ok := asLimit(err); ok {
+		return arsenal.ResourceExhausted, true
+	}
 	var at *attemptTimeoutError
 	if errors.As(err, &at) {
 		return arsenal.DeadlineExceeded, true
@@ -199,7 +202,7 @@ func wrapErr(op string, err error) error {
 	if errors.As(err, &ae) {
 		return arsenal.Wrap(Kind, op, err)
 	}
-	e := arsenal.E(codeOf(err), Kind, op, err)
+	e := arsenal.E(codeOf(err), Kind, op, cleanSDKError(err))
 	switch {
 	case e.Code == arsenal.DataLoss:
 		return e.WithRetry(true)
@@ -217,7 +220,7 @@ func wrapErr(op string, err error) error {
 type attemptTimeoutError struct{ op string }
 
 func (e *attemptTimeoutError) Error() string {
-	return "s3: " + e.op + " attempt timed out (AttemptTimeout)"
+	return "attempt timed out (AttemptTimeout)"
 }
 func (e *attemptTimeoutError) Timeout() bool        { return true }
 func (e *attemptTimeoutError) Temporary() bool      { return true }

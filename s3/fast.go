@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -164,28 +163,19 @@ func (c *Client) do(ctx context.Context, opName string, build func(ctx context.C
 			}
 		}
 		c.attempts.Add(1)
-		// On the fast HTTP/1.1 pool the attempt is bounded by the
-		// connection's deadline; net/http needs a context per attempt.
 		actx, cancel := ctx, context.CancelFunc(func() {})
-		var attemptTimeout time.Duration
 		if timeout {
-			if c.h1 != nil {
-				attemptTimeout = c.cfg.AttemptTimeout
-			} else {
-				actx, cancel = context.WithTimeout(ctx, c.cfg.AttemptTimeout)
-			}
+			actx, cancel = context.WithTimeout(ctx, c.cfg.AttemptTimeout)
 		}
 		req, err := build(actx)
 		if err != nil {
 			cancel()
 			return nil, err
 		}
-		var resp *http.Response
-		if c.h1 != nil {
-			resp, err = c.h1.do(req, attemptTimeout)
-		} else {
-			resp, err = c.httpClient.Do(req)
-		}
+		// Straight to the transport: http.Client adds only redirect
+		// handling (refused here anyway) at the cost of a copy of every
+		// request's headers.
+		resp, err := c.httpClient.Transport.RoundTrip(req)
 		if err == nil && resp.StatusCode/100 == 2 {
 			if actx != ctx {
 				// The caller reads the (small) body before cancel runs.
@@ -196,11 +186,16 @@ func (c *Client) do(ctx context.Context, opName string, build func(ctx context.C
 			return resp, nil
 		}
 		if err != nil {
+			// Read before cancel, which would make every attempt look timed out.
+			timedOut := actx.Err() != nil
 			cancel()
 			if ctx.Err() != nil {
 				return nil, &smithy.OperationError{ServiceID: "S3", OperationName: opName, Err: &smithy.CanceledError{Err: ctx.Err()}}
 			}
-			if actx.Err() != nil || attemptTimeout > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+			if le, ok := asLimit(err); ok {
+				return nil, le
+			}
+			if timedOut {
 				err = &attemptTimeoutError{op: opName}
 			}
 			lastErr = &smithy.OperationError{ServiceID: "S3", OperationName: opName, Err: &smithyhttp.RequestSendError{Err: err}}

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/infra-arsenal/arsenal"
 )
 
 // ListOptions are the ListObjectsV2 parameters. A nil *ListOptions lists
@@ -75,23 +77,28 @@ func (c *Client) listInput(o *ListOptions) *s3.ListObjectsV2Input {
 func (c *Client) ListPage(ctx context.Context, opts *ListOptions) (Page, error) {
 	const op = "list"
 	if err := c.checkOpen(op); err != nil {
-		return Page{}, err
+		return Page{}, c.failed(ctx, c.opList, op, err)
 	}
 	if opts != nil && opts.MaxKeys < 0 {
-		return Page{}, invalid(op, "MaxKeys must not be negative")
+		return Page{}, c.failed(ctx, c.opList, op, invalid(op, "MaxKeys must not be negative"))
 	}
 	return c.listPage(ctx, c.listInput(opts))
 }
 
+// listPage is one counted ListObjectsV2 request.
 func (c *Client) listPage(ctx context.Context, in *s3.ListObjectsV2Input) (Page, error) {
-	start := time.Now()
+	k := c.begin(ctx, c.opList, "list", aws.ToString(in.Prefix))
+	p, err := c.listRequest(k.ctx, in)
+	return p, c.end(&k, err, 0, 0)
+}
+
+func (c *Client) listRequest(ctx context.Context, in *s3.ListObjectsV2Input) (Page, error) {
 	if c.fast != nil {
-		p, err := c.fastList(ctx, in)
-		return p, c.done(c.opList, "list", start, err)
+		return c.fastList(ctx, in)
 	}
 	out, err := c.api.ListObjectsV2(ctx, in)
 	if err != nil {
-		return Page{}, c.done(c.opList, "list", start, err)
+		return Page{}, err
 	}
 	p := Page{
 		Objects:        make([]Object, len(out.Contents)),
@@ -108,7 +115,7 @@ func (c *Client) listPage(ctx context.Context, in *s3.ListObjectsV2Input) (Page,
 	for _, cp := range out.CommonPrefixes {
 		p.CommonPrefixes = append(p.CommonPrefixes, c.rel(aws.ToString(cp.Prefix)))
 	}
-	return p, c.done(c.opList, "list", start, nil)
+	return p, nil
 }
 
 func (c *Client) object(o *types.Object) Object {
@@ -129,16 +136,20 @@ func (c *Client) object(o *types.Object) Object {
 func (c *Client) List(ctx context.Context, opts *ListOptions) iter.Seq2[Object, error] {
 	return func(yield func(Object, error) bool) {
 		if err := c.checkOpen("list"); err != nil {
-			yield(Object{}, err)
+			yield(Object{}, c.failed(ctx, c.opList, "list", err))
 			return
 		}
 		if opts != nil && opts.MaxKeys < 0 {
-			yield(Object{}, invalid("list", "MaxKeys must not be negative"))
+			yield(Object{}, c.failed(ctx, c.opList, "list", invalid("list", "MaxKeys must not be negative")))
 			return
 		}
 		in := c.listInput(opts)
+		var guard pageGuard
 		for {
 			p, err := c.listPage(ctx, in)
+			if err == nil {
+				err = guard.next(aws.ToString(in.ContinuationToken), p)
+			}
 			if err != nil {
 				yield(Object{}, err)
 				return
@@ -203,11 +214,11 @@ func (c *Client) ListParallel(ctx context.Context, opts *ParallelListOptions) it
 	}
 	return func(yield func(Object, error) bool) {
 		if err := c.checkOpen("list"); err != nil {
-			yield(Object{}, err)
+			yield(Object{}, c.failed(ctx, c.opList, "list", err))
 			return
 		}
 		if o.PageSize < 0 {
-			yield(Object{}, invalid("list", "PageSize must not be negative"))
+			yield(Object{}, c.failed(ctx, c.opList, "list", invalid("list", "PageSize must not be negative")))
 			return
 		}
 		ctx, cancel := context.WithCancel(ctx)
@@ -249,8 +260,12 @@ func (c *Client) ListParallel(ctx context.Context, opts *ParallelListOptions) it
 				lo.Delimiter = o.Delimiter
 			}
 			in := c.listInput(lo)
+			var guard pageGuard
 			for {
 				p, err := c.listPage(ctx, in)
+				if err == nil {
+					err = guard.next(aws.ToString(in.ContinuationToken), p)
+				}
 				if err != nil {
 					if ctx.Err() == nil {
 						fail(err)
@@ -331,4 +346,43 @@ func (c *Client) ListParallel(ctx context.Context, opts *ParallelListOptions) it
 			yield(Object{}, err)
 		}
 	}
+}
+
+// maxEmptyPages is how many truncated pages in a row may hold nothing
+// before a listing is judged to be going nowhere.
+const maxEmptyPages = 100
+
+// pageGuard stops a listing that a server would keep going for ever: a
+// continuation token it already sent (a loop: A, A, ... or A, B, A) or a
+// long run of truncated pages with nothing on them. Memory: the tokens
+// of one listing, one per page.
+type pageGuard struct {
+	seen  map[string]struct{}
+	empty int
+}
+
+// next checks page p, fetched with token (empty for the first page).
+func (g *pageGuard) next(token string, p Page) error {
+	if !p.IsTruncated || p.NextContinuationToken == "" {
+		return nil
+	}
+	if g.seen == nil {
+		g.seen = make(map[string]struct{})
+	}
+	if token != "" {
+		g.seen[token] = struct{}{}
+	}
+	if _, again := g.seen[p.NextContinuationToken]; again {
+		return arsenal.Errorf(arsenal.Internal, Kind, "list",
+			"the server sent a continuation token it had already sent (a listing that would never end)")
+	}
+	if len(p.Objects) == 0 && len(p.CommonPrefixes) == 0 {
+		if g.empty++; g.empty >= maxEmptyPages {
+			return arsenal.Errorf(arsenal.Internal, Kind, "list",
+				"the server sent %d truncated pages in a row with nothing on them", g.empty)
+		}
+	} else {
+		g.empty = 0
+	}
+	return nil
 }

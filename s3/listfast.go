@@ -109,8 +109,10 @@ func (c *Client) parseList(b []byte) (Page, error) {
 			}
 			switch string(b[i+2 : i+end]) {
 			case "Contents":
-				p.Objects = append(p.Objects, obj)
-				obj, inObj = Object{}, false
+				if inObj {
+					p.Objects = append(p.Objects, obj)
+				}
+				obj, inObj, inOwner = Object{}, false, false
 			case "CommonPrefixes":
 				inPfx = false
 			case "Owner":
@@ -140,7 +142,7 @@ func (c *Client) parseList(b []byte) (Page, error) {
 			continue
 		case "Owner":
 			inOwner = true
-			if inObj {
+			if inObj && obj.Owner == nil {
 				obj.Owner = &Owner{}
 			}
 			continue
@@ -156,6 +158,9 @@ func (c *Client) parseList(b []byte) (Page, error) {
 		i += next
 		switch {
 		case inObj && inOwner:
+			if obj.Owner == nil { // <Owner> opened before <Contents>, or never closed
+				obj.Owner = &Owner{}
+			}
 			switch string(tag) {
 			case "ID":
 				obj.Owner.ID = text(raw)

@@ -135,6 +135,12 @@ func md5b64(b []byte) *string {
 // costs one request per PartSize bytes; data is not copied for a single
 // PUT.
 func (c *Client) Put(ctx context.Context, key string, data []byte, opts *PutOptions) (PutResult, error) {
+	k := c.begin(ctx, c.opPut, "put", key)
+	res, err := c.put(k.ctx, key, data, opts)
+	return res, c.end(&k, err, 0, int64(len(data)))
+}
+
+func (c *Client) put(ctx context.Context, key string, data []byte, opts *PutOptions) (PutResult, error) {
 	const op = "put"
 	if err := c.checkOpen(op); err != nil {
 		return PutResult{}, err
@@ -149,13 +155,13 @@ func (c *Client) Put(ctx context.Context, key string, data []byte, opts *PutOpti
 	if int64(len(data)) > c.cfg.PartSize {
 		return c.Upload(ctx, key, bytes.NewReader(data), opts)
 	}
-	res, err := c.putObject(ctx, op, full, data, opts)
+	res, err := c.putObject(ctx, full, data, opts)
 	res.Key = key
 	return res, err
 }
 
-func (c *Client) putObject(ctx context.Context, op, full string, data []byte, o *PutOptions) (PutResult, error) {
-	start := time.Now()
+// putObject is one PutObject; the caller counts it.
+func (c *Client) putObject(ctx context.Context, full string, data []byte, o *PutOptions) (PutResult, error) {
 	c.inflight.Add(1)
 	defer c.inflight.Add(-1)
 	if c.fast != nil {
@@ -163,7 +169,7 @@ func (c *Client) putObject(ctx context.Context, op, full string, data []byte, o 
 		if err == nil {
 			c.bytesUp.Add(int64(len(data)))
 		}
-		return res, c.done(c.opPut, op, start, err)
+		return res, err
 	}
 	sc, acl := c.classOf(o)
 	in := &s3.PutObjectInput{
@@ -188,11 +194,10 @@ func (c *Client) putObject(ctx context.Context, op, full string, data []byte, o 
 	}
 	out, err := c.api.PutObject(ctx, in)
 	if err != nil {
-		return PutResult{}, c.done(c.opPut, op, start, err)
+		return PutResult{}, err
 	}
 	c.bytesUp.Add(int64(len(data)))
-	return PutResult{ETag: unquote(aws.ToString(out.ETag)), VersionID: aws.ToString(out.VersionId), Size: int64(len(data))},
-		c.done(c.opPut, op, start, nil)
+	return PutResult{ETag: unquote(aws.ToString(out.ETag)), VersionID: aws.ToString(out.VersionId), Size: int64(len(data))}, nil
 }
 
 // Upload stores everything r yields under key. r may be of unknown
@@ -253,6 +258,16 @@ type Reader struct {
 // stream from the network as the caller reads: memory use is a small
 // buffer regardless of the object's size. A missing key is NotFound.
 func (c *Client) Get(ctx context.Context, key string, opts *GetOptions) (*Reader, error) {
+	k := c.begin(ctx, c.opGet, "get", key)
+	r, err := c.get(k.ctx, key, opts)
+	if err != nil {
+		return nil, c.end(&k, err, 0, 0)
+	}
+	return r, c.end(&k, nil, 0, 0)
+}
+
+// get opens a Reader; the caller counts the call.
+func (c *Client) get(ctx context.Context, key string, opts *GetOptions) (*Reader, error) {
 	const op = "get"
 	if err := c.checkOpen(op); err != nil {
 		return nil, err
@@ -272,10 +287,9 @@ func (c *Client) Get(ctx context.Context, key string, opts *GetOptions) (*Reader
 	if o.Length > 0 {
 		r.end = o.Offset + o.Length
 	}
-	start := time.Now()
 	info, cl, err := r.open(o.IfMatch, o.Offset != 0 || o.Length != 0)
 	if err != nil {
-		return nil, c.done(c.opGet, op, start, err)
+		return nil, err
 	}
 	info.Key = key
 	r.Info = info
@@ -289,7 +303,7 @@ func (c *Client) Get(ctx context.Context, key string, opts *GetOptions) (*Reader
 		(r.sse == "" || r.sse == "AES256") {
 		r.sum = md5.New()
 	}
-	return r, c.done(c.opGet, op, start, nil)
+	return r, nil
 }
 
 // open issues GetObject from r.pos (to r.end when known) and returns the
@@ -451,10 +465,14 @@ func (r *Reader) Close() error {
 
 // GetBytes reads a whole object (or the range opts selects) into memory.
 // A download that fails its MD5 check (DataLoss) is read again, up to
-// MaxRetries times, since nothing was handed to the caller yet.
+// MaxRetries times, since nothing was handed to the caller yet. An object
+// (or range) larger than Config.MaxGetBytes fails with ResourceExhausted
+// before its body is read.
 func (c *Client) GetBytes(ctx context.Context, key string, opts *GetOptions) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
-		b, err := c.getBytes(ctx, key, opts)
+		k := c.begin(ctx, c.opGet, "get", key) // each read counts, a repeated one too
+		b, err := c.getBytes(k.ctx, key, opts)
+		err = c.end(&k, err, int64(len(b)), 0)
 		if err == nil || attempt >= c.cfg.MaxRetries || !arsenal.IsCode(err, arsenal.DataLoss) {
 			return b, err
 		}
@@ -463,20 +481,30 @@ func (c *Client) GetBytes(ctx context.Context, key string, opts *GetOptions) ([]
 }
 
 func (c *Client) getBytes(ctx context.Context, key string, opts *GetOptions) ([]byte, error) {
-	r, err := c.Get(ctx, key, opts)
+	r, err := c.get(ctx, key, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
+	limit := c.cfg.MaxGetBytes
+	want := max(r.end-r.pos, 0) // a server may declare no length at all
+	if want > limit {
+		return nil, tooLarge("get", &limitError{what: "object of " + strconv.FormatInt(want, 10) + " bytes", limit: limit})
+	}
 	// One byte more than expected: the read that finds the end then has
-	// room to run without growing (copying) the buffer first.
-	buf := make([]byte, 0, r.end-r.pos+1)
+	// room to run without growing (copying) the buffer first. The length
+	// is the server's word: beyond getBytesChunk the buffer grows as bytes
+	// arrive instead, so a false Content-Length allocates nothing.
+	buf := make([]byte, 0, min(want, getBytesChunk)+1)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, tooLarge("get", &limitError{what: "object body", limit: limit})
+		}
 		if err == io.EOF {
 			return buf, nil
 		}
@@ -485,6 +513,9 @@ func (c *Client) getBytes(ctx context.Context, key string, opts *GetOptions) ([]
 		}
 	}
 }
+
+// getBytesChunk is how much GetBytes allocates up front at most.
+const getBytesChunk = 8 << 20
 
 func infoFromGet(key string, out *s3.GetObjectOutput) ObjectInfo {
 	size := aws.ToInt64(out.ContentLength)
@@ -507,6 +538,12 @@ func infoFromGet(key string, out *s3.GetObjectOutput) ObjectInfo {
 // Stat returns key's metadata with one HeadObject request. A missing key
 // is NotFound.
 func (c *Client) Stat(ctx context.Context, key string) (ObjectInfo, error) {
+	k := c.begin(ctx, c.opStat, "stat", key)
+	info, err := c.stat(k.ctx, key)
+	return info, c.end(&k, err, 0, 0)
+}
+
+func (c *Client) stat(ctx context.Context, key string) (ObjectInfo, error) {
 	const op = "stat"
 	if err := c.checkOpen(op); err != nil {
 		return ObjectInfo{}, err
@@ -515,17 +552,16 @@ func (c *Client) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	start := time.Now()
 	if c.fast != nil {
 		resp, err := c.fastHead(ctx, full)
 		if err != nil {
-			return ObjectInfo{}, c.done(c.opStat, op, start, err)
+			return ObjectInfo{}, err
 		}
-		return infoFromHeader(key, resp.Header, resp.ContentLength), c.done(c.opStat, op, start, nil)
+		return infoFromHeader(key, resp.Header, resp.ContentLength), nil
 	}
 	out, err := c.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &c.cfg.Bucket, Key: &full})
 	if err != nil {
-		return ObjectInfo{}, c.done(c.opStat, op, start, err)
+		return ObjectInfo{}, err
 	}
 	return ObjectInfo{
 		Key: key, Size: aws.ToInt64(out.ContentLength), ETag: unquote(aws.ToString(out.ETag)),
@@ -533,7 +569,7 @@ func (c *Client) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 		ContentEncoding: aws.ToString(out.ContentEncoding), ContentDisposition: aws.ToString(out.ContentDisposition),
 		ContentLanguage: aws.ToString(out.ContentLanguage), CacheControl: aws.ToString(out.CacheControl),
 		StorageClass: string(out.StorageClass), Metadata: out.Metadata, VersionID: aws.ToString(out.VersionId),
-	}, c.done(c.opStat, op, start, nil)
+	}, nil
 }
 
 // Exists reports whether key exists, with one HeadObject request.
@@ -551,16 +587,16 @@ func (c *Client) Exists(ctx context.Context, key string) (bool, error) {
 // Delete removes key. Deleting a missing key succeeds, as S3 does.
 func (c *Client) Delete(ctx context.Context, key string) error {
 	const op = "delete"
+	k := c.begin(ctx, c.opDelete, op, key)
 	if err := c.checkOpen(op); err != nil {
-		return err
+		return c.end(&k, err, 0, 0)
 	}
 	full, err := c.key(op, key)
 	if err != nil {
-		return err
+		return c.end(&k, err, 0, 0)
 	}
-	start := time.Now()
-	_, err = c.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &c.cfg.Bucket, Key: &full})
-	return c.done(c.opDelete, op, start, err)
+	_, err = c.api.DeleteObject(k.ctx, &s3.DeleteObjectInput{Bucket: &c.cfg.Bucket, Key: &full})
+	return c.end(&k, err, 0, 0)
 }
 
 // BatchDeleteError lists the keys a DeleteMany could not delete.
@@ -583,25 +619,26 @@ func (e *BatchDeleteError) Error() string {
 func (c *Client) DeleteMany(ctx context.Context, keys []string) error {
 	const op = "delete_many"
 	if err := c.checkOpen(op); err != nil {
-		return err
+		return c.failed(ctx, c.opDeleteMany, op, err)
 	}
 	ids := make([]types.ObjectIdentifier, 0, len(keys))
 	for _, k := range keys {
 		full, err := c.key(op, k)
 		if err != nil {
-			return err
+			return c.failed(ctx, c.opDeleteMany, op, err)
 		}
 		ids = append(ids, types.ObjectIdentifier{Key: aws.String(full)})
 	}
 	batch := &BatchDeleteError{}
 	for len(ids) > 0 {
 		n := min(len(ids), maxDeleteKeys)
-		start := time.Now()
-		out, err := c.api.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+		// Each request of up to 1,000 keys counts as one delete_many.
+		k := c.begin(ctx, c.opDeleteMany, op, "")
+		out, err := c.api.DeleteObjects(k.ctx, &s3.DeleteObjectsInput{
 			Bucket: &c.cfg.Bucket,
 			Delete: &types.Delete{Objects: ids[:n], Quiet: aws.Bool(true)},
 		})
-		if err = c.done(c.opDeleteMany, op, start, err); err != nil {
+		if err = c.end(&k, err, 0, 0); err != nil {
 			return err
 		}
 		for _, e := range out.Errors {
@@ -639,6 +676,12 @@ type CopyOptions struct {
 // Copy copies src to dst inside the store, without the bytes passing
 // through the client (one CopyObject; S3 limits it to 5 GiB sources).
 func (c *Client) Copy(ctx context.Context, src, dst string, opts *CopyOptions) (PutResult, error) {
+	k := c.begin(ctx, c.opCopy, "copy", dst)
+	res, err := c.copyObject(k.ctx, src, dst, opts)
+	return res, c.end(&k, err, 0, 0)
+}
+
+func (c *Client) copyObject(ctx context.Context, src, dst string, opts *CopyOptions) (PutResult, error) {
 	const op = "copy"
 	if err := c.checkOpen(op); err != nil {
 		return PutResult{}, err
@@ -686,16 +729,15 @@ func (c *Client) Copy(ctx context.Context, src, dst string, opts *CopyOptions) (
 		in.ContentEncoding, in.ContentLanguage = optStr(p.ContentEncoding), optStr(p.ContentLanguage)
 		in.CacheControl, in.Metadata = optStr(p.CacheControl), p.Metadata
 	}
-	start := time.Now()
 	out, err := c.api.CopyObject(ctx, in)
 	if err != nil {
-		return PutResult{}, c.done(c.opCopy, op, start, err)
+		return PutResult{}, err
 	}
 	res := PutResult{Key: dst, VersionID: aws.ToString(out.VersionId)}
 	if out.CopyObjectResult != nil {
 		res.ETag = unquote(aws.ToString(out.CopyObjectResult.ETag))
 	}
-	return res, c.done(c.opCopy, op, start, nil)
+	return res, nil
 }
 
 // escapePath percent-encodes each segment of p, keeping the slashes.

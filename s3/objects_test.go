@@ -14,6 +14,7 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/internal/fanout"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 func randomBytes(n int) []byte {
@@ -330,7 +331,7 @@ func TestPrefixConfinesTheClient(t *testing.T) {
 	if _, err := c.Put(ctx, "file", []byte("a"), nil); err != nil {
 		t.Fatal(err)
 	}
-	other := open(t, s3.Config{Bucket: cfg.Bucket, Endpoint: srv.Endpoint, AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey})
+	other := open(t, s3.Config{Bucket: cfg.Bucket, Endpoint: srv.Endpoint, AccessKeyID: srv.AccessKey, SecretAccessKey: security.NewSecret(srv.SecretKey)})
 	if ok, _ := other.Exists(ctx, "tenant-a/file"); !ok {
 		t.Error("object not stored under the prefix")
 	}

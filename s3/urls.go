@@ -81,6 +81,12 @@ type PresignedRequest struct {
 // from the AWS chain may need a refresh). Unknown methods, bad expiries
 // and invalid storage classes are InvalidArgument.
 func (c *Client) Presign(ctx context.Context, key string, opts *PresignOptions) (PresignedRequest, error) {
+	k := c.begin(ctx, c.opPresign, "presign", key)
+	req, err := c.presign(k.ctx, key, opts)
+	return req, c.end(&k, err, 0, 0)
+}
+
+func (c *Client) presign(ctx context.Context, key string, opts *PresignOptions) (PresignedRequest, error) {
 	const op = "presign"
 	if err := c.checkOpen(op); err != nil {
 		return PresignedRequest{}, err
@@ -128,10 +134,9 @@ func (c *Client) Presign(ctx context.Context, key string, opts *PresignOptions) 
 		return PresignedRequest{}, invalid(op, "method %q is not GET, PUT, DELETE or HEAD", o.Method)
 	}
 	if err != nil {
-		return PresignedRequest{}, c.done(c.opPresign, op, start, err)
+		return PresignedRequest{}, err
 	}
 	h := req.SignedHeader.Clone()
 	h.Del("Host")
-	return PresignedRequest{URL: req.URL, Method: req.Method, Header: h, Expires: start.Add(o.Expires)},
-		c.done(c.opPresign, op, start, nil)
+	return PresignedRequest{URL: req.URL, Method: req.Method, Header: h, Expires: start.Add(o.Expires)}, nil
 }

@@ -42,7 +42,7 @@ func TestPresignedURLsWorkFromPlainHTTP(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(p.URL, c.Config().SecretAccessKey) {
+		if strings.Contains(p.URL, c.Config().SecretAccessKey.Reveal()) {
 			t.Fatal("the URL contains the secret key")
 		}
 		return p

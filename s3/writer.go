@@ -70,11 +70,11 @@ type Writer struct {
 func (c *Client) NewWriter(ctx context.Context, key string, opts *PutOptions) (*Writer, error) {
 	const op = "write"
 	full, err := c.key(op, key)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = c.checkPutOptions(op, opts)
 	}
-	if err := c.checkPutOptions(op, opts); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, c.failed(ctx, c.opPut, "put", err) // counted as the put it would have been
 	}
 	w := &Writer{c: c, ctx: ctx, key: key, full: full, sem: make(chan struct{}, c.cfg.Concurrency), abortDone: make(chan struct{})}
 	if opts != nil {
@@ -456,7 +456,7 @@ func (c *Client) abortUpload(ctx context.Context, full, id string) {
 		}
 		_, err = c.api.ListParts(actx, &s3.ListPartsInput{Bucket: &c.cfg.Bucket, Key: &full, UploadId: &id, MaxParts: aws.Int32(1)})
 		if err != nil && arsenal.IsCode(wrapErr("", err), arsenal.NotFound) {
-			c.log.Debug("s3: aborted multipart upload", "key", full)
+			c.log.Warn("s3: multipart upload did not complete; aborted it, no parts left", "key", full)
 			return
 		}
 		if try == 4 {
@@ -482,10 +482,9 @@ func (w *Writer) Close() error {
 		return w.err()
 	}
 	w.userDone = true
-	start := time.Now()
+	k := w.c.begin(w.ctx, w.c.opWriteClose, "writer_close", w.key)
 	err := w.close()
-	w.c.opWriteClose.Record(time.Since(start), err)
-	return err
+	return w.c.end(&k, err, 0, w.size)
 }
 
 func (w *Writer) close() error {
@@ -495,7 +494,9 @@ func (w *Writer) close() error {
 	}
 	if w.partNum == 0 {
 		// Everything fit in one part: a single PUT.
-		res, err := w.c.putObject(w.ctx, "write", w.full, *w.buf, &w.opts)
+		start := time.Now()
+		res, err := w.c.putObject(w.ctx, w.full, *w.buf, &w.opts)
+		err = w.c.done(w.c.opPut, "write", start, err)
 		w.putBuf(w.buf)
 		w.buf = nil
 		if err != nil {

@@ -3,6 +3,7 @@ package security
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"time"
 )
 
@@ -95,4 +96,17 @@ func (o *Options) Creds(ctx context.Context) (c Credentials, ok bool, err error)
 	}
 	c, err = o.Credentials.Credentials(ctx)
 	return c, true, err
+}
+
+// MarshalJSON summarises the options as which of them are set (policy,
+// audit, tls, credentials), so that a Config holding them marshals (a
+// Provider may be a function, which JSON cannot hold) and never shows a
+// credential.
+func (o Options) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Policy      bool `json:"policy"`
+		Audit       bool `json:"audit"`
+		TLS         bool `json:"tls"`
+		Credentials bool `json:"credentials"`
+	}{o.Policy != nil, o.Audit != nil, o.TLS != nil, o.Credentials != nil})
 }

@@ -186,7 +186,7 @@ func TestTLSOverVersitygwHTTPS(t *testing.T) {
 	// The s3 client trusts the system roots only: to it the test CA is a
 	// wrong CA.
 	c, err := s3.Open(tctx(t), s3.Config{Bucket: "sec-tls", Endpoint: srv.Endpoint, Region: srv.Region,
-		AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey, MaxRetries: -1})
+		AccessKeyID: srv.AccessKey, SecretAccessKey: security.NewSecret(srv.SecretKey), MaxRetries: -1})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	err = c.Health(tctx(t))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // Memory is the Path of a private in-memory database.
@@ -112,6 +113,17 @@ type Config struct {
 	// keeps (least recently used are finalized first). Default 64; -1
 	// disables the cache (every call prepares afresh).
 	StatementCache int
+	// Security holds the access policy and the audit (see the package
+	// doc, "Access control"): Security.Policy is enforced through SQLite's
+	// authorizer on every statement (the operation is the statement kind,
+	// "select", "insert", "update", "delete", "create", ..., and the
+	// resource the table), and on Tx ("transaction"), Serialize,
+	// Backup and VacuumInto (resource ""), before anything runs;
+	// Security.Audit records every call with its outcome. SQLite opens
+	// local files, so Security.TLS and Security.Credentials must stay
+	// unset (InvalidArgument). Default: the zero Options, no policy and no
+	// audit, at no cost.
+	Security security.Options
 }
 
 var (
@@ -146,6 +158,8 @@ func (c Config) Validate() error {
 			v.Add("Pragmas", "entry %d is not name or name=value (a name, optionally = a bare word or number)", i)
 		}
 	}
+	v.Check(c.Security.TLS == nil, "Security.TLS", "SQLite opens a local file: there is no connection to secure with TLS")
+	v.Check(c.Security.Credentials == nil, "Security.Credentials", "SQLite opens a local file and takes no credentials; use Security.Policy to control access")
 	v.Check(c.StatementCache >= -1, "StatementCache", "must be -1 (off), 0 (default) or positive, got %d", c.StatementCache)
 	return v.Err()
 }

@@ -2,11 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"zombiezen.com/go/sqlite"
+
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // conn is one SQLite connection with its statement cache. A conn is used
@@ -40,6 +43,9 @@ type conn struct {
 	// Done channel of the armed context, which cuts a lock wait short.
 	cptr     uintptr
 	busyDone <-chan struct{}
+
+	// az is the authorization state of the call in progress (security.go).
+	az authState
 }
 
 // cachedStmt is a prepared statement plus what binding and scanning need.
@@ -53,6 +59,13 @@ type cachedStmt struct {
 	cols       []string // column names
 	prev, next *cachedStmt
 	cached     bool
+
+	// Under Config.Security (security.go): what the statement touches, as
+	// SQLite's authorizer reported it, and the principal the policy last
+	// allowed it for.
+	facts  []fact
+	authPr security.Principal
+	authOK bool
 }
 
 // errScript reports that a query holds more than one statement.
@@ -153,6 +166,9 @@ func (cn *conn) prepare(query string) (*cachedStmt, error) {
 		}
 	}
 	cs := &cachedStmt{s: s, query: query, readOnly: stmtReadOnly(s)}
+	if cn.az.on {
+		cs.facts = slices.Clone(cn.az.facts)
+	}
 	n := s.BindParamCount()
 	if n > 0 {
 		cs.params = make([]string, n)

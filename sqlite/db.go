@@ -15,6 +15,7 @@ import (
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/stats"
 )
 
@@ -54,6 +55,13 @@ type DB struct {
 	hooks bool   // an Observer, or a Logger with a SlowThreshold
 	ns    string // OpStart.Namespace: the file's name, or ":memory:"
 
+	// Config.Security (security.go): secure when there is a Policy or an
+	// Auditor (each connection then has an authorizer), policy nil without
+	// one, audit when there is an Auditor.
+	secure, audit bool
+	policy        *security.Policy
+	lockRO        bool // a read-only deserialized database (readOnlyLock)
+
 	rec                                           *stats.Recorder
 	opExec, opQuery, opGet, opTx, opSerialize     *stats.Op
 	opDeserialize, opBackup, opHealth, opFunction *stats.Op
@@ -86,6 +94,7 @@ func newDB(cfg Config) *DB {
 	db := &DB{cfg: cfg, conns: map[*conn]struct{}{}, rec: stats.NewRecorder()}
 	db.obs, db.log, db.slow = cfg.Observer, cfg.Logger, cfg.SlowThreshold
 	db.hooks = db.obs != nil || db.log != nil && db.slow > 0
+	db.secure, db.audit, db.policy = cfg.Security.Active(), cfg.Security.Audit != nil, cfg.Security.Policy
 	db.memory = cfg.IsMemory()
 	db.single = db.memory || cfg.JournalMode != "wal" && !cfg.ReadOnly
 	if db.memory {
@@ -203,6 +212,14 @@ func (db *DB) openConn(write bool) (*conn, error) {
 		db.connEvent(context.Background(), arsenal.ConnDialError, err, 0)
 		db.warn("sqlite: configuring a new connection failed", err)
 		return nil, err
+	}
+	if db.secure {
+		if err := c.SetAuthorizer(sqlite.AuthorizeFunc(cn.authorize)); err != nil {
+			cn.close()
+			err = arsenal.E(arsenal.Internal, Kind, "open", err)
+			db.connEvent(context.Background(), arsenal.ConnDialError, err, 0)
+			return nil, err
+		}
 	}
 	db.connEvent(context.Background(), arsenal.ConnConnect, nil, 0)
 	db.opened.Add(1)

@@ -128,6 +128,53 @@
 // custom page cache, so the package leaves it; Config.MmapSize, a setting
 // of each DB's own connections, lets reads bypass the page cache instead.
 //
+// # Access control
+//
+// Config.Security (security.Options) takes a Policy and an Auditor; the
+// zero value checks and records nothing and costs a predictable branch
+// or two per call. The policy is enforced through SQLite's own authorizer
+// (sqlite3_set_authorizer), for the principal the call's context carries
+// (security.WithPrincipal; none is the anonymous principal). While a
+// statement is prepared SQLite reports what it touches, and each report is
+// a check of component "sqlite", an operation and a resource:
+//
+//	select                   a table (or view) read
+//	insert, update, delete   a table written
+//	create, drop             a table, index or trigger (its table), a view (its name)
+//	alter, analyze           a table
+//	reindex                  an index
+//	pragma                   the pragma's name (IntegrityCheck is "integrity_check")
+//	attach, detach           the file; the schema name
+//	transaction              "" (BEGIN, COMMIT, SAVEPOINT ... and Tx itself)
+//	serialize                the schema (Serialize)
+//	backup, vacuum-into      "" (Backup, VacuumInto)
+//
+// A read-only role is a rule allowing only select; a table allowlist is
+// one allow rule per table (or a pattern). A refused report makes SQLite
+// refuse the whole statement, so nothing of it runs, and the call fails
+// with PermissionDenied naming the deny rule (or saying no rule allows
+// it), audited as denied. What a cached statement touches is kept with it
+// and checked again, before it runs, for each principal that reuses it;
+// when a schema change makes SQLite prepare it again, what it touches now
+// is checked. Reading a view checks the view and the tables it reads;
+// trigger bodies are checked for the caller whose statement fires them.
+// DDL needs no rule for SQLite's own schema table (it writes it as a
+// matter of course), and DROP TABLE none for deleting the table's rows;
+// reading the schema table directly is "select" on "sqlite_master". A
+// statement that touches no table (SELECT 1) needs no rule. A script of
+// several statements is checked statement by statement, each before it
+// runs, so a refused statement stops the script after the earlier ones
+// (wrap it in Tx to make it all or nothing). Health is not checked (the
+// Hub probes it with no principal), nor the statements the package runs
+// itself (pragmas at open, BEGIN and COMMIT of Tx); CreateFunction takes
+// no context and is a setup call. Deserialize takes Security in its
+// options for the copy it opens (a read-only copy keeps its lock on top).
+//
+// With an Auditor, every call is recorded with its principal, the
+// statement's kind and table (its first write, else its first read),
+// outcome, code and latency. SQLite opens local files, so Security.TLS
+// and Security.Credentials are refused by Validate.
+//
 // # Dependencies' internals
 //
 // zombiezen.com/go/sqlite exposes no sqlite3_stmt_readonly,

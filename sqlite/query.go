@@ -37,6 +37,11 @@ var (
 // when one is set). A statement that writes on a reader connection returns
 // errNeedsWriter before doing anything.
 func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Row) error, one bool) (_ Result, err error) {
+	if cn.db.secure {
+		cn.authBegin(ctx)
+		start := cn.db.auditStart()
+		defer func() { err = cn.authEnd(ctx, "query", start, err) }()
+	}
 	if ctx.Done() != nil {
 		// A context that cannot be cancelled has no error to report.
 		if err := ctx.Err(); err != nil {
@@ -57,7 +62,7 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 			if cn.routesWrites() {
 				return Result{}, errNeedsWriter
 			}
-			return cn.script(query)
+			return cn.script(ctx, query)
 		}
 		return Result{}, err
 	}
@@ -65,6 +70,11 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 	// body or callback) included: a statement left mid-step would keep
 	// its read transaction (or write lock) open on the pooled connection.
 	defer cn.done(cs)
+	if cn.db.secure {
+		if err := cn.checkStmt(ctx, cs); err != nil {
+			return Result{}, err
+		}
+	}
 	if !cs.readOnly && cn.routesWrites() {
 		return Result{}, errNeedsWriter
 	}
@@ -111,6 +121,11 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 //
 // The caller has checked ctx (acquire does).
 func (cn *conn) runOne(ctx context.Context, query string, args []any, dest []any) (found bool, err error) {
+	if cn.db.secure {
+		cn.authBegin(ctx)
+		start := cn.db.auditStart()
+		defer func() { err = cn.authEnd(ctx, "get", start, err) }()
+	}
 	cn.arm(ctx)
 	defer cn.disarm()
 	cs := cn.head
@@ -126,6 +141,11 @@ func (cn *conn) runOne(ctx context.Context, query string, args []any, dest []any
 		}
 	}
 	defer cn.done(cs) // also when a scan panics (a sql.Scanner's Scan)
+	if cn.db.secure {
+		if err := cn.checkStmt(ctx, cs); err != nil {
+			return false, err
+		}
+	}
 	if !cs.readOnly && cn.routesWrites() {
 		return false, errNeedsWriter
 	}
@@ -209,10 +229,13 @@ func (cn *conn) prepErrIsScript(err error) bool {
 }
 
 // script runs a text of several statements with no arguments.
-func (cn *conn) script(query string) (Result, error) {
+func (cn *conn) script(ctx context.Context, query string) (Result, error) {
 	rest := query
 	var r Result
 	for strings.TrimSpace(rest) != "" && !onlyComments(rest) {
+		if cn.db.secure {
+			cn.az.facts = cn.az.facts[:0] // each statement is judged on its own
+		}
 		s, trailing, err := cn.c.PrepareTransient(rest)
 		if err != nil {
 			return r, err
@@ -220,6 +243,12 @@ func (cn *conn) script(query string) (Result, error) {
 		rest = rest[len(rest)-trailing:]
 		if s == nil {
 			continue
+		}
+		if cn.db.secure {
+			if err := cn.judge(ctx, cn.az.facts); err != nil {
+				s.Finalize()
+				return r, err
+			}
 		}
 		for {
 			ok, err := s.Step()
@@ -616,7 +645,12 @@ func (db *DB) Inspect(ctx context.Context, query string, args ...any) (Statement
 	return st, db.end(c, wrapErr(ctx, "inspect", err), 0)
 }
 
-func (cn *conn) describe(ctx context.Context, query string, args []any) (Statement, error) {
+func (cn *conn) describe(ctx context.Context, query string, args []any) (_ Statement, err error) {
+	if cn.db.secure {
+		cn.authBegin(ctx)
+		start := cn.db.auditStart()
+		defer func() { err = cn.authEnd(ctx, "inspect", start, err) }()
+	}
 	cn.arm(ctx)
 	defer cn.disarm()
 	cs, err := cn.prepare(query)
@@ -627,6 +661,11 @@ func (cn *conn) describe(ctx context.Context, query string, args []any) (Stateme
 		return Statement{}, err
 	}
 	defer cn.done(cs)
+	if cn.db.secure {
+		if err := cn.checkStmt(ctx, cs); err != nil {
+			return Statement{}, err
+		}
+	}
 	st := Statement{SQL: query, ReadOnly: cs.readOnly, Params: append([]string(nil), cs.params...)}
 	if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
 		return Statement{}, err

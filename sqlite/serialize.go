@@ -15,6 +15,7 @@ import (
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // DeserializeOptions are bun:sqlite's Database.deserialize options.
@@ -35,6 +36,10 @@ type DeserializeOptions struct {
 	Observer      arsenal.Observer
 	Logger        *slog.Logger
 	SlowThreshold time.Duration
+	// Security is as in Config: the policy is checked on every statement
+	// run on the copy (on top of ReadOnly's refusals); Deserialize itself
+	// is not checked, as it reads only data and touches no database.
+	Security security.Options
 }
 
 // Serialize returns the bytes of the named schema ("main" when empty, or
@@ -46,9 +51,19 @@ func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
 	if schema == "" {
 		schema = "main"
 	}
+	if err := db.authorizeOp(ctx, "serialize", schema); err != nil {
+		return nil, db.end(c, err, 0)
+	}
+	start := db.auditStart()
+	b, err := db.serialize(ctx, schema)
+	db.recordOp(ctx, "serialize", schema, start, err)
+	return b, db.end(c, err, 0)
+}
+
+func (db *DB) serialize(ctx context.Context, schema string) ([]byte, error) {
 	res, err := db.acquire(ctx, "serialize", false)
 	if err != nil {
-		return nil, db.end(c, err, 0)
+		return nil, err
 	}
 	defer db.release(res)
 	cn := res.Value()
@@ -58,7 +73,7 @@ func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
 	if err == nil && len(b) == 0 && ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return b, db.end(c, wrapErr(ctx, "serialize", err), 0)
+	return b, wrapErr(ctx, "serialize", err)
 }
 
 // Deserialize opens an in-memory database holding a copy of data (a
@@ -70,7 +85,7 @@ func (db *DB) Serialize(ctx context.Context, schema string) ([]byte, error) {
 // plus reading the schema.
 func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB, error) {
 	cfg := Config{Path: Memory, Strict: opts.Strict, SafeIntegers: opts.SafeIntegers, StatementCache: opts.StatementCache,
-		Observer: opts.Observer, Logger: opts.Logger, SlowThreshold: opts.SlowThreshold}
+		Observer: opts.Observer, Logger: opts.Logger, SlowThreshold: opts.SlowThreshold, Security: opts.Security}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -79,6 +94,7 @@ func Deserialize(ctx context.Context, data []byte, opts DeserializeOptions) (*DB
 	}
 	db := newDB(cfg.withDefaults())
 	db.target = "deserialized"
+	db.lockRO = opts.ReadOnly
 	if opts.ReadOnly {
 		db.target = "deserialized, read-only"
 	}
@@ -134,17 +150,23 @@ func lockReadOnly(c *sqlite.Conn) error {
 	if err != nil {
 		return wrapErr(context.Background(), "deserialize", err)
 	}
-	return c.SetAuthorizer(sqlite.AuthorizeFunc(func(a sqlite.Action) sqlite.AuthResult {
-		switch a.Type() {
-		case sqlite.OpAttach, sqlite.OpDetach:
+	// Under Config.Security the connection's own authorizer (security.go)
+	// replaces this one and applies readOnlyLock first.
+	return c.SetAuthorizer(sqlite.AuthorizeFunc(readOnlyLock))
+}
+
+// readOnlyLock refuses what would undo a read-only deserialized
+// database's query_only or attach a writable one.
+func readOnlyLock(a sqlite.Action) sqlite.AuthResult {
+	switch a.Type() {
+	case sqlite.OpAttach, sqlite.OpDetach:
+		return sqlite.AuthResultDeny
+	case sqlite.OpPragma:
+		if strings.EqualFold(a.Pragma(), "query_only") && a.PragmaArg() != "" {
 			return sqlite.AuthResultDeny
-		case sqlite.OpPragma:
-			if strings.EqualFold(a.Pragma(), "query_only") && a.PragmaArg() != "" {
-				return sqlite.AuthResultDeny
-			}
 		}
-		return sqlite.AuthResultOK
-	}))
+	}
+	return sqlite.AuthResultOK
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns nil when it
@@ -172,7 +194,13 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 // ctx is checked between steps. Cost: reads every page once.
 func (db *DB) Backup(ctx context.Context, path string) error {
 	ctx, c := db.begin(ctx, db.opBackup, "backup", "")
-	return db.end(c, db.backup(ctx, path), 0)
+	if err := db.authorizeOp(ctx, "backup", ""); err != nil {
+		return db.end(c, err, 0)
+	}
+	start := db.auditStart()
+	err := db.backup(ctx, path)
+	db.recordOp(ctx, "backup", "", start, err)
+	return db.end(c, err, 0)
 }
 
 func (db *DB) backup(ctx context.Context, path string) error {
@@ -265,15 +293,25 @@ func (db *DB) openErrorFor(path string, err error) error {
 // index.
 func (db *DB) VacuumInto(ctx context.Context, path string) error {
 	ctx, c := db.begin(ctx, db.opBackup, "vacuum-into", "")
+	if err := db.authorizeOp(ctx, "vacuum-into", ""); err != nil {
+		return db.end(c, err, 0)
+	}
+	start := db.auditStart()
+	err := db.vacuumInto(ctx, path)
+	db.recordOp(ctx, "vacuum-into", "", start, err)
+	return db.end(c, err, 0)
+}
+
+func (db *DB) vacuumInto(ctx context.Context, path string) error {
 	if path == "" || path == Memory {
-		return db.end(c, invalid("vacuum-into", "VACUUM INTO needs a file path"), 0)
+		return invalid("vacuum-into", "VACUUM INTO needs a file path")
 	}
 	if _, err := os.Stat(path); err == nil {
-		return db.end(c, arsenal.Errorf(arsenal.AlreadyExists, Kind, "vacuum-into", "%s already exists", path), 0)
+		return arsenal.Errorf(arsenal.AlreadyExists, Kind, "vacuum-into", "%s already exists", path)
 	}
 	res, err := db.acquire(ctx, "vacuum-into", false)
 	if err != nil {
-		return db.end(c, err, 0)
+		return err
 	}
 	defer db.release(res)
 	cn := res.Value()
@@ -285,7 +323,7 @@ func (db *DB) VacuumInto(ctx context.Context, path string) error {
 		_, err = s.Step()
 		s.Finalize()
 	}
-	return db.end(c, wrapErr(ctx, "vacuum-into", err), 0)
+	return wrapErr(ctx, "vacuum-into", err)
 }
 
 // Restore turns database bytes from anywhere (a Serialize result, an

@@ -133,14 +133,21 @@ func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (e
 	if mode < Deferred || mode > Exclusive {
 		return db.end(c, invalid("tx", "unknown transaction mode %d", int(mode)), 0)
 	}
+	if err := db.authorizeOp(ctx, "transaction", ""); err != nil {
+		return db.end(c, err, 0)
+	}
+	start := db.auditStart()
 	res, err := db.acquire(ctx, "tx", true)
 	if err != nil {
+		db.recordOp(ctx, "transaction", "", start, err)
 		return db.end(c, err, 0)
 	}
 	cn := res.Value()
 	if err := cn.simpleCtx(ctx, mode.begin()); err != nil {
 		db.release(res)
-		return db.end(c, wrapErr(ctx, "tx", err), 0)
+		err = wrapErr(ctx, "tx", err)
+		db.recordOp(ctx, "transaction", "", start, err)
+		return db.end(c, err, 0)
 	}
 	tx := &Tx{db: db, cn: cn, st: new(txState)}
 	committed := false
@@ -153,6 +160,7 @@ func (db *DB) TxWith(ctx context.Context, mode TxMode, fn func(tx *Tx) error) (e
 		tx.done = true
 		tx.st.mu.Unlock()
 		db.release(res)
+		db.recordOp(ctx, "transaction", "", start, err)
 		db.end(c, err, 0)
 		if p != nil {
 			panic(p)

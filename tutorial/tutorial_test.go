@@ -13,6 +13,7 @@ import (
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 	"github.com/infra-arsenal/arsenal/tutorial"
 )
@@ -40,7 +41,7 @@ func liveEnv(t *testing.T, ctx context.Context) *tutorial.Env {
 		require.True(t, srv.Real, "versitygw is required")
 	}
 	env.S3, err = s3.Open(ctx, s3.Config{Bucket: srv.NewBucket(t), Prefix: "tutorial/", Endpoint: srv.Endpoint, Region: srv.Region,
-		AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey})
+		AccessKeyID: srv.AccessKey, SecretAccessKey: security.NewSecret(srv.SecretKey)})
 	require.NoError(t, err)
 	t.Cleanup(func() { env.S3.Close() })
 

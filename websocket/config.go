@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 func init() {
@@ -82,7 +83,8 @@ type Options struct {
 	// environment's HTTPS_PROXY is not consulted).
 	Proxy string
 	// HandshakeTimeout bounds TCP connect, proxy CONNECT, TLS and the
-	// upgrade together. Default 10 s.
+	// upgrade together, and separately the Security.Credentials call.
+	// Default 10 s.
 	HandshakeTimeout time.Duration
 	// ReadLimit is the largest message accepted, after decompression; a
 	// larger one closes the connection with 1009. Default 16 MiB.
@@ -121,6 +123,13 @@ type Options struct {
 	// SlowThreshold: a write, read or ping that takes longer is logged at
 	// Warn. Default 0: off.
 	SlowThreshold time.Duration
+	// Security: Policy authorizes every dial (op "dial", resource the
+	// redacted URL) before any I/O under the principal of the dial's
+	// context, Audit records it, TLS replaces TLSConfig and
+	// InsecureSkipVerify for wss://, and Credentials supplies the
+	// Authorization header on every dial and reconnect (Basic with a User,
+	// Bearer without). Default zero: none of it, as before.
+	Security security.Options
 }
 
 // Config is a client connection's configuration: the URL and the Options.

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -105,6 +106,7 @@ type Conn struct {
 	infl     *inflater
 	header   http.Header // handshake response headers (client) or nil
 	srv      *Server
+	secCtx   context.Context // server side, with Security active: the upgrade's principal
 	rec      *stats.Recorder
 	opWrite  *stats.Op // rec's "write", kept to skip the lookup per message
 	opSend   *stats.Op // rec's "send"

@@ -46,7 +46,11 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Conn, error) {
 
 // dial dials with the observer's dial events and logs.
 func dial(ctx context.Context, rawURL string, o Options) (*Conn, error) {
-	return observeDial(ctx, arsenal.RedactURL(rawURL), o, func(ctx context.Context) (*Conn, error) {
+	target := arsenal.RedactURL(rawURL)
+	return observeDial(ctx, target, o, func(ctx context.Context) (*Conn, error) {
+		if o.usesSecurity() {
+			return secureDial(ctx, rawURL, target, o)
+		}
 		return dialConn(ctx, rawURL, o)
 	})
 }

@@ -109,9 +109,34 @@
 //     same-origin only under a loopback host name (localhost, *.localhost,
 //     127.0.0.0/8, ::1); other names must be listed in AllowedOrigins.
 //
+// # Authorization, audit, TLS and credentials
+//
+// Options.Security and ServerConfig.Security take security.Options; the
+// zero value changes nothing. With a Policy, a client's every dial and
+// reconnect (op "dial", resource the redacted URL) and a server's every
+// upgrade (op "upgrade", resource the request path), Subscribe (op
+// "subscribe") and Publish (op "publish", resource the topic) are
+// authorized before anything is sent: a refused call returns the policy's
+// PermissionDenied error naming the rule (a refused upgrade is answered
+// 403), and a refused publish reaches no subscriber. Unsubscribe is never
+// refused. The principal is the one the dial's context carries (a
+// Reconnecting client dials as the anonymous principal) or, on a server,
+// the one the upgrade request's context carries: put it there with
+// security.WithPrincipal in the middleware that authenticates the
+// request. Server.Publish runs as the anonymous principal and
+// Server.PublishContext as the principal of its context. With an Audit,
+// each of these calls is recorded with its principal, outcome, code and
+// latency. Security.TLS replaces TLSConfig and InsecureSkipVerify for
+// wss:// dials, and is the Server's certificate (Server.TLSConfig, served
+// by NewHTTPServer). Security.Credentials is asked on every dial for the
+// Authorization header, which replaces any in Header or the URL: Basic
+// user:secret when the credentials name a User, Bearer secret otherwise.
+// With no Security option set, all of this costs a few nil tests.
+//
 // Configurations never print secrets: Config, Options and ReconnectConfig
 // redact the URL's password and secret query parameters, the proxy's
-// password and credential headers under every fmt verb and slog, and
+// password, credential headers and the credential provider (xxxxx) under
+// every fmt verb and slog, and
 // Conn, Reconnecting and Server print only their redacted target. A wss://
 // dial with InsecureSkipVerify (insecure_skip_verify=true) logs a warning.
 package websocket

@@ -2,9 +2,12 @@ package websocket
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"slices"
 
 	"github.com/gobwas/ws"
 
@@ -91,6 +94,7 @@ func classify(err error) (arsenal.Code, bool) {
 	var se ws.StatusError
 	var wp ws.ProtocolError
 	var rej *ws.ConnectionRejectedError
+	var alert tls.AlertError
 	switch {
 	case errors.As(err, &he):
 		return statusCode(he.StatusCode, he.Proxy), true
@@ -110,8 +114,38 @@ func classify(err error) (arsenal.Code, bool) {
 		return arsenal.InvalidArgument, true
 	case errors.As(err, &wp):
 		return arsenal.Internal, true
+	case errors.As(err, &alert) && certificateAlert(uint8(alert)), certificateRemoteError(err):
+		// The peer refused our certificate (or its absence, under
+		// mutual TLS): a credential problem, not an outage.
+		return arsenal.Unauthenticated, true
 	}
 	return 0, false
+}
+
+// certificateAlert reports whether a TLS alert from the peer is about
+// this side's certificate (RFC 8446 section 6.2): bad, unsupported,
+// revoked, expired or unknown certificate, unknown CA, access denied,
+// certificate required.
+func certificateAlert(a uint8) bool {
+	switch a {
+	case 42, 43, 44, 45, 46, 48, 49, 116:
+		return true
+	}
+	return false
+}
+
+// certificateAlertText are crypto/tls's texts of those alerts, which it
+// returns over TCP as a *net.OpError "remote error" of an unexported type.
+var certificateAlertText = []string{"tls: bad certificate", "tls: unsupported certificate",
+	"tls: revoked certificate", "tls: expired certificate", "tls: unknown certificate",
+	"tls: unknown certificate authority", "tls: access denied", "tls: certificate required"}
+
+func certificateRemoteError(err error) bool {
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "remote error" || oe.Err == nil {
+		return false
+	}
+	return slices.Contains(certificateAlertText, oe.Err.Error())
 }
 
 // translate turns any error into the *arsenal.Error op returns; it is the

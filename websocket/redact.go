@@ -1,12 +1,14 @@
 package websocket
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 // Printing a configuration never shows a secret: the URL's password and
@@ -51,7 +53,39 @@ func (o Options) redacted() plainOptions {
 	if o.Proxy != "" {
 		p.Proxy = arsenal.RedactURL(o.Proxy)
 	}
+	if o.Security.Credentials != nil {
+		// A provider is the user's type, which may hold a credential in
+		// a plain field: it prints as xxxxx.
+		p.Security.Credentials = redactedProvider{}
+	}
 	return p
+}
+
+// redactedProvider stands for a credential provider in printed options.
+type redactedProvider struct{}
+
+func (redactedProvider) Credentials(context.Context) (security.Credentials, error) {
+	return security.Credentials{}, arsenal.Errorf(arsenal.FailedPrecondition, Kind, "credentials", "a printed copy holds no credentials")
+}
+func (redactedProvider) String() string   { return redacted }
+func (redactedProvider) GoString() string { return redacted }
+
+// securityAttrs says which security options are set, for LogValue.
+func securityAttrs(o *security.Options) []slog.Attr {
+	var a []slog.Attr
+	if o.Policy != nil {
+		a = append(a, slog.Bool("policy", true))
+	}
+	if o.Audit != nil {
+		a = append(a, slog.Bool("audit", true))
+	}
+	if o.TLS != nil {
+		a = append(a, slog.Bool("tls", true))
+	}
+	if o.Credentials != nil {
+		a = append(a, slog.Bool("credentials", true))
+	}
+	return a
 }
 
 // String prints the options with secrets redacted.
@@ -82,6 +116,9 @@ func (o Options) LogValue() slog.Value {
 	}
 	if o.InsecureSkipVerify {
 		attrs = append(attrs, slog.Bool("insecure_skip_verify", true))
+	}
+	if sa := securityAttrs(&o.Security); len(sa) > 0 {
+		attrs = append(attrs, slog.Any("security", slog.GroupValue(sa...)))
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -3,6 +3,7 @@ package websocket
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/gobwas/ws/wsflate"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/stats"
 )
 
@@ -117,6 +119,18 @@ type ServerConfig struct {
 	// SlowThreshold: an operation that takes longer is logged at Warn.
 	// Default 0: off.
 	SlowThreshold time.Duration
+	// Security: Policy authorizes every upgrade (op "upgrade", resource
+	// the request path), Subscribe (op "subscribe") and Publish (op
+	// "publish"), resource the topic, before anything is sent; a refused
+	// upgrade is answered 403. The principal is the one the upgrade
+	// request's context carries (security.WithPrincipal, set by an
+	// authenticating middleware); Server.Publish runs as the anonymous
+	// principal, PublishContext as its context's. Audit records each of
+	// these calls with its outcome. TLS
+	// is the server's certificate: NewServer builds it (ServerTLS), and
+	// NewHTTPServer serves it (ListenAndServeTLS("", "")). Default zero:
+	// every call allowed, nothing audited, as before.
+	Security security.Options
 	// Broker carries topics to other servers (see Broker; package wsredis
 	// does it on Redis). NewServer attaches it; the caller closes it after
 	// the Server. Default nil: topics are in-process.
@@ -164,6 +178,8 @@ type Server struct {
 	opPub  *stats.Op
 	tick   atomic.Int64
 	closed atomic.Bool
+	secOn  bool        // cfg.Security has a policy or an audit
+	tls    *tls.Config // from cfg.Security.TLS; nil when unset
 
 	mu      sync.Mutex
 	conns   map[*Conn]struct{}
@@ -206,6 +222,14 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
 	}
 	s := &Server{cfg: cfg, conns: map[*Conn]struct{}{}, topics: map[string]map[*Conn]struct{}{}}
+	s.secOn = cfg.Security.Active()
+	if cfg.Security.TLS != nil {
+		tc, err := cfg.Security.ServerTLS()
+		if err != nil {
+			return nil, arsenal.Errorf(arsenal.CodeOf(err), Kind, "new server", "Security.TLS: %w", err)
+		}
+		s.tls = tc
+	}
 	s.cbSet = connSettings{
 		server: true, readLimit: cfg.MaxPayload, compressMin: cfg.CompressionThreshold,
 		compressLevel: cfg.CompressionLevel, bpLimit: cfg.BackpressureLimit, bpPolicy: cfg.BackpressurePolicy,
@@ -315,6 +339,15 @@ func (s *Server) doUpgrade(w http.ResponseWriter, r *http.Request, set *connSett
 	if s.closed.Load() {
 		return nil, s.refuse(w, http.StatusServiceUnavailable, "upgrade", "server closed")
 	}
+	if s.secOn {
+		return s.securedUpgrade(w, r, set, start)
+	}
+	return s.acceptUpgrade(w, r, set, start)
+}
+
+// acceptUpgrade checks the origin, runs the Upgrade callback and writes
+// the handshake.
+func (s *Server) acceptUpgrade(w http.ResponseWriter, r *http.Request, set *connSettings, start time.Time) (*Conn, error) {
 	if !s.originAllowed(r) {
 		return nil, s.refuse(w, http.StatusForbidden, "upgrade", "origin not allowed")
 	}
@@ -490,14 +523,22 @@ const (
 // (larger requests get 431) and an IdleTimeout for keep-alive HTTP
 // connections. WebSocket connections, once upgraded, are bounded by the
 // Server's own IdleTimeout instead.
+//
+// When h is a *Server whose ServerConfig.Security.TLS is set, the
+// returned server's TLSConfig is the Server's (serve it with
+// ListenAndServeTLS("", "") or ServeTLS(ln, "", "")).
 func NewHTTPServer(addr string, h http.Handler) *http.Server {
-	return &http.Server{
+	hs := &http.Server{
 		Addr:              addr,
 		Handler:           h,
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		MaxHeaderBytes:    MaxRequestHeaderBytes,
 		IdleTimeout:       DefaultIdleTimeout,
 	}
+	if s, ok := h.(*Server); ok && s != nil {
+		hs.TLSConfig = s.TLSConfig()
+	}
+	return hs
 }
 
 func (s *Server) add(c *Conn) bool {

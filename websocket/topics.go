@@ -15,6 +15,14 @@ func (c *Conn) Subscribe(topic string) error {
 	if s == nil {
 		return arsenal.Errorf(arsenal.FailedPrecondition, Kind, "subscribe", "topics exist on server connections only")
 	}
+	if s.secOn {
+		return c.securedSubscribe(topic)
+	}
+	return c.subscribe(topic)
+}
+
+func (c *Conn) subscribe(topic string) error {
+	s := c.srv
 	if err := c.usable("subscribe"); err != nil {
 		return err
 	}
@@ -100,31 +108,41 @@ func (c *Conn) Publish(topic string, typ MessageType, data []byte) (int, error) 
 	if c.srv == nil {
 		return 0, arsenal.Errorf(arsenal.FailedPrecondition, Kind, "publish", "topics exist on server connections only")
 	}
-	return c.srv.observePublish(topic, typ, data, c)
+	return c.srv.observePublish(context.Background(), topic, typ, data, c)
 }
 
 // Publish sends a message to every subscriber of topic (server-wide, as
 // Bun's server.publish). It returns how many connections it was queued for.
 // The frame is built once and shared by subscribers without compression.
+// With ServerConfig.Security it runs as the anonymous principal; see
+// PublishContext.
 func (s *Server) Publish(topic string, typ MessageType, data []byte) (int, error) {
-	return s.observePublish(topic, typ, data, nil)
+	return s.observePublish(context.Background(), topic, typ, data, nil)
+}
+
+// PublishContext is Publish on behalf of the principal ctx carries
+// (security.WithPrincipal): ServerConfig.Security's policy decides and its
+// audit records under that principal, and the Observer's OpStart
+// continues under ctx. A done ctx fails the call before anything is
+// queued.
+func (s *Server) PublishContext(ctx context.Context, topic string, typ MessageType, data []byte) (int, error) {
+	return s.observePublish(ctx, topic, typ, data, nil)
 }
 
 // observePublish counts every publish in Stats ("publish"), failures
 // included, and reports it to the Observer with its fan-out.
-func (s *Server) observePublish(topic string, typ MessageType, data []byte, from *Conn) (int, error) {
+func (s *Server) observePublish(ctx context.Context, topic string, typ MessageType, data []byte, from *Conn) (int, error) {
 	if s.cfg.Observer == nil && (s.cfg.Logger == nil || s.cfg.SlowThreshold <= 0) {
 		start := s.opPub.Start()
-		n, err := s.checkedPublish(topic, typ, data, from)
+		n, err := s.checkedPublish(ctx, topic, typ, data, from)
 		return n, s.opPub.Done(start, err)
 	}
 	st := arsenal.OpStart{Component: Kind, Op: "publish", Target: "server", Resource: topic, Time: time.Now()}
-	ctx := context.Background()
 	if s.cfg.Observer != nil {
 		ctx = s.cfg.Observer.OpStart(ctx, st)
 	}
 	start := s.opPub.Start()
-	n, err := s.checkedPublish(topic, typ, data, from)
+	n, err := s.checkedPublish(ctx, topic, typ, data, from)
 	s.opPub.Done(start, err)
 	d := time.Since(st.Time)
 	if s.cfg.Observer != nil {
@@ -137,7 +155,17 @@ func (s *Server) observePublish(topic string, typ MessageType, data []byte, from
 	return n, err
 }
 
-func (s *Server) checkedPublish(topic string, typ MessageType, data []byte, from *Conn) (int, error) {
+func (s *Server) checkedPublish(ctx context.Context, topic string, typ MessageType, data []byte, from *Conn) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, arsenal.Wrap(Kind, "publish", err)
+	}
+	if s.secOn {
+		return s.securedPublish(ctx, topic, typ, data, from)
+	}
+	return s.uncheckedPublish(topic, typ, data, from)
+}
+
+func (s *Server) uncheckedPublish(topic string, typ MessageType, data []byte, from *Conn) (int, error) {
 	if s.closed.Load() {
 		return 0, arsenal.Closed(Kind, "publish")
 	}

@@ -9,6 +9,11 @@
 //   - Arsenal's parallel lister against its sequential List on 100,000
 //     objects over 16 prefixes
 //
+// The listing and the small-object workloads run twice: against
+// versitygw over plain HTTP and against a second versitygw over HTTPS
+// (a self-signed certificate every client is told to trust; rows and
+// checks marked "(https)"). -no-tls skips the HTTPS server.
+//
 // Run from benchmarks: go run ./s3 [-quick]. Results are JSON lines on
 // stdout; progress goes to stderr. ARSENAL_BENCH_S3_ENDPOINT,
 // ARSENAL_BENCH_S3_ACCESS_KEY and ARSENAL_BENCH_S3_SECRET_KEY point it at
@@ -18,10 +23,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +41,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -43,6 +51,7 @@ import (
 	"github.com/infra-arsenal/arsenal/bench"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 const domain = "s3"
@@ -51,13 +60,20 @@ var (
 	quick    = flag.Bool("quick", false, "smaller data sets and fewer rounds")
 	child    = flag.String("child", "", "internal: run one implementation's 1 GiB upload and report")
 	uploadMB = flag.Int("upload-mb", 1024, "size of the streaming upload in MiB")
+	noTLS    = flag.Bool("no-tls", false, "skip the runs against versitygw over HTTPS")
 )
 
-type server struct{ endpoint, access, secret string }
+// server is one S3 endpoint under test; tls and caFile are set for an
+// HTTPS endpoint with a private certificate.
+type server struct {
+	endpoint, access, secret string
+	tls                      *tls.Config
+	caFile                   string
+}
 
 func main() {
 	flag.Parse()
-	srv := server{os.Getenv("ARSENAL_BENCH_S3_ENDPOINT"), os.Getenv("ARSENAL_BENCH_S3_ACCESS_KEY"), os.Getenv("ARSENAL_BENCH_S3_SECRET_KEY")}
+	srv := server{endpoint: os.Getenv("ARSENAL_BENCH_S3_ENDPOINT"), access: os.Getenv("ARSENAL_BENCH_S3_ACCESS_KEY"), secret: os.Getenv("ARSENAL_BENCH_S3_SECRET_KEY")}
 	if *child != "" {
 		srv.endpoint, srv.access, srv.secret = os.Getenv("BENCH_EP"), os.Getenv("BENCH_AK"), os.Getenv("BENCH_SK")
 		if err := runChild(srv, *child, os.Getenv("BENCH_BUCKET")); err != nil {
@@ -74,10 +90,22 @@ func main() {
 			fatal(err)
 		}
 		defer s.Stop()
-		srv = server{s.Endpoint, s.AccessKey, s.SecretKey}
+		srv = server{endpoint: s.Endpoint, access: s.AccessKey, secret: s.SecretKey}
 		logf("started %s S3 server at %s (data in %s)", map[bool]string{true: "versitygw", false: "gofakes3 (stand-in)"}[s.Real], s.Endpoint, s.Dir)
 	}
-	if err := run(srv); err != nil {
+	if err := run(srv, "", true); err != nil {
+		fatal(err)
+	}
+	if *noTLS || os.Getenv("ARSENAL_BENCH_S3_ENDPOINT") != "" {
+		return
+	}
+	s, err := testenv.LaunchS3TLS(testenv.MemoryDir())
+	if err != nil {
+		fatal(err)
+	}
+	defer s.Stop()
+	logf("started versitygw over HTTPS at %s (data in %s)", s.Endpoint, s.Dir)
+	if err := run(server{s.Endpoint, s.AccessKey, s.SecretKey, s.Cert.ClientTLS(), s.Cert.CertFile}, " (https)", false); err != nil {
 		fatal(err)
 	}
 }
@@ -111,7 +139,7 @@ type impl struct {
 }
 
 func arsenalClient(srv server, bucket string, mod ...func(*s3.Config)) (*s3.Client, error) {
-	cfg := s3.Config{Bucket: bucket, Endpoint: srv.endpoint, AccessKeyID: srv.access, SecretAccessKey: srv.secret}
+	cfg := s3.Config{Bucket: bucket, Endpoint: srv.endpoint, AccessKeyID: srv.access, SecretAccessKey: security.NewSecret(srv.secret), TLSConfig: srv.tls}
 	for _, m := range mod {
 		m(&cfg)
 	}
@@ -119,20 +147,38 @@ func arsenalClient(srv server, bucket string, mod ...func(*s3.Config)) (*s3.Clie
 }
 
 func rawSDK(srv server) *awss3.Client {
-	// The obvious way: default options, path style for a local endpoint.
-	return awss3.New(awss3.Options{
+	// The obvious way: default options, path style for a local endpoint
+	// (and the SDK's default HTTP client, given the private CA to trust).
+	o := awss3.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.endpoint), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(srv.access, srv.secret, ""),
-	})
+	}
+	if srv.tls != nil {
+		o.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.TLSClientConfig = srv.tls })
+	}
+	return awss3.New(o)
 }
 
 func minioClient(srv server) (*minio.Client, error) {
-	host := strings.TrimPrefix(srv.endpoint, "http://")
-	return minio.New(host, &minio.Options{Creds: miniocreds.NewStaticV4(srv.access, srv.secret, ""), Secure: false,
-		Region: "us-east-1", BucketLookup: minio.BucketLookupPath})
+	host := strings.TrimPrefix(strings.TrimPrefix(srv.endpoint, "http://"), "https://")
+	o := &minio.Options{Creds: miniocreds.NewStaticV4(srv.access, srv.secret, ""), Secure: srv.tls != nil,
+		Region: "us-east-1", BucketLookup: minio.BucketLookupPath}
+	if srv.tls != nil {
+		// minio-go's default transport, given the private CA to trust.
+		t, err := minio.DefaultTransport(true)
+		if err != nil {
+			return nil, err
+		}
+		t.TLSClientConfig = srv.tls
+		o.Transport = t
+	}
+	return minio.New(host, o)
 }
 
-func run(srv server) error {
+// run measures every workload against srv, with suffix appended to the
+// workload and check names; full adds the 1 GiB upload and the parallel
+// lister.
+func run(srv server, suffix string, full bool) error {
 	ctx := context.Background()
 	buckets := map[string]string{}
 	for _, b := range []string{"list", "small", "par", "big"} {
@@ -283,11 +329,11 @@ func run(srv server) error {
 			logf("round %d: %s listed %d objects at %.0f objects/s", r+1, im.name, n, listRates[im.name][len(listRates[im.name])-1])
 		}
 	}
-	workload := fmt.Sprintf("list %d objects", listN)
+	workload := fmt.Sprintf("list %d objects", listN) + suffix
 	for _, im := range impls {
 		emit(workload, im.name, "objects/s", median(listRates[im.name]), "higher")
 	}
-	ratioChecks("listing 10,000 objects", listRates)
+	ratioChecks("listing 10,000 objects"+suffix, listRates)
 
 	// --- 1 KiB PUT and GET at 32 callers
 	const callers = 32
@@ -344,11 +390,14 @@ func run(srv server) error {
 		}
 	}
 	for _, im := range impls {
-		emit("PUT 1 KiB, 32 callers", im.name, "ops/s", median(putRates[im.name]), "higher")
-		emit("GET 1 KiB, 32 callers", im.name, "ops/s", median(getRates[im.name]), "higher")
+		emit("PUT 1 KiB, 32 callers"+suffix, im.name, "ops/s", median(putRates[im.name]), "higher")
+		emit("GET 1 KiB, 32 callers"+suffix, im.name, "ops/s", median(getRates[im.name]), "higher")
 	}
-	ratioChecks("1 KiB PUT at 32 callers", putRates)
-	ratioChecks("1 KiB GET at 32 callers", getRates)
+	ratioChecks("1 KiB PUT at 32 callers"+suffix, putRates)
+	ratioChecks("1 KiB GET at 32 callers"+suffix, getRates)
+	if !full {
+		return nil
+	}
 
 	// --- 1 GiB streaming upload, each in its own process
 	size := int64(*uploadMB) << 20
@@ -666,6 +715,9 @@ func runBun(bunPath, dir string, srv server, bucket string, args ...string) (bun
 	cmd.Dir = testenv.NodeDir()
 	cmd.Env = append(os.Environ(), "S3_ENDPOINT="+srv.endpoint, "S3_ACCESS_KEY_ID="+srv.access,
 		"S3_SECRET_ACCESS_KEY="+srv.secret, "S3_BUCKET="+bucket, "NODE_PATH="+testenv.NodeModules())
+	if srv.caFile != "" {
+		cmd.Env = append(cmd.Env, "NODE_EXTRA_CA_CERTS="+srv.caFile)
+	}
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {

@@ -1,7 +1,8 @@
 // Command arsenal runs the whole toolkit live: it opens a SQLite database,
 // a Redis client, an S3 client and a WebSocket connection, runs a short
 // workload on each, and prints a health and latency report. With
-// -dashboard it keeps a light load running and serves a live dashboard.
+// -console it keeps a light load running and serves the Arsenal console
+// (package console) over those components until interrupted.
 //
 // With no flags every component runs on embedded defaults, so it works on a
 // machine with nothing but Go: SQLite in a temp file, an embedded Redis
@@ -16,7 +17,12 @@
 // Examples:
 //
 //	go run ./examples/arsenal
-//	go run ./examples/arsenal -dashboard 127.0.0.1:8080
+//	go run ./examples/arsenal -console 127.0.0.1:8080
+//
+// The console serves loopback clients only. To serve another address, set
+// ARSENAL_CONSOLE_TOKEN (or -console-token) and open the printed URL,
+// which carries the token once; -dashboard is an alias of -console.
+//
 //	REDIS_URL=redis://127.0.0.1:6379/0 go run ./examples/arsenal -ops 5000
 package main
 
@@ -25,6 +31,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -43,7 +50,8 @@ type options struct {
 	sqlite, redis, s3, ws string
 	ops                   int
 	concurrency           int
-	dashboard             string
+	console               string
+	consoleToken          string
 	duration              time.Duration
 }
 
@@ -55,8 +63,10 @@ func main() {
 	flag.StringVar(&o.ws, "ws", os.Getenv("ARSENAL_WS_URL"), "ws:// URL of an echo server (default: a local echo server)")
 	flag.IntVar(&o.ops, "ops", 500, "operations per component in the demo run")
 	flag.IntVar(&o.concurrency, "c", 4, "concurrent callers per component")
-	flag.StringVar(&o.dashboard, "dashboard", "", "serve the live dashboard on this loopback address (e.g. 127.0.0.1:8080) and keep a light load running")
-	flag.DurationVar(&o.duration, "duration", 0, "with -dashboard: stop after this long (default: until interrupted)")
+	flag.StringVar(&o.console, "console", "", "serve the Arsenal console on this address (e.g. 127.0.0.1:8080) and keep a light load running")
+	flag.StringVar(&o.console, "dashboard", "", "alias of -console")
+	flag.StringVar(&o.consoleToken, "console-token", os.Getenv("ARSENAL_CONSOLE_TOKEN"), "token the console requires; needed to serve a non-loopback address")
+	flag.DurationVar(&o.duration, "duration", 0, "with -console: stop after this long (default: until interrupted)")
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 
@@ -88,7 +98,10 @@ type part struct {
 	cleanup  func()
 }
 
-func run(ctx context.Context, o options) error {
+func run(ctx context.Context, o options) error { return runWithOutput(ctx, o, os.Stdout) }
+
+// runWithOutput is run printing to w.
+func runWithOutput(ctx context.Context, o options, w io.Writer) error {
 	if o.ops <= 0 || o.concurrency <= 0 {
 		return arsenal.Errorf(arsenal.InvalidArgument, "arsenal", "flags", "-ops and -c must be positive")
 	}
@@ -127,29 +140,29 @@ func run(ctx context.Context, o options) error {
 		return errors.Join(openErrs...)
 	}
 
-	fmt.Println("Arsenal: opened", len(parts), "components")
+	fmt.Fprintln(w, "Arsenal: opened", len(parts), "components")
 	for _, p := range parts {
 		desc := p.comp.Stats().Target
 		if d, ok := p.comp.(arsenal.Describer); ok {
 			desc = d.Describe()
 		}
-		fmt.Printf("  %-10s %-9s %s\n             %s\n", p.name, p.comp.Kind(), p.source, desc)
+		fmt.Fprintf(w, "  %-10s %-9s %s\n             %s\n", p.name, p.comp.Kind(), p.source, desc)
 	}
 
-	if o.dashboard != "" {
-		return runDashboard(ctx, hub, parts, o)
+	if o.console != "" {
+		return runConsole(ctx, hub, parts, o, w)
 	}
 
-	fmt.Printf("\nRunning %d operations on each component with %d callers...\n", o.ops, o.concurrency)
+	fmt.Fprintf(w, "\nRunning %d operations on each component with %d callers...\n", o.ops, o.concurrency)
 	for _, p := range parts {
 		res := drive(ctx, p, o.ops, o.concurrency)
-		fmt.Printf("  %-10s %8.0f rounds/s  (%d rounds, %d errors, p50 %s, p99 %s)\n", p.name, res.opsPerSec, res.count,
+		fmt.Fprintf(w, "  %-10s %8.0f rounds/s  (%d rounds, %d errors, p50 %s, p99 %s)\n", p.name, res.opsPerSec, res.count,
 			res.errors, dur(res.latency.P50), dur(res.latency.P99))
 		if res.firstErr != nil {
-			fmt.Printf("             first error: %v\n", res.firstErr)
+			fmt.Fprintf(w, "             first error: %v\n", res.firstErr)
 		}
 	}
-	report(ctx, hub)
+	report(ctx, hub, w)
 	return nil
 }
 
@@ -164,7 +177,7 @@ type roundResult struct {
 }
 
 // drive runs p's workload ops times across conc workers and times each
-// round with a stats.Recorder.
+// round with a stats.Recorder. When ctx ends it stops starting rounds.
 func drive(ctx context.Context, p *part, ops, conc int) roundResult {
 	rec := stats.NewRecorder()
 	op := rec.Op("round")
@@ -176,9 +189,13 @@ func drive(ctx context.Context, p *part, ops, conc int) roundResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < ops; i += conc {
+			// An interrupt stops new rounds; a round started finishes
+			// (bounded by its own timeout), so it is not reported as an error.
+			for i := w; i < ops && ctx.Err() == nil; i += conc {
 				t := time.Now()
-				err := p.workload(ctx, w, i)
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				err := p.workload(rctx, w, i)
+				cancel()
 				op.Record(time.Since(t), err)
 				if err != nil {
 					mu.Lock()
@@ -200,13 +217,13 @@ func drive(ctx context.Context, p *part, ops, conc int) roundResult {
 }
 
 // report prints health and per-operation latency for every component.
-func report(ctx context.Context, hub *arsenal.Hub) {
+func report(ctx context.Context, hub *arsenal.Hub, w io.Writer) {
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	health := hub.Health(hctx)
 	snaps := hub.Stats()
-	fmt.Println("\nHealth")
-	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "\nHealth")
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  COMPONENT\tKIND\tHEALTH\tCHECK")
 	for _, h := range health.Components {
 		state := "ok"
@@ -216,8 +233,8 @@ func report(ctx context.Context, hub *arsenal.Hub) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", h.Name, h.Kind, state, h.Latency.Round(time.Microsecond))
 	}
 	tw.Flush()
-	fmt.Println("\nLatency by operation")
-	tw = tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "\nLatency by operation")
+	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "  COMPONENT\tOPERATION\tCALLS\tERRORS\tP50\tP95\tP99\tMAX\t")
 	for _, name := range hub.Names() {
 		st := snaps[name]
@@ -232,15 +249,15 @@ func report(ctx context.Context, hub *arsenal.Hub) {
 	}
 	tw.Flush()
 	alerts := stats.DetectDegradation(snaps)
-	fmt.Println("\nDegradation check:", map[bool]string{true: "no alerts", false: fmt.Sprintf("%d alert(s)", len(alerts))}[len(alerts) == 0])
+	fmt.Fprintln(w, "\nDegradation check:", map[bool]string{true: "no alerts", false: fmt.Sprintf("%d alert(s)", len(alerts))}[len(alerts) == 0])
 	for _, a := range alerts {
-		fmt.Println("  " + a.String())
+		fmt.Fprintln(w, "  "+a.String())
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Printf("\nProcess: %d goroutines, heap %.1f MiB\n", runtime.NumGoroutine(), float64(ms.HeapAlloc)/(1<<20))
+	fmt.Fprintf(w, "\nProcess: %d goroutines, heap %.1f MiB\n", runtime.NumGoroutine(), float64(ms.HeapAlloc)/(1<<20))
 	if !health.Healthy() {
-		fmt.Println("Some components are unhealthy:", strings.ReplaceAll(health.Err().Error(), "\n", "; "))
+		fmt.Fprintln(w, "Some components are unhealthy:", strings.ReplaceAll(health.Err().Error(), "\n", "; "))
 	}
 }
 
@@ -253,45 +270,4 @@ func dur(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
 	}
-}
-
-func resourceGauges() map[string]float64 {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return map[string]float64{"goroutines": float64(runtime.NumGoroutine()), "heap_bytes": float64(ms.HeapAlloc)}
-}
-
-// runDashboard serves the dashboard and keeps a paced load on every
-// component until ctx ends or o.duration passes.
-func runDashboard(ctx context.Context, hub *arsenal.Hub, parts []*part, o options) error {
-	if o.duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.duration)
-		defer cancel()
-	}
-	d := newDashboard(hub)
-	go d.run(ctx, time.Second)
-	for _, p := range parts {
-		go func() {
-			i := 0
-			t := time.NewTicker(20 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-				}
-				for w := 0; w < o.concurrency; w++ {
-					octx, cancel := context.WithTimeout(ctx, 5*time.Second)
-					_ = p.workload(octx, w, i)
-					cancel()
-					i++
-				}
-			}
-		}()
-	}
-	err := d.serve(ctx, o.dashboard)
-	report(context.WithoutCancel(ctx), hub)
-	return err
 }

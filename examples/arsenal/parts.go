@@ -19,6 +19,7 @@ import (
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 	"github.com/infra-arsenal/arsenal/websocket"
 )
@@ -165,7 +166,7 @@ func openS3(ctx context.Context, o options) (*part, error) {
 		p.cleanup = func() { srv.Close() }
 		cfg = s3.Config{
 			Bucket: "arsenal-demo", Endpoint: "http://" + l.Addr().String(), Region: "us-east-1",
-			AccessKeyID: "demo", SecretAccessKey: "demo-secret",
+			AccessKeyID: "demo", SecretAccessKey: security.NewSecret("demo-secret"),
 		}
 		p.source = "embedded: gofakes3 in memory (a stand-in, not a real store)"
 	}

@@ -13,8 +13,12 @@
 //
 // It reads S3_ENDPOINT, S3_BUCKET (default arsenal-demo), S3_REGION and
 // S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY (or the AWS_* equivalents, or the
-// AWS credential chain). Without S3_ENDPOINT it runs against an embedded,
-// in-memory gofakes3 server on loopback, and says so.
+// AWS credential chain), and creates the bucket when it is missing.
+// Without S3_ENDPOINT it runs against an embedded, in-memory gofakes3
+// server on loopback, and says so. Against a local versitygw, for one:
+//
+//	versitygw --access AK --secret SK --port 127.0.0.1:7070 posix /tmp/s3data &
+//	S3_ENDPOINT=http://127.0.0.1:7070 S3_ACCESS_KEY_ID=AK S3_SECRET_ACCESS_KEY=SK go run ./examples/s3
 package main
 
 import (
@@ -34,7 +38,11 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
+
+// stdout is where the example prints (its test reads it).
+var stdout io.Writer = os.Stdout
 
 func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -59,14 +67,18 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		defer stop()
-		fmt.Printf("No S3_ENDPOINT set: using an embedded in-memory gofakes3 server at %s (a stand-in, not a real S3).\n", cfg.Endpoint)
+		fmt.Fprintf(stdout, "No S3_ENDPOINT set: using an embedded in-memory gofakes3 server at %s (a stand-in, not a real S3).\n", cfg.Endpoint)
 	}
 	c, err := s3.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	fmt.Println("client:", c.Describe())
+	fmt.Fprintln(stdout, "client:", c.Describe())
+	// The bucket is created unless it exists already (and is ours).
+	if err := c.EnsureBucket(ctx); err != nil {
+		return err
+	}
 
 	if len(args) == 0 {
 		return demo(ctx, c)
@@ -109,7 +121,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		_, err := c.Copy(ctx, args[1], args[2], nil)
 		if err == nil {
-			fmt.Printf("copied %s -> %s on the server\n", args[1], args[2])
+			fmt.Fprintf(stdout, "copied %s -> %s on the server\n", args[1], args[2])
 		}
 		return err
 	case "presign":
@@ -135,12 +147,10 @@ func run(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-// embedded starts gofakes3 on loopback and points cfg at it.
+// embedded starts an empty in-memory gofakes3 on loopback and points cfg
+// at it.
 func embedded(cfg *s3.Config) (func(), error) {
 	backend := s3mem.New()
-	if err := backend.CreateBucket(cfg.Bucket); err != nil {
-		return nil, err
-	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -148,14 +158,14 @@ func embedded(cfg *s3.Config) (func(), error) {
 	srv := &http.Server{Handler: gofakes3.New(backend).Server(), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(l)
 	cfg.Endpoint = "http://" + l.Addr().String()
-	cfg.AccessKeyID, cfg.SecretAccessKey = "demo", "demo-secret"
+	cfg.AccessKeyID, cfg.SecretAccessKey = "demo", security.NewSecret("demo-secret")
 	return func() { srv.Close() }, nil
 }
 
 // demo walks through every feature on a few small objects and one 24 MiB
 // streamed upload.
 func demo(ctx context.Context, c *s3.Client) error {
-	step := func(s string) { fmt.Printf("\n== %s\n", s) }
+	step := func(s string) { fmt.Fprintf(stdout, "\n== %s\n", s) }
 
 	step("put with content headers and user metadata")
 	res, err := c.Put(ctx, "docs/hello.txt", []byte("hello, arsenal\n"), &s3.PutOptions{
@@ -165,7 +175,7 @@ func demo(ctx context.Context, c *s3.Client) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("stored docs/hello.txt (%d bytes, etag %s)\n", res.Size, res.ETag)
+	fmt.Fprintf(stdout, "stored docs/hello.txt (%d bytes, etag %s)\n", res.Size, res.ETag)
 
 	step("streamed multipart upload from a reader of unknown length, with a progress bar")
 	const big = 24 << 20
@@ -183,7 +193,7 @@ func demo(ctx context.Context, c *s3.Client) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("bytes 7-13: %q\n", b)
+	fmt.Fprintf(stdout, "bytes 7-13: %q\n", b)
 
 	step("server-side copy, keeping then replacing metadata")
 	if _, err := c.Copy(ctx, "docs/hello.txt", "docs/hello-copy.txt", nil); err != nil {
@@ -198,7 +208,7 @@ func demo(ctx context.Context, c *s3.Client) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s: %s, author=%s\n", k, info.ContentType, info.Metadata["author"])
+		fmt.Fprintf(stdout, "%s: %s, author=%s\n", k, info.ContentType, info.Metadata["author"])
 	}
 
 	step("list with a delimiter (objects and common prefixes)")
@@ -218,15 +228,15 @@ func demo(ctx context.Context, c *s3.Client) error {
 
 	step("errors are coded")
 	_, err = c.Stat(ctx, "no/such/key")
-	fmt.Printf("stat of a missing key: %v\n  -> code %v\n", err, arsenal.CodeOf(err))
+	fmt.Fprintf(stdout, "stat of a missing key: %v\n  -> code %v\n", err, arsenal.CodeOf(err))
 	_, err = c.Put(ctx, "x", nil, &s3.PutOptions{StorageClass: "PLATINUM"})
-	fmt.Printf("unknown storage class: code %v (rejected before any request)\n", arsenal.CodeOf(err))
+	fmt.Fprintf(stdout, "unknown storage class: code %v (rejected before any request)\n", arsenal.CodeOf(err))
 
 	step("batch delete")
 	if err := c.DeleteMany(ctx, []string{"docs/hello-copy.txt", "docs/hello.json"}); err != nil {
 		return err
 	}
-	fmt.Println("deleted 2 objects")
+	fmt.Fprintln(stdout, "deleted 2 objects")
 
 	step("stats")
 	s := c.Stats()
@@ -235,7 +245,7 @@ func demo(ctx context.Context, c *s3.Client) error {
 		if o.Count == 0 {
 			continue
 		}
-		fmt.Printf("%-16s %4d calls  p50 %-10v p99 %v\n", name, o.Count, o.P50.Round(time.Microsecond), o.P99.Round(time.Microsecond))
+		fmt.Fprintf(stdout, "%-16s %4d calls  p50 %-10v p99 %v\n", name, o.Count, o.P50.Round(time.Microsecond), o.P99.Round(time.Microsecond))
 	}
 	return nil
 }
@@ -269,7 +279,7 @@ func uploadReader(ctx context.Context, c *s3.Client, r io.Reader, size int64, ke
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nuploaded %s: %d bytes in %d parts (etag %s)\n", key, res.Size, res.Parts, res.ETag)
+	fmt.Fprintf(stdout, "\nuploaded %s: %d bytes in %d parts (etag %s)\n", key, res.Size, res.Parts, res.ETag)
 	return nil
 }
 
@@ -292,7 +302,7 @@ func download(ctx context.Context, c *s3.Client, key, path string) error {
 		err = cerr
 	}
 	if err == nil {
-		fmt.Printf("\ndownloaded %s to %s (%d bytes)\n", key, path, n)
+		fmt.Fprintf(stdout, "\ndownloaded %s to %s (%d bytes)\n", key, path, n)
 	}
 	return err
 }
@@ -303,10 +313,10 @@ func list(ctx context.Context, c *s3.Client, prefix string) error {
 			return err
 		}
 		if o.IsPrefix {
-			fmt.Printf("  %-30s (prefix)\n", o.Key)
+			fmt.Fprintf(stdout, "  %-30s (prefix)\n", o.Key)
 			continue
 		}
-		fmt.Printf("  %-30s %10d  %s\n", o.Key, o.Size, o.LastModified.Format(time.RFC3339))
+		fmt.Fprintf(stdout, "  %-30s %10d  %s\n", o.Key, o.Size, o.LastModified.Format(time.RFC3339))
 	}
 	return nil
 }
@@ -316,11 +326,11 @@ func stat(ctx context.Context, c *s3.Client, key string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s\n  size %d, etag %s, modified %s\n  type %q, disposition %q, cache %q, class %q\n",
+	fmt.Fprintf(stdout, "%s\n  size %d, etag %s, modified %s\n  type %q, disposition %q, cache %q, class %q\n",
 		key, info.Size, info.ETag, info.LastModified.Format(time.RFC3339), info.ContentType,
 		info.ContentDisposition, info.CacheControl, info.StorageClass)
 	for k, v := range info.Metadata {
-		fmt.Printf("  x-amz-meta-%s: %s\n", k, v)
+		fmt.Fprintf(stdout, "  x-amz-meta-%s: %s\n", k, v)
 	}
 	return nil
 }
@@ -330,7 +340,7 @@ func presign(ctx context.Context, c *s3.Client, key string, o *s3.PresignOptions
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s %s\n  valid until %s\n", p.Method, p.URL, p.Expires.Format(time.RFC3339))
+	fmt.Fprintf(stdout, "%s %s\n  valid until %s\n", p.Method, p.URL, p.Expires.Format(time.RFC3339))
 	if p.Method != http.MethodGet {
 		return nil
 	}
@@ -340,7 +350,7 @@ func presign(ctx context.Context, c *s3.Client, key string, o *s3.PresignOptions
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-	fmt.Printf("  plain GET: %s, %q\n", resp.Status, bytes.TrimSpace(body))
+	fmt.Fprintf(stdout, "  plain GET: %s, %q\n", resp.Status, bytes.TrimSpace(body))
 	return nil
 }
 
@@ -354,7 +364,7 @@ func urls(c *s3.Client, key string) error {
 		if style == s3.StyleVirtual && strings.Contains(u, "/"+c.Bucket()+"/") {
 			note = "  (virtual-hosted falls back to path style: IP/localhost endpoint or dotted bucket)"
 		}
-		fmt.Printf("  %-8s %s%s\n", style, u, note)
+		fmt.Fprintf(stdout, "  %-8s %s%s\n", style, u, note)
 	}
 	return nil
 }

@@ -28,8 +28,9 @@ type S3 struct {
 	Region    string
 	AccessKey string
 	SecretKey string
-	Real      bool   // true for versitygw
-	Dir       string // the posix backend's root (real servers)
+	Real      bool      // true for versitygw
+	Dir       string    // the posix backend's root (real servers)
+	Cert      *TestCert // the server's certificate when it serves HTTPS (StartS3TLS), else nil
 
 	mu   sync.Mutex
 	proc *process
@@ -125,10 +126,13 @@ func newS3(base string) (*S3, error) {
 }
 
 func (s *S3) start() error {
-	p, err := startProcess(filepath.Join(s.Dir, "versitygw.log"), s.bin,
-		"--access", s.AccessKey, "--secret", s.SecretKey, "--region", s.Region,
-		"--port", s.Addr, "--quiet", "--keep-alive",
-		"posix", filepath.Join(s.Dir, "root"))
+	args := []string{"--access", s.AccessKey, "--secret", s.SecretKey, "--region", s.Region,
+		"--port", s.Addr, "--quiet", "--keep-alive"}
+	if s.Cert != nil {
+		args = append(args, "--cert", s.Cert.CertFile, "--key", s.Cert.KeyFile)
+	}
+	args = append(args, "posix", filepath.Join(s.Dir, "root"))
+	p, err := startProcess(filepath.Join(s.Dir, "versitygw.log"), s.bin, args...)
 	if err != nil {
 		return fmt.Errorf("start versitygw: %w", err)
 	}
@@ -178,7 +182,12 @@ func (s *S3) stop() {
 // checksum calculated only when required), for test setup and checks that
 // must not go through Arsenal's own client.
 func (s *S3) Client() *s3.Client {
+	var hc *http.Client
+	if s.Cert != nil {
+		hc = &http.Client{Transport: &http.Transport{TLSClientConfig: s.Cert.ClientTLS()}}
+	}
 	return s3.New(s3.Options{
+		HTTPClient:                 httpClientOrNil(hc),
 		Region:                     s.Region,
 		BaseEndpoint:               aws.String(s.Endpoint),
 		UsePathStyle:               true,
@@ -225,4 +234,13 @@ func (s *S3) EmptyAndDelete(bucket string) {
 		}
 	}
 	_, _ = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)})
+}
+
+// httpClientOrNil keeps the SDK's default client when hc is nil (a typed
+// nil in the interface would not be).
+func httpClientOrNil(hc *http.Client) s3.HTTPClient {
+	if hc == nil {
+		return nil
+	}
+	return hc
 }

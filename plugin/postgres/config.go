@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -107,4 +108,17 @@ func (c Config) Format(f fmt.State, verb rune) {
 		return
 	}
 	fmt.Fprint(f, c.String())
+}
+
+// MarshalJSON renders the config as JSON with secrets redacted (the URL
+// through RedactDSN, the password as security.Redacted); Observer and
+// Logger are left out.
+func (c Config) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		URL            string
+		Password       security.Secret
+		MaxConns       int32
+		ConnectTimeout time.Duration
+		SlowThreshold  time.Duration
+	}{RedactDSN(c.URL), c.Password, c.MaxConns, c.ConnectTimeout, c.SlowThreshold})
 }
