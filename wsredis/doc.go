@@ -31,9 +31,16 @@
 // there are. The price is that each server receives the messages of every
 // topic, also those it has no subscriber for, and drops them.
 //
-// Delivery is Redis pub/sub's: at most once. Messages published while
-// Redis is unreachable, or queued past Config.QueueSize, are lost (the
-// latter fail Publish with ResourceExhausted and are counted).
+// Each message also carries a sequence number per node and partition. A
+// PUBLISH that fails in a way that may be the connection's is retried
+// (within Config.PublishTimeout), and a receiver drops a number it
+// already had, so a retry that had gone through is never delivered twice
+// (Stats: Retries, Repeats); numbers a receiver never saw are counted as
+// Gaps. Beyond that, delivery is Redis pub/sub's, at most once: messages
+// published while Redis stays unreachable past PublishTimeout, or while
+// a subscription is being restored, or queued past Config.QueueSize, are
+// lost (the last fail Publish with ResourceExhausted; all are counted).
+// Topics that must not lose messages use a history (below).
 //
 // # Deployments
 //
