@@ -80,7 +80,7 @@ func redisConfig(addrs []string, mode redis.Mode) redis.Config {
 	return redis.Config{Addrs: addrs, Mode: mode, ReconnectBackoffMax: 200 * time.Millisecond}
 }
 
-func startNode(t *testing.T, rcfg redis.Config, mutate ...func(*wsredis.Config)) *node {
+func startNode(t testing.TB, rcfg redis.Config, mutate ...func(*wsredis.Config)) *node {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -101,7 +101,7 @@ func startNode(t *testing.T, rcfg redis.Config, mutate ...func(*wsredis.Config))
 }
 
 // startHTTP serves srv on loopback and returns its ws:// URL.
-func startHTTP(t *testing.T, srv *websocket.Server) string {
+func startHTTP(t testing.TB, srv *websocket.Server) string {
 	t.Helper()
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
@@ -246,7 +246,7 @@ func spread(t *testing.T, nodes []*node, perNode int, topic string) []*client {
 	return out
 }
 
-func startRedis(t *testing.T, args ...string) *testenv.Redis {
+func startRedis(t testing.TB, args ...string) *testenv.Redis {
 	t.Helper()
 	return testenv.RequireRealRedis(t, args...)
 }
