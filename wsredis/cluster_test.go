@@ -3,6 +3,7 @@ package wsredis_test
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,6 +119,50 @@ func TestClusterOfThreeMastersCarriesTopicsOnShardedPubSubPartitions(t *testing.
 	assert.Equal(t, "ok resume 6", late.resume(t, "h:cluster", offs[3]))
 	got, _ = historyPayloads(t, late.waitCount(t, 6, 10*time.Second))
 	assert.Equal(t, seq(4, 10), got)
+
+	// SIGKILL and restart one master: the partitions it holds are
+	// subscribed again by every server, and delivery resumes.
+	victim := masters[2]
+	var onVictim int
+	for _, ch := range nodes[0].br.Channels() {
+		if shard[ch] == victim.Addr {
+			onVictim++
+		}
+	}
+	require.NotZero(t, onVictim)
+	victim.Kill()
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, victim.Restart())
+	deadline := time.Now().Add(30 * time.Second)
+	for _, n := range nodes {
+		for n.br.BridgeStats().Resubscribes < int64(onVictim) {
+			require.True(t, time.Now().Before(deadline), "partitions of the restarted master not resubscribed: %+v", n.br.BridgeStats())
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	for {
+		out := mustCLI(t, "-h", "127.0.0.1", "-p", portOf(victim.Addr), "pubsub", "shardchannels", "t:*")
+		if len(strings.Fields(out)) == onVictim {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "shard channels on the restarted master: %q", out)
+		time.Sleep(50 * time.Millisecond)
+	}
+	checkExactlyOnce(t, clients, "room", 10, "after-restart")
+	// A topic whose partition lives on the restarted master.
+	var topic string
+	for i := 0; topic == ""; i++ {
+		cand := "victim-" + strconv.Itoa(i)
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(cand))
+		if shard[nodes[0].br.Channels()[h.Sum32()%16]] == victim.Addr {
+			topic = cand
+		}
+	}
+	checkExactlyOnce(t, spread(t, nodes, 1, topic), topic, 10, "on-victim")
+	for _, n := range nodes {
+		assert.Zero(t, n.br.BridgeStats().Gaps)
+	}
 }
 
 // startSentinel runs redis-server --sentinel watching master as "mymaster".
