@@ -62,5 +62,6 @@ func TestDeliveryResumesAfterRedisIsKilledAndRestartedAndStatsShowTheResubscribe
 		assert.True(t, ok)
 		assert.GreaterOrEqual(t, g, float64(st.Partitions))
 	}
+	waitNumSub(t, r.Addr, nodes[0].br.Channels(), 3, 20*time.Second)
 	checkExactlyOnce(t, clients, "room", 10, "after")
 }

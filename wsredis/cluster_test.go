@@ -140,14 +140,13 @@ func TestClusterOfThreeMastersCarriesTopicsOnShardedPubSubPartitions(t *testing.
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	for {
-		out := mustCLI(t, "-h", "127.0.0.1", "-p", portOf(victim.Addr), "pubsub", "shardchannels", "t:*")
-		if len(strings.Fields(out)) == onVictim {
-			break
+	var victimChans []string
+	for _, ch := range nodes[0].br.Channels() {
+		if shard[ch] == victim.Addr {
+			victimChans = append(victimChans, ch)
 		}
-		require.True(t, time.Now().Before(deadline), "shard channels on the restarted master: %q", out)
-		time.Sleep(50 * time.Millisecond)
 	}
+	waitSubs(t, victim.Addr, "shardnumsub", victimChans, 3, 30*time.Second)
 	checkExactlyOnce(t, clients, "room", 10, "after-restart")
 	// A topic whose partition lives on the restarted master.
 	var topic string
@@ -229,14 +228,39 @@ func TestSentinelDeploymentDeliversAndResubscribesAfterAFailover(t *testing.T) {
 	}
 	// Every server follows the new master and restores its partitions there.
 	for _, n := range nodes {
-		for {
-			nums := mustCLI(t, "-h", "127.0.0.1", "-p", portOf(replica.Addr), "pubsub", "numsub", n.br.Channels()[0])
-			if n.br.BridgeStats().Resubscribes >= int64(n.br.BridgeStats().Partitions) && strings.Contains(nums, "\n3") {
-				break
-			}
-			require.True(t, time.Now().Before(deadline), "not resubscribed on the new master: %+v %q", n.br.BridgeStats(), nums)
+		for n.br.BridgeStats().Resubscribes < int64(n.br.BridgeStats().Partitions) {
+			require.True(t, time.Now().Before(deadline), "not resubscribed: %+v", n.br.BridgeStats())
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	waitNumSub(t, replica.Addr, nodes[0].br.Channels(), 3, 30*time.Second)
 	checkExactlyOnce(t, clients, "room", 10, "after")
+}
+
+// waitNumSub waits until every channel has want subscribers on the
+// server at addr (PUBSUB NUMSUB): the servers' subscriptions are restored
+// there, not just counted as restored by some of them.
+func waitNumSub(t *testing.T, addr string, channels []string, want int, within time.Duration) {
+	t.Helper()
+	waitSubs(t, addr, "numsub", channels, want, within)
+}
+
+// waitSubs is waitNumSub with PUBSUB sub ("numsub" or "shardnumsub").
+func waitSubs(t *testing.T, addr, sub string, channels []string, want int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		args := append([]string{"-h", "127.0.0.1", "-p", portOf(addr), "pubsub", sub}, channels...)
+		out, err := redisCLI(t, args...)
+		f := strings.Fields(out)
+		ok := err == nil && len(f) == 2*len(channels)
+		for i := 1; ok && i < len(f); i += 2 {
+			ok = f[i] == strconv.Itoa(want)
+		}
+		if ok {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "PUBSUB NUMSUB on %s: %q %v", addr, out, err)
+		time.Sleep(20 * time.Millisecond)
+	}
 }

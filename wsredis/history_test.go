@@ -124,6 +124,7 @@ func TestResumeReplaysWhatAClientMissedInOrderOnceAcrossServersAndARedisRestart(
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	waitNumSub(t, r.Addr, nodes[0].br.Channels(), 3, 20*time.Second)
 	// A command on a connection that died with the server fails once
 	// (Append is not retried: it is not idempotent); wait for a ping.
 	require.Eventually(t, func() bool {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -158,6 +159,11 @@ func TestThreeServerProcessesSurviveARedisKillAndANodeKilledMidStream(t *testing
 	for i := 0; i < len(clients); i += 2 {
 		waitResubscribed(t, clients[i], 20*time.Second)
 	}
+	var chans []string
+	for i := 0; i < wsredis.DefaultPartitions; i++ {
+		chans = append(chans, "t:"+t.Name()+":p"+strconv.Itoa(i))
+	}
+	waitNumSub(t, r.Addr, chans, 3, 20*time.Second)
 	checkExactlyOnce(t, clients, "room", 20, "b")
 
 	// SIGKILL one server process while the others publish: only its own
