@@ -133,7 +133,10 @@ type ServerConfig struct {
 	Security security.Options
 	// Broker carries topics to other servers (see Broker; package wsredis
 	// does it on Redis). NewServer attaches it; the caller closes it after
-	// the Server. Default nil: topics are in-process.
+	// the Server. Publish then still returns this server's fan-out only;
+	// Subscribers counts every server's. Messages from other servers are
+	// not checked against Security again (the publishing server did).
+	// Default nil: topics are in-process.
 	Broker Broker
 }
 
