@@ -152,7 +152,7 @@ type Bridge struct {
 	published, publishErrs, dropped     atomic.Uint64
 	received, echoes, malformed, fanout atomic.Uint64
 	presenceErrs, replayed              atomic.Uint64
-	retries, repeats, gaps              atomic.Uint64
+	retries, repeats, gaps, slowClosed  atomic.Uint64
 	lastErr                             atomic.Pointer[errAt]
 }
 

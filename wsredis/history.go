@@ -245,8 +245,15 @@ func (b *Bridge) sendHist(s *histSub, m histMsg) bool {
 			return false
 		default:
 		}
-		// Backpressure: the message is dropped for this connection, as
-		// Publish does; it stays in the history.
+		// Past the backpressure limit. Dropping the message would leave a
+		// gap the client cannot see, so the connection is closed (1013):
+		// the client reconnects and resumes from its last offset.
+		b.slowClosed.Add(1)
+		if b.cfg.Logger != nil {
+			b.cfg.Logger.Warn("wsredis: history subscriber too slow, connection closed to resume later", "topic", s.topic)
+		}
+		go func() { _ = s.c.CloseWith(websocket.StatusTryAgainLater, "too slow for the history topic: resume") }()
+		return false
 	}
 	s.last = m.id
 	return true
@@ -267,6 +274,7 @@ func (b *Bridge) receiveHist(topic string, m histMsg) {
 		}
 		if !b.sendHist(s, m) {
 			delete(b.hist.topics[topic], c)
+			b.Unsubscribe(topic) // presence; Leave finds it gone
 		}
 		b.fanout.Add(1)
 	}
@@ -371,11 +379,18 @@ func (b *Bridge) Resume(ctx context.Context, c *websocket.Conn, topic, offset st
 			b.hist.mu.Unlock()
 			continue // the missed live messages are in the stream
 		}
+		open := true
 		for _, m := range s.pending {
-			b.sendHist(s, m)
+			if open = b.sendHist(s, m); !open {
+				break
+			}
 		}
 		s.pending, s.ready = nil, true
 		b.hist.mu.Unlock()
+		if !open {
+			b.Leave(c, topic)
+			return replayed, arsenal.Errorf(arsenal.Unavailable, Kind, "resume", "connection closed")
+		}
 		break
 	}
 	if gap != nil {

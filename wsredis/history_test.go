@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/websocket"
 	"github.com/infra-arsenal/arsenal/wsredis"
 )
@@ -226,4 +227,53 @@ func serverConnOf(t *testing.T, n *node) *websocket.Conn {
 		t.Fatal("no server connection")
 	}
 	return sc
+}
+
+func TestAHistorySubscriberTooSlowForTheReplayIsClosedToResumeLater(t *testing.T) {
+	r := startRedis(t)
+	ctx := context.Background()
+	rc, err := redis.Open(ctx, redisConfig([]string{r.Addr}, ""))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rc.Close() })
+	br, err := wsredis.New(ctx, wsredis.Config{Client: rc, Prefix: "t:" + t.Name(),
+		History: func(string) wsredis.History { return wsredis.History{MaxLen: 10000} }})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = br.Close() })
+	cfg := chatServerConfig(br)
+	cfg.BackpressureLimit = 4096
+	srv, err := websocket.NewServer(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	url := startHTTP(t, srv)
+
+	big := []byte(strings.Repeat("x", 8192))
+	var first string
+	for i := 0; i < 3000; i++ { // 24 MiB: more than the sockets buffer
+		off, err := br.Append(ctx, "h:big", websocket.Text, big)
+		require.NoError(t, err)
+		if i == 0 {
+			first = off
+		}
+	}
+	// A client that sends its resume request and then does not read.
+	conn, err := websocket.Dial(ctx, url, nil)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.Write(ctx, websocket.Text, wsredis.ResumeRequest("h:big", first)))
+	require.Eventually(t, func() bool { return br.BridgeStats().SlowClosed == 1 }, 20*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool {
+		n, err := br.SubscriberCount(ctx, "h:big")
+		return err == nil && n == 0
+	}, 10*time.Second, 10*time.Millisecond, "the closed subscriber left the count")
+	// Reading now, the client finds the close 1013 after what was queued.
+	for {
+		_, _, err := conn.Read(ctx)
+		if err != nil {
+			var ce *websocket.CloseError
+			if assert.ErrorAs(t, err, &ce) {
+				assert.Equal(t, websocket.StatusTryAgainLater, ce.Code)
+			}
+			break
+		}
+	}
 }

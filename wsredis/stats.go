@@ -25,6 +25,7 @@ type BridgeStats struct {
 	Retries        uint64 `stat:",counter"` // PUBLISH calls retried after a failure that may be a connection's
 	Repeats        uint64 `stat:",counter"` // messages received twice (a retry that had gone through), dropped
 	Gaps           uint64 `stat:",counter"` // messages of other nodes never received (seen by their sequence numbers)
+	SlowClosed     uint64 `stat:",counter"` // history subscribers closed (1013) past their backpressure limit, to resume later
 	LastError      string // the last error seen (publish, presence or connection), redacted; "" if none
 	LastErrorAt    time.Time
 }
@@ -35,7 +36,7 @@ func (b *Bridge) BridgeStats() BridgeStats {
 		Partitions: len(b.subs), Published: b.published.Load(), PublishErrors: b.publishErrs.Load(),
 		Dropped: b.dropped.Load(), Received: b.received.Load(), Echoes: b.echoes.Load(),
 		Malformed: b.malformed.Load(), Deliveries: b.fanout.Load(), PresenceErrors: b.presenceErrs.Load(),
-		Replayed: b.replayed.Load(), Retries: b.retries.Load(), Repeats: b.repeats.Load(), Gaps: b.gaps.Load(),
+		Replayed: b.replayed.Load(), Retries: b.retries.Load(), Repeats: b.repeats.Load(), Gaps: b.gaps.Load(), SlowClosed: b.slowClosed.Load(),
 	}
 	for _, s := range b.subs {
 		st.Resubscribes += s.Restores()
