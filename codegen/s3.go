@@ -2,9 +2,11 @@ package codegen
 
 import (
 	"net/url"
+	"reflect"
 	"strings"
 
 	"github.com/infra-arsenal/arsenal/s3"
+	"github.com/infra-arsenal/arsenal/security"
 )
 
 func init() {
@@ -46,6 +48,12 @@ const defaultS3PartSize = 8 << 20
 func buildS3(g *gen, config any) (any, error) {
 	c := config.(s3.Config)
 	g.s3Advice(c)
+	if !reflect.ValueOf(c.Security).IsZero() {
+		// Policies, audit sinks, TLS files and credential providers are
+		// program values with no literal: the generated code leaves them out.
+		g.compat = append(g.compat, warn("Security", "security options (policy, audit, TLS, credentials provider) are not rendered: set them in code"))
+		c.Security = security.Options{}
+	}
 	partSize := c.PartSize
 	if partSize == 0 {
 		partSize = defaultS3PartSize

@@ -69,6 +69,13 @@ type Options struct {
 	// analysis, which changes GOMAXPROCS for the whole process while it
 	// runs (and restores it). Default false.
 	AllowScaling bool
+	// AllowTutorialSolutions lets the tutorials tab apply a step's
+	// solution (a POST). The writes are confined: Redis keys under
+	// DemoPrefix + "tutorial:", S3 keys under the S3 demo prefix +
+	// "tutorial/", a scratch SQLite file in a temporary directory (never
+	// the hub's database) and the console's own WebSocket playground.
+	// Default false: the page shows a solution's code only.
+	AllowTutorialSolutions bool
 	// Results are the side-by-side benchmark results shown in the
 	// performance tab. Default: the results committed with this version
 	// (benchmarks/results/all.jsonl).
@@ -99,6 +106,7 @@ type Console struct {
 	sql   *sqliteDemo
 	s3    *s3Demo
 	perf  *perfRunner
+	tut   *tutorials
 }
 
 // Handler returns the console over hub: the page, its scripts and its JSON
@@ -158,6 +166,7 @@ func New(hub *arsenal.Hub, opts Options) (*Console, error) {
 	c.ws = newWSDemo(c)
 	c.s3 = newS3Demo(c)
 	c.perf = newPerfRunner(c)
+	c.tut = newTutorials(c)
 	c.routes()
 	var h http.Handler = c.mux
 	h = http.NewCrossOriginProtection().Handler(h)
@@ -175,6 +184,7 @@ func (c *Console) Close() error {
 	c.live.close()
 	c.redis.close()
 	c.ws.close()
+	c.tut.close()
 	c.wg.Wait()
 	return nil
 }
@@ -185,6 +195,7 @@ func (c *Console) routes() {
 	m.Handle("GET /app.js", c.static)
 	m.Handle("GET /style.css", c.static)
 	m.Handle("GET /charts.js", c.static)
+	m.Handle("GET /learn.js", c.static)
 	m.HandleFunc("GET /api/state", c.apiState)
 	m.HandleFunc("GET /api/config/{domain}", c.apiConfig)
 	m.HandleFunc("POST /api/codegen", c.apiCodegen)
@@ -195,6 +206,8 @@ func (c *Console) routes() {
 	c.ws.routes(m)
 	c.s3.routes(m)
 	c.perf.routes(m)
+	c.catalogRoutes(m)
+	c.tut.routes(m)
 }
 
 // ServeHTTP checks who is asking (loopback or token, Host), sets the

@@ -2,7 +2,11 @@
 // from embedded files the way net/http/pprof serves its profiles, that
 // shows a Hub's components live and lets an operator configure each
 // domain, watch the generated program change (codegen), run a fixed set of
-// demo operations on the real components and benchmark them.
+// demo operations on the real components and benchmark them. Its examples
+// tab searches and filters the catalog of examples/library (the one
+// `go run ./examples/catalog` prints) and shows each example's source; its
+// tutorials tab walks the tutorials of package tutorial step by step with
+// Check, Hint and Show solution against the hub's components.
 //
 // Mount it in a service:
 //
@@ -27,6 +31,14 @@
 //     prefix in S3; SQL only on a scratch database (a Serialize of a sample
 //     table opened with Deserialize), and SQL typed in the page only with
 //     Options.AllowSQL, then on a read-only copy;
+//   - the tutorials run confined to scratch areas: the hub's Redis with
+//     keys under DemoPrefix + "tutorial:", a second S3 client on the hub's
+//     bucket with keys under the S3 demo prefix + "tutorial/", a scratch
+//     SQLite file (never the hub's database) and a WebSocket playground
+//     on loopback; Check only reads, and applying a step's solution from
+//     the page is a POST allowed only with Options.AllowTutorialSolutions;
+//     Start over deletes the tutorial's data in those areas and nothing
+//     else (Redis keys are matched with the prefix quoted and checked);
 //   - request bodies are bounded (64 KiB of JSON, Options.MaxUpload for
 //     an upload);
 //   - the page renders every value with textContent, and no secret reaches

@@ -1,9 +1,12 @@
 package console_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/console"
@@ -84,4 +87,70 @@ func ExampleOptions_prefix() {
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode, resp.Header.Get("Content-Type"))
 	// Output: 200 application/json
+}
+
+// The examples catalog is served under api/examples, filtered like
+// `go run ./examples/catalog` (q, tag, database, complexity, feature).
+func ExampleHandler_catalog() {
+	hub := arsenal.NewHub()
+	defer hub.Close()
+	srv := httptest.NewServer(console.Handler(hub, console.Options{}))
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/api/examples?database=redis&q=" + url.QueryEscape("rate limiter"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Examples []struct{ Name, Complexity string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, e := range list.Examples {
+		fmt.Println(e.Name, e.Complexity)
+	}
+	// Output: redis-rate-limiter intermediate
+}
+
+// With Options.AllowTutorialSolutions a step's solution can be applied
+// from the page (or any same-origin client); Check validates the step
+// against the live component, here the console's own WebSocket playground.
+func ExampleOptions_tutorialSolutions() {
+	c, err := console.New(arsenal.NewHub(), console.Options{AllowTutorialSolutions: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	post := func(path string) string {
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(`{"step": 1}`))
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		var v struct {
+			Results []struct {
+				Done bool
+				Code string
+			}
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&v)
+		if len(v.Results) == 0 {
+			return resp.Status
+		}
+		return fmt.Sprintf("done=%v %s", v.Results[0].Done, v.Results[0].Code)
+	}
+	fmt.Println("check:", post("/api/tutorials/websocket/check"))
+	fmt.Println("apply:", post("/api/tutorials/websocket/apply"))
+	fmt.Println("check:", post("/api/tutorials/websocket/check"))
+	// Output:
+	// check: done=false FailedPrecondition
+	// apply: 200 OK
+	// check: done=true
 }

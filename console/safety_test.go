@@ -114,7 +114,7 @@ func TestEveryResponseCarriesTheSecurityHeaders(t *testing.T) {
 	c, err := console.New(arsenal.NewHub(), console.Options{})
 	require.NoError(t, err)
 	defer c.Close()
-	for _, path := range []string{"/", "/app.js", "/style.css", "/charts.js", "/api/state", "/api/config/sqlite", "/missing"} {
+	for _, path := range []string{"/", "/app.js", "/style.css", "/charts.js", "/api/state", "/api/config/sqlite", "/learn.js", "/api/examples", "/api/examples/nope", "/api/tutorials", "/api/tutorials/redis", "/missing"} {
 		w := serve(c, "GET", path, "127.0.0.1:1", "localhost", nil)
 		csp := w.Header().Get("Content-Security-Policy")
 		assert.Contains(t, csp, "script-src 'self'", path)

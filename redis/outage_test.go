@@ -39,7 +39,10 @@ func TestCommandTimeoutBoundsADeadlineFreeCallWhileRedisIsDown(t *testing.T) {
 		assert.True(t, arsenal.IsCode(err, arsenal.Unavailable), "call %d: %v; want Unavailable", i, err)
 		assert.ErrorIs(t, err, redis.ErrDisconnected)
 		assert.GreaterOrEqual(t, took, 250*time.Millisecond, "call %d returned before CommandTimeout", i)
-		assert.Less(t, took, 1500*time.Millisecond, "call %d waited past CommandTimeout", i)
+		// The offline queue alone would hold the call for its ~11 s of
+		// reconnect attempts; the margin is for a loaded machine, as in
+		// the default-timeout test below.
+		assert.Less(t, took, 300*time.Millisecond+2*time.Second, "call %d waited past CommandTimeout", i)
 	}
 }
 

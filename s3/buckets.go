@@ -15,6 +15,9 @@ import (
 // that code (see EnsureBucket).
 func (c *Client) CreateBucket(ctx context.Context) error {
 	k := c.begin(ctx, c.opCreateBucket, "create_bucket", "")
+	if err := c.authorize(&k, "create_bucket", c.cfg.Bucket); err != nil {
+		return c.end(&k, err, 0, 0)
+	}
 	if err := c.checkOpen(k.name); err != nil {
 		return c.end(&k, err, 0, 0)
 	}
@@ -49,6 +52,9 @@ func (c *Client) EnsureBucket(ctx context.Context) error {
 // is NotFound.
 func (c *Client) DeleteBucket(ctx context.Context) error {
 	k := c.begin(ctx, c.opDeleteBucket, "delete_bucket", "")
+	if err := c.authorize(&k, "delete_bucket", c.cfg.Bucket); err != nil {
+		return c.end(&k, err, 0, 0)
+	}
 	if err := c.checkOpen(k.name); err != nil {
 		return c.end(&k, err, 0, 0)
 	}
@@ -62,6 +68,9 @@ func (c *Client) DeleteBucket(ctx context.Context) error {
 // someone else owns, are errors.
 func (c *Client) BucketExists(ctx context.Context) (bool, error) {
 	k := c.begin(ctx, c.opHeadBucket, "head_bucket", "")
+	if err := c.authorize(&k, "head_bucket", c.cfg.Bucket); err != nil {
+		return false, c.end(&k, err, 0, 0)
+	}
 	if err := c.checkOpen(k.name); err != nil {
 		return false, c.end(&k, err, 0, 0)
 	}

@@ -50,6 +50,7 @@ type Client struct {
 	httpClient *http.Client
 	fast       *fastPath // nil when the SDK handles every call (ChecksumCRC32)
 	pathStyle  bool
+	secure     bool // Config.Security has a policy or an audit
 	log        *slog.Logger
 
 	rec                                           *stats.Recorder
@@ -88,7 +89,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil { // values read from the environment
 		return nil, err
 	}
-	c := &Client{cfg: cfg, pathStyle: cfg.pathStyle(), rec: stats.NewRecorder(), log: cfg.Logger}
+	c := &Client{cfg: cfg, pathStyle: cfg.pathStyle(), rec: stats.NewRecorder(), log: cfg.Logger, secure: cfg.Security.Active()}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -128,6 +129,13 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.TLSConfig != nil {
 		c.transport.TLSClientConfig = cfg.TLSConfig.Clone()
 	}
+	if cfg.Security.TLS != nil {
+		tc, err := cfg.Security.ClientTLS()
+		if err != nil {
+			return nil, arsenal.Wrap(Kind, "open", err)
+		}
+		c.transport.TLSClientConfig = tc
+	}
 	if u, err := url.Parse(cfg.Endpoint); err == nil && strings.EqualFold(u.Scheme, "http") {
 		c.transport.Proxy = nil // never send plain-HTTP S3 traffic (signed headers) through a proxy implicitly
 		if !loopbackHost(u.Hostname()) {
@@ -150,6 +158,8 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	switch {
 	case cfg.Anonymous:
 		creds = aws.AnonymousCredentials{}
+	case cfg.Security.Credentials != nil:
+		creds = providerCreds{cfg.Security.Credentials}
 	case cfg.AccessKeyID != "":
 		creds = credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey.Reveal(), cfg.SessionToken.Reveal())
 	default:
@@ -162,7 +172,11 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if creds == nil {
 		creds = aws.AnonymousCredentials{}
 	}
-	if _, anon := creds.(aws.AnonymousCredentials); !anon {
+	switch creds.(type) {
+	case aws.AnonymousCredentials:
+	case providerCreds:
+		creds = typedCreds{creds} // not cached: the provider is asked at every signing
+	default:
 		creds = aws.NewCredentialsCache(typedCreds{creds})
 	}
 
@@ -171,6 +185,10 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		reqChecksum, respChecksum = aws.RequestChecksumCalculationWhenSupported, aws.ResponseChecksumValidationWhenSupported
 	}
 	maxAttempts := cfg.MaxRetries + 1
+	var signer *keySigner // with a provider, secrets may rotate under the same key id
+	if _, ok := creds.(typedCreds); ok && cfg.Security.Credentials != nil {
+		signer = &keySigner{}
+	}
 	c.api = s3.New(s3.Options{
 		Region:      cfg.Region,
 		Credentials: creds,
@@ -195,11 +213,21 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
 		o.APIOptions = append(o.APIOptions, c.attemptMiddleware)
+		if signer != nil {
+			o.HTTPSignerV4 = signer
+		}
 	})
-	c.presigner = s3.NewPresignClient(c.api)
+	c.presigner = s3.NewPresignClient(c.api, func(o *s3.PresignOptions) {
+		if signer != nil {
+			o.Presigner = signer
+		}
+	})
 	c.httpClient = httpClient
 	if cfg.Checksum != ChecksumCRC32 {
 		c.fast = newFastPath(cfg, c.pathStyle, creds)
+		if signer != nil {
+			c.fast.signer = signer
+		}
 	}
 	c.targetStr = c.target()
 	c.connected.Store(true)
@@ -288,9 +316,13 @@ func (c *Client) target() string {
 // Health checks the bucket exists and the credentials may list it (under
 // Config.Prefix) with one ListObjectsV2 request for one key. A wrong
 // secret is Unauthenticated, as it is for every other call; a missing
-// permission PermissionDenied; a missing bucket NotFound.
+// permission PermissionDenied; a missing bucket NotFound. Config.Security's
+// policy does not check it and its audit does not record it: monitors
+// call it without a principal.
 func (c *Client) Health(ctx context.Context) error {
 	k := c.begin(ctx, c.opHealth, "health", "")
+	// Not checked by Config.Security's policy nor audited: monitors call
+	// it without a principal, and it hands the caller no data.
 	if err := c.checkOpen(k.name); err != nil {
 		return c.end(&k, err, 0, 0)
 	}

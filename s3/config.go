@@ -181,6 +181,31 @@ type Config struct {
 	// clone. Turning off verification (InsecureSkipVerify) lets anyone on
 	// the path impersonate the store.
 	TLSConfig *tls.Config `json:"-"`
+	// Security takes the settings every Arsenal component shares (see
+	// package security); the zero value changes nothing.
+	//
+	// Security.Policy is checked before every operation, before any
+	// request, on the resource "bucket/key" (the full object key, with
+	// Prefix), or "bucket/prefix" for listings and "bucket" for bucket
+	// operations. The operations are put (Put, Upload, NewWriter), get
+	// (Get, GetBytes), stat (Stat, Exists), delete (Delete, and each key
+	// of DeleteMany), copy (on the destination; the source needs get),
+	// list (List, ListPage, ListParallel), presign (which also needs the
+	// operation the URL grants: get, put, delete or stat for HEAD),
+	// create_bucket, delete_bucket and head_bucket. A refused call is
+	// PermissionDenied naming the rule. Security.Audit records every call
+	// with its outcome and code. Health (called by monitors, without a
+	// principal) and calls made through API bypass both.
+	//
+	// Security.TLS, when set, builds the TLS configuration of https
+	// endpoints (Options.ClientTLS) in place of TLSConfig.
+	// Security.Credentials, when set, supplies the access key id
+	// (Credentials.User), secret key and session token, asked again at
+	// every request signing so that rotated keys are used at once, in
+	// place of AccessKeyID, SecretAccessKey and SessionToken (the resolved
+	// Config has them empty); the environment and the AWS chain are then
+	// not consulted. Combining it with Anonymous is an error.
+	Security security.Options
 	// Observer receives every public operation's OpStart and OpEnd (with
 	// the object key as Resource and payload bytes), and connection
 	// events it can see (a dial error, the store unreachable, reachable
@@ -272,7 +297,10 @@ func (c Config) withDefaults(getenv func(string) string) Config {
 			c.Region = "us-east-1"
 		}
 	}
-	if !c.Anonymous && c.AccessKeyID == "" && c.SecretAccessKey.IsZero() {
+	if c.Security.Credentials != nil { // the provider signs: static keys and the environment's are unused
+		c.AccessKeyID, c.SecretAccessKey, c.SessionToken = "", security.Secret{}, security.Secret{}
+	}
+	if !c.Anonymous && c.AccessKeyID == "" && c.SecretAccessKey.IsZero() && c.Security.Credentials == nil {
 		for _, p := range []string{"S3_", "AWS_"} {
 			id, secret := getenv(p+"ACCESS_KEY_ID"), getenv(p+"SECRET_ACCESS_KEY")
 			if id != "" || secret != "" {
@@ -350,6 +378,7 @@ func (c Config) Validate() error {
 	}
 	v.Check(c.SessionToken.IsZero() || c.AccessKeyID != "", "SessionToken", "needs AccessKeyID and SecretAccessKey")
 	v.Check(!c.Anonymous || c.AccessKeyID == "", "Anonymous", "cannot be combined with static credentials")
+	v.Check(!c.Anonymous || c.Security.Credentials == nil, "Security.Credentials", "cannot be combined with Anonymous")
 	switch c.Style {
 	case StyleAuto, StyleVirtual, StylePath:
 	default:
@@ -521,6 +550,7 @@ func (c Config) redacted() Config {
 	c.Logger = nil
 	c.TLSConfig = nil
 	c.Observer = nil
+	c.Security = security.Options{}
 	return c
 }
 

@@ -151,6 +151,26 @@
 // Config.Logger gets those transitions (Warn, Info), retries (Debug),
 // aborted uploads and, with Config.SlowThreshold, slow calls (Warn).
 //
+// # Security
+//
+// Config.Security (package security) takes a Policy, an Audit, TLS and a
+// credentials Provider in the shape every Arsenal component shares; its
+// zero value changes nothing. The policy is checked before any request,
+// on "bucket/key" (the full key, Prefix included) for object calls,
+// "bucket/prefix" for listings and "bucket" for bucket calls, with the
+// operation names put, get, stat, delete, copy, list, presign,
+// create_bucket, delete_bucket and head_bucket (Config.Security lists
+// which call checks what); Health is left out, for monitors. The caller names itself with
+// security.WithPrincipal on the context. A refused call is
+// PermissionDenied naming the rule, sends nothing, and is counted in
+// Stats and reported to the Observer like any failed call. The audit
+// gets one record per call (per key for DeleteMany) with its outcome and
+// code. Security.TLS builds the transport's TLS configuration in place
+// of Config.TLSConfig. Security.Credentials is asked at every request
+// signing, so a secret rotated by its source (a file rewritten by Vault
+// Agent, a Kubernetes secret) signs the next request. Without a policy
+// or an audit the checks cost one branch per call.
+//
 // # Concurrency
 //
 // A Client is safe for concurrent use and must be closed; it pools

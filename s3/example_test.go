@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -152,6 +153,39 @@ func ExampleClient_Upload() {
 	fmt.Printf("%d bytes in %d parts\n", res.Size, res.Parts)
 }
 
+// ExampleConfig_security confines a client to one folder of its bucket
+// for the principal "uploader", audits every call to a slog handler, and
+// signs with credentials read from the environment at every request.
+// TestExamplesRunAgainstARealServer runs it and checks it prints
+// "true PermissionDenied".
+func ExampleConfig_security() {
+	ctx := context.Background()
+	cfg := s3.FromEnv()
+	policy, err := security.NewPolicy(security.Rule{
+		Name: "uploads", Effect: security.Allow, Principal: "uploader", Component: s3.Kind,
+		Operation: "put,get,stat", Resource: cfg.Bucket + "/uploads/*",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Security = security.Options{
+		Policy: policy,
+		Audit:  security.NewAuditor(slog.NewJSONHandler(io.Discard, nil), nil), // os.Stderr, a file, a SIEM's handler
+		// Read at every request signing, in place of the keys FromEnv filled in.
+		Credentials: security.Env{UserVar: "S3_ACCESS_KEY_ID", SecretVar: "S3_SECRET_ACCESS_KEY", SessionTokenVar: "S3_SESSION_TOKEN"},
+	}
+	c, err := s3.Open(ctx, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	ctx = security.WithPrincipal(ctx, security.Principal{Name: "uploader"})
+	_, err = c.Put(ctx, "uploads/report.csv", []byte("a,b\n"), nil)
+	ok := err == nil
+	_, err = c.Put(ctx, "config/settings.json", []byte("{}"), nil) // outside uploads/: refused, nothing sent
+	fmt.Println(ok, arsenal.CodeOf(err))
+}
+
 type zeroReader struct{}
 
 func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
@@ -175,6 +209,7 @@ func TestExamplesRunAgainstARealServer(t *testing.T) {
 		{"Example", Example, "5 text/plain ada\nirs\nnotes/a.txt 5\nnotes/b.txt 5\nNotFound\n"},
 		{"ExampleClient_Presign", ExampleClient_Presign, "200 hello\n"},
 		{"ExampleClient_Upload", ExampleClient_Upload, "20971520 bytes in 3 parts\n"},
+		{"ExampleConfig_security", ExampleConfig_security, "true PermissionDenied\n"},
 	} {
 		assert.Equal(t, ex.want, captureStdout(t, ex.run), ex.name)
 	}

@@ -37,7 +37,7 @@ const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b785
 
 // fastPath holds what signing a request needs.
 type fastPath struct {
-	signer *v4.Signer
+	signer httpSigner
 	creds  aws.CredentialsProvider // nil for anonymous
 	scheme string
 	host   string // bucket host (virtual) or endpoint host (path)

@@ -88,6 +88,9 @@ func (c *Client) ListPage(ctx context.Context, opts *ListOptions) (Page, error) 
 // listPage is one counted ListObjectsV2 request.
 func (c *Client) listPage(ctx context.Context, in *s3.ListObjectsV2Input) (Page, error) {
 	k := c.begin(ctx, c.opList, "list", aws.ToString(in.Prefix))
+	if err := c.authorize(&k, "list", c.cfg.Bucket+"/"+aws.ToString(in.Prefix)); err != nil {
+		return Page{}, c.end(&k, err, 0, 0)
+	}
 	p, err := c.listRequest(k.ctx, in)
 	return p, c.end(&k, err, 0, 0)
 }

@@ -136,6 +136,9 @@ func md5b64(b []byte) *string {
 // PUT.
 func (c *Client) Put(ctx context.Context, key string, data []byte, opts *PutOptions) (PutResult, error) {
 	k := c.begin(ctx, c.opPut, "put", key)
+	if err := c.authorizeKey(&k, "put", key); err != nil {
+		return PutResult{}, c.end(&k, err, 0, 0)
+	}
 	res, err := c.put(k.ctx, key, data, opts)
 	return res, c.end(&k, err, 0, int64(len(data)))
 }
@@ -153,7 +156,7 @@ func (c *Client) put(ctx context.Context, key string, data []byte, opts *PutOpti
 		return PutResult{}, err
 	}
 	if int64(len(data)) > c.cfg.PartSize {
-		return c.Upload(ctx, key, bytes.NewReader(data), opts)
+		return c.upload(ctx, key, bytes.NewReader(data), opts, false) // authorized and audited as this put
 	}
 	res, err := c.putObject(ctx, full, data, opts)
 	res.Key = key
@@ -206,7 +209,13 @@ func (c *Client) putObject(ctx context.Context, full string, data []byte, o *Put
 // failed or cancelled upload is aborted, leaving no parts behind. Memory
 // use is at most PartSize × (Concurrency + 1).
 func (c *Client) Upload(ctx context.Context, key string, r io.Reader, opts *PutOptions) (PutResult, error) {
-	w, err := c.NewWriter(ctx, key, opts)
+	return c.upload(ctx, key, r, opts, true)
+}
+
+// upload is Upload; secure says whether the Writer checks and audits the
+// put itself (false when a Put that did so delegates to it).
+func (c *Client) upload(ctx context.Context, key string, r io.Reader, opts *PutOptions, secure bool) (PutResult, error) {
+	w, err := c.newWriter(ctx, key, opts, secure)
 	if err != nil {
 		return PutResult{}, err
 	}
@@ -259,6 +268,9 @@ type Reader struct {
 // buffer regardless of the object's size. A missing key is NotFound.
 func (c *Client) Get(ctx context.Context, key string, opts *GetOptions) (*Reader, error) {
 	k := c.begin(ctx, c.opGet, "get", key)
+	if err := c.authorizeKey(&k, "get", key); err != nil {
+		return nil, c.end(&k, err, 0, 0)
+	}
 	r, err := c.get(k.ctx, key, opts)
 	if err != nil {
 		return nil, c.end(&k, err, 0, 0)
@@ -471,7 +483,11 @@ func (r *Reader) Close() error {
 func (c *Client) GetBytes(ctx context.Context, key string, opts *GetOptions) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
 		k := c.begin(ctx, c.opGet, "get", key) // each read counts, a repeated one too
-		b, err := c.getBytes(k.ctx, key, opts)
+		var b []byte
+		err := c.authorizeKey(&k, "get", key)
+		if err == nil {
+			b, err = c.getBytes(k.ctx, key, opts)
+		}
 		err = c.end(&k, err, int64(len(b)), 0)
 		if err == nil || attempt >= c.cfg.MaxRetries || !arsenal.IsCode(err, arsenal.DataLoss) {
 			return b, err
@@ -539,6 +555,9 @@ func infoFromGet(key string, out *s3.GetObjectOutput) ObjectInfo {
 // is NotFound.
 func (c *Client) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 	k := c.begin(ctx, c.opStat, "stat", key)
+	if err := c.authorizeKey(&k, "stat", key); err != nil {
+		return ObjectInfo{}, c.end(&k, err, 0, 0)
+	}
 	info, err := c.stat(k.ctx, key)
 	return info, c.end(&k, err, 0, 0)
 }
@@ -588,6 +607,9 @@ func (c *Client) Exists(ctx context.Context, key string) (bool, error) {
 func (c *Client) Delete(ctx context.Context, key string) error {
 	const op = "delete"
 	k := c.begin(ctx, c.opDelete, op, key)
+	if err := c.authorizeKey(&k, "delete", key); err != nil {
+		return c.end(&k, err, 0, 0)
+	}
 	if err := c.checkOpen(op); err != nil {
 		return c.end(&k, err, 0, 0)
 	}
@@ -616,7 +638,7 @@ func (e *BatchDeleteError) Error() string {
 // DeleteMany removes keys with DeleteObjects, 1,000 keys per request.
 // When some keys fail, the error's code is that of the first failure and
 // it wraps a *BatchDeleteError naming every failed key.
-func (c *Client) DeleteMany(ctx context.Context, keys []string) error {
+func (c *Client) DeleteMany(ctx context.Context, keys []string) (err error) {
 	const op = "delete_many"
 	if err := c.checkOpen(op); err != nil {
 		return c.failed(ctx, c.opDeleteMany, op, err)
@@ -624,10 +646,21 @@ func (c *Client) DeleteMany(ctx context.Context, keys []string) error {
 	ids := make([]types.ObjectIdentifier, 0, len(keys))
 	for _, k := range keys {
 		full, err := c.key(op, k)
+		if err == nil {
+			err = c.check(ctx, "delete", c.resource(full)) // every key, before any request
+		}
 		if err != nil {
 			return c.failed(ctx, c.opDeleteMany, op, err)
 		}
 		ids = append(ids, types.ObjectIdentifier{Key: aws.String(full)})
+	}
+	if c.secure && c.cfg.Security.Audit != nil {
+		start, all := time.Now(), ids
+		defer func() { // each key, with the outcome of the call
+			for _, id := range all {
+				c.cfg.Security.Record(ctx, Kind, "delete", c.resource(aws.ToString(id.Key)), start, err)
+			}
+		}()
 	}
 	batch := &BatchDeleteError{}
 	for len(ids) > 0 {
@@ -677,6 +710,20 @@ type CopyOptions struct {
 // through the client (one CopyObject; S3 limits it to 5 GiB sources).
 func (c *Client) Copy(ctx context.Context, src, dst string, opts *CopyOptions) (PutResult, error) {
 	k := c.begin(ctx, c.opCopy, "copy", dst)
+	if c.secure {
+		srcRes := c.resource(c.cfg.Prefix + src)
+		if opts != nil && opts.SourceBucket != "" {
+			srcRes = opts.SourceBucket + "/" + src
+		}
+		err := c.authorizeKey(&k, "copy", dst)
+		if err == nil {
+			err = c.check(k.ctx, "get", srcRes)
+		}
+		if err != nil {
+			k.audit = false // the refusal is audited already
+			return PutResult{}, c.end(&k, err, 0, 0)
+		}
+	}
 	res, err := c.copyObject(k.ctx, src, dst, opts)
 	return res, c.end(&k, err, 0, 0)
 }

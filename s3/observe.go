@@ -19,6 +19,9 @@ type call struct {
 	start time.Time
 	obs   arsenal.Observer
 	ev    arsenal.OpStart
+	audit bool   // record the outcome in Config.Security's audit
+	aop   string // the audited operation and resource
+	res   string
 }
 
 // begin starts operation name on key ("" for none): the observer's
@@ -38,6 +41,9 @@ func (c *Client) begin(ctx context.Context, o *stats.Op, name, key string) call 
 // received and sent, and logs a call slower than Config.SlowThreshold.
 func (c *Client) end(k *call, err error, in, out int64) error {
 	err = c.done(k.o, k.name, k.start, err)
+	if k.audit {
+		c.cfg.Security.Record(k.ctx, Kind, k.aop, k.res, k.start, err)
+	}
 	if k.obs == nil && c.cfg.SlowThreshold <= 0 {
 		return err
 	}

@@ -82,6 +82,17 @@ type PresignedRequest struct {
 // and invalid storage classes are InvalidArgument.
 func (c *Client) Presign(ctx context.Context, key string, opts *PresignOptions) (PresignedRequest, error) {
 	k := c.begin(ctx, c.opPresign, "presign", key)
+	if c.secure {
+		res := c.resource(c.cfg.Prefix + key)
+		err := c.authorize(&k, "presign", res)
+		if granted := presignedOp(opts); err == nil && granted != "" {
+			err = c.check(k.ctx, granted, res) // presigning a PUT grants a PUT
+		}
+		if err != nil {
+			k.audit = false // the refusal is audited already
+			return PresignedRequest{}, c.end(&k, err, 0, 0)
+		}
+	}
 	req, err := c.presign(k.ctx, key, opts)
 	return req, c.end(&k, err, 0, 0)
 }
@@ -139,4 +150,25 @@ func (c *Client) presign(ctx context.Context, key string, opts *PresignOptions) 
 	h := req.SignedHeader.Clone()
 	h.Del("Host")
 	return PresignedRequest{URL: req.URL, Method: req.Method, Header: h, Expires: start.Add(o.Expires)}, nil
+}
+
+// presignedOp is the operation a presigned request grants, as Config.Security's
+// policy names it: get, put, delete or stat (HEAD); "" for a method
+// Presign refuses anyway.
+func presignedOp(o *PresignOptions) string {
+	m := http.MethodGet
+	if o != nil && o.Method != "" {
+		m = strings.ToUpper(o.Method)
+	}
+	switch m {
+	case http.MethodGet:
+		return "get"
+	case http.MethodPut:
+		return "put"
+	case http.MethodDelete:
+		return "delete"
+	case http.MethodHead:
+		return "stat"
+	}
+	return ""
 }

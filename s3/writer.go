@@ -41,6 +41,7 @@ type Writer struct {
 	unwatch   func() bool
 	key, full string
 	opts      PutOptions
+	audit     bool // Close records the put in Config.Security's audit
 
 	buf      *[]byte   // the part being filled
 	free     []*[]byte // this upload's spare buffers
@@ -68,15 +69,27 @@ type Writer struct {
 // cancelling it aborts. opts are checked (storage class, ACL, metadata)
 // before any request.
 func (c *Client) NewWriter(ctx context.Context, key string, opts *PutOptions) (*Writer, error) {
+	return c.newWriter(ctx, key, opts, true)
+}
+
+// newWriter is NewWriter; secure says whether it checks Config.Security's
+// policy for a put (and its Close audits it), false when the Put it
+// serves did.
+func (c *Client) newWriter(ctx context.Context, key string, opts *PutOptions, secure bool) (*Writer, error) {
 	const op = "write"
 	full, err := c.key(op, key)
 	if err == nil {
 		err = c.checkPutOptions(op, opts)
 	}
+	secure = secure && c.secure
+	if err == nil && secure {
+		err = c.check(ctx, "put", c.resource(full))
+	}
 	if err != nil {
 		return nil, c.failed(ctx, c.opPut, "put", err) // counted as the put it would have been
 	}
 	w := &Writer{c: c, ctx: ctx, key: key, full: full, sem: make(chan struct{}, c.cfg.Concurrency), abortDone: make(chan struct{})}
+	w.audit = secure && c.cfg.Security.Audit != nil
 	if opts != nil {
 		w.opts = *opts
 	}
@@ -483,6 +496,9 @@ func (w *Writer) Close() error {
 	}
 	w.userDone = true
 	k := w.c.begin(w.ctx, w.c.opWriteClose, "writer_close", w.key)
+	if w.audit {
+		k.audit, k.aop, k.res = true, "put", w.c.resource(w.full)
+	}
 	err := w.close()
 	return w.c.end(&k, err, 0, w.size)
 }

@@ -79,6 +79,8 @@
     return data;
   }
   function showErr(id, e) { $(id).textContent = e ? (e.code ? e.code + ": " : "") + e.message : ""; }
+  // learn.js (the examples catalog and the tutorials) uses these helpers.
+  window.arsenalConsole = { $, h, clear, api, showErr };
 
   // ---- tabs ----
   const tabs = Array.from(document.querySelectorAll("[role=tab]"));
@@ -105,6 +107,7 @@
   });
   const loaded = {};
   function onTab(name) {
+    document.dispatchEvent(new CustomEvent("tab-open", { detail: name }));
     if (loaded[name]) return; loaded[name] = true;
     if (name === "sqlite" || name === "redis" || name === "websocket" || name === "s3") codegenPanel(name, $("cg-" + name));
     if (name === "redis") redisRefresh();
