@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"testing"
 
 	"github.com/infra-arsenal/arsenal"
@@ -13,6 +12,7 @@ import (
 	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/sqlite"
 	"github.com/infra-arsenal/arsenal/websocket"
+	"github.com/stretchr/testify/require"
 )
 
 // fuzzTarget puts an arbitrary string into one free-text field of a
@@ -85,9 +85,7 @@ func FuzzConfigValuesCannotChangeProgramStructure(f *testing.F) {
 		baseline[tg.name] = map[int]parsed{}
 		for i, tm := range fuzzTemplates {
 			p, err := renderParsed(tg.config("baseline"), tm)
-			if err != nil {
-				f.Fatalf("%s %s: baseline render: %v", tg.name, tm, err)
-			}
+			require.NoError(f, err, "%s %s: baseline render", tg.name, tm)
 			baseline[tg.name][i] = p
 		}
 	}
@@ -105,16 +103,12 @@ func FuzzConfigValuesCannotChangeProgramStructure(f *testing.F) {
 					}
 					t.Fatalf("%s %s with %q: %v", tg.name, tm, v, err)
 				}
-				if p.shape != baseline[tg.name][i].shape {
-					t.Fatalf("%s %s: the value %q changed the program's structure", tg.name, tm, v)
-				}
+				require.Equal(t, baseline[tg.name][i].shape, p.shape, "%s %s: the value %q changed the program's structure", tg.name, tm, v)
 				want := v
 				if tg.literal != nil {
 					want = tg.literal(v)
 				}
-				if !slices.Contains(p.strings, want) {
-					t.Fatalf("%s %s: the value %q does not come back as a string literal", tg.name, tm, v)
-				}
+				require.Contains(t, p.strings, want, "%s %s: the value %q does not come back as a string literal", tg.name, tm, v)
 			}
 		}
 	})

@@ -15,6 +15,7 @@ import (
 	arsenalotel "github.com/infra-arsenal/arsenal/otel"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/require"
 )
 
 // benchObserver is an OpenTelemetry Observer with every span sampled and
@@ -25,9 +26,7 @@ func benchObserver(b *testing.B) arsenal.Observer {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracetest.NewSpanRecorder()))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	obs, err := arsenalotel.NewObserver(arsenalotel.Options{TracerProvider: tp, MeterProvider: mp})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	return obs
 }
 
@@ -41,31 +40,23 @@ func BenchmarkObserved(b *testing.B) {
 	srv := testenv.SharedRedis(b)
 	db := func(obs arsenal.Observer) *sqlite.DB {
 		d, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(b.TempDir(), "bench.db"), Create: true, Observer: obs})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		b.Cleanup(func() { _ = d.Close() })
-		if _, err := d.Exec(ctx, "CREATE TABLE bench (id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
-			b.Fatal(err)
-		}
+		_, err = d.Exec(ctx, "CREATE TABLE bench (id INTEGER PRIMARY KEY, name TEXT, score REAL)")
+		require.NoError(b, err)
 		for i := 1; i <= 1000; i++ {
-			if _, err := d.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, "name"+strconv.Itoa(i), float64(i)); err != nil {
-				b.Fatal(err)
-			}
+			_, err := d.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, "name"+strconv.Itoa(i), float64(i))
+			require.NoError(b, err)
 		}
 		return d
 	}
 	rc := func(obs arsenal.Observer) *redis.Client {
 		cfg, err := redis.ParseURL(srv.URL() + "/0")
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		cfg.Observer = obs
 		cfg.DisableCache = srv.Embedded
 		c, err := redis.Open(ctx, cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		b.Cleanup(func() { _ = c.Close() })
 		return c
 	}
@@ -76,21 +67,16 @@ func BenchmarkObserved(b *testing.B) {
 		}
 		c := rc(obs)
 		key := "otel-bench:" + testenv.RandomHex(4)
-		if err := c.Set(ctx, key, "value"); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, c.Set(ctx, key, "value"))
 		b.Run("redis-GET/observer="+mode, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := c.Get(ctx, key); err != nil {
-					b.Fatal(err)
-				}
+				_, err := c.Get(ctx, key)
+				require.NoError(b, err)
 			}
 		})
 		b.Run("redis-SET/observer="+mode, func(b *testing.B) {
 			for b.Loop() {
-				if err := c.Set(ctx, key, "value"); err != nil {
-					b.Fatal(err)
-				}
+				require.NoError(b, c.Set(ctx, key, "value"))
 			}
 		})
 		d := db(obs)
@@ -99,9 +85,7 @@ func BenchmarkObserved(b *testing.B) {
 			var name string
 			var score float64
 			for i := 0; b.Loop(); i++ {
-				if err := d.QueryRow(ctx, "SELECT id, name, score FROM bench WHERE id = ?", i%1000+1).Scan(&id, &name, &score); err != nil {
-					b.Fatal(err)
-				}
+				require.NoError(b, d.QueryRow(ctx, "SELECT id, name, score FROM bench WHERE id = ?", i%1000+1).Scan(&id, &name, &score))
 			}
 		})
 	}

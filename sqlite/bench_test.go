@@ -12,6 +12,7 @@ import (
 	zs "zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/require"
 )
 
 const benchRows = 10000
@@ -22,14 +23,11 @@ func benchDB(b testing.TB) (*sqlite.DB, string) {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "bench.db")
 	db, err := sqlite.Open(context.Background(), sqlite.Config{Path: path, Create: true, Readers: 8})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.Cleanup(func() { db.Close() })
 	ctx := context.Background()
-	if _, err := db.Exec(ctx, "CREATE TABLE bench(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)"); err != nil {
-		b.Fatal(err)
-	}
+	_, err = db.Exec(ctx, "CREATE TABLE bench(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)")
+	require.NoError(b, err)
 	err = db.Tx(ctx, func(tx *sqlite.Tx) error {
 		for i := 1; i <= benchRows; i++ {
 			if _, err := tx.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, fmt.Sprintf("name-%d", i), float64(i)/3); err != nil {
@@ -38,16 +36,13 @@ func benchDB(b testing.TB) (*sqlite.DB, string) {
 		}
 		return nil
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	// Move the rows from the WAL into the database file, as an automatic
 	// checkpoint would in a long-running program (and as the benchmarks
 	// program's freshly reopened file has them), so lookups do not also
 	// search the WAL index.
-	if _, err := db.Exec(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		b.Fatal(err)
-	}
+	_, err = db.Exec(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	require.NoError(b, err)
 	return db, path
 }
 
@@ -61,9 +56,7 @@ func BenchmarkPointSelect(b *testing.B) {
 		var name string
 		var score float64
 		for i := 0; b.Loop(); i++ {
-			if err := db.QueryRow(ctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, db.QueryRow(ctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score))
 		}
 	})
 	b.Run("impl=arsenal-cancellable-ctx", func(b *testing.B) {
@@ -73,24 +66,19 @@ func BenchmarkPointSelect(b *testing.B) {
 		var name string
 		var score float64
 		for i := 0; b.Loop(); i++ {
-			if err := db.QueryRow(cctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, db.QueryRow(cctx, pointSelect, i%benchRows+1).Scan(&id, &name, &score))
 		}
 	})
 	b.Run("impl=raw-zombiezen", func(b *testing.B) {
 		c, err := zs.OpenConn(path, zs.OpenReadOnly)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		defer c.Close()
 		s := c.Prep(pointSelect)
 		for i := 0; b.Loop(); i++ {
 			s.BindInt64(1, int64(i%benchRows+1))
 			ok, err := s.Step()
-			if err != nil || !ok {
-				b.Fatal(ok, err)
-			}
+			require.NoError(b, err, "%v %v", ok, err)
+			require.True(b, ok, "%v %v", ok, err)
 			_, _, _ = s.ColumnInt64(0), s.ColumnText(1), s.ColumnFloat(2)
 			s.Reset()
 		}
@@ -122,9 +110,7 @@ func BenchmarkPointSelectParallel(b *testing.B) {
 	b.Run("impl=arsenal-mmap/callers=8", func(b *testing.B) {
 		// Config.MmapSize: reads bypass the page cache's process-wide lock.
 		mdb, err := sqlite.Open(ctx, sqlite.Config{Path: path, Readers: 8, MmapSize: 256 << 20})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		defer mdb.Close()
 		par(b)
 		b.RunParallel(func(pb *testing.PB) {
@@ -199,27 +185,20 @@ func BenchmarkInsert100kOneTx(b *testing.B) {
 				}
 				return nil
 			})
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100_000, "ns/row")
 	})
 	b.Run("impl=raw-zombiezen", func(b *testing.B) {
 		c, err := zs.OpenConn(filepath.Join(b.TempDir(), "raw.db"), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		defer c.Close()
 		exec := func(q string) {
 			s, _, err := c.PrepareTransient(q)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			defer s.Finalize()
-			if _, err := s.Step(); err != nil {
-				b.Fatal(err)
-			}
+			_, err = s.Step()
+			require.NoError(b, err)
 		}
 		exec("PRAGMA journal_mode=wal")
 		exec("PRAGMA synchronous=NORMAL")
@@ -233,9 +212,8 @@ func BenchmarkInsert100kOneTx(b *testing.B) {
 			for i := 0; i < 100_000; i++ {
 				s.BindText(1, "row")
 				s.BindFloat(2, float64(i))
-				if _, err := s.Step(); err != nil {
-					b.Fatal(err)
-				}
+				_, err := s.Step()
+				require.NoError(b, err)
 				s.Reset()
 			}
 			exec("COMMIT")
@@ -254,13 +232,10 @@ func image64MiB(b *testing.B) []byte {
 	image64.once.Do(func() {
 		ctx := context.Background()
 		db, err := sqlite.Open(ctx, sqlite.Config{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		defer db.Close()
-		if _, err := db.Exec(ctx, "CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
-			b.Fatal(err)
-		}
+		_, err = db.Exec(ctx, "CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB)")
+		require.NoError(b, err)
 		err = db.Tx(ctx, func(tx *sqlite.Tx) error {
 			for i := 0; i < 1024; i++ {
 				if _, err := tx.Exec(ctx, "INSERT INTO blobs(b) VALUES (randomblob(65000))"); err != nil {
@@ -269,13 +244,9 @@ func image64MiB(b *testing.B) []byte {
 			}
 			return nil
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		image64.b, err = db.Serialize(ctx, "")
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 	})
 	return image64.b
 }
@@ -288,9 +259,7 @@ func BenchmarkDeserialize64MiB(b *testing.B) {
 	b.SetBytes(int64(len(img)))
 	for b.Loop() {
 		db, err := sqlite.Deserialize(ctx, img, sqlite.DeserializeOptions{ReadOnly: true})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		db.Close()
 	}
 }
@@ -318,26 +287,18 @@ func BenchmarkInsertOverheadPaired(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(dir, "a.db"), Create: true})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	defer db.Close()
-	if _, err := db.Exec(ctx, "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
-		b.Fatal(err)
-	}
+	_, err = db.Exec(ctx, "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)")
+	require.NoError(b, err)
 	c, err := zs.OpenConn(filepath.Join(dir, "raw.db"), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	defer c.Close()
 	for _, q := range []string{"PRAGMA journal_mode=wal", "PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)", "BEGIN"} {
 		s, _, err := c.PrepareTransient(q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := s.Step(); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
+		_, err = s.Step()
+		require.NoError(b, err)
 		s.Finalize()
 	}
 	raw := c.Prep(insert)
@@ -365,9 +326,7 @@ func BenchmarkInsertOverheadPaired(b *testing.B) {
 		}
 		return nil
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	slices.Sort(ratios)
 	b.ReportMetric(ratios[len(ratios)/2], "arsenal/raw")
 	b.ReportMetric(ratios[len(ratios)/4], "q1")
@@ -387,17 +346,12 @@ func BenchmarkInsertBoxingCost(b *testing.B) {
 	dir := b.TempDir()
 	open := func(name string) (*zs.Conn, *zs.Stmt) {
 		c, err := zs.OpenConn(filepath.Join(dir, name), zs.OpenReadWrite|zs.OpenCreate|zs.OpenWAL)
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		for _, q := range []string{"PRAGMA journal_mode=wal", "PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)", "BEGIN"} {
 			s, _, err := c.PrepareTransient(q)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := s.Step(); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
+			_, err = s.Step()
+			require.NoError(b, err)
 			s.Finalize()
 		}
 		return c, c.Prep(insert)
@@ -414,9 +368,8 @@ func BenchmarkInsertBoxingCost(b *testing.B) {
 			boxSink = args
 			s1.BindText(1, args[0].(string))
 			s1.BindFloat(2, args[1].(float64))
-			if _, err := s1.Step(); err != nil {
-				b.Fatal(err)
-			}
+			_, err := s1.Step()
+			require.NoError(b, err)
 			s1.Reset()
 			_, _, _ = c1.Changes(), c1.LastInsertRowID(), c1.AutocommitEnabled()
 		}
@@ -425,9 +378,8 @@ func BenchmarkInsertBoxingCost(b *testing.B) {
 		for i := range block {
 			s2.BindText(1, "row")
 			s2.BindFloat(2, float64(i))
-			if _, err := s2.Step(); err != nil {
-				b.Fatal(err)
-			}
+			_, err := s2.Step()
+			require.NoError(b, err)
 			s2.Reset()
 		}
 		ratios = append(ratios, float64(tv)/float64(time.Since(t0)))

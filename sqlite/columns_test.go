@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const introspectionSchema = `
@@ -58,24 +60,18 @@ func TestColumnIntrospectionMatchesDecltypeTypeofAndTableXinfo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, err := db.Inspect(ctx, tt.query)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(st.Columns) != len(tt.cols) {
-				t.Fatalf("%d columns, want %d", len(st.Columns), len(tt.cols))
-			}
+			require.NoError(t, err)
+			require.Equal(t, len(tt.cols), len(st.Columns), "%d columns, want %d", len(st.Columns), len(tt.cols))
 			for i, w := range tt.cols {
 				c := st.Columns[i]
-				if c.Name != w.name || c.DeclType != w.decl || c.HasDeclType != w.hasDecl || c.Table != w.table || c.Origin != w.origin {
-					t.Errorf("column %d = %+v, want %+v", i, c, w)
-				}
-				if w.table != "" && c.Database != "main" {
-					t.Errorf("column %d database = %q", i, c.Database)
-				}
+				assert.Equal(t, w.name, c.Name, "column %d = %+v, want %+v", i, c, w)
+				assert.Equal(t, w.decl, c.DeclType, "column %d = %+v, want %+v", i, c, w)
+				assert.Equal(t, w.hasDecl, c.HasDeclType, "column %d = %+v, want %+v", i, c, w)
+				assert.Equal(t, w.table, c.Table, "column %d = %+v, want %+v", i, c, w)
+				assert.Equal(t, w.origin, c.Origin, "column %d = %+v, want %+v", i, c, w)
 				if w.table != "" {
-					if xi := xinfoType(t, db, w.table, w.origin); xi != c.DeclType {
-						t.Errorf("column %d: pragma table_xinfo(%s) says %q, decltype %q", i, w.table, xi, c.DeclType)
-					}
+					assert.Equal(t, "main", c.Database, "column %d database", i)
+					assert.Equal(t, c.DeclType, xinfoType(t, db, w.table, w.origin), "column %d: pragma table_xinfo(%s) vs decltype", i, w.table)
 				}
 			}
 			// The storage class of every row agrees with typeof().
@@ -99,38 +95,27 @@ func checkTypeof(t *testing.T, db *sqlite.DB, query string, n int) {
 	}
 	typeofQ := fmt.Sprintf("WITH q(%s) AS (%s) SELECT %s FROM q", strings.Join(cols, ","), query, strings.Join(exprs, ","))
 	want, err := db.Values(ctx, typeofQ)
-	if err != nil {
-		t.Fatalf("%s: %v", typeofQ, err)
-	}
+	require.NoError(t, err, "%s", typeofQ)
 	var got [][]string
 	for row, err := range db.Query(ctx, query) {
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var r []string
 		for _, c := range row.Columns() {
 			r = append(r, c.Type.TypeOf())
 		}
 		got = append(got, r)
 	}
-	if len(got) != len(want) || len(got) == 0 {
-		t.Fatalf("%d rows vs %d typeof rows", len(got), len(want))
-	}
+	require.Equal(t, len(want), len(got), "%d rows vs %d typeof rows", len(got), len(want))
+	require.NotEqual(t, 0, len(got), "%d rows vs %d typeof rows", len(got), len(want))
 	for i := range got {
 		for j := range got[i] {
-			if got[i][j] != want[i][j] {
-				t.Errorf("row %d column %d: storage class %s, typeof() %s", i, j, got[i][j], want[i][j])
-			}
+			assert.Equal(t, want[i][j], got[i][j], "row %d column %d: storage class vs typeof()", i, j)
 		}
 	}
 	st, err := db.Inspect(ctx, query)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for j, c := range st.Columns {
-		if c.Type.TypeOf() != want[0][j] {
-			t.Errorf("Inspect column %d: %s, first row typeof %s", j, c.Type, want[0][j])
-		}
+		assert.Equal(t, want[0][j], c.Type.TypeOf(), "Inspect column %d: %s vs first row typeof", j, c.Type)
 	}
 }
 
@@ -138,9 +123,7 @@ func xinfoType(t *testing.T, db *sqlite.DB, table, col string) string {
 	t.Helper()
 	var typ string
 	err := db.QueryRow(ctxT(t), "SELECT type FROM pragma_table_xinfo(?) WHERE name = ?", table, col).Scan(&typ)
-	if err != nil {
-		t.Fatalf("table_xinfo(%s).%s: %v", table, col, err)
-	}
+	require.NoError(t, err, "table_xinfo(%s).%s", table, col)
 	return typ
 }
 
@@ -166,12 +149,10 @@ func TestAffinityDecidesTheStorageClass(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, err := db.Inspect(ctxT(t), tt.query)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !st.HasRow || st.Columns[0].Type != tt.want || st.Columns[0].Type.String() != tt.wantText {
-				t.Errorf("storage class %v (row %v), want %v", st.Columns[0].Type, st.HasRow, tt.want)
-			}
+			require.NoError(t, err)
+			assert.True(t, st.HasRow, "storage class %v (row %v), want %v", st.Columns[0].Type, st.HasRow, tt.want)
+			assert.Equal(t, tt.want, st.Columns[0].Type, "storage class %v (row %v), want %v", st.Columns[0].Type, st.HasRow, tt.want)
+			assert.Equal(t, tt.wantText, st.Columns[0].Type.String(), "storage class %v (row %v), want %v", st.Columns[0].Type, st.HasRow, tt.want)
 		})
 	}
 }
@@ -180,31 +161,25 @@ func TestInspectReportsParametersAndExpandedSQL(t *testing.T) {
 	db := openMem(t, sqlite.Config{})
 	mustExec(t, db, introspectionSchema)
 	st, err := db.Inspect(ctxT(t), "SELECT name FROM t WHERE id = :id AND name <> ?", sqlite.Named{"id": 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(st.Params) != 2 || st.Params[0] != ":id" || st.Params[1] != "" {
-		t.Errorf("Params = %q", st.Params)
-	}
-	if st.ExpandedSQL != "SELECT name FROM t WHERE id = 2 AND name <> NULL" {
-		t.Errorf("ExpandedSQL = %q", st.ExpandedSQL)
-	}
-	if !st.ReadOnly {
-		t.Error("a SELECT is not ReadOnly")
-	}
+	require.NoError(t, err)
+	require.Equal(t, 2, len(st.Params), "Params = %q", st.Params)
+	assert.Equal(t, ":id", st.Params[0], "Params = %q", st.Params)
+	assert.Equal(t, "", st.Params[1], "Params = %q", st.Params)
+	assert.Equal(t, "SELECT name FROM t WHERE id = 2 AND name <> NULL", st.ExpandedSQL, "ExpandedSQL")
+	assert.True(t, st.ReadOnly, "a SELECT is not ReadOnly")
 	w, err := db.Inspect(ctxT(t), "INSERT INTO pets(kind) VALUES (?) RETURNING id, kind", "fish")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w.ReadOnly || w.HasRow || len(w.Columns) != 2 || w.Columns[1].DeclType != "TEXT" {
-		t.Errorf("Inspect of a write = %+v", w)
-	}
+	require.NoError(t, err)
+	assert.False(t, w.ReadOnly, "Inspect of a write = %+v", w)
+	assert.False(t, w.HasRow, "Inspect of a write = %+v", w)
+	require.Equal(t, 2, len(w.Columns), "Inspect of a write = %+v", w)
+	assert.Equal(t, "TEXT", w.Columns[1].DeclType, "Inspect of a write = %+v", w)
 	var n int
-	if err := db.QueryRow(ctxT(t), "SELECT count(*) FROM pets WHERE kind = 'fish'").Scan(&n); err != nil || n != 0 {
-		t.Errorf("Inspect ran the INSERT: %d rows, %v", n, err)
-	}
+	err = db.QueryRow(ctxT(t), "SELECT count(*) FROM pets WHERE kind = 'fish'").Scan(&n)
+	require.NoError(t, err, "Inspect ran the INSERT: %d rows, %v", n, err)
+	assert.Equal(t, 0, n, "Inspect ran the INSERT: %d rows, %v", n, err)
 	empty, err := db.Inspect(ctxT(t), "SELECT id FROM t WHERE 0")
-	if err != nil || empty.HasRow || empty.Columns[0].Type != sqlite.Null || empty.Columns[0].DeclType != "INTEGER" {
-		t.Errorf("Inspect with no row = %+v, %v", empty, err)
-	}
+	require.NoError(t, err, "Inspect with no row = %+v, %v", empty, err)
+	assert.False(t, empty.HasRow, "Inspect with no row = %+v, %v", empty, err)
+	assert.Equal(t, sqlite.Null, empty.Columns[0].Type, "Inspect with no row = %+v, %v", empty, err)
+	assert.Equal(t, "INTEGER", empty.Columns[0].DeclType, "Inspect with no row = %+v, %v", empty, err)
 }

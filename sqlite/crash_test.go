@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const childEnv = "ARSENAL_SQLITE_CRASH_CHILD"
@@ -66,13 +68,9 @@ func TestKilledMidTransactionKeepsCommittedRows(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+path)
 	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, cmd.Start())
 	defer cmd.Process.Kill()
 	lines := bufio.NewScanner(stdout)
 	lastCommit, inFlight := 0, 0
@@ -92,41 +90,27 @@ func TestKilledMidTransactionKeepsCommittedRows(t *testing.T) {
 		}
 		if lastCommit >= 25 && inFlight == lastCommit+1 {
 			// The child is inside batch inFlight, rows written, not committed.
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 			break
 		}
 	}
 	cmd.Wait()
-	if lastCommit < 25 {
-		t.Fatalf("child stopped after %d commits", lastCommit)
-	}
+	require.GreaterOrEqual(t, lastCommit, 25, "child stopped after %d commits", lastCommit)
 
 	db2, err := sqlite.Open(context.Background(), sqlite.Config{Path: path})
-	if err != nil {
-		t.Fatalf("reopen after SIGKILL: %v", err)
-	}
+	require.NoError(t, err, "reopen after SIGKILL")
 	defer db2.Close()
-	if err := db2.IntegrityCheck(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db2.IntegrityCheck(ctxT(t)))
 	// Every batch the child reported committed is whole; the batch it was
 	// killed in is absent or (if the kill landed after COMMIT but before
 	// the report) whole, never partial.
 	type agg struct{ Batch, N int }
 	got, err := sqlite.AllAs[agg](ctxT(t), db2, "SELECT batch, count(*) AS n FROM rows GROUP BY batch ORDER BY batch")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, a := range got {
-		if a.N != 40 {
-			t.Errorf("batch %d has %d of 40 rows", a.Batch, a.N)
-		}
+		assert.Equal(t, 40, a.N, "batch %d has %d of 40 rows", a.Batch, a.N)
 	}
-	if len(got) < lastCommit {
-		t.Errorf("%d batches survive, %d were committed", len(got), lastCommit)
-	}
+	assert.GreaterOrEqual(t, len(got), lastCommit, "%d batches survive, %d were committed", len(got), lastCommit)
 	for i := 1; i <= lastCommit && i <= len(got); i++ {
 		if got[i-1].Batch != i {
 			t.Errorf("batch %d missing", i)

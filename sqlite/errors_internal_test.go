@@ -10,6 +10,8 @@ import (
 	"zombiezen.com/go/sqlite"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestEveryResultCodeTranslatesOnce(t *testing.T) {
@@ -62,45 +64,35 @@ func TestEveryResultCodeTranslatesOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := codeForResult(tt.rc); got != tt.want {
-				t.Errorf("codeForResult(%v) = %v, want %v", tt.rc, got, tt.want)
-			}
+			assert.Equal(t, tt.want, codeForResult(tt.rc), "codeForResult(%v)", tt.rc)
 			// The registered classifier gives the same answer for the
 			// native error, wrapped or not.
 			native := fmt.Errorf("driver said: %w", tt.rc.ToError())
-			if got := arsenal.CodeOf(native); got != tt.want {
-				t.Errorf("arsenal.CodeOf(native %v) = %v, want %v", tt.rc, got, tt.want)
-			}
+			assert.Equal(t, tt.want, arsenal.CodeOf(native), "arsenal.CodeOf(native %v)", tt.rc)
 			w := wrapErr(context.Background(), "op", native)
 			var ae *arsenal.Error
-			if !errors.As(w, &ae) || ae.Code != tt.want || ae.Component != Kind || ae.Op != "op" {
-				t.Errorf("wrapErr = %#v", w)
-			}
-			if !errors.Is(w, native) {
-				t.Error("the cause is lost")
-			}
+			require.ErrorAs(t, w, &ae, "wrapErr = %#v", w)
+			assert.Equal(t, tt.want, ae.Code, "wrapErr = %#v", w)
+			assert.Equal(t, Kind, ae.Component, "wrapErr = %#v", w)
+			assert.Equal(t, "op", ae.Op, "wrapErr = %#v", w)
+			assert.ErrorIs(t, w, native, "the cause is lost")
 		})
 	}
 }
 
 func TestBusyIsRetryableAndCancellationIsNot(t *testing.T) {
 	busy := arsenal.Classify(wrapErr(context.Background(), "exec", sqlite.ResultBusy.ToError()))
-	if !busy.Retryable || busy.Code != arsenal.Unavailable {
-		t.Errorf("busy: %+v", busy)
-	}
+	assert.True(t, busy.Retryable, "busy: %+v", busy)
+	assert.Equal(t, arsenal.Unavailable, busy.Code, "busy: %+v", busy)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	c := arsenal.Classify(wrapErr(ctx, "exec", sqlite.ResultInterrupt.ToError()))
-	if c.Retryable || c.Code != arsenal.Canceled {
-		t.Errorf("interrupt under a cancelled context: %+v", c)
-	}
+	assert.False(t, c.Retryable, "interrupt under a cancelled context: %+v", c)
+	assert.Equal(t, arsenal.Canceled, c.Code, "interrupt under a cancelled context: %+v", c)
 	dctx, dcancel := context.WithTimeout(context.Background(), 0)
 	defer dcancel()
 	<-dctx.Done()
-	if got := arsenal.CodeOf(wrapErr(dctx, "exec", sqlite.ResultInterrupt.ToError())); got != arsenal.DeadlineExceeded {
-		t.Errorf("interrupt after a deadline = %v", got)
-	}
-	if _, ok := resultCode(errors.New("plain")); ok {
-		t.Error("a plain error was taken for a SQLite error")
-	}
+	assert.Equal(t, arsenal.DeadlineExceeded, arsenal.CodeOf(wrapErr(dctx, "exec", sqlite.ResultInterrupt.ToError())), "interrupt after a deadline")
+	_, ok := resultCode(errors.New("plain"))
+	assert.False(t, ok, "a plain error was taken for a SQLite error")
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRealFailuresCarryTheRightCode(t *testing.T) {
@@ -37,9 +39,7 @@ func TestRealFailuresCarryTheRightCode(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := db.Exec(ctx, tt.sql)
 			wantCode(t, err, tt.code)
-			if !strings.Contains(err.Error(), tt.msg) {
-				t.Errorf("message %q lacks %q", err, tt.msg)
-			}
+			assert.Contains(t, err.Error(), tt.msg, "message %q lacks", err)
 		})
 	}
 }
@@ -52,9 +52,8 @@ func TestReadOnlyFileRefusesWrites(t *testing.T) {
 	ro := openFile(t, sqlite.Config{Path: path, ReadOnly: true})
 	_, err := ro.Exec(ctxT(t), "INSERT INTO t VALUES (2)")
 	wantCode(t, err, arsenal.FailedPrecondition)
-	if n := count(t, ro, "SELECT count(*) FROM t"); n != 1 {
-		t.Errorf("%d rows", n)
-	}
+	n := count(t, ro, "SELECT count(*) FROM t")
+	assert.Equal(t, 1, n, "%d rows", n)
 }
 
 func TestDiskFullIsResourceExhausted(t *testing.T) {
@@ -88,13 +87,9 @@ func TestAnotherProcessHoldingTheLockIsUnavailable(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	_, err := b.Exec(ctx, "INSERT INTO t VALUES (2)")
 	close(hold)
-	if e := <-done; e != nil {
-		t.Fatal(e)
-	}
+	require.NoError(t, <-done)
 	wantCode(t, err, arsenal.Unavailable)
-	if !arsenal.Classify(err).Retryable {
-		t.Error("BUSY is not retryable")
-	}
+	assert.True(t, arsenal.Classify(err).Retryable, "BUSY is not retryable")
 	mustExec(t, b, "INSERT INTO t VALUES (2)") // and a retry succeeds
 }
 
@@ -107,9 +102,7 @@ func TestCancellationAndDeadlinesInterruptStatements(t *testing.T) {
 	start := time.Now()
 	err := db.QueryRow(ctx, forever).Scan(&n)
 	wantCode(t, err, arsenal.DeadlineExceeded)
-	if time.Since(start) > 10*time.Second {
-		t.Errorf("deadline took %s to interrupt", time.Since(start))
-	}
+	assert.LessOrEqual(t, time.Since(start), 10*time.Second, "deadline took %s to interrupt", time.Since(start))
 	// Writes too, on the writer; the writer is usable afterwards.
 	mustExec(t, db, "CREATE TABLE t(x)")
 	ctx2, cancel2 := context.WithCancel(context.Background())
@@ -117,9 +110,8 @@ func TestCancellationAndDeadlinesInterruptStatements(t *testing.T) {
 	_, err = db.Exec(ctx2, "INSERT INTO t "+forever)
 	wantCode(t, err, arsenal.Canceled)
 	mustExec(t, db, "INSERT INTO t VALUES (1)")
-	if c := count(t, db, "SELECT count(*) FROM t"); c != 1 {
-		t.Errorf("%d rows after an interrupted insert", c)
-	}
+	c := count(t, db, "SELECT count(*) FROM t")
+	assert.Equal(t, 1, c, "%d rows after an interrupted insert", c)
 }
 
 func TestCorruptFileIsDataLoss(t *testing.T) {
@@ -131,15 +123,11 @@ func TestCorruptFileIsDataLoss(t *testing.T) {
 	}
 	db.Close()
 	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i := 4096 * 2; i < len(b); i++ {
 		b[i] ^= 0x5a
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, b, 0o644))
 	db2, err := sqlite.Open(ctxT(t), sqlite.Config{Path: path, JournalMode: "delete"})
 	if err == nil {
 		defer db2.Close()

@@ -2,12 +2,12 @@ package sqlite_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzDeserialize feeds arbitrary bytes to Deserialize and reads whatever
@@ -15,17 +15,12 @@ import (
 func FuzzDeserialize(f *testing.F) {
 	ctx := context.Background()
 	src, err := sqlite.Open(ctx, sqlite.Config{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	if _, err := src.Exec(ctx, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB); CREATE INDEX tb ON t(b); INSERT INTO t(b, c) VALUES ('x', x'00'), ('y', NULL)"); err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
+	_, err = src.Exec(ctx, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB); CREATE INDEX tb ON t(b); INSERT INTO t(b, c) VALUES ('x', x'00'), ('y', NULL)")
+	require.NoError(f, err)
 	image, err := src.Serialize(ctx, "")
 	src.Close()
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Add(image)
 	f.Add([]byte{})
 	f.Add([]byte("SQLite format 3\x00"))
@@ -74,12 +69,10 @@ func checkCoded(t *testing.T, err error) {
 		return
 	}
 	var ae *arsenal.Error
-	if !errors.As(err, &ae) || ae.Component != sqlite.Kind {
-		t.Fatalf("uncoded error: %#v", err)
-	}
-	if ae.Code == arsenal.Unknown || ae.Code == arsenal.Internal {
-		t.Fatalf("unclassified error: %v", err)
-	}
+	require.ErrorAs(t, err, &ae, "uncoded error: %#v", err)
+	require.Equal(t, sqlite.Kind, ae.Component, "uncoded error: %#v", err)
+	require.NotEqual(t, arsenal.Unknown, ae.Code, "unclassified error: %v", err)
+	require.NotEqual(t, arsenal.Internal, ae.Code, "unclassified error: %v", err)
 }
 
 // FuzzNamedParams binds arbitrary names and values into arbitrary
@@ -87,13 +80,9 @@ func checkCoded(t *testing.T, err error) {
 func FuzzNamedParams(f *testing.F) {
 	ctx := context.Background()
 	strict, err := sqlite.Open(ctx, sqlite.Config{Strict: true})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	loose, err := sqlite.Open(ctx, sqlite.Config{})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Cleanup(func() { strict.Close(); loose.Close() })
 	f.Add(":a + @b", "a", int64(1), "x", false)
 	f.Add("$a || ?", "$a", int64(-1), "", true)
@@ -128,10 +117,7 @@ func checkCodedLoose(t *testing.T, err error) {
 		return
 	}
 	var ae *arsenal.Error
-	if !errors.As(err, &ae) || ae.Component != sqlite.Kind {
-		t.Fatalf("uncoded error: %#v", err)
-	}
-	if ae.Code == arsenal.Unknown {
-		t.Fatalf("unclassified error: %v", err)
-	}
+	require.ErrorAs(t, err, &ae, "uncoded error: %#v", err)
+	require.Equal(t, sqlite.Kind, ae.Component, "uncoded error: %#v", err)
+	require.NotEqual(t, arsenal.Unknown, ae.Code, "unclassified error: %v", err)
 }

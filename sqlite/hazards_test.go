@@ -3,12 +3,13 @@ package sqlite_test
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // openUnmanaged opens a database without registering Close as a cleanup,
@@ -17,9 +18,7 @@ import (
 func openUnmanaged(t *testing.T, cfg sqlite.Config) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(ctxT(t), cfg)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
+	require.NoError(t, err, "Open")
 	return db
 }
 
@@ -65,9 +64,8 @@ func TestPanicInQueryReleasesConnection(t *testing.T) {
 			}
 			db := openUnmanaged(t, cfg)
 			bg := context.Background()
-			if _, err := db.Exec(bg, "CREATE TABLE t(id INTEGER PRIMARY KEY, v INT); INSERT INTO t(v) VALUES (1), (2), (3)"); err != nil {
-				t.Fatal(err)
-			}
+			_, err := db.Exec(bg, "CREATE TABLE t(id INTEGER PRIMARY KEY, v INT); INSERT INTO t(v) VALUES (1), (2), (3)")
+			require.NoError(t, err)
 			func() {
 				defer func() {
 					if p := recover(); p != "boom" {
@@ -87,18 +85,17 @@ func TestPanicInQueryReleasesConnection(t *testing.T) {
 			}()
 			ctx, cancel := context.WithTimeout(bg, 2*time.Second)
 			defer cancel()
-			if _, err := db.Exec(ctx, "INSERT INTO t(v) VALUES (9)"); err != nil {
-				t.Errorf("Exec after the panic: %v", err)
-			}
+			_, err = db.Exec(ctx, "INSERT INTO t(v) VALUES (9)")
+			assert.NoError(t, err, "Exec after the panic")
 			var n int64
-			if err := db.QueryRow(ctx, "SELECT count(*) FROM t WHERE v = 9").Scan(&n); err != nil || n != 1 {
-				t.Errorf("read after the panic: n=%d err=%v", n, err)
-			}
+			err = db.QueryRow(ctx, "SELECT count(*) FROM t WHERE v = 9").Scan(&n)
+			require.NoError(t, err, "read after the panic: n=%d err=%v", n, err)
+			assert.Equal(t, int64(1), n, "read after the panic: n=%d err=%v", n, err)
 			if c.mem {
 				// The in-memory data survived (its only connection was kept).
-				if err := db.QueryRow(ctx, "SELECT count(*) FROM t WHERE v = 1").Scan(&n); err != nil || n != 1 {
-					t.Errorf("in-memory data lost: n=%d err=%v", n, err)
-				}
+				err := db.QueryRow(ctx, "SELECT count(*) FROM t WHERE v = 1").Scan(&n)
+				require.NoError(t, err, "in-memory data lost: n=%d err=%v", n, err)
+				assert.Equal(t, int64(1), n, "in-memory data lost: n=%d err=%v", n, err)
 			}
 			closeWithin(t, db, 2*time.Second)
 		})
@@ -154,9 +151,7 @@ func TestInterruptedWriteAbortsWholeTx(t *testing.T) {
 				} else {
 					serr = interrupted(tx)
 				}
-				if serr == nil {
-					t.Error("the endless insert was not interrupted")
-				}
+				assert.Error(t, serr, "the endless insert was not interrupted")
 				_, after = tx.Exec(ctx, "INSERT INTO t(v) VALUES (200)")
 				if c.swallow {
 					// A savepoint after the loss must not start a new
@@ -169,17 +164,11 @@ func TestInterruptedWriteAbortsWholeTx(t *testing.T) {
 				}
 				return after
 			})
-			if arsenal.CodeOf(after) != arsenal.Aborted {
-				t.Errorf("tx.Exec after the rollback: %v, want Aborted", after)
-			}
+			assert.Equal(t, arsenal.Aborted, arsenal.CodeOf(after), "tx.Exec after the rollback: %v, want Aborted", after)
 			wantCode(t, err, arsenal.Aborted)
 			var n int64
-			if err := db.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n != 0 {
-				t.Errorf("the Tx failed but %d rows of it were committed", n)
-			}
+			require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n))
+			assert.Equal(t, int64(0), n, "the Tx failed but %d rows of it were committed", n)
 			// The writer is usable afterwards.
 			mustExec(t, db, "INSERT INTO t(v) VALUES (1)")
 		})
@@ -222,25 +211,20 @@ func TestTxCallInsideQueryLoopFailsFast(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("Tx: %v", err)
-		}
+		require.NoError(t, err, "Tx")
 	case <-time.After(5 * time.Second):
 		t.Fatal("a Tx call inside a tx.Query loop deadlocked") // db leaks: closing it would hang
 	}
 	defer closeWithin(t, db, 5*time.Second)
-	if len(nested) != 4 {
-		t.Fatalf("nested calls: %v", nested)
-	}
+	require.Equal(t, 4, len(nested), "nested calls: %v", nested)
 	for i, err := range nested {
-		if arsenal.CodeOf(err) != arsenal.FailedPrecondition || !strings.Contains(err.Error(), "busy") {
-			t.Errorf("nested call %d: %v, want FailedPrecondition (busy)", i, err)
-		}
+		assert.Equal(t, arsenal.FailedPrecondition, arsenal.CodeOf(err), "nested call %d: %v, want FailedPrecondition (busy)", i, err)
+		assert.Contains(t, err.Error(), "busy", "nested call %d: %v, want FailedPrecondition (busy)", i, err)
 	}
 	var sum int64
-	if err := db.QueryRow(ctx, "SELECT sum(v) FROM t").Scan(&sum); err != nil || sum != 36 {
-		t.Errorf("sum = %d (%v), want 36: only the write after the loops committed", sum, err)
-	}
+	err := db.QueryRow(ctx, "SELECT sum(v) FROM t").Scan(&sum)
+	require.NoError(t, err, "sum = %d (%v), want 36: only the write after the loops committed", sum, err)
+	assert.Equal(t, int64(36), sum, "sum = %d (%v), want 36: only the write after the loops committed", sum, err)
 }
 
 // TestNilScanDestination proves that a typed-nil destination, whether to
@@ -265,9 +249,7 @@ func TestNilScanDestination(t *testing.T) {
 			}()
 			err = f()
 		}()
-		if arsenal.CodeOf(err) != arsenal.InvalidArgument {
-			t.Errorf("%s: %v, want InvalidArgument", name, err)
-		}
+		assert.Equal(t, arsenal.InvalidArgument, arsenal.CodeOf(err), "%s: %v, want InvalidArgument", name, err)
 	}
 	noPanic("QueryRow.Scan(*int64 nil)", func() error {
 		return db.QueryRow(ctx, "SELECT v FROM t").Scan((*int64)(nil))
@@ -315,9 +297,9 @@ func TestNilScanDestination(t *testing.T) {
 	})
 	// The connections are fine afterwards.
 	var v int64
-	if err := db.QueryRow(ctx, "SELECT v FROM t").Scan(&v); err != nil || v != 1 {
-		t.Errorf("after: v=%d err=%v", v, err)
-	}
+	err := db.QueryRow(ctx, "SELECT v FROM t").Scan(&v)
+	require.NoError(t, err, "after: v=%d err=%v", v, err)
+	assert.Equal(t, int64(1), v, "after: v=%d err=%v", v, err)
 }
 
 type nullScanner struct{ v any }
@@ -351,18 +333,14 @@ func TestLockWaitHonoursContext(t *testing.T) {
 	<-held
 	defer func() {
 		close(hold)
-		if err := <-finished; err != nil {
-			t.Errorf("holder Tx: %v", err)
-		}
+		assert.NoError(t, <-finished, "holder Tx")
 	}()
 
 	ctx, cancel := context.WithTimeout(bg, 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	_, err := b.Exec(ctx, "INSERT INTO t VALUES (2)")
-	if el := time.Since(start); el > time.Second {
-		t.Errorf("Exec with a 200ms deadline returned after %v", el)
-	}
+	assert.LessOrEqual(t, time.Since(start), time.Second, "Exec with a 200ms deadline returned after")
 	wantCode(t, err, arsenal.DeadlineExceeded)
 
 	ctx2, cancel2 := context.WithCancel(bg)
@@ -372,9 +350,7 @@ func TestLockWaitHonoursContext(t *testing.T) {
 		_, err := tx.Exec(ctx2, "INSERT INTO t VALUES (3)")
 		return err
 	})
-	if el := time.Since(start); el > time.Second {
-		t.Errorf("cancelled Tx returned after %v", el)
-	}
+	assert.LessOrEqual(t, time.Since(start), time.Second, "cancelled Tx returned after")
 	wantCode(t, err, arsenal.Canceled)
 }
 
@@ -424,8 +400,7 @@ func TestPanicInTxQueryLoop(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil || len(got) != 3 {
-		t.Errorf("rows after the panic: %v (%v), want [1 2 4]", got, err)
-	}
+	require.NoError(t, err, "rows after the panic: %v (%v), want [1 2 4]", got, err)
+	assert.Equal(t, 3, len(got), "rows after the panic: %v (%v), want [1 2 4]", got, err)
 	closeWithin(t, db, 2*time.Second)
 }

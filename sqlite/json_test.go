@@ -8,6 +8,8 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestJSONKeepsLargeIntegersExactWithSafeIntegers(t *testing.T) {
@@ -37,15 +39,9 @@ func TestJSONKeepsLargeIntegersExactWithSafeIntegers(t *testing.T) {
 				want string
 			}{{true, tt.safe}, {false, tt.want}} {
 				b, err := sqlite.MarshalRow(cols, []any{tt.v}, sqlite.JSONOptions{SafeIntegers: c.safe})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := string(b); got != `{"v":`+c.want+`}` {
-					t.Errorf("safe=%v: %s, want {\"v\":%s}", c.safe, got, c.want)
-				}
-				if !json.Valid(b) {
-					t.Errorf("invalid JSON %s", b)
-				}
+				require.NoError(t, err)
+				assert.Equal(t, `{"v":`+c.want+`}`, string(b), "safe=%v, want {\"v\":%s}", c.safe, c.want)
+				assert.True(t, json.Valid(b), "invalid JSON %s", b)
 			}
 		})
 	}
@@ -63,22 +59,14 @@ func TestQueryJSONStreamsRowsWithTheDatabaseSetting(t *testing.T) {
 			mustExec(t, db, "INSERT INTO t(big, s) VALUES (?, ?)", int64(1)<<62+int64(i), strings.Repeat("x", 30))
 		}
 		var sb strings.Builder
-		if err := db.QueryJSON(ctxT(t), &sb, "SELECT big, s FROM t ORDER BY id"); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, db.QueryJSON(ctxT(t), &sb, "SELECT big, s FROM t ORDER BY id"))
 		var rows []map[string]any
 		dec := json.NewDecoder(strings.NewReader(sb.String()))
 		dec.UseNumber()
-		if err := dec.Decode(&rows); err != nil {
-			t.Fatalf("safe=%v: %v", safe, err)
-		}
-		if len(rows) != 3000 {
-			t.Fatalf("%d rows", len(rows))
-		}
+		require.NoError(t, dec.Decode(&rows), "safe=%v", safe)
+		require.Equal(t, 3000, len(rows), "%d rows", len(rows))
 		_, isString := rows[2999]["big"].(string)
-		if isString != safe {
-			t.Errorf("safe=%v: big decoded as %T", safe, rows[2999]["big"])
-		}
+		assert.Equal(t, safe, isString, "safe: big decoded as %T", rows[2999]["big"])
 		if got := rows[2999]["big"]; got != "4611686018427390903" && got != json.Number("4611686018427390903") {
 			t.Errorf("safe=%v: big = %v, not exact", safe, got)
 		}

@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/require"
 )
 
 var scratch string // a directory for databases the conformance suite opens
@@ -42,9 +42,7 @@ func openFile(t testing.TB, cfg sqlite.Config) *sqlite.DB {
 		cfg.Create = true
 	}
 	db, err := sqlite.Open(ctxT(t), cfg)
-	if err != nil {
-		t.Fatalf("Open(%+v): %v", cfg, err)
-	}
+	require.NoError(t, err, "Open(%+v)", cfg)
 	t.Cleanup(func() { db.Close() })
 	return db
 }
@@ -53,9 +51,7 @@ func openMem(t testing.TB, cfg sqlite.Config) *sqlite.DB {
 	t.Helper()
 	cfg.Path = sqlite.Memory
 	db, err := sqlite.Open(ctxT(t), cfg)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
+	require.NoError(t, err, "Open")
 	t.Cleanup(func() { db.Close() })
 	return db
 }
@@ -63,22 +59,15 @@ func openMem(t testing.TB, cfg sqlite.Config) *sqlite.DB {
 func mustExec(t testing.TB, db *sqlite.DB, q string, args ...any) sqlite.Result {
 	t.Helper()
 	r, err := db.Exec(ctxT(t), q, args...)
-	if err != nil {
-		t.Fatalf("Exec(%q): %v", q, err)
-	}
+	require.NoError(t, err, "Exec(%q)", q)
 	return r
 }
 
 func wantCode(t testing.TB, err error, code arsenal.Code) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("got nil error, want %v", code)
-	}
-	if got := arsenal.CodeOf(err); got != code {
-		t.Fatalf("code = %v, want %v (err: %v)", got, code, err)
-	}
+	require.Error(t, err, "got nil error, want %v", code)
+	require.Equal(t, code, arsenal.CodeOf(err), "code (err: %v)", err)
 	var ae *arsenal.Error
-	if !errors.As(err, &ae) || ae.Component != sqlite.Kind {
-		t.Fatalf("error is not an *arsenal.Error of component sqlite: %#v", err)
-	}
+	require.ErrorAs(t, err, &ae, "error is not an *arsenal.Error of component sqlite: %#v", err)
+	require.Equal(t, sqlite.Kind, ae.Component, "error is not an *arsenal.Error of component sqlite: %#v", err)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestNamedParametersBindFromMapsAndStructs(t *testing.T) {
@@ -37,12 +38,9 @@ func TestNamedParametersBindFromMapsAndStructs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var id int64
 			var name string
-			if err := db.QueryRow(ctxT(t), tt.query, tt.args...).Scan(&id, &name); err != nil {
-				t.Fatal(err)
-			}
-			if id != 7 || name != "ada" {
-				t.Errorf("got %d %q", id, name)
-			}
+			require.NoError(t, db.QueryRow(ctxT(t), tt.query, tt.args...).Scan(&id, &name))
+			assert.Equal(t, int64(7), id, "got %d %q", id, name)
+			assert.Equal(t, "ada", name, "got %d %q", id, name)
 		})
 	}
 }
@@ -73,12 +71,8 @@ func TestStrictModeRejectsMissingAndUnknownParameters(t *testing.T) {
 				t.Fatalf("strict: %v", err)
 			}
 			rows, err := loose.Values(ctxT(t), tt.query, tt.args...)
-			if err != nil {
-				t.Fatalf("loose: %v", err)
-			}
-			if rows[0][0] != tt.looseValue {
-				t.Errorf("loose first column = %#v, want %#v", rows[0][0], tt.looseValue)
-			}
+			require.NoError(t, err, "loose")
+			assert.Equal(t, tt.looseValue, rows[0][0], "loose first column")
 			for i := 1; i < len(rows[0]); i++ {
 				if rows[0][i] != nil {
 					t.Errorf("loose column %d = %#v, want NULL", i, rows[0][i])
@@ -134,12 +128,8 @@ func TestBindingFollowsTheDocumentedRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var typ string
 			var v any
-			if err := db.QueryRow(ctxT(t), "SELECT typeof(?1), ?1", tt.arg).Scan(&typ, &v); err != nil {
-				t.Fatal(err)
-			}
-			if typ != tt.wantType {
-				t.Errorf("typeof = %s, want %s", typ, tt.wantType)
-			}
+			require.NoError(t, db.QueryRow(ctxT(t), "SELECT typeof(?1), ?1", tt.arg).Scan(&typ, &v))
+			assert.Equal(t, tt.wantType, typ, "typeof")
 			if b, ok := tt.want.([]byte); ok {
 				got, _ := v.([]byte)
 				if !bytes.Equal(got, b) || got == nil {
@@ -224,12 +214,8 @@ func TestScanConvertsWithoutSilentLoss(t *testing.T) {
 				wantCode(t, err, arsenal.InvalidArgument)
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tt.check() {
-				t.Errorf("wrong value scanned into %T", tt.dest)
-			}
+			require.NoError(t, err)
+			assert.True(t, tt.check(), "wrong value scanned into %T", tt.dest)
 		})
 	}
 }
@@ -253,65 +239,56 @@ func TestAllAsGetAndQueryReadRowsIntoStructs(t *testing.T) {
 	mustExec(t, db, "INSERT INTO users(name, email, created, extra) VALUES ('ada', 'a@x', 'mon', 'e'), ('bob', NULL, 'tue', 'e')")
 
 	users, err := sqlite.AllAs[user](ctx, db, "SELECT * FROM users ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(users) != 2 || users[0].Name != "ada" || users[0].Email == nil || *users[0].Email != "a@x" || users[1].Email != nil || users[1].Created != "tue" {
-		t.Fatalf("AllAs = %+v", users)
-	}
+	require.NoError(t, err)
+	require.Len(t, users, 2, "AllAs = %+v", users)
+	require.Equal(t, "ada", users[0].Name, "AllAs = %+v", users)
+	require.NotNil(t, users[0].Email, "AllAs = %+v", users)
+	require.Equal(t, "a@x", *users[0].Email, "AllAs = %+v", users)
+	require.Nil(t, users[1].Email, "AllAs = %+v", users)
+	require.Equal(t, "tue", users[1].Created, "AllAs = %+v", users)
 	ptrs, err := sqlite.AllAs[*user](ctx, db, "SELECT id, name FROM users WHERE id = ?", 2)
-	if err != nil || len(ptrs) != 1 || ptrs[0].Name != "bob" {
-		t.Fatalf("AllAs[*user] = %+v, %v", ptrs, err)
-	}
+	require.NoError(t, err, "AllAs[*user] = %+v, %v", ptrs, err)
+	require.Equal(t, 1, len(ptrs), "AllAs[*user] = %+v, %v", ptrs, err)
+	require.Equal(t, "bob", ptrs[0].Name, "AllAs[*user] = %+v, %v", ptrs, err)
 	names, err := sqlite.AllAs[string](ctx, db, "SELECT name FROM users ORDER BY id")
-	if err != nil || len(names) != 2 || names[1] != "bob" {
-		t.Fatalf("AllAs[string] = %v, %v", names, err)
-	}
+	require.NoError(t, err, "AllAs[string] = %v, %v", names, err)
+	require.Equal(t, 2, len(names), "AllAs[string] = %v, %v", names, err)
+	require.Equal(t, "bob", names[1], "AllAs[string] = %v, %v", names, err)
 	var u user
-	if err := db.Get(ctx, &u, "SELECT * FROM users WHERE name = :n", sqlite.Named{"n": "bob"}); err != nil || u.ID != 2 {
-		t.Fatalf("Get = %+v, %v", u, err)
-	}
+	err = db.Get(ctx, &u, "SELECT * FROM users WHERE name = :n", sqlite.Named{"n": "bob"})
+	require.NoError(t, err, "Get = %+v, %v", u, err)
+	require.Equal(t, int64(2), u.ID, "Get = %+v, %v", u, err)
 	err = db.Get(ctx, &u, "SELECT * FROM users WHERE id = 99")
 	wantCode(t, err, arsenal.NotFound)
-	if !errors.Is(err, sqlite.ErrNoRows) {
-		t.Errorf("no-row error does not wrap ErrNoRows: %v", err)
-	}
+	assert.ErrorIs(t, err, sqlite.ErrNoRows, "no-row error does not wrap ErrNoRows: %v", err)
 	var m map[string]any
-	if err := db.Get(ctx, &m, "SELECT id, name FROM users WHERE id = 1"); err != nil || m["name"] != "ada" || m["id"] != int64(1) {
-		t.Fatalf("Get map = %v, %v", m, err)
-	}
+	require.NoError(t, db.Get(ctx, &m, "SELECT id, name FROM users WHERE id = 1"), "Get map")
+	require.Equal(t, "ada", m["name"], "Get map = %v", m)
+	require.Equal(t, int64(1), m["id"], "Get map = %v", m)
 	all, err := db.All(ctx, "SELECT id, email FROM users ORDER BY id")
 	if err != nil || len(all) != 2 || all[1]["email"] != nil {
 		t.Fatalf("All = %v, %v", all, err)
 	}
 	vals, err := db.Values(ctx, "SELECT id, name FROM users ORDER BY id")
-	if err != nil || len(vals) != 2 || vals[0][1] != "ada" {
-		t.Fatalf("Values = %v, %v", vals, err)
-	}
+	require.NoError(t, err, "Values")
+	require.Len(t, vals, 2, "Values = %v", vals)
+	require.Equal(t, "ada", vals[0][1], "Values = %v", vals)
 	// Query streams and stops when the loop breaks.
 	n := 0
 	for row, err := range db.Query(ctx, "SELECT id FROM users ORDER BY id") {
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		n++
-		if row.Int64(0) != 1 {
-			t.Errorf("first id = %d", row.Int64(0))
-		}
+		assert.Equal(t, int64(1), row.Int64(0), "first id")
 		break
 	}
-	if n != 1 {
-		t.Errorf("loop ran %d times after break", n)
-	}
+	assert.Equal(t, 1, n, "loop ran %d times after break", n)
 	// A query error is yielded once.
 	var errs int
 	for _, err := range db.Query(ctx, "SELECT nope FROM users") {
 		wantCode(t, err, arsenal.InvalidArgument)
 		errs++
 	}
-	if errs != 1 {
-		t.Errorf("%d errors yielded", errs)
-	}
+	assert.Equal(t, 1, errs, "%d errors yielded", errs)
 }
 
 func TestQueryThatWritesMovesToTheWriter(t *testing.T) {
@@ -319,27 +296,21 @@ func TestQueryThatWritesMovesToTheWriter(t *testing.T) {
 	mustExec(t, db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
 	var ids []int64
 	for row, err := range db.Query(ctxT(t), "INSERT INTO t(v) VALUES ('a'), ('b') RETURNING id") {
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		ids = append(ids, row.Int64(0))
 	}
-	if len(ids) != 2 {
-		t.Fatalf("RETURNING gave %v", ids)
-	}
+	require.Equal(t, 2, len(ids), "RETURNING gave %v", ids)
 	var n int
-	if err := db.QueryRow(ctxT(t), "SELECT count(*) FROM t").Scan(&n); err != nil || n != 2 {
-		t.Fatalf("count = %d, %v", n, err)
-	}
+	err := db.QueryRow(ctxT(t), "SELECT count(*) FROM t").Scan(&n)
+	require.NoError(t, err, "count = %d, %v", n, err)
+	require.Equal(t, 2, n, "count = %d, %v", n, err)
 }
 
 func TestExecRunsScriptsAndRefusesDanglingTransactions(t *testing.T) {
 	db := openFile(t, sqlite.Config{})
 	r := mustExec(t, db, `CREATE TABLE t(x); -- a comment
 		INSERT INTO t VALUES (1); INSERT INTO t VALUES (2), (3);`)
-	if r.RowsAffected != 2 {
-		t.Errorf("RowsAffected of the last statement = %d, want 2", r.RowsAffected)
-	}
+	assert.Equal(t, int64(2), r.RowsAffected, "RowsAffected of the last statement, want 2")
 	_, err := db.Exec(ctxT(t), "INSERT INTO t VALUES (?); INSERT INTO t VALUES (?)", 1, 2)
 	wantCode(t, err, arsenal.InvalidArgument)
 	_, err = db.Exec(ctxT(t), "BEGIN")
@@ -347,42 +318,35 @@ func TestExecRunsScriptsAndRefusesDanglingTransactions(t *testing.T) {
 	// The writer is usable and not stuck in a transaction.
 	mustExec(t, db, "INSERT INTO t VALUES (4)")
 	var n int
-	if err := db.QueryRow(ctxT(t), "SELECT count(*) FROM t").Scan(&n); err != nil || n != 4 {
-		t.Fatalf("count = %d, %v", n, err)
-	}
+	err = db.QueryRow(ctxT(t), "SELECT count(*) FROM t").Scan(&n)
+	require.NoError(t, err, "count = %d, %v", n, err)
+	require.Equal(t, 4, n, "count = %d, %v", n, err)
 }
 
 func TestStatementCacheIsReusedAndBounded(t *testing.T) {
 	db := openMem(t, sqlite.Config{StatementCache: 2})
 	for i := 0; i < 5; i++ {
 		var n int
-		if err := db.QueryRow(ctxT(t), "SELECT ?", i).Scan(&n); err != nil || n != i {
-			t.Fatal(n, err)
-		}
+		err := db.QueryRow(ctxT(t), "SELECT ?", i).Scan(&n)
+		require.NoError(t, err, "%v %v", n, err)
+		require.Equal(t, i, n, "%v %v", n, err)
 	}
 	g := db.DBStats()
-	if g.StmtCacheHits < 4 {
-		t.Errorf("StmtCacheHits = %v after 5 identical queries", g.StmtCacheHits)
-	}
+	assert.GreaterOrEqual(t, g.StmtCacheHits, uint64(4), "StmtCacheHits = %v after 5 identical queries", g.StmtCacheHits)
 	for _, q := range []string{"SELECT 1", "SELECT 2", "SELECT 3", "SELECT ?"} {
 		if _, err := db.Values(ctxT(t), q, 1); err != nil && !arsenal.IsCode(err, arsenal.InvalidArgument) {
 			t.Fatal(err)
 		}
 	}
 	before := db.DBStats().StmtCacheMisses
-	if _, err := db.Values(ctxT(t), "SELECT 1"); err != nil {
-		t.Fatal(err)
-	}
-	if db.DBStats().StmtCacheMisses != before+1 {
-		t.Errorf("an evicted statement was not prepared again")
-	}
+	_, err := db.Values(ctxT(t), "SELECT 1")
+	require.NoError(t, err)
+	assert.Equal(t, before+1, db.DBStats().StmtCacheMisses, "an evicted statement was not prepared again")
 	off := openMem(t, sqlite.Config{StatementCache: -1})
 	for i := 0; i < 3; i++ {
-		if _, err := off.Values(ctxT(t), "SELECT 1"); err != nil {
-			t.Fatal(err)
-		}
+		_, err := off.Values(ctxT(t), "SELECT 1")
+		require.NoError(t, err)
 	}
-	if h := off.DBStats().StmtCacheHits; h != 0 {
-		t.Errorf("cache off but %v hits", h)
-	}
+	h := off.DBStats().StmtCacheHits
+	assert.Equal(t, uint64(0), h, "cache off but %v hits", h)
 }

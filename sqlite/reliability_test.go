@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestEightWritersAndEightReadersLoseNothing runs 8 writers and 8 readers
@@ -103,25 +104,16 @@ func TestEightWritersAndEightReadersLoseNothing(t *testing.T) {
 		}
 	}
 	var n int64
-	if err := db.QueryRow(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != acked.Load() {
-		t.Errorf("%d rows stored, %d acknowledged", n, acked.Load())
-	}
+	require.NoError(t, db.QueryRow(ctx, "SELECT count(*) FROM events").Scan(&n))
+	assert.Equal(t, acked.Load(), n, "%d rows stored, %d acknowledged", n, acked.Load())
 	// Per writer the sequence has no gaps.
 	var gaps int64
-	if err := db.QueryRow(ctx, "SELECT count(*) FROM (SELECT writer, count(*) AS c, max(seq) AS m FROM events GROUP BY writer) WHERE c != m + 1").Scan(&gaps); err != nil || gaps != 0 {
-		t.Errorf("%d writers with gaps (%v)", gaps, err)
-	}
-	if err := db.IntegrityCheck(ctx); err != nil {
-		t.Error(err)
-	}
+	err := db.QueryRow(ctx, "SELECT count(*) FROM (SELECT writer, count(*) AS c, max(seq) AS m FROM events GROUP BY writer) WHERE c != m + 1").Scan(&gaps)
+	require.NoError(t, err, "%d writers with gaps (%v)", gaps, err)
+	assert.Equal(t, int64(0), gaps, "%d writers with gaps (%v)", gaps, err)
+	assert.NoError(t, db.IntegrityCheck(ctx))
 	t.Logf("%d rows written, %d read rounds in %s", n, reads.Load(), run)
-	if n == 0 || reads.Load() == 0 {
-		t.Error("no progress")
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		t.Error("test ran out of time")
-	}
+	assert.NotEqual(t, int64(0), n, "no progress")
+	assert.NotEqual(t, int64(0), reads.Load(), "no progress")
+	assert.NotErrorIs(t, ctx.Err(), context.DeadlineExceeded, "test ran out of time")
 }

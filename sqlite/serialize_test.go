@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func seeded(t *testing.T) (*sqlite.DB, []byte) {
@@ -18,9 +19,7 @@ func seeded(t *testing.T) (*sqlite.DB, []byte) {
 	db := openFile(t, sqlite.Config{})
 	mustExec(t, db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT, big INTEGER); INSERT INTO t(v, big) VALUES ('a', 9007199254740993), ('b', 2)")
 	b, err := db.Serialize(ctxT(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return db, b
 }
 
@@ -28,25 +27,18 @@ func TestDeserializeGivesAUsableCopy(t *testing.T) {
 	src, image := seeded(t)
 	ctx := ctxT(t)
 	db, err := sqlite.Deserialize(ctx, image, sqlite.DeserializeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer db.Close()
 	mustExec(t, db, "INSERT INTO t(v) VALUES ('c')")
-	if n := count(t, db, "SELECT count(*) FROM t"); n != 3 {
-		t.Errorf("copy has %d rows", n)
-	}
-	if n := count(t, src, "SELECT count(*) FROM t"); n != 2 {
-		t.Errorf("writing the copy changed the source: %d rows", n)
-	}
+	n := count(t, db, "SELECT count(*) FROM t")
+	assert.Equal(t, 3, n, "copy has %d rows", n)
+	n = count(t, src, "SELECT count(*) FROM t")
+	assert.Equal(t, 2, n, "writing the copy changed the source: %d rows", n)
 	again, err := db.Serialize(ctx, "main")
-	if err != nil || len(again) == 0 {
-		t.Fatalf("Serialize of a deserialized db: %d bytes, %v", len(again), err)
-	}
+	require.NoError(t, err, "Serialize of a deserialized db: %d bytes, %v", len(again), err)
+	require.NotEqual(t, 0, len(again), "Serialize of a deserialized db: %d bytes, %v", len(again), err)
 	empty, err := sqlite.Deserialize(ctx, nil, sqlite.DeserializeOptions{})
-	if err != nil {
-		t.Fatalf("empty image: %v", err)
-	}
+	require.NoError(t, err, "empty image")
 	defer empty.Close()
 	mustExec(t, empty, "CREATE TABLE x(y)")
 }
@@ -55,13 +47,10 @@ func TestReadOnlyDeserializeRefusesEveryWrite(t *testing.T) {
 	_, image := seeded(t)
 	ctx := ctxT(t)
 	db, err := sqlite.Deserialize(ctx, image, sqlite.DeserializeOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer db.Close()
-	if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
-		t.Fatalf("read-only copy has %d rows", n)
-	}
+	n := count(t, db, "SELECT count(*) FROM t")
+	require.Equal(t, 2, n, "read-only copy has %d rows", n)
 	writes := []struct {
 		name, sql string
 		code      arsenal.Code
@@ -84,9 +73,9 @@ func TestReadOnlyDeserializeRefusesEveryWrite(t *testing.T) {
 			wantCode(t, err, w.code)
 			// Still read-only afterwards, and query_only still reads ON.
 			var on int
-			if err := db.QueryRow(ctx, "PRAGMA query_only").Scan(&on); err != nil || on != 1 {
-				t.Fatalf("query_only = %d, %v", on, err)
-			}
+			err = db.QueryRow(ctx, "PRAGMA query_only").Scan(&on)
+			require.NoError(t, err, "query_only = %d, %v", on, err)
+			require.Equal(t, 1, on, "query_only = %d, %v", on, err)
 			_, err = db.Exec(ctx, "INSERT INTO t(v) VALUES ('after')")
 			wantCode(t, err, arsenal.FailedPrecondition)
 		})
@@ -97,44 +86,34 @@ func TestReadOnlyDeserializeRefusesEveryWrite(t *testing.T) {
 		return err
 	})
 	wantCode(t, err, arsenal.FailedPrecondition)
-	if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
-		t.Fatalf("read-only copy changed: %d rows", n)
-	}
+	n = count(t, db, "SELECT count(*) FROM t")
+	require.Equal(t, 2, n, "read-only copy changed: %d rows", n)
 	got, err := db.Serialize(ctx, "")
-	if err != nil || !bytes.Equal(got[100:], image[100:]) {
-		t.Errorf("read-only image changed (%v)", err)
-	}
+	require.NoError(t, err, "read-only image changed (%v)", err)
+	assert.True(t, bytes.Equal(got[100:], image[100:]), "read-only image changed (%v)", err)
 }
 
 func TestDeserializeOptionsCarryStrictAndSafeIntegers(t *testing.T) {
 	_, image := seeded(t)
 	ctx := ctxT(t)
 	db, err := sqlite.Deserialize(ctx, image, sqlite.DeserializeOptions{Strict: true, SafeIntegers: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer db.Close()
 	_, err = db.Values(ctx, "SELECT * FROM t WHERE id = :id")
 	wantCode(t, err, arsenal.InvalidArgument)
 	j, err := db.AllJSON(ctx, "SELECT big FROM t ORDER BY id")
-	if err != nil || string(j) != `[{"big":"9007199254740993"},{"big":2}]` {
-		t.Errorf("AllJSON = %s, %v", j, err)
-	}
+	require.NoError(t, err, "AllJSON = %s, %v", j, err)
+	assert.Equal(t, `[{"big":"9007199254740993"},{"big":2}]`, string(j), "AllJSON = %s, %v", j, err)
 	var f float64
 	wantCode(t, db.QueryRow(ctx, "SELECT big FROM t WHERE id = 1").Scan(&f), arsenal.InvalidArgument)
 
 	loose, err := sqlite.Deserialize(ctx, image, sqlite.DeserializeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer loose.Close()
-	if _, err := loose.Values(ctx, "SELECT * FROM t WHERE id = :id"); err != nil {
-		t.Errorf("non-strict missing parameter: %v", err)
-	}
+	_, err = loose.Values(ctx, "SELECT * FROM t WHERE id = :id")
+	assert.NoError(t, err, "non-strict missing parameter")
 	j, _ = loose.AllJSON(ctx, "SELECT big FROM t ORDER BY id")
-	if string(j) != `[{"big":9007199254740993},{"big":2}]` {
-		t.Errorf("AllJSON without SafeIntegers = %s", j)
-	}
+	assert.Equal(t, `[{"big":9007199254740993},{"big":2}]`, string(j), "AllJSON without SafeIntegers = %s", j)
 }
 
 func TestDeserializeOfGarbageIsDataLoss(t *testing.T) {
@@ -173,40 +152,27 @@ func TestBackupVacuumIntoAndRestoreWriteSoundFiles(t *testing.T) {
 	check := func(path string) {
 		t.Helper()
 		db, err := sqlite.Open(ctx, sqlite.Config{Path: path, ReadOnly: true})
-		if err != nil {
-			t.Fatalf("open %s: %v", path, err)
-		}
+		require.NoError(t, err, "open %s", path)
 		defer db.Close()
-		if err := db.IntegrityCheck(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
-			t.Fatalf("%s has %d rows", path, n)
-		}
+		require.NoError(t, db.IntegrityCheck(ctx))
+		n := count(t, db, "SELECT count(*) FROM t")
+		require.Equal(t, 2, n, "%s has %d rows", path, n)
 	}
 	backup := filepath.Join(dir, "backup.db")
-	if err := src.Backup(ctx, backup); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, src.Backup(ctx, backup))
 	check(backup)
 	// Backing up again replaces the file atomically.
 	mustExec(t, src, "DELETE FROM t WHERE id = 2; INSERT INTO t(v) VALUES ('c')")
-	if err := src.Backup(ctx, backup); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, src.Backup(ctx, backup))
 	check(backup)
 
 	vac := filepath.Join(dir, "vacuum.db")
-	if err := src.VacuumInto(ctx, vac); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, src.VacuumInto(ctx, vac))
 	check(vac)
 	wantCode(t, src.VacuumInto(ctx, vac), arsenal.AlreadyExists)
 
 	restored := filepath.Join(dir, "restored.db")
-	if err := sqlite.Restore(ctx, bytes.NewReader(image), restored); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, sqlite.Restore(ctx, bytes.NewReader(image), restored))
 	check(restored)
 	// Garbage leaves the existing file alone.
 	err := sqlite.Restore(ctx, strings.NewReader("not a database at all, not at all"), restored)
@@ -214,20 +180,14 @@ func TestBackupVacuumIntoAndRestoreWriteSoundFiles(t *testing.T) {
 	check(restored)
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.Contains(e.Name(), ".tmp-") {
-			t.Errorf("temporary file left behind: %s", e.Name())
-		}
+		assert.NotContains(t, e.Name(), ".tmp-", "temporary file left behind: %s", e.Name())
 	}
 	// A read-only deserialized database can be backed up too.
 	ro, err := sqlite.Deserialize(ctx, image, sqlite.DeserializeOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer ro.Close()
 	fromRO := filepath.Join(dir, "from-ro.db")
-	if err := ro.Backup(ctx, fromRO); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, ro.Backup(ctx, fromRO))
 	check(fromRO)
 	wantCode(t, src.Backup(ctx, filepath.Join(dir, "missing-dir", "x.db")), arsenal.NotFound)
 }
@@ -237,9 +197,7 @@ func TestUserDefinedFunctionsRunOnEveryConnection(t *testing.T) {
 	ctx := ctxT(t)
 	mustExec(t, db, "CREATE TABLE t(x)")
 	// Open several readers before registering.
-	if err := db.Health(ctx); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Health(ctx))
 	err := db.CreateFunction("reverse", sqlite.Function{NArgs: 1, Deterministic: true, Scalar: func(args []any) (any, error) {
 		s, ok := args[0].(string)
 		if !ok {
@@ -251,31 +209,22 @@ func TestUserDefinedFunctionsRunOnEveryConnection(t *testing.T) {
 		}
 		return string(r), nil
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateFunction("big", sqlite.Function{NArgs: 0, Scalar: func([]any) (any, error) { return uint64(1 << 63), nil }}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, db.CreateFunction("big", sqlite.Function{NArgs: 0, Scalar: func([]any) (any, error) { return uint64(1 << 63), nil }}))
 	for i := 0; i < 6; i++ {
 		var s string
-		if err := db.QueryRow(ctx, "SELECT reverse(?)", "abc").Scan(&s); err != nil || s != "cba" {
-			t.Fatalf("reverse = %q, %v", s, err)
-		}
+		err := db.QueryRow(ctx, "SELECT reverse(?)", "abc").Scan(&s)
+		require.NoError(t, err, "reverse = %q, %v", s, err)
+		require.Equal(t, "cba", s, "reverse = %q, %v", s, err)
 	}
 	mustExec(t, db, "INSERT INTO t VALUES (reverse('xy'))")
 	_, err = db.Values(ctx, "SELECT reverse(1)")
-	if err == nil || !strings.Contains(err.Error(), "want text") {
-		t.Errorf("function error = %v", err)
-	}
+	require.Error(t, err, "function error = %v", err)
+	assert.Contains(t, err.Error(), "want text", "function error = %v", err)
 	_, err = db.Values(ctx, "SELECT big()")
-	if err == nil {
-		t.Error("a function returning uint64 above MaxInt64 succeeded")
-	}
+	assert.Error(t, err, "a function returning uint64 above MaxInt64 succeeded")
 	wantCode(t, db.CreateFunction("", sqlite.Function{}), arsenal.InvalidArgument)
-	if db.Stats().Ops["function"].Count == 0 {
-		t.Error("function calls are not counted")
-	}
+	assert.NotEqual(t, uint64(0), db.Stats().Ops["function"].Count, "function calls are not counted")
 }
 
 func TestCallsAfterCloseFailCoded(t *testing.T) {
@@ -289,8 +238,6 @@ func TestCallsAfterCloseFailCoded(t *testing.T) {
 		"Inspect":   func() error { _, err := db.Inspect(ctx, "SELECT 1"); return err }(),
 		"Function":  db.CreateFunction("f", sqlite.Function{Scalar: func([]any) (any, error) { return nil, nil }}),
 	} {
-		if !errors.Is(err, arsenal.ErrClosed) {
-			t.Errorf("%s after Close: %v", name, err)
-		}
+		assert.ErrorIs(t, err, arsenal.ErrClosed, "%s after Close: %v", name, err)
 	}
 }

@@ -7,14 +7,14 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func count(t *testing.T, db *sqlite.DB, q string) int {
 	t.Helper()
 	var n int
-	if err := db.QueryRow(ctxT(t), q).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
+	require.NoError(t, db.QueryRow(ctxT(t), q).Scan(&n), "%s", q)
 	return n
 }
 
@@ -33,20 +33,14 @@ func TestTxCommitsOrRollsBackInEveryMode(t *testing.T) {
 				if err := tx.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&inside); err != nil {
 					return err
 				}
-				if inside != 2 {
-					t.Errorf("inside the tx: %d rows", inside)
-				}
-				if n := count(t, db, "SELECT count(*) FROM t"); n != 0 {
-					t.Errorf("a reader sees %d uncommitted rows", n)
-				}
+				assert.Equal(t, 2, inside, "inside the tx: %d rows", inside)
+				n := count(t, db, "SELECT count(*) FROM t")
+				assert.Equal(t, 0, n, "a reader sees %d uncommitted rows", n)
 				return nil
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
-				t.Fatalf("after commit: %d rows", n)
-			}
+			require.NoError(t, err)
+			n := count(t, db, "SELECT count(*) FROM t")
+			require.Equal(t, 2, n, "after commit: %d rows", n)
 			boom := errors.New("boom")
 			err = db.TxWith(ctx, mode, func(tx *sqlite.Tx) error {
 				if _, err := tx.Exec(ctx, "INSERT INTO t VALUES (3)"); err != nil {
@@ -54,15 +48,12 @@ func TestTxCommitsOrRollsBackInEveryMode(t *testing.T) {
 				}
 				return boom
 			})
-			if !errors.Is(err, boom) {
-				t.Fatalf("Tx error = %v, want to wrap boom", err)
-			}
-			if n := count(t, db, "SELECT count(*) FROM t"); n != 2 {
-				t.Fatalf("after rollback: %d rows", n)
-			}
-			if g := db.DBStats(); g.TxCommits != 1 || g.TxRollbacks != 1 {
-				t.Errorf("tx stats %+v", g)
-			}
+			require.ErrorIs(t, err, boom, "Tx error = %v, want to wrap boom", err)
+			n = count(t, db, "SELECT count(*) FROM t")
+			require.Equal(t, 2, n, "after rollback: %d rows", n)
+			g := db.DBStats()
+			assert.Equal(t, uint64(1), g.TxCommits, "tx stats %+v", g)
+			assert.Equal(t, uint64(1), g.TxRollbacks, "tx stats %+v", g)
 		})
 	}
 }
@@ -83,9 +74,8 @@ func TestTxRollsBackOnPanicAndRepanics(t *testing.T) {
 		})
 		t.Error("Tx swallowed the panic")
 	}()
-	if n := count(t, db, "SELECT count(*) FROM t"); n != 0 {
-		t.Fatalf("after panic: %d rows", n)
-	}
+	n := count(t, db, "SELECT count(*) FROM t")
+	require.Equal(t, 0, n, "after panic: %d rows", n)
 	// The writer was released and works.
 	mustExec(t, db, "INSERT INTO t VALUES (2)")
 }
@@ -101,9 +91,7 @@ func TestNestedTxUsesSavepoints(t *testing.T) {
 			tx2.Exec(ctx, "INSERT INTO t VALUES (2)")
 			return errors.New("inner fails")
 		})
-		if inner == nil {
-			t.Error("inner error lost")
-		}
+		assert.Error(t, inner, "inner error lost")
 		// An inner panic rolls back the inner work and continues upward...
 		func() {
 			defer func() { recover() }()
@@ -121,16 +109,13 @@ func TestNestedTxUsesSavepoints(t *testing.T) {
 			})
 		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	vals, err := sqlite.AllAs[int](ctx, db, "SELECT x FROM t ORDER BY x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(vals) != 3 || vals[0] != 1 || vals[1] != 4 || vals[2] != 5 {
-		t.Fatalf("rows %v, want [1 4 5]", vals)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 3, len(vals), "rows %v, want [1 4 5]", vals)
+	require.Equal(t, 1, vals[0], "rows %v, want [1 4 5]", vals)
+	require.Equal(t, 4, vals[1], "rows %v, want [1 4 5]", vals)
+	require.Equal(t, 5, vals[2], "rows %v, want [1 4 5]", vals)
 }
 
 func TestTxGuardsItsLifetime(t *testing.T) {
@@ -138,9 +123,7 @@ func TestTxGuardsItsLifetime(t *testing.T) {
 	ctx := ctxT(t)
 	mustExec(t, db, "CREATE TABLE t(x INTEGER)")
 	var leaked *sqlite.Tx
-	if err := db.Tx(ctx, func(tx *sqlite.Tx) error { leaked = tx; return nil }); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Tx(ctx, func(tx *sqlite.Tx) error { leaked = tx; return nil }))
 	_, err := leaked.Exec(ctx, "INSERT INTO t VALUES (1)")
 	wantCode(t, err, arsenal.FailedPrecondition)
 
@@ -157,9 +140,8 @@ func TestTxGuardsItsLifetime(t *testing.T) {
 		return nil
 	})
 	wantCode(t, err, arsenal.Canceled)
-	if n := count(t, db, "SELECT count(*) FROM t"); n != 0 {
-		t.Fatalf("a cancelled tx committed %d rows", n)
-	}
+	n := count(t, db, "SELECT count(*) FROM t")
+	require.Equal(t, 0, n, "a cancelled tx committed %d rows", n)
 	err = db.TxWith(ctx, sqlite.TxMode(9), func(*sqlite.Tx) error { return nil })
 	wantCode(t, err, arsenal.InvalidArgument)
 }

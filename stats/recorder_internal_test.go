@@ -4,6 +4,9 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // timed is how many calls o's histograms hold.
@@ -28,26 +31,23 @@ func TestSampleEveryTimesAFractionButCountsEveryCall(t *testing.T) {
 		_ = op.Done(op.Start(), err)
 	}
 	s := op.Stats()
-	if s.Count != calls || s.Errors != calls/5 {
-		t.Fatalf("count/errors %d/%d, want %d/%d (sampling must not lose calls)", s.Count, s.Errors, calls, calls/5)
-	}
+	require.Equal(t, uint64(calls), s.Count, "count/errors %d/%d, want %d/%d (sampling must not lose calls)", s.Count, s.Errors, calls, calls/5)
+	require.Equal(t, uint64(calls/5), s.Errors, "count/errors %d/%d, want %d/%d (sampling must not lose calls)", s.Count, s.Errors, calls, calls/5)
 	// The first sampleAfter calls are all timed, then about 1 in 8.
 	want := float64(sampleAfter) + float64(calls-sampleAfter)/8
-	if got := float64(op.timed()); got < want*0.85 || got > want*1.15 {
-		t.Errorf("%v calls timed, want about %v", got, want)
-	}
-	if s.P50 <= 0 || s.Max < s.P50 {
-		t.Errorf("sampled percentiles missing: %+v", s)
-	}
+	got := float64(op.timed())
+	assert.GreaterOrEqual(t, got, want*0.85, "%v calls timed, want about %v", got, want)
+	assert.LessOrEqual(t, got, want*1.15, "%v calls timed, want about %v", got, want)
+	assert.Greater(t, s.P50, time.Duration(0), "sampled percentiles missing: %+v", s)
+	assert.GreaterOrEqual(t, s.Max, s.P50, "sampled percentiles missing: %+v", s)
 
 	// Reset starts over with every call timed.
 	op.Reset()
 	for range 100 {
 		_ = op.Done(op.Start(), nil)
 	}
-	if n := op.timed(); n != 100 {
-		t.Errorf("after Reset %d of 100 calls timed, want all", n)
-	}
+	n := op.timed()
+	assert.Equal(t, int64(100), n, "after Reset %d of 100 calls timed, want all", n)
 }
 
 func TestWithoutSamplingEveryCallIsTimed(t *testing.T) {
@@ -55,23 +55,17 @@ func TestWithoutSamplingEveryCallIsTimed(t *testing.T) {
 	for range 3000 {
 		_ = op.Done(op.Start(), nil)
 	}
-	if n := op.timed(); n != 3000 {
-		t.Errorf("%d of 3000 calls timed, want all", n)
-	}
+	n := op.timed()
+	assert.Equal(t, int64(3000), n, "%d of 3000 calls timed, want all", n)
 	op.SampleEvery(1)
 	for range 3000 {
 		_ = op.Done(op.Start(), nil)
 	}
-	if n := op.timed(); n != 6000 {
-		t.Errorf("SampleEvery(1): %d of 6000 calls timed, want all", n)
-	}
+	n = op.timed()
+	assert.Equal(t, int64(6000), n, "SampleEvery(1): %d of 6000 calls timed, want all", n)
 }
 
 func TestNowIsNeverZero(t *testing.T) {
-	if Now() <= 0 {
-		t.Fatal("Now() must be positive: 0 means not timed")
-	}
-	if d := Now(); d < time.Microsecond {
-		t.Fatalf("Now() = %v, want at least the 1 µs head start", d)
-	}
+	require.Greater(t, Now(), time.Duration(0), "Now() must be positive: 0 means not timed")
+	require.GreaterOrEqual(t, Now(), time.Microsecond, "Now(), want at least the 1 µs head start")
 }

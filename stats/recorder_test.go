@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal/stats"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRecorderCountsCallsAndErrors(t *testing.T) {
@@ -35,9 +37,8 @@ func TestRecorderCountsCallsAndErrors(t *testing.T) {
 				op.Record(time.Millisecond, err)
 			}
 			s := op.Stats()
-			if s.Count != uint64(tt.calls) || s.Errors != tt.wantErrors {
-				t.Errorf("count/errors = %d/%d, want %d/%d", s.Count, s.Errors, tt.calls, tt.wantErrors)
-			}
+			assert.Equal(t, uint64(tt.calls), s.Count, "count/errors = %d/%d, want %d/%d", s.Count, s.Errors, tt.calls, tt.wantErrors)
+			assert.Equal(t, tt.wantErrors, s.Errors, "count/errors = %d/%d, want %d/%d", s.Count, s.Errors, tt.calls, tt.wantErrors)
 		})
 	}
 }
@@ -60,9 +61,9 @@ func TestRecorderPercentilesMatchAKnownDistribution(t *testing.T) {
 		{"mean", s.Mean, 500500 * time.Nanosecond},
 	} {
 		// HdrHistogram with 2 significant digits: within 1%.
-		if diff := c.got - c.want; diff < -c.want/100 || diff > c.want/100 {
-			t.Errorf("%s = %v, want %v within 1%%", c.name, c.got, c.want)
-		}
+		diff := c.got - c.want
+		assert.GreaterOrEqual(t, diff, -c.want/100, "%s = %v, want %v within 1%%", c.name, c.got, c.want)
+		assert.LessOrEqual(t, diff, c.want/100, "%s = %v, want %v within 1%%", c.name, c.got, c.want)
 	}
 }
 
@@ -71,9 +72,9 @@ func TestRecorderClampsOutOfRangeLatencies(t *testing.T) {
 	r.Record("op", -time.Second, nil)
 	r.Record("op", time.Hour, nil)
 	s := r.Snapshot()["op"]
-	if s.Count != 2 || s.Max < 9*time.Minute || s.Max > 11*time.Minute {
-		t.Errorf("stats = %+v, want 2 calls with max clamped to about 10 minutes", s)
-	}
+	assert.Equal(t, uint64(2), s.Count, "stats = %+v, want 2 calls with max clamped to about 10 minutes", s)
+	assert.GreaterOrEqual(t, s.Max, 9*time.Minute, "stats = %+v, want 2 calls with max clamped to about 10 minutes", s)
+	assert.LessOrEqual(t, s.Max, 11*time.Minute, "stats = %+v, want 2 calls with max clamped to about 10 minutes", s)
 }
 
 func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
@@ -119,9 +120,8 @@ func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
 	snap := r.Snapshot()
 	for _, name := range []string{"a", "b"} {
 		s := snap[name]
-		if s.Count != workers/2*each || s.Errors != workers/2*each/10 {
-			t.Errorf("%s: count/errors = %d/%d, want %d/%d", name, s.Count, s.Errors, workers/2*each, workers/2*each/10)
-		}
+		assert.Equal(t, uint64(workers/2*each), s.Count, "%s: count/errors = %d/%d, want %d/%d", name, s.Count, s.Errors, workers/2*each, workers/2*each/10)
+		assert.Equal(t, uint64(workers/2*each/10), s.Errors, "%s: count/errors = %d/%d, want %d/%d", name, s.Count, s.Errors, workers/2*each, workers/2*each/10)
 	}
 }
 
@@ -132,12 +132,10 @@ func TestRecorderResetStartsANewWindow(t *testing.T) {
 	time.Sleep(2 * time.Millisecond)
 	r.Reset()
 	s := r.Snapshot()["op"]
-	if s.Count != 0 || s.Errors != 0 || s.P99 != 0 {
-		t.Errorf("after Reset: %+v, want zero", s)
-	}
-	if !r.Since().After(before) {
-		t.Errorf("Since did not move forward on Reset")
-	}
+	assert.Equal(t, uint64(0), s.Count, "after Reset: %+v, want zero", s)
+	assert.Equal(t, uint64(0), s.Errors, "after Reset: %+v, want zero", s)
+	assert.Equal(t, time.Duration(0), s.P99, "after Reset: %+v, want zero", s)
+	assert.True(t, r.Since().After(before), "Since did not move forward on Reset")
 }
 
 func TestRecorderStaysSmallPerOperation(t *testing.T) {
@@ -149,24 +147,20 @@ func TestRecorderStaysSmallPerOperation(t *testing.T) {
 		r.Record(fmt.Sprint("op", i), time.Millisecond, nil)
 	}
 	runtime.ReadMemStats(&after)
-	if per := (after.TotalAlloc - before.TotalAlloc) / 100; per > 40<<10 {
-		t.Errorf("each operation costs %d bytes, want under 40 KiB", per)
-	}
+	per := (after.TotalAlloc - before.TotalAlloc) / 100
+	assert.LessOrEqual(t, per, uint64(40<<10), "each operation costs %d bytes, want under 40 KiB", per)
 }
 
 func TestRecordingDoesNotAllocate(t *testing.T) {
 	r := stats.NewRecorder()
 	op := r.Op("get")
 	err := errors.New("x")
-	if n := testing.AllocsPerRun(1000, func() { op.Record(123*time.Microsecond, nil) }); n != 0 {
-		t.Errorf("Op.Record allocates %v times per call, want 0", n)
-	}
-	if n := testing.AllocsPerRun(1000, func() { _ = op.Since(time.Now(), err) }); n != 0 {
-		t.Errorf("Op.Since allocates %v times per call, want 0", n)
-	}
-	if n := testing.AllocsPerRun(1000, func() { r.Record("get", time.Microsecond, nil) }); n != 0 {
-		t.Errorf("Recorder.Record allocates %v times per call, want 0", n)
-	}
+	n := testing.AllocsPerRun(1000, func() { op.Record(123*time.Microsecond, nil) })
+	assert.Equal(t, float64(0), n, "Op.Record allocates %v times per call, want 0", n)
+	n = testing.AllocsPerRun(1000, func() { _ = op.Since(time.Now(), err) })
+	assert.Equal(t, float64(0), n, "Op.Since allocates %v times per call, want 0", n)
+	n = testing.AllocsPerRun(1000, func() { r.Record("get", time.Microsecond, nil) })
+	assert.Equal(t, float64(0), n, "Recorder.Record allocates %v times per call, want 0", n)
 }
 
 func TestRateIsCallsPerSecondOverTheWindow(t *testing.T) {
@@ -176,12 +170,8 @@ func TestRateIsCallsPerSecondOverTheWindow(t *testing.T) {
 	}
 	s := r.Snapshot()["op"]
 	got := stats.Rate(s, r.Since(), r.Since().Add(10*time.Second))
-	if got != 5 {
-		t.Errorf("Rate = %v, want 5 calls/s", got)
-	}
-	if stats.Rate(s, r.Since(), r.Since()) != 0 {
-		t.Errorf("Rate over an empty window should be 0")
-	}
+	assert.Equal(t, float64(5), got, "Rate, want 5 calls/s")
+	assert.Equal(t, float64(0), stats.Rate(s, r.Since(), r.Since()), "Rate over an empty window should be 0")
 }
 
 // BenchmarkOpRecord proves the hot path allocates nothing (0 allocs/op).
@@ -219,16 +209,13 @@ func TestDoneTimesACallFromNowAndReturnsItsError(t *testing.T) {
 	start := stats.Now()
 	time.Sleep(2 * time.Millisecond)
 	want := errors.New("boom")
-	if got := op.Done(start, want); got != want {
-		t.Errorf("Done returned %v, want the call's error", got)
-	}
+	assert.Same(t, want, op.Done(start, want), "Done returned another error than the call's")
 	s := op.Stats()
-	if s.Count != 1 || s.Errors != 1 || s.Max < 2*time.Millisecond {
-		t.Errorf("stats after one 2ms failed call: %+v", s)
-	}
-	if n := testing.AllocsPerRun(1000, func() { _ = op.Done(stats.Now(), nil) }); n != 0 {
-		t.Errorf("Done allocates %v times per call", n)
-	}
+	assert.Equal(t, uint64(1), s.Count, "stats after one 2ms failed call: %+v", s)
+	assert.Equal(t, uint64(1), s.Errors, "stats after one 2ms failed call: %+v", s)
+	assert.GreaterOrEqual(t, s.Max, 2*time.Millisecond, "stats after one 2ms failed call: %+v", s)
+	n := testing.AllocsPerRun(1000, func() { _ = op.Done(stats.Now(), nil) })
+	assert.Equal(t, float64(0), n, "Done allocates %v times per call", n)
 }
 
 // TestRecorderMergesConcurrentCallersExactly records disjoint latency
@@ -250,14 +237,12 @@ func TestRecorderMergesConcurrentCallersExactly(t *testing.T) {
 	}
 	wg.Wait()
 	s := op.Stats()
-	if s.Count != workers*each {
-		t.Fatalf("count %d, want %d", s.Count, workers*each)
-	}
+	require.Equal(t, uint64(workers*each), s.Count, "count")
 	want := time.Duration(workers*each/2) * time.Microsecond
-	if d := s.P50 - want; d < -want/50 || d > want/50 {
-		t.Errorf("p50 %v, want %v within 2%%", s.P50, want)
-	}
-	if max := time.Duration(workers*each) * time.Microsecond; s.Max < max*99/100 || s.Max > max*101/100 {
-		t.Errorf("max %v, want %v within 1%%", s.Max, max)
-	}
+	d := s.P50 - want
+	assert.GreaterOrEqual(t, d, -want/50, "p50 %v, want %v within 2%%", s.P50, want)
+	assert.LessOrEqual(t, d, want/50, "p50 %v, want %v within 2%%", s.P50, want)
+	max := time.Duration(workers*each) * time.Microsecond
+	assert.GreaterOrEqual(t, s.Max, max*99/100, "max %v, want %v within 1%%", s.Max, max)
+	assert.LessOrEqual(t, s.Max, max*101/100, "max %v, want %v within 1%%", s.Max, max)
 }

@@ -2,13 +2,14 @@ package benchplot_test
 
 import (
 	"bytes"
-	"strings"
 	"testing"
 
 	"gonum.org/v1/plot/vg"
 
 	"github.com/infra-arsenal/arsenal/bench"
 	"github.com/infra-arsenal/arsenal/bench/benchplot"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestAdvantageDrawsOneBarPerPeerAndNeedsAnArsenalFigure(t *testing.T) {
@@ -18,35 +19,23 @@ func TestAdvantageDrawsOneBarPerPeerAndNeedsAnArsenalFigure(t *testing.T) {
 		{Domain: "redis", Workload: "GET", Impl: "bun", Metric: "ops/s", Value: 600, Better: "higher"},
 	}
 	p, h, err := benchplot.Advantage("redis", bench.Tabulate(lines))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h < 3*vg.Inch {
-		t.Errorf("height %v, want at least 3in", h)
-	}
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, h, 3*vg.Inch, "height, want at least 3in")
 	w, err := p.WriterTo(8*vg.Inch, h, "svg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
+	_, err = w.WriteTo(&buf)
+	require.NoError(t, err)
 	for _, want := range []string{"3.00x", "0.50x", "go-redis", "bun"} {
-		if !strings.Contains(buf.String(), want) {
-			t.Errorf("chart lacks %q", want)
-		}
+		assert.Contains(t, buf.String(), want, "chart lacks")
 	}
 	only := bench.Tabulate(lines[1:]) // no arsenal figure
-	if _, _, err := benchplot.Advantage("redis", only); err == nil {
-		t.Error("a table without arsenal figures drew a chart")
-	}
+	_, _, err = benchplot.Advantage("redis", only)
+	assert.Error(t, err, "a table without arsenal figures drew a chart")
 }
 
 func TestRatioFormatsAdvantages(t *testing.T) {
 	for in, want := range map[float64]string{1.234: "1.23x", 0.5: "0.50x", 12.4: "12x"} {
-		if got := benchplot.Ratio(in); got != want {
-			t.Errorf("Ratio(%v) = %q, want %q", in, got, want)
-		}
+		assert.Equal(t, want, benchplot.Ratio(in), "Ratio(%v)", in)
 	}
 }

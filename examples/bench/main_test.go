@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -21,43 +24,34 @@ func TestRunMeasuresAComponentAndWritesEveryOutput(t *testing.T) {
 	dir := t.TempDir()
 	html, js := filepath.Join(dir, "r.html"), filepath.Join(dir, "r.json")
 	peers := filepath.Join(dir, "all.jsonl")
-	if err := os.WriteFile(peers, []byte(`{"domain":"redis","workload":"GET","impl":"arsenal","metric":"ops/s","value":200}
+	require.NoError(t, os.WriteFile(peers, []byte(`{"domain":"redis","workload":"GET","impl":"arsenal","metric":"ops/s","value":200}
 {"domain":"redis","workload":"GET","impl":"go-redis","metric":"ops/s","value":100}
 {"domain":"redis","check":"GET >= 1.5x go-redis","pass":true,"detail":"2.0x"}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`), 0o644))
 	code, out, errOut := cli(t, "run", "-url", "sqlite::memory:", "-workload", "select", "-c", "1,2", "-n", "300",
 		"-warmup", "10ms", "-html", html, "-json", js, "-peers", peers)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	require.Equal(t, 0, code, "exit: %s", errOut)
 	for _, want := range []string{"callers", "ops/s", "p99", "sqlite::memory:", "efficiency"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("table lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want, "table lacks")
 	}
 	var series []Series
 	b, err := os.ReadFile(js)
-	if err != nil || json.Unmarshal(b, &series) != nil || len(series) != 1 {
-		t.Fatalf("JSON results: %v, %d series", err, len(series))
-	}
-	if lv := series[0].Result.Levels; len(lv) != 2 || lv[0].Ops != 300 || lv[1].Concurrency != 2 || lv[1].Errors != 0 {
-		t.Errorf("levels = %+v", lv)
-	}
+	require.NoError(t, err, "JSON results: %v, %d series", err, len(series))
+	require.NoError(t, json.Unmarshal(b, &series), "JSON results: %v, %d series", err, len(series))
+	require.Equal(t, 1, len(series), "JSON results: %v, %d series", err, len(series))
+	lv := series[0].Result.Levels
+	require.Equal(t, 2, len(lv), "levels = %+v", lv)
+	assert.Equal(t, uint64(300), lv[0].Ops, "levels = %+v", lv)
+	assert.Equal(t, 2, lv[1].Concurrency, "levels = %+v", lv)
+	assert.Equal(t, uint64(0), lv[1].Errors, "levels = %+v", lv)
 	page, err := os.ReadFile(html)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	p := string(page)
 	// Three run charts and one peers chart, embedded as SVG.
-	if n := strings.Count(p, `src="data:image/svg`); n != 4 {
-		t.Errorf("HTML embeds %d SVG charts, want 4", n)
-	}
+	n := strings.Count(p, `src="data:image/svg`)
+	assert.Equal(t, 4, n, "HTML embeds %d SVG charts, want 4", n)
 	for _, want := range []string{"Side by side with peers", "GET &gt;= 1.5x go-redis", "2.00x", "sqlite select"} {
-		if !strings.Contains(p, want) {
-			t.Errorf("HTML lacks %q", want)
-		}
+		assert.Contains(t, p, want, "HTML lacks")
 	}
 }
 
@@ -81,9 +75,8 @@ func TestRunExplainsBadArguments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := cli(t, tt.args...)
-			if code != tt.wantCode || !strings.Contains(out+errOut, tt.want) {
-				t.Errorf("exit %d, output %q; want exit %d mentioning %q", code, out+errOut, tt.wantCode, tt.want)
-			}
+			assert.Equal(t, tt.wantCode, code, "exit %d, output %q; want exit %d mentioning %q", code, out+errOut, tt.wantCode, tt.want)
+			assert.Contains(t, out+errOut, tt.want, "exit %d, output %q; want exit %d mentioning %q", code, out+errOut, tt.wantCode, tt.want)
 		})
 	}
 }
@@ -92,39 +85,34 @@ func TestCompareExitsNonZeroOnARegression(t *testing.T) {
 	old, nw := "../../bench/testdata/recorded-old.txt", "../../bench/testdata/recorded-new.txt"
 	html := filepath.Join(t.TempDir(), "c.html")
 	code, out, errOut := cli(t, "compare", old, nw, "-html", html)
-	if code != 1 || !strings.Contains(out, "Hash-2") || !strings.Contains(out, "1 regression(s)") {
-		t.Errorf("exit %d, output:\n%s%s", code, out, errOut)
-	}
+	assert.Equal(t, 1, code, "exit %d, output:\n%s%s", code, out, errOut)
+	assert.Contains(t, out, "Hash-2", "exit %d, output:\n%s%s", code, out, errOut)
+	assert.Contains(t, out, "1 regression(s)", "exit %d, output:\n%s%s", code, out, errOut)
 	page, err := os.ReadFile(html)
-	if err != nil || !strings.Contains(string(page), "Regression check") || !strings.Contains(string(page), "data:image/svg") {
-		t.Errorf("compare HTML: %v", err)
-	}
-	if code, out, _ := cli(t, "compare", old, old); code != 0 || !strings.Contains(out, "0 regression(s)") {
-		t.Errorf("a file against itself: exit %d\n%s", code, out)
-	}
+	require.NoError(t, err, "compare HTML: %v", err)
+	assert.Contains(t, string(page), "Regression check", "compare HTML: %v", err)
+	assert.Contains(t, string(page), "data:image/svg", "compare HTML: %v", err)
+	code, out, _ = cli(t, "compare", old, old)
+	assert.Equal(t, 0, code, "a file against itself: exit %d\n%s", code, out)
+	assert.Contains(t, out, "0 regression(s)", "a file against itself: exit %d\n%s", code, out)
 }
 
 func TestReportRendersSavedResults(t *testing.T) {
 	dir := t.TempDir()
 	js := filepath.Join(dir, "r.json")
-	if code, _, errOut := cli(t, "run", "-url", "sqlite::memory:", "-workload", "stats", "-c", "1,4", "-n", "200", "-warmup", "-1ns", "-quiet", "-json", js); code != 0 {
-		t.Fatalf("run: %s", errOut)
-	}
+	code, _, errOut := cli(t, "run", "-url", "sqlite::memory:", "-workload", "stats", "-c", "1,4", "-n", "200", "-warmup", "-1ns", "-quiet", "-json", js)
+	require.Equal(t, 0, code, "run: %s", errOut)
 	html := filepath.Join(dir, "r.html")
-	if code, _, errOut := cli(t, "report", "-results", js, "-html", html); code != 0 {
-		t.Fatalf("report: %s", errOut)
-	}
+	code, _, errOut = cli(t, "report", "-results", js, "-html", html)
+	require.Equal(t, 0, code, "report: %s", errOut)
 	page, _ := os.ReadFile(html)
-	if !strings.Contains(string(page), "Throughput and latency") {
-		t.Errorf("report lacks the charts section")
-	}
+	assert.Contains(t, string(page), "Throughput and latency", "report lacks the charts section")
 }
 
 func TestWorkloadsListsGenericAndDomainWorkloads(t *testing.T) {
 	code, out, _ := cli(t, "workloads")
 	for _, want := range []string{"health", "any", "get", "redis", "select", "sqlite", "put", "s3", "send", "websocket"} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("workloads output lacks %q:\n%s", want, out)
-		}
+		assert.Equal(t, 0, code, "workloads output lacks %q:\n%s", want, out)
+		assert.Contains(t, out, want, "workloads output lacks %q:\n%s", want, out)
 	}
 }

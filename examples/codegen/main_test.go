@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestCLIPrintsProgramAndReport(t *testing.T) {
@@ -32,45 +34,33 @@ func TestCLIPrintsProgramAndReport(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			if err := run(tt.args, &out, &errOut); err != nil {
-				t.Fatalf("run: %v\n%s", err, errOut.String())
-			}
+			err := run(tt.args, &out, &errOut)
+			require.NoError(t, err, "run: %v\n%s", err, errOut.String())
 			for _, w := range tt.wantStdout {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out.String())
-				}
+				assert.Contains(t, out.String(), w, "stdout lacks")
 			}
 			for _, w := range tt.wantStderr {
-				if !strings.Contains(errOut.String(), w) {
-					t.Errorf("stderr lacks %q:\n%s", w, errOut.String())
-				}
+				assert.Contains(t, errOut.String(), w, "stderr lacks")
 			}
-			if strings.Contains(out.String(), ":pw@") || strings.Contains(out.String(), `"pw"`) {
-				t.Errorf("the password leaked into the program")
-			}
+			assert.NotContains(t, out.String(), ":pw@", "the password leaked into the program")
+			assert.NotContains(t, out.String(), `"pw"`, "the password leaked into the program")
 		})
 	}
 }
 
 func TestCLIReadsAJSONConfigAndPrintsJSON(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "redis.json")
-	if err := os.WriteFile(file, []byte(`{"Addrs":["127.0.0.1:7000"],"DB":4}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, []byte(`{"Addrs":["127.0.0.1:7000"],"DB":4}`), 0o644))
 	var out, errOut bytes.Buffer
-	if err := run([]string{"-component", "redis", "-config", file, "-json"}, &out, &errOut); err != nil {
-		t.Fatalf("run: %v\n%s", err, errOut.String())
-	}
+	err := run([]string{"-component", "redis", "-config", file, "-json"}, &out, &errOut)
+	require.NoError(t, err, "run: %v\n%s", err, errOut.String())
 	var doc struct {
 		Source string
 		Report struct{ Syntax []struct{ Severity string } }
 	}
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
-		t.Fatalf("output is not JSON: %v", err)
-	}
-	if !strings.Contains(doc.Source, "DB:    4") || len(doc.Report.Syntax) == 0 {
-		t.Errorf("JSON output lacks the config or the report:\n%s", out.String())
-	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &doc), "output is not JSON")
+	assert.Contains(t, doc.Source, "DB:    4", "JSON output lacks the config or the report:\n%s", out.String())
+	assert.NotEqual(t, 0, len(doc.Report.Syntax), "JSON output lacks the config or the report:\n%s", out.String())
 }
 
 func TestCLIRejectsBadInput(t *testing.T) {
@@ -90,9 +80,7 @@ func TestCLIRejectsBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			if err := run(tt.args, &out, &errOut); err == nil {
-				t.Errorf("run %v succeeded; want an error", tt.args)
-			}
+			assert.Error(t, run(tt.args, &out, &errOut), "run %v succeeded; want an error", tt.args)
 		})
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/infra-arsenal/arsenal/internal/fanout"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRunCallsEveryCallerAtOnceAndKeepsTheirErrors(t *testing.T) {
@@ -29,16 +31,13 @@ func TestRunCallsEveryCallerAtOnceAndKeepsTheirErrors(t *testing.T) {
 		}
 		return nil
 	})
-	if peak.Load() != 4 {
-		t.Errorf("peak %d callers at once, want 4", peak.Load())
-	}
-	if len(errs) != 2 || errs[0].Error() != "caller 1" || errs[1].Error() != "caller 3" {
-		t.Errorf("errors %v, want callers 1 and 3 in order", errs)
-	}
-	if errs := fanout.Run(3, func(int) error { return nil }); len(errs) != 0 {
-		t.Errorf("no failures gave %v", errs)
-	}
-	if errs := fanout.Run(1, func(int) error { return errors.ErrUnsupported }); len(errs) != 1 || !errors.Is(errs[0], errors.ErrUnsupported) {
-		t.Errorf("one failure gave %v", errs)
-	}
+	assert.Equal(t, int32(4), peak.Load(), "peak %d callers at once, want 4", peak.Load())
+	require.Equal(t, 2, len(errs), "errors %v, want callers 1 and 3 in order", errs)
+	assert.Equal(t, "caller 1", errs[0].Error(), "errors %v, want callers 1 and 3 in order", errs)
+	assert.Equal(t, "caller 3", errs[1].Error(), "errors %v, want callers 1 and 3 in order", errs)
+	errs = fanout.Run(3, func(int) error { return nil })
+	assert.Equal(t, 0, len(errs), "no failures gave %v", errs)
+	errs = fanout.Run(1, func(int) error { return errors.ErrUnsupported })
+	require.Equal(t, 1, len(errs), "one failure gave %v", errs)
+	assert.ErrorIs(t, errs[0], errors.ErrUnsupported, "one failure gave %v", errs)
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // withoutBinaries simulates a machine where no server binary is installed.
@@ -25,13 +27,10 @@ func TestMissingRedisServerFallsBackToMiniredisAndSaysSo(t *testing.T) {
 	withoutBinaries(t)
 	t.Setenv("ARSENAL_REQUIRE_REAL", "")
 	r, err := newRedis(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer r.stop()
-	if r.Real || !r.Embedded {
-		t.Errorf("Real=%v Embedded=%v, want the embedded stand-in", r.Real, r.Embedded)
-	}
+	assert.False(t, r.Real, "Real=%v Embedded=%v, want the embedded stand-in", r.Real, r.Embedded)
+	assert.True(t, r.Embedded, "Real=%v Embedded=%v, want the embedded stand-in", r.Real, r.Embedded)
 	if got, err := RedisCommand(r.Addr, "PING"); err != nil || got != "+PONG" {
 		t.Errorf("PING = %q, %v", got, err)
 	}
@@ -52,31 +51,21 @@ func TestMissingVersitygwFallsBackToGofakes3(t *testing.T) {
 	withoutBinaries(t)
 	t.Setenv("ARSENAL_REQUIRE_REAL", "")
 	s, err := newS3("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer s.stop()
-	if s.Real {
-		t.Error("Real is true for the stand-in")
-	}
+	assert.False(t, s.Real, "Real is true for the stand-in")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := s.Client()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fallback")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("fallback"), Key: aws.String("k"), Body: bytes.NewReader([]byte("v"))}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fallback")})
+	require.NoError(t, err)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("fallback"), Key: aws.String("k"), Body: bytes.NewReader([]byte("v"))})
+	require.NoError(t, err)
 	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fallback"), Key: aws.String("k")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b, _ := io.ReadAll(out.Body)
 	out.Body.Close()
-	if string(b) != "v" {
-		t.Errorf("got %q", b)
-	}
+	assert.Equal(t, "v", string(b), "got %q", b)
 	t.Setenv("ARSENAL_REQUIRE_REAL", "1")
 	if s2, err := newS3(""); err == nil {
 		s2.stop()

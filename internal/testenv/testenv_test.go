@@ -13,24 +13,24 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/infra-arsenal/arsenal/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestSharedRedisAnswersAndIsNotTheSharedInstance(t *testing.T) {
 	r := testenv.SharedRedis(t)
-	if strings.HasSuffix(r.Addr, ":6379") {
-		t.Fatalf("testenv used the shared default port: %s", r.Addr)
-	}
+	require.False(t, strings.HasSuffix(r.Addr, ":6379"), "testenv used the shared default port: %s", r.Addr)
 	if testenv.RequireReal() && !r.Real {
 		t.Fatal("ARSENAL_REQUIRE_REAL=1 but a stand-in was used")
 	}
-	if got, err := testenv.RedisCommand(r.Addr, "SET testenv:k v"); err != nil || got != "+OK" {
-		t.Fatalf("SET = %q, %v", got, err)
-	}
-	if got, err := testenv.RedisCommand(r.Addr, "EXISTS testenv:k"); err != nil || got != ":1" {
-		t.Fatalf("EXISTS = %q, %v", got, err)
-	}
+	got, err := testenv.RedisCommand(r.Addr, "SET testenv:k v")
+	require.NoError(t, err, "SET = %q, %v", got, err)
+	require.Equal(t, "+OK", got, "SET = %q, %v", got, err)
+	got, err = testenv.RedisCommand(r.Addr, "EXISTS testenv:k")
+	require.NoError(t, err, "EXISTS = %q, %v", got, err)
+	require.Equal(t, ":1", got, "EXISTS = %q, %v", got, err)
 	if again := testenv.SharedRedis(t); again != r {
 		t.Error("SharedRedis started a second server")
 	}
@@ -39,24 +39,17 @@ func TestSharedRedisAnswersAndIsNotTheSharedInstance(t *testing.T) {
 func TestDedicatedRedisSurvivesKillAndRestartWithAppendOnly(t *testing.T) {
 	r := testenv.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always")
 	if !r.Real {
-		if testenv.RequireReal() {
-			t.Fatal("stand-in used under ARSENAL_REQUIRE_REAL=1")
-		}
+		require.False(t, testenv.RequireReal(), "stand-in used under ARSENAL_REQUIRE_REAL=1")
 		t.Skip("redis-server not installed: kill/restart needs a real server")
 	}
-	if got, _ := testenv.RedisCommand(r.Addr, "SET durable 1"); got != "+OK" {
-		t.Fatalf("SET = %q", got)
-	}
+	got, _ := testenv.RedisCommand(r.Addr, "SET durable 1")
+	require.Equal(t, "+OK", got, "SET")
 	r.Kill()
-	if _, err := testenv.RedisCommand(r.Addr, "PING"); err == nil {
-		t.Fatal("server still answers after Kill")
-	}
-	if err := r.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := testenv.RedisCommand(r.Addr, "GET durable"); got != "$1" {
-		t.Errorf("after restart GET durable = %q, want the value back", got)
-	}
+	_, err := testenv.RedisCommand(r.Addr, "PING")
+	require.Error(t, err, "server still answers after Kill")
+	require.NoError(t, r.Restart())
+	got, _ = testenv.RedisCommand(r.Addr, "GET durable")
+	assert.Equal(t, "$1", got, "after restart GET durable, want the value back")
 }
 
 func TestSharedS3StoresAndReturnsObjects(t *testing.T) {
@@ -73,14 +66,10 @@ func TestSharedS3StoresAndReturnsObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("a/b.txt")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got, _ := io.ReadAll(out.Body)
 	out.Body.Close()
-	if !bytes.Equal(got, body) {
-		t.Errorf("got %q", got)
-	}
+	assert.Equal(t, body, got)
 }
 
 func TestPostgresGivesAThrowawayDatabase(t *testing.T) {
@@ -88,28 +77,19 @@ func TestPostgresGivesAThrowawayDatabase(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer conn.Close(ctx)
 	var name string
-	if err := conn.QueryRow(ctx, "select current_database()").Scan(&name); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(name, "arsenal_test_") {
-		t.Errorf("connected to %q, not a throwaway database", name)
-	}
-	if _, err := conn.Exec(ctx, "create table t(x int); insert into t values (1)"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, conn.QueryRow(ctx, "select current_database()").Scan(&name))
+	assert.True(t, strings.HasPrefix(name, "arsenal_test_"), "connected to %q, not a throwaway database", name)
+	_, err = conn.Exec(ctx, "create table t(x int); insert into t values (1)")
+	require.NoError(t, err)
 }
 
 func TestFreePortIsOnLoopbackAndUsable(t *testing.T) {
 	p, err := testenv.FreePort()
-	if err != nil || p <= 0 || p == 6379 {
-		t.Fatalf("FreePort = %d, %v", p, err)
-	}
-	if err := testenv.WaitTCP("127.0.0.1:1", 100*time.Millisecond); err == nil {
-		t.Error("WaitTCP succeeded on a closed port")
-	}
+	require.NoError(t, err, "FreePort = %d, %v", p, err)
+	require.Greater(t, p, 0, "FreePort = %d, %v", p, err)
+	require.NotEqual(t, 6379, p, "FreePort = %d, %v", p, err)
+	assert.Error(t, testenv.WaitTCP("127.0.0.1:1", 100*time.Millisecond), "WaitTCP succeeded on a closed port")
 }
