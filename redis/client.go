@@ -691,6 +691,8 @@ func (c *Client) execCmd(ctx context.Context, id opID, cmd rueidis.Completed, di
 			rc = d.Client
 		}
 	}
+	// Judged before Do: rueidis recycles cmd once Do returns.
+	idem := idempotent(&cmd)
 	msg, err := rc.Do(ctx, cmd).ToMessage()
 	c.inflight.Add(-1)
 	if err != nil {
@@ -699,7 +701,7 @@ func (c *Client) execCmd(ctx context.Context, id opID, cmd rueidis.Completed, di
 			return msg, nil
 		}
 		err = c.failed(opNames[id], err)
-		if idempotent(&cmd) {
+		if idem {
 			err = safeToRetry(err)
 		}
 	}

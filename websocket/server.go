@@ -131,6 +131,13 @@ type ServerConfig struct {
 	// NewHTTPServer serves it (ListenAndServeTLS("", "")). Default zero:
 	// every call allowed, nothing audited, as before.
 	Security security.Options
+	// Broker carries topics to other servers (see Broker; package wsredis
+	// does it on Redis). NewServer attaches it; the caller closes it after
+	// the Server. Publish then still returns this server's fan-out only;
+	// Subscribers counts every server's. Messages from other servers are
+	// not checked against Security again (the publishing server did).
+	// Default nil: topics are in-process.
+	Broker Broker
 }
 
 // Validate checks every field without I/O.
@@ -242,6 +249,11 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.opPub = s.rec.Op("publish")
 	s.opPub.SampleEvery(8)
 	s.tick.Store(time.Now().UnixNano())
+	if cfg.Broker != nil {
+		if err := cfg.Broker.Attach(s); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -550,6 +562,9 @@ func (s *Server) add(c *Conn) bool {
 func (s *Server) remove(c *Conn) {
 	s.topicMu.Lock()
 	for t := range c.topics {
+		if s.cfg.Broker != nil {
+			s.cfg.Broker.Unsubscribe(t)
+		}
 		if subs := s.topics[t]; subs != nil {
 			delete(subs, c)
 			if len(subs) == 0 {

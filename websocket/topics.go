@@ -39,7 +39,11 @@ func (c *Conn) subscribe(topic string) error {
 	if c.topics == nil {
 		c.topics = map[string]struct{}{}
 	}
+	_, had := c.topics[topic]
 	c.topics[topic] = struct{}{}
+	if !had && s.cfg.Broker != nil {
+		s.cfg.Broker.Subscribe(topic)
+	}
 	subs := s.topics[topic]
 	if subs == nil {
 		subs = map[*Conn]struct{}{}
@@ -57,6 +61,9 @@ func (c *Conn) Unsubscribe(topic string) error {
 	}
 	s.topicMu.Lock()
 	defer s.topicMu.Unlock()
+	if _, had := c.topics[topic]; had && s.cfg.Broker != nil {
+		s.cfg.Broker.Unsubscribe(topic)
+	}
 	delete(c.topics, topic)
 	if subs := s.topics[topic]; subs != nil {
 		delete(subs, c)
@@ -167,7 +174,8 @@ func (s *Server) uncheckedPublish(topic string, typ MessageType, data []byte, fr
 			return 0, err
 		}
 	}
-	return s.publish(topic, typ, data, from)
+	n, err := s.publish(topic, typ, data, from)
+	return s.brokerPublish(topic, typ, data, n, err)
 }
 
 func (s *Server) publish(topic string, typ MessageType, data []byte, except *Conn) (int, error) {
