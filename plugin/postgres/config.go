@@ -44,6 +44,16 @@ type Config struct {
 	// SlowThreshold, when positive and Logger is set, logs every
 	// operation that takes at least this long. 0 turns it off.
 	SlowThreshold time.Duration
+	// Security takes the security package's settings; the zero value
+	// changes nothing. Policy is checked before every statement, before
+	// any I/O, with the statement's kind as the operation ("select",
+	// "insert", "update", "delete", "create", "with", ...; "begin" for a
+	// transaction) and no resource: PostgreSQL's own GRANTs are the
+	// table-level defence. Audit records every call. TLS, when set, is the
+	// client TLS configuration (in place of the URL's sslmode and its
+	// files), and Credentials supplies the user and password for every new
+	// connection (in place of the URL's and Password).
+	Security security.Options
 }
 
 // Validate checks the config without I/O and lists every bad field.

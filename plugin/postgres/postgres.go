@@ -66,6 +66,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/infra-arsenal/arsenal"
+	"github.com/infra-arsenal/arsenal/security"
 	"github.com/infra-arsenal/arsenal/stats"
 )
 
@@ -93,6 +94,7 @@ type DB struct {
 	target   string
 	database string
 	obs      arsenal.Observer
+	sec      security.Options
 	log      *slog.Logger
 	slow     time.Duration
 	rec      *stats.Recorder
@@ -119,6 +121,32 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		pc.ConnConfig.Password = cfg.Password.Reveal()
 	}
 	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
+	if cfg.Security.TLS != nil {
+		tc, err := cfg.Security.ClientTLS()
+		if err != nil {
+			return nil, arsenal.Errorf(arsenal.InvalidArgument, Kind, "open", "Security.TLS: %w", err)
+		}
+		if tc.ServerName == "" {
+			tc.ServerName = pc.ConnConfig.Host
+		}
+		// The builder's config replaces sslmode's, and no fallback
+		// tries the server without it.
+		pc.ConnConfig.TLSConfig, pc.ConnConfig.Fallbacks = tc, nil
+	}
+	if cfg.Security.Credentials != nil {
+		sec := cfg.Security
+		pc.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+			c, _, err := sec.Creds(ctx)
+			if err != nil {
+				return err
+			}
+			if c.User != "" {
+				cc.User = c.User
+			}
+			cc.Password = c.Secret.Reveal()
+			return nil
+		}
+	}
 	target := pc.ConnConfig.Host + ":" + strconv.Itoa(int(pc.ConnConfig.Port)) + "/" + pc.ConnConfig.Database
 	if cfg.Observer != nil {
 		hookConnEvents(pc, cfg.Observer, target)
@@ -141,7 +169,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	return &DB{
 		pool: pool, rec: rec, opExec: rec.Op("exec"), opQry: rec.Op("query"),
 		target: target, database: pc.ConnConfig.Database,
-		obs: cfg.Observer, log: cfg.Logger, slow: cfg.SlowThreshold,
+		obs: cfg.Observer, log: cfg.Logger, slow: cfg.SlowThreshold, sec: cfg.Security,
 	}, nil
 }
 
@@ -171,7 +199,7 @@ func (d *DB) Health(ctx context.Context) error {
 // Exec runs a statement and returns the rows it affected.
 func (d *DB) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
 	ctx, sp := d.begin(ctx, "exec", sql)
-	if err := d.live("exec"); err != nil {
+	if err := d.allowed(sp, "exec"); err != nil {
 		d.end(ctx, sp, "exec", err, 0)
 		return 0, err
 	}
@@ -187,7 +215,7 @@ func (d *DB) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
 // Query runs a query and returns every row as column values.
 func (d *DB) Query(ctx context.Context, sql string, args ...any) (arsenal.Result, error) {
 	ctx, sp := d.begin(ctx, "query", sql)
-	if err := d.live("query"); err != nil {
+	if err := d.allowed(sp, "query"); err != nil {
 		d.end(ctx, sp, "query", err, 0)
 		return arsenal.Result{}, err
 	}

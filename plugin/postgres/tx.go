@@ -31,7 +31,7 @@ func (d *DB) Rows(ctx context.Context, sql string, args ...any) iter.Seq2[[]any,
 	return func(yield func([]any, error) bool) {
 		ctx, sp := d.begin(ctx, "rows", sql)
 		var n int64
-		err := d.live("rows")
+		err := d.allowed(sp, "rows")
 		if err == nil {
 			err = streamRows(ctx, d.pool, sql, args, counting(&n, yield))
 		} else {
@@ -110,7 +110,7 @@ func collect(ctx context.Context, q querier, sql string, args ...any) (arsenal.R
 // roll back together.
 func (d *DB) Begin(ctx context.Context) (*Tx, error) {
 	ctx, sp := d.begin(ctx, "begin", "")
-	err := d.live("begin")
+	err := d.allowed(sp, "begin")
 	var tx pgx.Tx
 	if err == nil {
 		tx, err = d.pool.Begin(ctx)
@@ -155,7 +155,11 @@ func txErr(op string, err error) error {
 // affected.
 func (t *Tx) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
 	ctx, sp := t.db.begin(ctx, "exec", sql)
-	n, err := t.exec(ctx, sql, args...)
+	var n int64
+	err := sp.denied
+	if err == nil {
+		n, err = t.exec(ctx, sql, args...)
+	}
 	t.db.end(ctx, sp, "exec", err, n)
 	return n, err
 }
@@ -175,7 +179,11 @@ func (t *Tx) exec(ctx context.Context, sql string, args ...any) (int64, error) {
 // Query runs a query in the transaction and returns every row.
 func (t *Tx) Query(ctx context.Context, sql string, args ...any) (arsenal.Result, error) {
 	ctx, sp := t.db.begin(ctx, "query", sql)
-	res, err := t.query(ctx, sql, args...)
+	var res arsenal.Result
+	err := sp.denied
+	if err == nil {
+		res, err = t.query(ctx, sql, args...)
+	}
 	t.db.end(ctx, sp, "query", err, int64(len(res.Rows)))
 	return res, err
 }
@@ -194,7 +202,10 @@ func (t *Tx) Rows(ctx context.Context, sql string, args ...any) iter.Seq2[[]any,
 	return func(yield func([]any, error) bool) {
 		ctx, sp := t.db.begin(ctx, "rows", sql)
 		var n int64
-		err := t.enter("rows")
+		err := sp.denied
+		if err == nil {
+			err = t.enter("rows")
+		}
 		if err == nil {
 			err = t.stream(ctx, t.tx, sql, args, counting(&n, yield))
 			t.busy.Unlock()
@@ -285,7 +296,11 @@ func newStmt(sql string, sd *pgconn.StatementDescription) *Stmt {
 // Prepare prepares sql on a pooled connection and returns the Stmt.
 func (d *DB) Prepare(ctx context.Context, sql string) (*Stmt, error) {
 	ctx, sp := d.begin(ctx, "prepare", sql)
-	s, err := d.prepare(ctx, sql)
+	var s *Stmt
+	err := sp.denied
+	if err == nil {
+		s, err = d.prepare(ctx, sql)
+	}
 	d.end(ctx, sp, "prepare", err, 0)
 	return s, err
 }
@@ -311,7 +326,11 @@ func (d *DB) prepare(ctx context.Context, sql string) (*Stmt, error) {
 // Prepare prepares sql on the transaction's connection.
 func (t *Tx) Prepare(ctx context.Context, sql string) (*Stmt, error) {
 	ctx, sp := t.db.begin(ctx, "prepare", sql)
-	s, err := t.prepare(ctx, sql)
+	var s *Stmt
+	err := sp.denied
+	if err == nil {
+		s, err = t.prepare(ctx, sql)
+	}
 	t.db.end(ctx, sp, "prepare", err, 0)
 	return s, err
 }
@@ -344,7 +363,10 @@ func (s *Stmt) NumParams() int { return s.params }
 
 // withConn runs f on a connection where s is prepared: the Tx's, or a
 // pooled one (preparing s there if needed), released when f returns.
-func (s *Stmt) withConn(ctx context.Context, op string, f func(q querier) error) error {
+func (s *Stmt) withConn(ctx context.Context, sp span, op string, f func(q querier) error) error {
+	if sp.denied != nil {
+		return sp.denied
+	}
 	if s.tx != nil {
 		if err := s.tx.enter(op); err != nil {
 			return err
@@ -370,7 +392,7 @@ func (s *Stmt) withConn(ctx context.Context, op string, f func(q querier) error)
 func (s *Stmt) Exec(ctx context.Context, args ...any) (int64, error) {
 	ctx, sp := s.db.begin(ctx, "exec", s.sql)
 	var n int64
-	err := s.withConn(ctx, "exec", func(q querier) error {
+	err := s.withConn(ctx, sp, "exec", func(q querier) error {
 		tag, err := q.Exec(ctx, s.name, args...)
 		n = tag.RowsAffected()
 		return txErr("exec", err)
@@ -383,7 +405,7 @@ func (s *Stmt) Exec(ctx context.Context, args ...any) (int64, error) {
 func (s *Stmt) Query(ctx context.Context, args ...any) (arsenal.Result, error) {
 	ctx, sp := s.db.begin(ctx, "query", s.sql)
 	var res arsenal.Result
-	err := s.withConn(ctx, "query", func(q querier) error {
+	err := s.withConn(ctx, sp, "query", func(q querier) error {
 		var err error
 		res, err = collect(ctx, q, s.name, args...)
 		return txErr("query", err)
@@ -398,7 +420,7 @@ func (s *Stmt) Rows(ctx context.Context, args ...any) iter.Seq2[[]any, error] {
 		ctx, sp := s.db.begin(ctx, "rows", s.sql)
 		var n int64
 		yielded := false
-		err := s.withConn(ctx, "rows", func(q querier) error {
+		err := s.withConn(ctx, sp, "rows", func(q querier) error {
 			yielded = true
 			return streamRows(ctx, q, s.name, args, counting(&n, yield))
 		})
