@@ -678,20 +678,37 @@ func (c *Client) execCmd(ctx context.Context, id opID, cmd rueidis.Completed, di
 			return rueidis.RedisMessage{}, err
 		}
 	}
-	if c.cfg.CommandTimeout > 0 {
-		if _, ok := ctx.Deadline(); !ok && !cmd.IsBlock() {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeoutCause(ctx, c.cfg.CommandTimeout, errCommandTimeout)
-			defer cancel()
-		}
+	// bounded: CommandTimeout applies (a deadline-free, non-blocking
+	// call). Such a call has a deadline when it reaches rueidis, so it
+	// may go direct (directOK).
+	bounded := false
+	if c.cfg.CommandTimeout > 0 && !cmd.IsBlock() {
+		_, ok := ctx.Deadline()
+		bounded = !ok
 	}
 	rc := c.rc
-	if c.inflight.Add(1) == 1 && direct && directOK(ctx, &cmd) {
-		if d := c.rd.Load(); d != nil {
-			rc = d.Client
-		}
+	var d *directClient
+	if c.inflight.Add(1) == 1 && direct && (bounded || directOK(ctx, &cmd)) {
+		d = c.rd.Load()
 	}
-	msg, err := rc.Do(ctx, cmd).ToMessage()
+	var msg rueidis.RedisMessage
+	var err error
+	switch {
+	case bounded && d != nil:
+		// rueidis reads a direct call synchronously and takes only its
+		// deadline: no timer needed (see cmdCtx).
+		cc := newCmdCtx(ctx, c.cfg.CommandTimeout)
+		msg, err = d.Do(cc, cmd).ToMessage()
+		cc.release()
+	case bounded:
+		bctx, cancel := context.WithTimeoutCause(ctx, c.cfg.CommandTimeout, errCommandTimeout)
+		msg, err = rc.Do(bctx, cmd).ToMessage()
+		cancel()
+	case d != nil:
+		msg, err = d.Do(ctx, cmd).ToMessage()
+	default:
+		msg, err = rc.Do(ctx, cmd).ToMessage()
+	}
 	c.inflight.Add(-1)
 	if err != nil {
 		if rueidis.IsRedisNil(err) {
