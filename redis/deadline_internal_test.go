@@ -72,9 +72,10 @@ func TestCmdCtxReleaseStopsItsTimerAndStartsNone(t *testing.T) {
 	assert.Nil(t, c2.t.Load(), "Done after release started a timer")
 }
 
-// A lone deadline-free call runs on the direct client under a cmdCtx:
-// CommandTimeout still bounds it, without context.WithTimeout's five
-// allocations.
+type allocKey struct{}
+
+// A lone deadline-free call is bounded by CommandTimeout without
+// context.WithTimeout's five allocations.
 func TestALoneDeadlineFreeCallAllocatesLittle(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -94,7 +95,67 @@ func TestALoneDeadlineFreeCallAllocatesLittle(t *testing.T) {
 		}
 	})
 	require.NoError(t, callErr)
-	// SET: the cmdCtx; GET: the cmdCtx and the reply string (rueidis's
-	// own message parsing allocates nothing more for these replies).
-	assert.LessOrEqual(t, allocs, 4.0, "allocations per SET+GET pair")
+	// context.Background shares the wheel's context: the only
+	// allocation left is GET's reply string.
+	assert.LessOrEqual(t, allocs, 1.0, "allocations per SET+GET pair")
+	// A context that carries a value costs one small wheelCtx a call.
+	vctx := context.WithValue(bg, allocKey{}, 1)
+	allocs = testing.AllocsPerRun(200, func() {
+		if err := c.Set(vctx, "alloc:k", "v"); err != nil {
+			callErr = err
+		}
+	})
+	require.NoError(t, callErr)
+	assert.LessOrEqual(t, allocs, 1.0, "allocations per SET under a value context")
+	// A cancellable context goes direct under a cmdCtx.
+	cctx, ccancel := context.WithCancel(bg)
+	defer ccancel()
+	allocs = testing.AllocsPerRun(200, func() {
+		if err := c.Set(cctx, "alloc:k", "v"); err != nil {
+			callErr = err
+		}
+	})
+	require.NoError(t, callErr)
+	assert.LessOrEqual(t, allocs, 1.0, "allocations per SET under a cancellable context")
+}
+
+func TestTimeoutWheelBoundsCallsWithinOneSlice(t *testing.T) {
+	w := newTimeoutWheel(160 * time.Millisecond)
+	require.Equal(t, int64(10*time.Millisecond), w.slice)
+	before := time.Now()
+	ctx := w.bound(context.Background())
+	dl, ok := ctx.Deadline()
+	require.True(t, ok)
+	assert.False(t, dl.Before(before.Add(160*time.Millisecond)), "deadline before CommandTimeout")
+	assert.False(t, dl.After(time.Now().Add(170*time.Millisecond)), "deadline past CommandTimeout and a slice")
+	assert.NoError(t, ctx.Err())
+	type key struct{}
+	vctx := w.bound(context.WithValue(context.Background(), key{}, "v"))
+	assert.Equal(t, "v", vctx.Value(key{}))
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done did not close")
+	}
+	ended := time.Since(before)
+	assert.GreaterOrEqual(t, ended, 160*time.Millisecond)
+	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
+	assert.ErrorIs(t, context.Cause(ctx), context.DeadlineExceeded)
+	// A call after the slot ended gets a fresh one.
+	next := w.bound(context.Background())
+	assert.NoError(t, next.Err())
+	assert.NotEqual(t, ctx.Done(), next.Done())
+}
+
+func TestTimeoutWheelSharesOneTimerPerSlice(t *testing.T) {
+	w := newTimeoutWheel(time.Hour)
+	first := w.bound(context.Background())
+	for range 1000 {
+		c := w.bound(context.Background())
+		if c.Done() != first.Done() {
+			// The slice (225 s) ended meanwhile: impossible in this loop.
+			t.Fatal("calls in one slice got different channels")
+		}
+	}
+	assert.Same(t, first, w.bound(context.Background()), "context.Background's calls share one context")
 }
