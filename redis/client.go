@@ -62,6 +62,8 @@ type Client struct {
 	inflight atomic.Int64
 	yieldAt  int64
 
+	tw *timeoutWheel // CommandTimeout for pipelined calls (deadline.go); nil without one
+
 	subsMu  sync.Mutex
 	subs    map[*Subscription]struct{}
 	subRefs map[string]int // live Subscriptions per kind+channel (under subsMu)
@@ -105,6 +107,9 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	c.target, c.ns = c.cfg.target(), namespace(c.cfg)
 	c.hooks = c.cfg.Observer != nil || (c.cfg.Logger != nil && c.cfg.SlowThreshold > 0)
 	c.sec = c.cfg.Security.Active()
+	if c.cfg.CommandTimeout > 0 {
+		c.tw = newTimeoutWheel(c.cfg.CommandTimeout)
+	}
 	c.yieldAt = math.MaxInt64
 	if !c.cfg.DisableAutoPipelining {
 		c.yieldAt = yieldPerConn * int64(c.cfg.PipelineConns)
@@ -567,6 +572,9 @@ func (c *Client) bound(ctx context.Context, block bool) (context.Context, contex
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, nil
 	}
+	if ctx.Done() == nil {
+		return c.tw.bound(ctx), nil // never cancelled: the shared timer will do
+	}
 	return context.WithTimeoutCause(ctx, c.cfg.CommandTimeout, errCommandTimeout)
 }
 
@@ -678,22 +686,45 @@ func (c *Client) execCmd(ctx context.Context, id opID, cmd rueidis.Completed, di
 			return rueidis.RedisMessage{}, err
 		}
 	}
-	if c.cfg.CommandTimeout > 0 {
-		if _, ok := ctx.Deadline(); !ok && !cmd.IsBlock() {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeoutCause(ctx, c.cfg.CommandTimeout, errCommandTimeout)
-			defer cancel()
-		}
+	// bounded: CommandTimeout applies (a deadline-free, non-blocking
+	// call). Such a call has a deadline when it reaches rueidis, so it
+	// may go direct (directOK).
+	bounded := false
+	if c.cfg.CommandTimeout > 0 && !cmd.IsBlock() {
+		_, ok := ctx.Deadline()
+		bounded = !ok
 	}
 	rc := c.rc
-	if c.inflight.Add(1) == 1 && direct && directOK(ctx, &cmd) {
-		if d := c.rd.Load(); d != nil {
-			rc = d.Client
-		}
+	var d *directClient
+	if c.inflight.Add(1) == 1 && direct && (bounded || directOK(ctx, &cmd)) {
+		d = c.rd.Load()
+	}
+	var msg rueidis.RedisMessage
+	var err error
+	if d != nil {
+		rc = d.Client
 	}
 	// Judged before Do: rueidis recycles cmd once Do returns.
 	idem := idempotent(&cmd)
-	msg, err := rc.Do(ctx, cmd).ToMessage()
+	switch {
+	case bounded && ctx.Done() == nil:
+		// A context that is never cancelled: the call shares the
+		// wheel's timer (see timeoutWheel), allocating nothing for
+		// context.Background.
+		msg, err = rc.Do(c.tw.bound(ctx), cmd).ToMessage()
+	case bounded && d != nil:
+		// rueidis reads a direct call synchronously and takes only its
+		// deadline: no timer needed (see cmdCtx).
+		cc := newCmdCtx(ctx, c.cfg.CommandTimeout)
+		msg, err = rc.Do(cc, cmd).ToMessage()
+		cc.release()
+	case bounded:
+		bctx, cancel := context.WithTimeoutCause(ctx, c.cfg.CommandTimeout, errCommandTimeout)
+		msg, err = rc.Do(bctx, cmd).ToMessage()
+		cancel()
+	default:
+		msg, err = rc.Do(ctx, cmd).ToMessage()
+	}
 	c.inflight.Add(-1)
 	if err != nil {
 		if rueidis.IsRedisNil(err) {

@@ -83,7 +83,9 @@ type Config struct {
 	// CommandTimeout bounds a call whose context has no deadline: the
 	// whole call, its wait in the offline queue while disconnected
 	// included, ends after this long (Unavailable while the client was
-	// still disconnected, DeadlineExceeded once the command was sent).
+	// still disconnected, DeadlineExceeded once the command was sent;
+	// under a context that is never cancelled, a command sent ends up to
+	// a sixteenth of CommandTimeout later, see the package doc).
 	// A context deadline, shorter or longer, takes precedence, and
 	// blocking commands (BLPop, XRead with Block ...) are bounded by their
 	// own timeout and context only. Default 5 s; a negative value means no

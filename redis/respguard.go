@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 
@@ -47,6 +48,13 @@ const (
 	gChunk              // inside a streamed blob: expecting ';'
 )
 
+// Line modes.
+const (
+	lineOther  uint8 = iota // '#', '_', '.': checked byte by byte
+	lineNumber              // a length or an integer: digits
+	lineText                // '+', '-', ',', '(': any bytes up to CR
+)
+
 // guardFrame is an open aggregate.
 type guardFrame struct {
 	left     int64 // elements still to come; -1 for a streamed aggregate
@@ -65,7 +73,8 @@ type respGuard struct {
 	chunked bool // the header had '?' (a streamed length)
 	lineLen int64
 	body    int64
-	inChunk bool // within a streamed blob ($?)
+	inChunk bool  // within a streamed blob ($?)
+	mode    uint8 // how the current line is read (lineText ...)
 	used    int64
 	stack   []guardFrame
 }
@@ -102,6 +111,19 @@ func (g *respGuard) spend(n int64, what string) error {
 	return nil
 }
 
+// spendAggregate adds an aggregate of n elements to the budget (its
+// message built only when it is over).
+func (g *respGuard) spendAggregate(n int64) error {
+	if g.max <= 0 {
+		return nil
+	}
+	if c := n * replyElemCost; c > g.max || g.used+c > g.max {
+		return g.spend(c, "an aggregate of "+strconv.FormatInt(n, 10)+" elements")
+	}
+	g.used += n * replyElemCost
+	return nil
+}
+
 // check validates p, the next bytes of the stream.
 func (g *respGuard) check(p []byte) error {
 	for i := 0; i < len(p); i++ {
@@ -133,28 +155,52 @@ func (g *respGuard) check(p []byte) error {
 			}
 			g.beginLine(b)
 		case gLine:
-			b := p[i]
-			if b == '\r' {
-				g.st = gCR
-				continue
-			}
-			g.lineLen++
-			if g.lineLen > maxReplyLine {
-				return g.fail("a %q line is longer than %d bytes", g.typ, maxReplyLine)
-			}
-			if lengthType(g.typ) || g.typ == ':' {
-				if err := g.digit(b); err != nil {
-					return err
+			switch g.mode {
+			case lineText:
+				// A simple string, error, double or big number: only
+				// its length matters, so find its end in bulk.
+				j := bytes.IndexByte(p[i:], '\r')
+				if j < 0 {
+					j = len(p) - i
 				}
-				continue
-			}
-			switch g.typ {
-			case '#':
-				if g.lineLen > 1 || (b != 't' && b != 'f') {
-					return g.fail("a boolean is not #t or #f")
+				g.lineLen += int64(j)
+				if g.lineLen > maxReplyLine {
+					return g.fail("a %q line is longer than %d bytes", g.typ, maxReplyLine)
 				}
-			case '_', '.':
-				return g.fail("a null or end marker carries data")
+				i += j
+				if i < len(p) {
+					g.st = gCR
+				}
+			case lineNumber:
+				for ; i < len(p); i++ {
+					b := p[i]
+					if b == '\r' {
+						g.st = gCR
+						break
+					}
+					g.lineLen++
+					if err := g.digit(b); err != nil {
+						return err
+					}
+				}
+			default:
+				b := p[i]
+				if b == '\r' {
+					g.st = gCR
+					continue
+				}
+				g.lineLen++
+				if g.lineLen > maxReplyLine {
+					return g.fail("a %q line is longer than %d bytes", g.typ, maxReplyLine)
+				}
+				switch g.typ {
+				case '#':
+					if g.lineLen > 1 || (b != 't' && b != 'f') {
+						return g.fail("a boolean is not #t or #f")
+					}
+				case '_', '.':
+					return g.fail("a null or end marker carries data")
+				}
 			}
 		case gCR:
 			if p[i] != '\n' {
@@ -170,6 +216,14 @@ func (g *respGuard) check(p []byte) error {
 
 func (g *respGuard) beginLine(typ byte) {
 	g.st, g.typ = gLine, typ
+	switch {
+	case lengthType(typ) || typ == ':':
+		g.mode = lineNumber
+	case typ == '+' || typ == '-' || typ == ',' || typ == '(':
+		g.mode = lineText
+	default:
+		g.mode = lineOther
+	}
 	g.num, g.digits, g.neg, g.chunked, g.lineLen = 0, 0, false, false, 0
 }
 
@@ -276,7 +330,7 @@ func (g *respGuard) endLine() error {
 	if n > (1<<62)/replyElemCost {
 		return g.tooBig("an aggregate", n)
 	}
-	if err := g.spend(n*replyElemCost, "an aggregate of "+strconv.FormatInt(n, 10)+" elements"); err != nil {
+	if err := g.spendAggregate(n); err != nil {
 		return err
 	}
 	return g.open(n, typ == '|', false)

@@ -72,3 +72,15 @@ func FuzzRespGuard(f *testing.F) {
 		}
 	})
 }
+
+func TestTheGuardAllocatesNothingOnWellFormedReplies(t *testing.T) {
+	all := []byte(strings.Join(validReplies, ""))
+	g := newRespGuard(DefaultMaxReplyBytes)
+	require.NoError(t, g.check(all)) // grows the aggregate stack once
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := g.check(all); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs, "allocations per pass over the valid replies")
+}
