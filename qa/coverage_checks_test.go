@@ -126,9 +126,8 @@ func TestSQLiteSecurityJudgesMemoryPrivateFilesAndTrustedSchema(t *testing.T) {
 }
 
 // A Redis server that requires a password and runs in protected mode
-// passes both checks, and the password appears nowhere in the report.
-// (Its detail is not asserted: the probe reads CONFIG GET's reply as an
-// array, which under RESP3 is a map, so it never sees "yes".)
+// passes both checks (the probe reads CONFIG GET's RESP3 map and sees the
+// mode on), and the password appears nowhere in the report.
 func TestAPasswordProtectedRedisInProtectedModePasses(t *testing.T) {
 	if !testenv.SharedRedis(t).Real {
 		t.Skip("miniredis has no CONFIG GET; redis-server answers this test (ARSENAL_REQUIRE_REAL=1 makes the stand-in fail instead)")
@@ -142,6 +141,7 @@ func TestAPasswordProtectedRedisInProtectedModePasses(t *testing.T) {
 	assert.Equal(t, qa.Warn, checks["cache/security/transport"].Status, "plaintext on loopback")
 	assert.Equal(t, qa.Pass, checks["cache/security/authentication required"].Status, checks["cache/security/authentication required"].Detail)
 	assert.Equal(t, qa.Pass, checks["cache/security/protected mode"].Status, checks["cache/security/protected mode"].Detail)
+	assert.Equal(t, "protected-mode is on", checks["cache/security/protected mode"].Detail)
 	var buf bytes.Buffer
 	require.NoError(t, rep.WriteJSON(&buf))
 	assert.NotContains(t, buf.String(), "qa-cov-pass-77")

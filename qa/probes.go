@@ -233,9 +233,11 @@ func (p *redisProbe) security(ctx context.Context) []Check {
 	case err != nil:
 		pm.Status, pm.Detail, pm.Code = Skip, "CONFIG GET is not allowed for this user", arsenal.CodeOf(err).String()
 	default:
-		vals, _ := r.Strings()
+		// RESP3 answers CONFIG GET with a map, RESP2 with a flat array.
 		mode := ""
-		if len(vals) == 2 {
+		if m, err := r.StringMap(); err == nil {
+			mode = m["protected-mode"]
+		} else if vals, err := r.Strings(); err == nil && len(vals) == 2 {
 			mode = vals[1]
 		}
 		switch {
