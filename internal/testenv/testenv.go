@@ -150,7 +150,7 @@ type process struct {
 
 func startProcess(logPath string, name string, args ...string) (*process, error) {
 	cmd := exec.Command(name, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	bindToParent(cmd)
 	if logPath != "" {
 		f, err := os.Create(logPath)
 		if err != nil {
