@@ -285,6 +285,16 @@ func TestSentinelClientFollowsAFailoverToTheReplica(t *testing.T) {
 	if err := c.Set(ctx, "before", "1"); err != nil {
 		t.Fatal(err)
 	}
+	// Replication is asynchronous: a write the replica has not received
+	// when it is promoted is lost by Redis itself. WAIT makes "before"
+	// reach the replica first, so the check below is of the client.
+	acked, err := c.Do(ctx, "WAIT", "1", "5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := acked.Int64(); err != nil || n != 1 {
+		t.Fatalf("WAIT 1 5000 = %d, %v: the replica never acknowledged the write", n, err)
+	}
 	if out := redisCLI(t, "-h", "127.0.0.1", "-p", portOf(sentinel), "sentinel", "failover", "mymaster"); !strings.Contains(out, "OK") {
 		t.Fatalf("SENTINEL FAILOVER: %s", out)
 	}
