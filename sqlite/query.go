@@ -36,6 +36,12 @@ var (
 // run executes query on cn, calling each for every row (at most one row
 // when one is set). A statement that writes on a reader connection returns
 // errNeedsWriter before doing anything.
+//
+// The work is split over run (authorization and cancellation) and
+// runStmt (the statement) so that each has few enough return statements
+// for the compiler to open-code its defers, which then cost nothing on
+// the hot path (a function with many returns and several defers gets
+// runtime-managed defer records instead, a visible share of an insert).
 func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Row) error, one bool) (_ Result, err error) {
 	if cn.db.secure {
 		cn.authBegin(ctx)
@@ -50,6 +56,11 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 		cn.armCancel(ctx)
 		defer cn.disarm()
 	}
+	return cn.runStmt(ctx, query, args, each, one)
+}
+
+// runStmt is run once authorization and cancellation are set up.
+func (cn *conn) runStmt(ctx context.Context, query string, args []any, each func(*Row) error, one bool) (_ Result, err error) {
 	cs := cn.head
 	if cs != nil && cs.query == query {
 		cn.hits.Store(cn.hits.Load() + 1) // prepare's first check, inlined
@@ -81,6 +92,12 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 	if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
 		return Result{}, err
 	}
+	return cn.step(cs, each, one)
+}
+
+// step runs the bound statement cs to its end (Exec, each == nil) or
+// hands each row to each (at most one when one is set).
+func (cn *conn) step(cs *cachedStmt, each func(*Row) error, one bool) (Result, error) {
 	s := cs.s
 	if each == nil {
 		// Exec: step to the end, no rows to hand out.
@@ -119,15 +136,23 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 // runOne is run for the single-row hot path (QueryRow(...).Scan): it scans
 // the first row into dest without a callback. found reports a row.
 //
-// The caller has checked ctx (acquire does).
+// The caller has checked ctx (acquire does). It is split like run (see there), so its defers are open-coded.
 func (cn *conn) runOne(ctx context.Context, query string, args []any, dest []any) (found bool, err error) {
 	if cn.db.secure {
 		cn.authBegin(ctx)
 		start := cn.db.auditStart()
 		defer func() { err = cn.authEnd(ctx, "get", start, err) }()
 	}
-	cn.arm(ctx)
+	if ctx.Done() == nil {
+		return cn.runOneStmt(ctx, query, args, dest)
+	}
+	cn.armCancel(ctx)
 	defer cn.disarm()
+	return cn.runOneStmt(ctx, query, args, dest)
+}
+
+// runOneStmt is runOne once authorization and cancellation are set up.
+func (cn *conn) runOneStmt(ctx context.Context, query string, args []any, dest []any) (found bool, err error) {
 	cs := cn.head
 	if cs != nil && cs.query == query {
 		cn.hits.Store(cn.hits.Load() + 1) // prepare's first check, inlined
