@@ -42,7 +42,9 @@ var (
 // for the compiler to open-code its defers, which then cost nothing on
 // the hot path (a function with many returns and several defers gets
 // runtime-managed defer records instead, a visible share of an insert).
-func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Row) error, one bool) (_ Result, err error) {
+//
+// typed, when not nil, holds ExecArgs' arguments instead of args.
+func (cn *conn) run(ctx context.Context, query string, args []any, typed []Arg, each func(*Row) error, one bool) (_ Result, err error) {
 	if cn.db.secure {
 		cn.authBegin(ctx)
 		start := cn.db.auditStart()
@@ -56,18 +58,18 @@ func (cn *conn) run(ctx context.Context, query string, args []any, each func(*Ro
 		cn.armCancel(ctx)
 		defer cn.disarm()
 	}
-	return cn.runStmt(ctx, query, args, each, one)
+	return cn.runStmt(ctx, query, args, typed, each, one)
 }
 
 // runStmt is run once authorization and cancellation are set up.
-func (cn *conn) runStmt(ctx context.Context, query string, args []any, each func(*Row) error, one bool) (_ Result, err error) {
+func (cn *conn) runStmt(ctx context.Context, query string, args []any, typed []Arg, each func(*Row) error, one bool) (_ Result, err error) {
 	cs := cn.head
 	if cs != nil && cs.query == query {
 		cn.hits.Store(cn.hits.Load() + 1) // prepare's first check, inlined
 	} else if cs, err = cn.prepare(query); err != nil {
 		var es errScript
 		if errors.As(err, &es) && cn.prepErrIsScript(err) {
-			if len(args) > 0 || each != nil {
+			if len(args) > 0 || len(typed) > 0 || each != nil {
 				return Result{}, invalid("exec", "a query with several statements takes no arguments and returns no rows; run them one at a time")
 			}
 			if cn.routesWrites() {
@@ -89,7 +91,11 @@ func (cn *conn) runStmt(ctx context.Context, query string, args []any, each func
 	if !cs.readOnly && cn.routesWrites() {
 		return Result{}, errNeedsWriter
 	}
-	if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
+	if typed != nil {
+		if err := bindArgs(cs, typed, cn.db.cfg.Strict); err != nil {
+			return Result{}, err
+		}
+	} else if err := bind(cs, args, cn.db.cfg.Strict); err != nil {
 		return Result{}, err
 	}
 	return cn.step(cs, each, one)
@@ -294,6 +300,11 @@ func (cn *conn) script(ctx context.Context, query string) (Result, error) {
 // do runs query on a pooled connection: the writer for write, else a
 // reader, moving to the writer when the statement turns out to write.
 func (db *DB) do(ctx context.Context, op string, write bool, query string, args []any, each func(*Row) error, one bool) (Result, error) {
+	return db.doWith(ctx, op, write, query, args, nil, each, one)
+}
+
+// doWith is do with ExecArgs' typed arguments (typed not nil) or args.
+func (db *DB) doWith(ctx context.Context, op string, write bool, query string, args []any, typed []Arg, each func(*Row) error, one bool) (Result, error) {
 	res, err := db.acquire(ctx, op, write)
 	if err != nil {
 		return Result{}, err
@@ -303,14 +314,14 @@ func (db *DB) do(ctx context.Context, op string, write bool, query string, args 
 			db.abandon(res)
 		}
 	}()
-	r, err := res.Value().run(ctx, query, args, each, one)
+	r, err := res.Value().run(ctx, query, args, typed, each, one)
 	if err == errNeedsWriter {
 		db.release(res)
 		res = nil
 		if res, err = db.acquire(ctx, op, true); err != nil {
 			return Result{}, err
 		}
-		r, err = res.Value().run(ctx, query, args, each, one)
+		r, err = res.Value().run(ctx, query, args, typed, each, one)
 	}
 	if err == nil && !res.Value().c.AutocommitEnabled() {
 		err = arsenal.Errorf(arsenal.FailedPrecondition, Kind, op, "the statement left a transaction open; it was rolled back (use Tx)")
