@@ -295,7 +295,15 @@ func (tx *Tx) runWith(ctx context.Context, op, query string, args []any, typed [
 		tx.st.iterating.Store(true)
 		defer tx.st.iterating.Store(false)
 	}
-	r, err := tx.cn.run(ctx, query, args, typed, each, one)
+	var (
+		r   Result
+		err error
+	)
+	if cs := tx.cn.head; each == nil && cs != nil && cs.query == query && !tx.db.secure && ctx.Done() == nil {
+		r, err = tx.cn.execHead(cs, args, typed) // an insert loop's path
+	} else {
+		r, err = tx.cn.run(ctx, query, args, typed, each, one)
+	}
 	if err == nil {
 		if !tx.cn.c.AutocommitEnabled() {
 			return r, nil
