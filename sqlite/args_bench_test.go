@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -202,4 +203,39 @@ func BenchmarkInsertOverheadPairedArgs(b *testing.B) {
 	b.ReportMetric(ratios[len(ratios)/2], "arsenal/raw")
 	b.ReportMetric(ratios[len(ratios)/4], "q1")
 	b.ReportMetric(ratios[3*len(ratios)/4], "q3")
+}
+
+// ExecArgs inserts with typed arguments, which bind without an
+// allocation; it is otherwise Exec.
+func ExampleTx_ExecArgs() {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: sqlite.Memory})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer db.Close()
+	if _, err := db.Exec(ctx, "CREATE TABLE scores(name TEXT, score REAL)"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = db.Tx(ctx, func(tx *sqlite.Tx) error {
+		for i, name := range []string{"ada", "bob", "cy"} {
+			if _, err := tx.ExecArgs(ctx, "INSERT INTO scores VALUES (?, ?)", sqlite.TextArg(name), sqlite.FloatArg(float64(i)+0.5)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var total float64
+	if err := db.QueryRow(ctx, "SELECT sum(score) FROM scores").Scan(&total); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(total)
+	// Output: 4.5
 }
