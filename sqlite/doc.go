@@ -8,7 +8,8 @@
 //	_, err = db.Exec(ctx, "INSERT INTO users(name) VALUES (:name)", sqlite.Named{"name": "ada"})
 //	users, err := sqlite.AllAs[User](ctx, db, "SELECT id, name FROM users")
 //
-// What it offers: Exec, Query (an iter.Seq2 of rows), Each (Query with a
+// What it offers: Exec (and ExecArgs, with typed arguments that bind
+// without an allocation), Query (an iter.Seq2 of rows), Each (Query with a
 // callback), QueryRow, Get, All, Values and AllAs (rows into structs, bun:sqlite's as(Class)); positional
 // and named parameters (:name, @name, $name) from a Named map, a
 // map[string]any or a struct; a per-connection LRU cache of prepared

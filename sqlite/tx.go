@@ -273,6 +273,11 @@ func (tx *Tx) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 // run runs a statement in the transaction. iter marks a Query or Each
 // loop, whose body may call the Tx again: such calls fail fast (see lock).
 func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*Row) error, one, iter bool) (Result, error) {
+	return tx.runWith(ctx, op, query, args, nil, each, one, iter)
+}
+
+// runWith is run with ExecArgs' typed arguments (typed not nil) or args.
+func (tx *Tx) runWith(ctx context.Context, op, query string, args []any, typed []Arg, each func(*Row) error, one, iter bool) (Result, error) {
 	if err := tx.lock(op); err != nil {
 		return Result{}, err
 	}
@@ -290,7 +295,15 @@ func (tx *Tx) run(ctx context.Context, op, query string, args []any, each func(*
 		tx.st.iterating.Store(true)
 		defer tx.st.iterating.Store(false)
 	}
-	r, err := tx.cn.run(ctx, query, args, each, one)
+	var (
+		r   Result
+		err error
+	)
+	if cs := tx.cn.head; each == nil && cs != nil && cs.query == query && !tx.db.secure && ctx.Done() == nil {
+		r, err = tx.cn.execHead(cs, args, typed) // an insert loop's path
+	} else {
+		r, err = tx.cn.run(ctx, query, args, typed, each, one)
+	}
 	if err == nil {
 		if !tx.cn.c.AutocommitEnabled() {
 			return r, nil
