@@ -430,6 +430,14 @@ func (db *DB) Each(ctx context.Context, query string, fn func(*Row) error, args 
 // (columns matched to fields by `db` tag or name, case-insensitively), to a
 // map[string]any, or, for a one-column result, to a scalar. No row is a
 // NotFound error wrapping ErrNoRows.
+//
+// Fields of embedded structs are promoted, and a nil embedded pointer is
+// allocated when a column reaches a field through it, except a pointer to
+// an unexported struct type, which reflection cannot set: as with
+// encoding/json, such a column is an InvalidArgument error naming the
+// field while the pointer is nil, and fills the field once the caller
+// has set the pointer (or tag the embedded field `db:"-"` to skip it).
+// The same holds for AllAs and Tx.Get.
 func (db *DB) Get(ctx context.Context, dest any, query string, args ...any) error {
 	ctx, c := db.begin(ctx, db.opGet, "get", query)
 	err := db.get(ctx, dest, query, args)
@@ -616,7 +624,10 @@ func (r *Row) scanStruct(v reflect.Value) error {
 		if !ok {
 			continue
 		}
-		fv := fieldForSet(v, f.index)
+		fv, err := fieldForSet(v, f.index)
+		if err != nil {
+			return invalid("scan", "column %q into field %s: %v", name, fieldPath(v.Type(), f.index), err)
+		}
 		if err := scanColumn(r.cs.s, i, fv.Addr().Interface(), r.safe); err != nil {
 			return invalid("scan", "column %q into field %s: %v", name, f.name, err)
 		}
