@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -145,16 +146,19 @@ func (cn *conn) prepare(query string) (*cachedStmt, error) {
 	if err != nil {
 		return nil, err
 	}
+	if blankSQL(query[:len(query)-trailing]) {
+		// No statement: zombiezen returns a Stmt without a handle
+		// (sqlite3_prepare's NULL), which would fail every call with
+		// SQLite's "not an error". SQLite skips blank text before a
+		// statement, so the rest is blank too.
+		s.Finalize()
+		return nil, errEmpty
+	}
 	if trailing > 0 {
-		if rest := query[len(query)-trailing:]; strings.TrimSpace(rest) != "" && !onlyComments(rest) {
-			if s != nil {
-				s.Finalize()
-			}
+		if rest := query[len(query)-trailing:]; !blankSQL(rest) {
+			s.Finalize()
 			return nil, errScript{rest: rest}
 		}
-	}
-	if s == nil {
-		return nil, errEmpty
 	}
 	if cn.cache != nil && trailing == 0 {
 		// A cached statement lives long: prepare it again with
@@ -200,33 +204,41 @@ func (cn *conn) prepare(query string) (*cachedStmt, error) {
 	return cs, nil
 }
 
-var errEmpty = errScript{}
+// errEmpty is prepare's report of a text that holds no statement (see
+// blankSQL): Exec runs it as a no-op, a query refuses it (runEmpty).
+var errEmpty = errors.New("no statement")
 
-// onlyComments reports whether s holds nothing but SQL comments and space.
-func onlyComments(s string) bool {
-	for {
-		s = strings.TrimSpace(s)
-		switch {
-		case s == "":
+// blankSQL reports whether s holds no SQL statement: nothing but white
+// space as SQLite's tokenizer defines it (space, tab, newline, form feed,
+// carriage return; not a vertical tab or Unicode spaces, which SQLite
+// refuses), comments (-- to the end of the line, /* to */ or to the end of
+// the text) and semicolons. SQLite prepares such a text to no statement,
+// and skips it before a statement. A NUL byte ends the text, as it does
+// for SQLite, which reads a C string.
+func blankSQL(s string) bool {
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ';':
+			i++
+		case c == 0:
 			return true
-		case strings.HasPrefix(s, "--"):
-			i := strings.IndexByte(s, '\n')
-			if i < 0 {
+		case c == '-' && i+1 < len(s) && s[i+1] == '-':
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
 				return true
 			}
-			s = s[i+1:]
-		case strings.HasPrefix(s, "/*"):
-			i := strings.Index(s, "*/")
-			if i < 0 {
+			i += j + 1
+		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+			j := strings.Index(s[i+2:], "*/")
+			if j < 0 {
 				return true
 			}
-			s = s[i+2:]
-		case s == ";":
-			return true
+			i += 2 + j + 2
 		default:
 			return false
 		}
 	}
+	return true
 }
 
 // done resets cs after use, finalizing it when it is not cached.

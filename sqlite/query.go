@@ -67,10 +67,13 @@ func (cn *conn) runStmt(ctx context.Context, query string, args []any, typed []A
 	if cs != nil && cs.query == query {
 		cn.hits.Store(cn.hits.Load() + 1) // prepare's first check, inlined
 	} else if cs, err = cn.prepare(query); err != nil {
-		var es errScript
-		if errors.As(err, &es) && cn.prepErrIsScript(err) {
+		if err == errEmpty {
+			return cn.runEmpty(args, typed, each)
+		}
+		if cn.prepErrIsScript(err) {
 			if len(args) > 0 || len(typed) > 0 || each != nil {
-				return Result{}, invalid("exec", "a query with several statements takes no arguments and returns no rows; run them one at a time")
+				// No Op: the caller's wrapErr names the call.
+				return Result{}, invalid("", "a query with several statements takes no arguments and returns no rows; run them one at a time")
 			}
 			if cn.routesWrites() {
 				return Result{}, errNeedsWriter
@@ -99,6 +102,29 @@ func (cn *conn) runStmt(ctx context.Context, query string, args []any, typed []A
 		return Result{}, err
 	}
 	return cn.step(cs, each, one)
+}
+
+// runEmpty is runStmt for a text that holds no statement (only space,
+// comments and semicolons). Exec does nothing and succeeds, as
+// sqlite3_exec and database/sql's drivers do, with the argument rules of a
+// statement without parameters (no positional argument; without Strict,
+// names that match no parameter are ignored). A query (each set) has no
+// rows to give: an InvalidArgument error.
+func (cn *conn) runEmpty(args []any, typed []Arg, each func(*Row) error) (Result, error) {
+	if each != nil {
+		return Result{}, errNoStatement()
+	}
+	var none cachedStmt
+	if typed != nil {
+		return Result{}, bindArgs(&none, typed, cn.db.cfg.Strict)
+	}
+	return Result{}, bind(&none, args, cn.db.cfg.Strict)
+}
+
+// errNoStatement is the error of a query (or Inspect) of a text that holds
+// no statement. It has no Op: the caller's wrapErr names the call.
+func errNoStatement() error {
+	return invalid("", "the SQL holds no statement (only white space, comments or semicolons), so there is nothing to query")
 }
 
 // execHead is run for an Exec (no rows wanted) of cs, the statement used
@@ -186,6 +212,9 @@ func (cn *conn) runOneStmt(ctx context.Context, query string, args []any, dest [
 	} else {
 		var err error
 		if cs, err = cn.prepare(query); err != nil {
+			if err == errEmpty {
+				return false, errNoStatement()
+			}
 			if cn.prepErrIsScript(err) {
 				return false, invalid("get", "a query with several statements returns no rows; run it with Exec")
 			}
@@ -284,7 +313,7 @@ func (cn *conn) prepErrIsScript(err error) bool {
 func (cn *conn) script(ctx context.Context, query string) (Result, error) {
 	rest := query
 	var r Result
-	for strings.TrimSpace(rest) != "" && !onlyComments(rest) {
+	for !blankSQL(rest) {
 		if cn.db.secure {
 			cn.az.facts = cn.az.facts[:0] // each statement is judged on its own
 		}
@@ -292,10 +321,9 @@ func (cn *conn) script(ctx context.Context, query string) (Result, error) {
 		if err != nil {
 			return r, err
 		}
+		// rest is not blank, and SQLite skips blank text before a
+		// statement: s is one (prepare's errEmpty cannot happen here).
 		rest = rest[len(rest)-trailing:]
-		if s == nil {
-			continue
-		}
 		if cn.db.secure {
 			if err := cn.judge(ctx, cn.az.facts); err != nil {
 				s.Finalize()
@@ -373,6 +401,11 @@ func (db *DB) releaseChecked(res *puddle.Resource[*conn]) { db.release(res) }
 // of several statements runs them all when there are no args. Writers
 // queue for the one writer connection in arrival order; ctx bounds both
 // the wait and the statement (cancellation interrupts it).
+//
+// A text that holds no statement (only white space, comments or
+// semicolons, "" included) does nothing and succeeds, as sqlite3_exec
+// does; Query, Get, QueryRow and the other calls that read rows (and
+// Inspect) refuse it with an InvalidArgument error.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (Result, error) {
 	ctx, c := db.begin(ctx, db.opExec, "exec", query)
 	r, err := db.do(ctx, "exec", true, query, args, nil, false)
@@ -430,6 +463,14 @@ func (db *DB) Each(ctx context.Context, query string, fn func(*Row) error, args 
 // (columns matched to fields by `db` tag or name, case-insensitively), to a
 // map[string]any, or, for a one-column result, to a scalar. No row is a
 // NotFound error wrapping ErrNoRows.
+//
+// Fields of embedded structs are promoted, and a nil embedded pointer is
+// allocated when a column reaches a field through it, except a pointer to
+// an unexported struct type, which reflection cannot set: as with
+// encoding/json, such a column is an InvalidArgument error naming the
+// field while the pointer is nil, and fills the field once the caller
+// has set the pointer (or tag the embedded field `db:"-"` to skip it).
+// The same holds for AllAs and Tx.Get.
 func (db *DB) Get(ctx context.Context, dest any, query string, args ...any) error {
 	ctx, c := db.begin(ctx, db.opGet, "get", query)
 	err := db.get(ctx, dest, query, args)
@@ -616,7 +657,10 @@ func (r *Row) scanStruct(v reflect.Value) error {
 		if !ok {
 			continue
 		}
-		fv := fieldForSet(v, f.index)
+		fv, err := fieldForSet(v, f.index)
+		if err != nil {
+			return invalid("scan", "column %q into field %s: %v", name, fieldPath(v.Type(), f.index), err)
+		}
 		if err := scanColumn(r.cs.s, i, fv.Addr().Interface(), r.safe); err != nil {
 			return invalid("scan", "column %q into field %s: %v", name, f.name, err)
 		}
@@ -712,6 +756,9 @@ func (cn *conn) describe(ctx context.Context, query string, args []any) (_ State
 	defer cn.disarm()
 	cs, err := cn.prepare(query)
 	if err != nil {
+		if err == errEmpty {
+			return Statement{}, errNoStatement()
+		}
 		if cn.prepErrIsScript(err) {
 			return Statement{}, invalid("inspect", "a query with several statements cannot be inspected")
 		}

@@ -16,7 +16,13 @@ import (
 
 // structInfo maps column names to the fields of a struct type: the `db`
 // tag when present ("-" skips the field), else the field name; matching is
-// case-insensitive. Fields of embedded structs are promoted.
+// case-insensitive. Fields of embedded structs are promoted, through
+// embedded pointers too: scanning allocates a nil one, except a pointer to
+// an unexported struct type, which reflection cannot set. As with
+// encoding/json, a column whose field is promoted through such a pointer
+// is an InvalidArgument error naming the column, the field and the type
+// while the pointer is nil, and fills the field once the caller has set
+// the pointer (binding from such a struct binds NULL for a nil one).
 type structInfo struct {
 	fields []fieldInfo
 	byName map[string]fieldInfo // lower-cased name
@@ -94,18 +100,39 @@ func fieldByIndex(v reflect.Value, index []int) (reflect.Value, bool) {
 	return v, true
 }
 
-// fieldForSet is fieldByIndex that allocates nil embedded pointers.
-func fieldForSet(v reflect.Value, index []int) reflect.Value {
+// fieldForSet is fieldByIndex that allocates nil embedded pointers. A nil
+// pointer to an unexported struct type, embedded, cannot be allocated
+// (reflect refuses to set an unexported field, as encoding/json finds):
+// that is an error naming the type, never a panic. Such a pointer the
+// caller set is followed.
+func fieldForSet(v reflect.Value, index []int) (reflect.Value, error) {
 	for i, x := range index {
 		if i > 0 && v.Kind() == reflect.Pointer {
 			if v.IsNil() {
+				if !v.CanSet() {
+					return reflect.Value{}, fmt.Errorf("it is promoted through a nil embedded pointer to the unexported struct type %s, which cannot be allocated (set the pointer before scanning, export the type, or tag the embedded field `db:\"-\"`)", v.Type().Elem())
+				}
 				v.Set(reflect.New(v.Type().Elem()))
 			}
 			v = v.Elem()
 		}
 		v = v.Field(x)
 	}
-	return v
+	return v, nil
+}
+
+// fieldPath names the field at index in struct type t as Go code reaches
+// it ("hidden.Note").
+func fieldPath(t reflect.Type, index []int) string {
+	names := make([]string, len(index))
+	for i, x := range index {
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		f := t.Field(x)
+		names[i], t = f.Name, f.Type
+	}
+	return strings.Join(names, ".")
 }
 
 // ErrNoRows is the cause of the NotFound error Get and QueryRow return
