@@ -374,8 +374,9 @@ func TestSubscriptionDropsWhenMessagesChannelIsFull(t *testing.T) {
 // with the server's code, not a disconnect.
 func TestSubscribeRefusedByACL(t *testing.T) {
 	srv := testenv.RequireRealRedis(t)
-	_, err := testenv.RedisCommand(srv.Addr, "ACL SETUSER limited on >pw ~* +@all resetchannels &allowed.*")
+	reply, err := testenv.RedisCommand(srv.Addr, "ACL SETUSER limited on >pw ~* +@all resetchannels &allowed.*")
 	require.NoError(t, err)
+	require.Equal(t, "+OK", reply)
 	c := openAt(t, srv, func(cfg *redis.Config) {
 		cfg.Username = "limited"
 		cfg.Password = security.NewSecret("pw")
