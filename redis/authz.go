@@ -264,8 +264,8 @@ func (c *Client) recordAll(ctx context.Context, ss []secured, res []rueidis.Redi
 	for i, s := range ss {
 		e := err
 		if i < len(res) {
-			if re := res[i].Error(); re != nil && !rueidis.IsRedisNil(re) {
-				e = wrapErr(s.op, re)
+			if m, re := res[i].ToMessage(); re != nil && !rueidis.IsRedisNil(re) {
+				e = wrapErr(s.op, replyErr(&m, re))
 			} else if res[i].NonRedisError() == nil {
 				e = nil
 			}

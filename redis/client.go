@@ -631,7 +631,7 @@ func (c *Client) execCmd(ctx context.Context, id opID, cmd rueidis.Completed, di
 			op.Done(start, nil)
 			return msg, nil
 		}
-		err = c.failed(opNames[id], err)
+		err = c.failed(opNames[id], replyErr(&msg, err))
 		if idem {
 			err = safeToRetry(err)
 		}

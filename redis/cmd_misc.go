@@ -272,7 +272,7 @@ func (c *Client) doCache(ctx context.Context, id opID, cmd rueidis.Cacheable, tt
 		err = nil
 	}
 	if err != nil {
-		err = c.failed(opNames[id], err)
+		err = c.failed(opNames[id], replyErr(&msg, err))
 		c.op(id).Record(time.Since(start), err)
 		if c.hooks {
 			c.hookEnd(ctx, id, h, err)

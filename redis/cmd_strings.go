@@ -315,7 +315,7 @@ func (c *Client) mgetSplit(ctx context.Context, keys []string) ([]Opt[string], e
 	for gi, g := range groups {
 		m, err := res[gi].ToMessage()
 		if err != nil {
-			return nil, c.failed("mget", err)
+			return nil, c.failed("mget", replyErr(&m, err))
 		}
 		vals, err := asOptStrings(m)
 		if err != nil {

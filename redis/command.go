@@ -65,7 +65,7 @@ func txDo[T any](t *Tx, ctx context.Context, k command[T]) (T, error) {
 	}
 	m, err := t.dc.Do(ctx, k.cmd).ToMessage()
 	if err != nil && !rueidis.IsRedisNil(err) {
-		err = t.c.failed(opNames[k.id], err)
+		err = t.c.failed(opNames[k.id], replyErr(&m, err))
 		if t.c.sec {
 			t.c.record(ctx, s, err)
 		}

@@ -88,7 +88,10 @@
 // NOPERM PermissionDenied, WRONGTYPE and READONLY FailedPrecondition,
 // LOADING, BUSY, TRYAGAIN, MASTERDOWN and CLUSTERDOWN Unavailable
 // (retryable), OOM ResourceExhausted, ERR (syntax, arity, bad values)
-// InvalidArgument, NOSCRIPT and NOGROUP NotFound, BUSYGROUP AlreadyExists.
+// InvalidArgument, NOSCRIPT and NOGROUP NotFound, BUSYGROUP AlreadyExists;
+// an error type outside this list (a module's own) is Unknown. The error
+// text is the server's without the "ERR " of generic errors (rueidis
+// removes it), and errors.As still finds the *rueidis.RedisError.
 // Refused or reset connections are Unavailable, timeouts
 // DeadlineExceeded, and the caller's own cancellation Canceled (never
 // retryable). A typed method that promises a value (Get, HGet, LPop,

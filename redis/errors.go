@@ -65,6 +65,28 @@ var serverErrorCodes = map[string]arsenal.Code{
 	"NOMASTERLINK": arsenal.Unavailable,
 }
 
+// genericReply marks a server error reply of the generic ERR type. rueidis
+// removes the "ERR " prefix from the error's text, so that "ERR DB index is
+// out of range" reads "DB index is out of range" and could not otherwise be
+// told apart from a typed error such as WRONGTYPE; the reply itself still
+// holds the whole text, and replyErr reads it there.
+type genericReply struct{ err error }
+
+func (g *genericReply) Error() string { return g.err.Error() }
+func (g *genericReply) Unwrap() error { return g.err }
+
+// replyErr returns err, the error of reply msg, marked as a generic ERR
+// reply when the server's text began with "ERR".
+func replyErr(msg *rueidis.RedisMessage, err error) error {
+	if _, ok := err.(*rueidis.RedisError); !ok {
+		return err
+	}
+	if s, _ := msg.ToString(); s == "ERR" || strings.HasPrefix(s, "ERR ") {
+		return &genericReply{err}
+	}
+	return err
+}
+
 // serverErrorPrefix returns the typed prefix of a Redis error reply.
 func serverErrorPrefix(re *rueidis.RedisError) string {
 	msg := re.Error()
@@ -93,6 +115,10 @@ func isTypedPrefix(w string) bool {
 func nativeCode(err error) (arsenal.Code, bool) {
 	if rueidis.IsRedisNil(err) || errors.Is(err, ErrNil) {
 		return arsenal.NotFound, true
+	}
+	var g *genericReply
+	if errors.As(err, &g) {
+		return arsenal.InvalidArgument, true
 	}
 	var re *rueidis.RedisError
 	if errors.As(err, &re) {
@@ -179,7 +205,8 @@ func isNetworkError(err error) bool {
 	if err == nil || rueidis.IsRedisNil(err) {
 		return false
 	}
-	if _, ok := rueidis.IsRedisErr(err); ok {
+	var re *rueidis.RedisError
+	if errors.As(err, &re) {
 		return false
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

@@ -222,7 +222,7 @@ func (p *Pipeline) Exec(ctx context.Context) error {
 	for i, r := range res {
 		m, e := r.ToMessage()
 		if e != nil && !rueidis.IsRedisNil(e) {
-			e = wrapErr(opNames[opPipeline], e)
+			e = wrapErr(opNames[opPipeline], replyErr(&m, e))
 			if first == nil {
 				first = e
 			}
@@ -335,14 +335,14 @@ func (c *Client) fillTx(p *Pipeline, res []rueidis.RedisResult) error {
 	if err != nil {
 		// EXECABORT: report the queued command's own error when there is one.
 		for i, r := range res[1 : len(res)-1] {
-			if e := r.Error(); e != nil {
-				werr := wrapErr("tx", e)
+			if m, e := r.ToMessage(); e != nil {
+				werr := wrapErr("tx", replyErr(&m, e))
 				p.abandon(werr)
 				p.sinks[i](rueidis.RedisMessage{}, werr)
 				return werr
 			}
 		}
-		werr := c.failed("tx", err)
+		werr := c.failed("tx", replyErr(&exec, err))
 		p.abandon(werr)
 		return werr
 	}
@@ -355,7 +355,7 @@ func (c *Client) fillTx(p *Pipeline, res []rueidis.RedisResult) error {
 	var first error
 	for i := range arr {
 		if e := arr[i].Error(); e != nil && !rueidis.IsRedisNil(e) {
-			werr := wrapErr("tx", e)
+			werr := wrapErr("tx", replyErr(&arr[i], e))
 			if first == nil {
 				first = werr
 			}
@@ -399,7 +399,7 @@ func (t *Tx) Do(ctx context.Context, args ...any) (Reply, error) {
 	}
 	m, err := t.dc.Do(ctx, cmd).ToMessage()
 	if err != nil && !rueidis.IsRedisNil(err) {
-		err = t.c.failed(opNames[id], err)
+		err = t.c.failed(opNames[id], replyErr(&m, err))
 	} else {
 		err = nil
 	}
@@ -482,9 +482,9 @@ func (c *Client) Watch(ctx context.Context, fn func(tx *Tx) error, keys ...strin
 	if c.hooks {
 		wctx, h = c.hookStart(ctx, opWatch, &wcmd)
 	}
-	err := dc.Do(wctx, wcmd).Error()
+	wm, err := dc.Do(wctx, wcmd).ToMessage()
 	if err != nil {
-		err = c.failed("watch", err)
+		err = c.failed("watch", replyErr(&wm, err))
 	}
 	c.op(opWatch).Record(time.Since(start), err)
 	if c.hooks {
