@@ -17,6 +17,14 @@ func (c *Conn) setTerm(err error) {
 	c.termMu.Unlock()
 }
 
+// termSoFar returns why the connection is ending, or nil, without waiting
+// for it to end.
+func (c *Conn) termSoFar() error {
+	c.termMu.Lock()
+	defer c.termMu.Unlock()
+	return c.term
+}
+
 // fail ends the connection because of err: a protocol violation sends its
 // close code first. It returns the coded error to report.
 func (c *Conn) fail(err error) error {

@@ -183,6 +183,12 @@ func (c *Conn) writeBufs(ctx context.Context, bufs [][]byte) (int64, error) {
 			// (and say why); close the socket shortly in any case.
 			c.closeSent.Store(true)
 			time.AfterFunc(time.Second, func() { _ = c.nc.Close() })
+			if term := c.termSoFar(); term != nil {
+				// The connection was already ending (the peer's close
+				// frame was read, say) when the write failed: report
+				// why it ended, not the socket error it caused.
+				return n, translate("write", term)
+			}
 		}
 		return n, translate("write", err)
 	}
