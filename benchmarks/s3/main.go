@@ -17,7 +17,9 @@
 // Run from benchmarks: go run ./s3 [-quick]. Results are JSON lines on
 // stdout; progress goes to stderr. ARSENAL_BENCH_S3_ENDPOINT,
 // ARSENAL_BENCH_S3_ACCESS_KEY and ARSENAL_BENCH_S3_SECRET_KEY point it at
-// a running server instead of a fresh versitygw.
+// a running server instead of a fresh versitygw; the HTTPS runs are then
+// skipped, unless ARSENAL_BENCH_S3_OWN=1 says the server is the run's own
+// (cmd/peers sets it for the versitygw it starts).
 package main
 
 import (
@@ -96,7 +98,7 @@ func main() {
 	if err := run(srv, "", true); err != nil {
 		fatal(err)
 	}
-	if *noTLS || os.Getenv("ARSENAL_BENCH_S3_ENDPOINT") != "" {
+	if *noTLS || (os.Getenv("ARSENAL_BENCH_S3_ENDPOINT") != "" && os.Getenv("ARSENAL_BENCH_S3_OWN") != "1") {
 		return
 	}
 	s, err := testenv.LaunchS3TLS(testenv.MemoryDir())

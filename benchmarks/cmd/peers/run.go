@@ -219,6 +219,9 @@ func setup(ctx context.Context, o options, domains []string, rep *Report) ([]str
 			env = setEnv(env, "ARSENAL_BENCH_S3_ENDPOINT", s.Endpoint)
 			env = setEnv(env, "ARSENAL_BENCH_S3_ACCESS_KEY", s.AccessKey)
 			env = setEnv(env, "ARSENAL_BENCH_S3_SECRET_KEY", s.SecretKey)
+			// A server of the run's own: the s3 program starts its HTTPS
+			// twin itself (it does not for an endpoint a user names).
+			env = setEnv(env, "ARSENAL_BENCH_S3_OWN", "1")
 			if s.Real {
 				rep.Servers = append(rep.Servers, fmt.Sprintf("%s (posix backend on %s) at %s", toolVersion(versitygwPath(), "--version"), s3Storage(mem), s.Addr))
 			} else {
