@@ -71,7 +71,8 @@ func blockTime(n int, fn func(i int) error) func() (float64, error) {
 }
 
 // compare alternates blocks of a and b and returns the spread of b's time
-// over a's, pair by pair, and each side's best calls per second.
+// over a's, pair by pair, and each side's calls per second in its median
+// block (a best block would let one lucky block speak for a noisy run).
 func compare(n int, a, b func(int) error) (bench.Spread, float64, float64, error) {
 	// One warm-up block each.
 	if _, err := blockTime(n, a)(); err != nil {
@@ -85,12 +86,10 @@ func compare(n int, a, b func(int) error) (bench.Spread, float64, float64, error
 		return bench.Spread{}, 0, 0, err
 	}
 	ratios := make([]float64, len(ta))
-	bestA, bestB := ta[0], tb[0]
 	for i := range ta {
 		ratios[i] = tb[i] / ta[i]
-		bestA, bestB = min(bestA, ta[i]), min(bestB, tb[i])
 	}
-	return bench.SpreadOf(ratios), float64(n) / bestA, float64(n) / bestB, nil
+	return bench.SpreadOf(ratios), float64(n) / bench.SpreadOf(ta).Median, float64(n) / bench.SpreadOf(tb).Median, nil
 }
 
 func record(workload, implA, implB string, sp bench.Spread, opsA, opsB float64) {
