@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -65,6 +66,32 @@ type Observer struct {
 	errs      metric.Int64Counter
 	sent      metric.Int64Counter
 	connEvent metric.Int64Counter
+	// sets caches the metric attribute set of each (component, operation,
+	// error code): building one sorts and allocates, and a service has
+	// few of them.
+	sets   sync.Map // setKey -> metric.MeasurementOption
+	events sync.Map // eventKey -> *eventAttrs
+}
+
+type setKey struct {
+	component, op string
+	code          arsenal.Code
+	failed        bool
+}
+
+// measurement returns the metric attributes of an operation's end.
+func (o *Observer) measurement(component, op string, code arsenal.Code, failed bool) metric.MeasurementOption {
+	k := setKey{component, op, code, failed}
+	if v, ok := o.sets.Load(k); ok {
+		return v.(metric.MeasurementOption)
+	}
+	kv := []attribute.KeyValue{attribute.String("arsenal.component", component), attribute.String("arsenal.operation", op)}
+	if failed {
+		kv = append(kv, semconv.ErrorTypeKey.String(code.String()))
+	}
+	set := metric.WithAttributeSet(attribute.NewSet(kv...))
+	v, _ := o.sets.LoadOrStore(k, set)
+	return v.(metric.MeasurementOption)
 }
 
 // NewObserver creates the Observer's tracer and instruments.
@@ -243,15 +270,10 @@ func (o *Observer) OpEnd(ctx context.Context, op arsenal.OpStart, end arsenal.Op
 	if end.Err != nil && code == arsenal.OK {
 		code = arsenal.CodeOf(end.Err)
 	}
-	metricAttrs := []attribute.KeyValue{
-		attribute.String("arsenal.component", op.Component), attribute.String("arsenal.operation", op.Op),
-	}
 	if end.Err != nil {
-		errType := semconv.ErrorTypeKey.String(code.String())
 		span.SetStatus(codes.Error, code.String())
-		span.SetAttributes(errType)
+		span.SetAttributes(semconv.ErrorTypeKey.String(code.String()))
 		span.RecordError(end.Err) // coded errors never hold secrets
-		metricAttrs = append(metricAttrs, errType)
 	}
 	switch familyOf(op.Component) {
 	case famDB:
@@ -269,7 +291,7 @@ func (o *Observer) OpEnd(ctx context.Context, op arsenal.OpStart, end arsenal.Op
 	}
 	span.End(trace.WithTimestamp(endAt))
 
-	set := metric.WithAttributes(metricAttrs...)
+	set := o.measurement(op.Component, op.Op, code, end.Err != nil)
 	secs := end.Duration.Seconds()
 	switch familyOf(op.Component) {
 	case famDB:
@@ -289,14 +311,45 @@ func (o *Observer) OpEnd(ctx context.Context, op arsenal.OpStart, end arsenal.Op
 
 // ConnEvent counts the event and adds it to the current span, if any.
 func (o *Observer) ConnEvent(ctx context.Context, ev arsenal.ConnEvent) {
-	kv := []attribute.KeyValue{attribute.String("arsenal.component", ev.Component), attribute.String("arsenal.event", ev.Kind.String())}
+	var code arsenal.Code
 	if ev.Err != nil {
-		kv = append(kv, semconv.ErrorTypeKey.String(arsenal.CodeOf(ev.Err).String()))
+		code = arsenal.CodeOf(ev.Err)
 	}
-	o.connEvent.Add(ctx, 1, metric.WithAttributes(kv...))
+	a := o.eventAttrs(ev.Component, ev.Kind, code, ev.Err != nil)
+	o.connEvent.Add(ctx, 1, a.set)
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
-		span.AddEvent("arsenal."+ev.Kind.String(), trace.WithAttributes(kv...))
+		span.AddEvent(a.name, trace.WithAttributes(a.kv...))
 	}
+}
+
+type eventKey struct {
+	component string
+	kind      arsenal.ConnEventKind
+	code      arsenal.Code
+	failed    bool
+}
+
+type eventAttrs struct {
+	name string
+	kv   []attribute.KeyValue
+	set  metric.MeasurementOption
+}
+
+// eventAttrs returns the span event name and attributes and the metric
+// attribute set of a connection event, built once per kind (a pool
+// acquire is an event of every SQLite call).
+func (o *Observer) eventAttrs(component string, kind arsenal.ConnEventKind, code arsenal.Code, failed bool) *eventAttrs {
+	k := eventKey{component, kind, code, failed}
+	if v, ok := o.events.Load(k); ok {
+		return v.(*eventAttrs)
+	}
+	kv := []attribute.KeyValue{attribute.String("arsenal.component", component), attribute.String("arsenal.event", kind.String())}
+	if failed {
+		kv = append(kv, semconv.ErrorTypeKey.String(code.String()))
+	}
+	a := &eventAttrs{name: "arsenal." + kind.String(), kv: kv, set: metric.WithAttributeSet(attribute.NewSet(kv...))}
+	v, _ := o.events.LoadOrStore(k, a)
+	return v.(*eventAttrs)
 }
 
 var (
