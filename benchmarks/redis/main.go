@@ -8,7 +8,10 @@
 // go-redis use paired measurements instead (single-caller blocks of 100
 // calls interleaved with raw rueidis's, 64-caller rounds in A B, B A
 // order) and the median of the per-pair ratios, so a slow spell of the
-// machine falls on both sides of a ratio.
+// machine falls on both sides of a ratio. The checks against Bun (single
+// caller: throughput at least Bun's and p50 at most Bun's; 64 callers) and
+// redis-benchmark's pipelined limit (64-caller SET and GET at least half
+// of -P 16) compare best rounds, as the tables do.
 //
 // Run from benchmarks: go run ./redis [-quick]. Results are JSON lines on
 // stdout; progress goes to stderr. ARSENAL_BENCH_REDIS_ADDR points it at a
@@ -334,8 +337,21 @@ func run(addr string) error {
 			x := a.opsPerSec / b.opsPerSec
 			check(fmt.Sprintf("64-caller %s >= 1.2x Bun", op), x >= 1.2, fmt.Sprintf("%.2fx", x))
 		}
+		// The single-caller and pipelined-limit targets (best rounds, as
+		// the tables show them).
+		a1 := best[workload(op, 1)]["arsenal"]
+		if b1 := best[workload(op, 1)]["bun"]; b1.opsPerSec > 0 && a1.opsPerSec > 0 {
+			x := a1.opsPerSec / b1.opsPerSec
+			check(fmt.Sprintf("single-caller %s >= Bun", op), x >= 1, fmt.Sprintf("%.2fx (%.0f vs %.0f ops/s)", x, a1.opsPerSec, b1.opsPerSec))
+			if b1.p50 > 0 {
+				check(fmt.Sprintf("single-caller %s p50 <= Bun", op), a1.p50 <= b1.p50, fmt.Sprintf("%v vs %v", a1.p50, b1.p50))
+			}
+		}
+		if l, ok := limit[op]; ok && l.opsPerSec > 0 && (op == "SET" || op == "GET") {
+			x := a.opsPerSec / l.opsPerSec
+			check(fmt.Sprintf("64-caller %s >= 0.5x redis-benchmark -P 16", op), x >= 0.5, fmt.Sprintf("%.2fx (%.0f vs %.0f ops/s)", x, a.opsPerSec, l.opsPerSec))
+		}
 		if s, ok := single[op]; ok && s.p50 > 0 {
-			a1 := best[workload(op, 1)]["arsenal"]
 			x := float64(a1.p50) / float64(s.p50)
 			check(fmt.Sprintf("single-caller %s p50 within 1.3x of redis-benchmark -c 1", op), x <= 1.3,
 				fmt.Sprintf("%.2fx (%v vs %v)", x, a1.p50, s.p50))
