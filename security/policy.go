@@ -118,7 +118,7 @@ func NewPolicy(rules ...Rule) (*Policy, error) {
 				if op == "" || op == "*" {
 					return nil, arsenal.Errorf(arsenal.InvalidArgument, Kind, "policy", "%s: an empty or * operation inside a list", c.name)
 				}
-				c.ops = append(c.ops, op)
+				c.ops = append(c.ops, strings.ToLower(op))
 			}
 		}
 		if r.Resource != "*" {
@@ -129,7 +129,29 @@ func NewPolicy(rules ...Rule) (*Policy, error) {
 	return p, nil
 }
 
-func (r *rule) matches(p *Principal, component, op, resource string) bool {
+// lowerASCII reports whether s holds no upper-case ASCII letter and no
+// byte outside ASCII, so that it equals a lower-case name only byte for
+// byte (strings.EqualFold is not needed).
+func lowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// sameName compares a rule's lower-case name with a caller's, exact when
+// the caller's is lower-case ASCII (the components' own names are),
+// case-insensitively otherwise.
+func sameName(ruleName, name string, lower bool) bool {
+	if lower {
+		return ruleName == name
+	}
+	return strings.EqualFold(ruleName, name)
+}
+
+func (r *rule) matches(p *Principal, component, op, resource string, lowerComp, lowerOp bool) bool {
 	switch r.principal {
 	case "":
 	case "*":
@@ -144,13 +166,13 @@ func (r *rule) matches(p *Principal, component, op, resource string) bool {
 	if r.role != "" && !p.HasRole(r.role) {
 		return false
 	}
-	if r.component != "" && !strings.EqualFold(r.component, component) {
+	if r.component != "" && !sameName(r.component, component, lowerComp) {
 		return false
 	}
 	if r.ops != nil {
 		found := false
 		for _, o := range r.ops {
-			if strings.EqualFold(o, op) {
+			if sameName(o, op, lowerOp) {
 				found = true
 				break
 			}
@@ -176,9 +198,10 @@ func (p *Policy) Decide(principal Principal, component, op, resource string) Dec
 		return Decision{Allowed: true}
 	}
 	allow := ""
+	lowerComp, lowerOp := lowerASCII(component), lowerASCII(op)
 	for i := range p.rules {
 		r := &p.rules[i]
-		if !r.matches(&principal, component, op, resource) {
+		if !r.matches(&principal, component, op, resource, lowerComp, lowerOp) {
 			continue
 		}
 		if r.effect == Deny {

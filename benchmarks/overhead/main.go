@@ -37,7 +37,7 @@ const domain = "overhead"
 
 var (
 	quick = flag.Bool("quick", false, "fewer paired rounds")
-	pairs = flag.Int("pairs", 40, "paired rounds per comparison")
+	pairs = flag.Int("pairs", 200, "paired rounds per comparison")
 )
 
 var lines = bench.NewLineWriter(os.Stdout)
@@ -49,7 +49,7 @@ func logf(format string, args ...any) {
 func main() {
 	flag.Parse()
 	if *quick {
-		*pairs = 12
+		*pairs = 30
 	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "overhead bench:", err)
@@ -111,12 +111,13 @@ type discard struct{}
 func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
 func (discard) Shutdown(context.Context) error                             { return nil }
 
-func otelObserver() (arsenal.Observer, error) {
+func otelObserver() (arsenal.Observer, *sdktrace.TracerProvider, error) {
 	// Every span sampled and batched, as a production setup exports them
 	// (an in-memory recorder would keep every span and grow the heap).
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	return arsenalotel.NewObserver(arsenalotel.Options{TracerProvider: tp, MeterProvider: mp})
+	obs, err := arsenalotel.NewObserver(arsenalotel.Options{TracerProvider: tp, MeterProvider: mp})
+	return obs, tp, err
 }
 
 // redisPolicy is ten rules, the caller's allow last, so each check walks
@@ -160,10 +161,14 @@ func run() error {
 		addr = srv.Addr
 		logf("started a redis-server (real: %v) at %s", srv.Real, addr)
 	}
-	obs, err := otelObserver()
+	obs, tp, err := otelObserver()
 	if err != nil {
 		return err
 	}
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	// flush exports the spans an OpenTelemetry comparison queued, so the
+	// batcher's background work does not fall into the next comparison.
+	flush := func() { _ = tp.ForceFlush(context.Background()) }
 	rpol, err := redisPolicy()
 	if err != nil {
 		return err
@@ -202,18 +207,25 @@ func run() error {
 	set := func(c *redis.Client) func(int) error {
 		return func(int) error { return c.Set(ctx, key, "value") }
 	}
-	const redisBlock = 500
-	for _, w := range []struct {
+	// Blocks of 100 calls (a few milliseconds): a loopback round trip
+	// drifts by tens of percent over longer spells.
+	const redisBlock = 100
+	redisOps := []struct {
 		op  string
 		run func(*redis.Client) func(int) error
-	}{{"GET", get}, {"SET", set}} {
+	}{{"GET", get}, {"SET", set}}
+	// The policy comparisons first, then OpenTelemetry's, each flushed.
+	for _, w := range redisOps {
 		sp, a, b, err := compare(redisBlock, w.run(plain), w.run(ruled))
 		if err != nil {
 			return err
 		}
 		record("redis "+w.op+", 1 caller: ten-rule policy", "no policy", "ten-rule policy", sp, a, b)
 		_ = lines.Check(domain, "authorization overhead <= 2% on Redis "+w.op+" (ten-rule policy)", sp.Median <= 1.02, detail(sp, "call"))
-		sp, a, b, err = compare(redisBlock, w.run(plain), w.run(traced))
+	}
+	for _, w := range redisOps {
+		sp, a, b, err := compare(redisBlock, w.run(plain), w.run(traced))
+		flush()
 		if err != nil {
 			return err
 		}
@@ -285,6 +297,7 @@ func run() error {
 	record("sqlite point select, 1 caller: ten-rule policy", "no policy", "ten-rule policy", sp, a, b)
 	_ = lines.Check(domain, "authorization overhead <= 2% on a SQLite point select (ten-rule policy)", sp.Median <= 1.02, detail(sp, "query"))
 	sp, a, b, err = compare(sqliteBlock, point(dbs["none"]), point(dbs["otel"]))
+	flush()
 	if err != nil {
 		return err
 	}
