@@ -17,14 +17,6 @@ func (c *Conn) setTerm(err error) {
 	c.termMu.Unlock()
 }
 
-// termSoFar returns why the connection is ending, or nil, without waiting
-// for it to end.
-func (c *Conn) termSoFar() error {
-	c.termMu.Lock()
-	defer c.termMu.Unlock()
-	return c.term
-}
-
 // fail ends the connection because of err: a protocol violation sends its
 // close code first. It returns the coded error to report.
 func (c *Conn) fail(err error) error {
@@ -72,6 +64,9 @@ func (c *Conn) finish() {
 		// that one who waits for Done sees the server's counts without it.
 		c.srv.remove(c)
 	}
+	// The disconnect event and log come before done, so that one who
+	// waited for Close or Done has seen them.
+	c.ended()
 	close(c.done)
 	if c.inbox != nil {
 		close(c.inbox)
@@ -85,7 +80,6 @@ func (c *Conn) finish() {
 	c.qmu.Lock()
 	c.queue, c.queued = nil, 0
 	c.qmu.Unlock()
-	c.ended()
 	if c.set.onClose != nil {
 		code, reason := StatusAbnormalClosure, ""
 		var ce *CloseError

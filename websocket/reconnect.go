@@ -460,9 +460,11 @@ func (r *Reconnecting) Health(ctx context.Context) error {
 		r.mu.Unlock()
 		return arsenal.Closed(Kind, "health")
 	}
-	c, live := r.conn, r.live
+	// A connection still resuming (sending SendOnConnect messages and
+	// the queue) is connected: Health pings over it.
+	c := r.conn
 	r.mu.Unlock()
-	if !live {
+	if c == nil {
 		return arsenal.Errorf(arsenal.Unavailable, Kind, "health", "not connected")
 	}
 	return c.Health(ctx)

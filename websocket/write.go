@@ -109,6 +109,10 @@ func (c *Conn) closedErr(op string) error {
 	if err := c.usable(op); err != nil {
 		return err
 	}
+	if term := c.termErr(); term != nil && !c.userClosed.Load() {
+		// Ending, not yet ended (the peer's close read, say): say why.
+		return translate(op, term)
+	}
 	return arsenal.Closed(Kind, op)
 }
 
@@ -183,7 +187,7 @@ func (c *Conn) writeBufs(ctx context.Context, bufs [][]byte) (int64, error) {
 			// (and say why); close the socket shortly in any case.
 			c.closeSent.Store(true)
 			time.AfterFunc(time.Second, func() { _ = c.nc.Close() })
-			if term := c.termSoFar(); term != nil {
+			if term := c.termErr(); term != nil {
 				// The connection was already ending (the peer's close
 				// frame was read, say) when the write failed: report
 				// why it ended, not the socket error it caused.
