@@ -66,11 +66,32 @@ type Observer struct {
 	errs      metric.Int64Counter
 	sent      metric.Int64Counter
 	connEvent metric.Int64Counter
-	// sets caches the metric attribute set of each (component, operation,
-	// error code): building one sorts and allocates, and a service has
-	// few of them.
+	// The attributes of each (component, operation or event, error code),
+	// built once: building an attribute set sorts and allocates, and a
+	// service has few of them.
 	sets   sync.Map // setKey -> metric.MeasurementOption
 	events sync.Map // eventKey -> *eventAttrs
+}
+
+// cached returns the value m holds for k, storing build's result first
+// when it holds none.
+func cached[K comparable, V any](m *sync.Map, k K, build func() V) V {
+	if v, ok := m.Load(k); ok {
+		return v.(V)
+	}
+	v, _ := m.LoadOrStore(k, build())
+	return v.(V)
+}
+
+// metricAttrs returns the metric attributes of operations and connection
+// events: the component, what happened (under key), and the error type
+// when failed.
+func metricAttrs(component, key, what string, code arsenal.Code, failed bool) []attribute.KeyValue {
+	kv := []attribute.KeyValue{attribute.String("arsenal.component", component), attribute.String(key, what)}
+	if failed {
+		kv = append(kv, semconv.ErrorTypeKey.String(code.String()))
+	}
+	return kv
 }
 
 type setKey struct {
@@ -81,17 +102,9 @@ type setKey struct {
 
 // measurement returns the metric attributes of an operation's end.
 func (o *Observer) measurement(component, op string, code arsenal.Code, failed bool) metric.MeasurementOption {
-	k := setKey{component, op, code, failed}
-	if v, ok := o.sets.Load(k); ok {
-		return v.(metric.MeasurementOption)
-	}
-	kv := []attribute.KeyValue{attribute.String("arsenal.component", component), attribute.String("arsenal.operation", op)}
-	if failed {
-		kv = append(kv, semconv.ErrorTypeKey.String(code.String()))
-	}
-	set := metric.WithAttributeSet(attribute.NewSet(kv...))
-	v, _ := o.sets.LoadOrStore(k, set)
-	return v.(metric.MeasurementOption)
+	return cached(&o.sets, setKey{component, op, code, failed}, func() metric.MeasurementOption {
+		return metric.WithAttributeSet(attribute.NewSet(metricAttrs(component, "arsenal.operation", op, code, failed)...))
+	})
 }
 
 // NewObserver creates the Observer's tracer and instruments.
@@ -339,17 +352,10 @@ type eventAttrs struct {
 // attribute set of a connection event, built once per kind (a pool
 // acquire is an event of every SQLite call).
 func (o *Observer) eventAttrs(component string, kind arsenal.ConnEventKind, code arsenal.Code, failed bool) *eventAttrs {
-	k := eventKey{component, kind, code, failed}
-	if v, ok := o.events.Load(k); ok {
-		return v.(*eventAttrs)
-	}
-	kv := []attribute.KeyValue{attribute.String("arsenal.component", component), attribute.String("arsenal.event", kind.String())}
-	if failed {
-		kv = append(kv, semconv.ErrorTypeKey.String(code.String()))
-	}
-	a := &eventAttrs{name: "arsenal." + kind.String(), kv: kv, set: metric.WithAttributeSet(attribute.NewSet(kv...))}
-	v, _ := o.events.LoadOrStore(k, a)
-	return v.(*eventAttrs)
+	return cached(&o.events, eventKey{component, kind, code, failed}, func() *eventAttrs {
+		kv := metricAttrs(component, "arsenal.event", kind.String(), code, failed)
+		return &eventAttrs{name: "arsenal." + kind.String(), kv: kv, set: metric.WithAttributeSet(attribute.NewSet(kv...))}
+	})
 }
 
 var (

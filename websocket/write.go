@@ -109,11 +109,20 @@ func (c *Conn) closedErr(op string) error {
 	if err := c.usable(op); err != nil {
 		return err
 	}
-	if term := c.termErr(); term != nil && !c.userClosed.Load() {
-		// Ending, not yet ended (the peer's close read, say): say why.
-		return translate(op, term)
+	if err := c.endingErr(op); err != nil {
+		return err
 	}
 	return arsenal.Closed(Kind, op)
+}
+
+// endingErr says why the connection is ending when it is ending, not yet
+// ended, for a reason other than the caller's own Close (the peer's close
+// frame read, say); nil otherwise.
+func (c *Conn) endingErr(op string) error {
+	if term := c.termErr(); term != nil && !c.userClosed.Load() {
+		return translate(op, term)
+	}
+	return nil
 }
 
 // settle accounts for the queued frames a write took along (taken, of
@@ -187,11 +196,10 @@ func (c *Conn) writeBufs(ctx context.Context, bufs [][]byte) (int64, error) {
 			// (and say why); close the socket shortly in any case.
 			c.closeSent.Store(true)
 			time.AfterFunc(time.Second, func() { _ = c.nc.Close() })
-			if term := c.termErr(); term != nil {
-				// The connection was already ending (the peer's close
-				// frame was read, say) when the write failed: report
-				// why it ended, not the socket error it caused.
-				return n, translate("write", term)
+			if err := c.endingErr("write"); err != nil {
+				// Report why the connection was ending, not the socket
+				// error that caused.
+				return n, err
 			}
 		}
 		return n, translate("write", err)
