@@ -4,7 +4,10 @@
 // library's own go.mod never requires a competitor.
 //
 // Each domain has one program, run from this directory as
-// `go run ./<domain> [-quick]` (sqlite, redis, websocket, s3). It starts the
+// `go run ./<domain> [-quick]` (sqlite, redis, websocket, s3; hooks and
+// overhead measure the library's own optional layers: the observer hooks
+// against a build from before them, and a security policy and
+// OpenTelemetry against the same calls without them). It starts the
 // servers it needs on loopback unless ARSENAL_BENCH_REDIS_ADDR,
 // ARSENAL_BENCH_S3_ENDPOINT, ARSENAL_BENCH_S3_ACCESS_KEY and
 // ARSENAL_BENCH_S3_SECRET_KEY name them, finds Bun under ARSENAL_NODE_DIR,
