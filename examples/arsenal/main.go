@@ -14,16 +14,18 @@
 //	-s3 URL            ARSENAL_S3_URL, or S3_ENDPOINT + S3_BUCKET (+ S3_ACCESS_KEY_ID ...)
 //	-ws URL            ARSENAL_WS_URL   (an echo server)
 //
-// Examples:
+// It is a module of its own (github.com/infra-arsenal/arsenal/examples/arsenal),
+// so run it from its directory. Examples:
 //
-//	go run ./examples/arsenal
-//	go run ./examples/arsenal -console 127.0.0.1:8080
+//	cd examples/arsenal
+//	go run .
+//	go run . -console 127.0.0.1:8080
 //
 // The console serves loopback clients only. To serve another address, set
 // ARSENAL_CONSOLE_TOKEN (or -console-token) and open the printed URL,
 // which carries the token once; -dashboard is an alias of -console.
 //
-//	REDIS_URL=redis://127.0.0.1:6379/0 go run ./examples/arsenal -ops 5000
+//	REDIS_URL=redis://127.0.0.1:6379/0 go run . -ops 5000
 package main
 
 import (
