@@ -20,7 +20,7 @@ import (
 
 // Without the OTEL_* endpoint variables TracerFromEnv says so and builds
 // nothing; with one it exports spans over OTLP/HTTP to that endpoint,
-// under OTEL_SERVICE_NAME.
+// under OTEL_SERVICE_NAME, unless OTEL_SDK_DISABLED is true.
 func TestTracerFromEnvExportsToTheEndpointTheEnvironmentNames(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
@@ -45,6 +45,12 @@ func TestTracerFromEnvExportsToTheEndpointTheEnvironmentNames(t *testing.T) {
 	t.Setenv("OTEL_SERVICE_NAME", "from-env-service")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	t.Setenv("OTEL_SDK_DISABLED", "TRUE")
+	tp, ok, err = arsenalotel.TracerFromEnv(ctx, "svc")
+	require.NoError(t, err)
+	assert.False(t, ok, "OTEL_SDK_DISABLED=true turns the exporter off")
+	assert.Nil(t, tp)
+	t.Setenv("OTEL_SDK_DISABLED", "false")
 	tp, ok, err = arsenalotel.TracerFromEnv(ctx, "svc")
 	require.NoError(t, err)
 	require.True(t, ok)

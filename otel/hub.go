@@ -123,10 +123,14 @@ func NewPrometheus() (*sdkmetric.MeterProvider, http.Handler, error) {
 // when the standard environment names an endpoint
 // (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; the
 // exporter reads the other OTEL_EXPORTER_OTLP_* variables itself, and
-// OTEL_SERVICE_NAME names the service), and ok=false when none is set.
-// Shut the provider down to flush its spans.
+// OTEL_SERVICE_NAME names the service), and ok=false when none is set or
+// OTEL_SDK_DISABLED is true. Shut the provider down to flush its spans.
 func TracerFromEnv(ctx context.Context, service string) (tp *sdktrace.TracerProvider, ok bool, err error) {
 	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" {
+		return nil, false, nil
+	}
+	// The specification's boolean: "true" in any case turns the SDK off.
+	if strings.EqualFold(strings.TrimSpace(os.Getenv("OTEL_SDK_DISABLED")), "true") {
 		return nil, false, nil
 	}
 	exp, err := otlptracehttp.New(ctx)

@@ -14,16 +14,28 @@
 //	-s3 URL            ARSENAL_S3_URL, or S3_ENDPOINT + S3_BUCKET (+ S3_ACCESS_KEY_ID ...)
 //	-ws URL            ARSENAL_WS_URL   (an echo server)
 //
-// Examples:
+// It is a module of its own (github.com/infra-arsenal/arsenal/examples/arsenal),
+// so run it from its directory. Examples:
 //
-//	go run ./examples/arsenal
-//	go run ./examples/arsenal -console 127.0.0.1:8080
+//	cd examples/arsenal
+//	go run .
+//	go run . -console 127.0.0.1:8080
 //
 // The console serves loopback clients only. To serve another address, set
 // ARSENAL_CONSOLE_TOKEN (or -console-token) and open the printed URL,
 // which carries the token once; -dashboard is an alias of -console.
 //
-//	REDIS_URL=redis://127.0.0.1:6379/0 go run ./examples/arsenal -ops 5000
+//	REDIS_URL=redis://127.0.0.1:6379/0 go run . -ops 5000
+//
+// When OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+// is set, every component reports its operations as OpenTelemetry spans
+// (package github.com/infra-arsenal/arsenal/otel) under one "workload" span,
+// sent over OTLP/HTTP; the exporter reads the other OTEL_EXPORTER_OTLP_*
+// variables (headers, timeout, certificates) itself, OTEL_SERVICE_NAME names
+// the service (default arsenal-example) and OTEL_SDK_DISABLED=true turns it
+// off. The spans are flushed before exit and one line says where they went:
+//
+//	OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_SERVICE_NAME=shop go run .
 package main
 
 import (
@@ -53,6 +65,9 @@ type options struct {
 	console               string
 	consoleToken          string
 	duration              time.Duration
+	// observer is set on every component opened; nil (no tracing) unless
+	// the environment names an OTLP endpoint.
+	observer arsenal.Observer
 }
 
 func main() {
@@ -101,9 +116,18 @@ type part struct {
 func run(ctx context.Context, o options) error { return runWithOutput(ctx, o, os.Stdout) }
 
 // runWithOutput is run printing to w.
-func runWithOutput(ctx context.Context, o options, w io.Writer) error {
+func runWithOutput(ctx context.Context, o options, w io.Writer) (err error) {
 	if o.ops <= 0 || o.concurrency <= 0 {
 		return arsenal.Errorf(arsenal.InvalidArgument, "arsenal", "flags", "-ops and -c must be positive")
+	}
+	ctx, obs, tr, err := startTracing(ctx)
+	if err != nil {
+		return err
+	}
+	if tr != nil {
+		o.observer = obs
+		// After the components are closed: every span has ended.
+		defer func() { err = errors.Join(err, tr.finish(ctx, w)) }()
 	}
 	hub := arsenal.NewHub()
 	var cleanups []func()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -21,7 +22,19 @@ import (
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) == "1" { // runProgram: this binary is the program
+		main()
+		os.Exit(0)
+	}
+	testenv.Main(m)
+}
+
+// s3URL is the -s3 URL of bucket on st.
+func s3URL(st *testenv.S3, bucket string) string {
+	return fmt.Sprintf("s3://%s:%s@%s?endpoint=%s&region=%s", url.PathEscape(st.AccessKey), url.PathEscape(st.SecretKey),
+		bucket, url.QueryEscape(st.Endpoint), st.Region)
+}
 
 // The demo must run on embedded defaults on a machine with nothing but Go.
 func TestDemoRunsEveryComponentOnEmbeddedDefaults(t *testing.T) {
@@ -61,11 +74,8 @@ func freeAddr(t *testing.T) string {
 func TestConsoleServesRealComponentsAndShutsDownWithoutErrors(t *testing.T) {
 	rd := testenv.StartRedis(t)
 	st := testenv.SharedS3(t)
-	bucket := st.NewBucket(t)
-	s3URL := fmt.Sprintf("s3://%s:%s@%s?endpoint=%s&region=%s", url.PathEscape(st.AccessKey), url.PathEscape(st.SecretKey),
-		bucket, url.QueryEscape(st.Endpoint), st.Region)
 	addr := freeAddr(t)
-	o := options{redis: rd.URL(), s3: s3URL, ops: 10, concurrency: 4, console: addr, duration: 4 * time.Second}
+	o := options{redis: rd.URL(), s3: s3URL(st, st.NewBucket(t)), ops: 10, concurrency: 4, console: addr, duration: 4 * time.Second}
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- runWithOutput(context.Background(), o, out) }()

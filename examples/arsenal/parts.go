@@ -50,6 +50,7 @@ func openSQLite(ctx context.Context, o options) (*part, error) {
 		cfg = sqlite.Config{Path: o.sqlite, Create: true}
 		p.source = "file from -sqlite"
 	}
+	cfg.Observer = o.observer
 	db, err := sqlite.Open(ctx, cfg)
 	if err != nil {
 		return p, err
@@ -92,6 +93,7 @@ func openRedis(ctx context.Context, o options) (*part, error) {
 		cfg = c
 		p.source = "real server from -redis/REDIS_URL"
 	}
+	cfg.Observer = o.observer
 	c, err := redis.Open(ctx, cfg)
 	if err != nil {
 		return p, err
@@ -170,6 +172,7 @@ func openS3(ctx context.Context, o options) (*part, error) {
 		}
 		p.source = "embedded: gofakes3 in memory (a stand-in, not a real store)"
 	}
+	cfg.Observer = o.observer
 	c, err := s3.Open(ctx, cfg)
 	if err != nil {
 		return p, err
@@ -232,7 +235,7 @@ func openWebSocket(ctx context.Context, o options) (*part, error) {
 		url = "ws://" + l.Addr().String() + "/echo"
 		p.source = "embedded: local echo server (arsenal websocket.Server, compression on)"
 	}
-	conn, err := websocket.Dial(ctx, url, &websocket.Options{Subprotocols: []string{"arsenal.echo.v1"}})
+	conn, err := websocket.Dial(ctx, url, &websocket.Options{Subprotocols: []string{"arsenal.echo.v1"}, Observer: o.observer})
 	if err != nil {
 		return p, err
 	}
