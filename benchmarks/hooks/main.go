@@ -1,23 +1,26 @@
 // Command hooks measures what the observer hooks cost when no Observer is
-// set, against the library from before them: for each domain it copies
+// set, against the library from before them. For each domain it copies
 // the library at the commit before the hooks and at the commit that added
-// them (git archive), builds the same probe program in both, and times
-// the same calls in the two processes side by side, in interleaved
-// sub-blocks against one redis-server and one SQLite file. The two builds
-// differ only by the hooks, so the ratio is their cost (target: within
-// 1%). It needs the repository's git history.
+// them (git archive), renames the two copies' module paths
+// (arsenal.test/before and arsenal.test/after) and builds one probe
+// program that imports both, so the same calls through the two builds run
+// side by side in one process, in interleaved sub-blocks, against one
+// redis-server and one SQLite file. The builds differ only by the hooks,
+// so the time ratio is their cost (target: within 1%). It needs the
+// repository's git history.
 //
 //	cd benchmarks && go run ./hooks [-pairs 200]
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,10 +32,13 @@ import (
 	"github.com/infra-arsenal/arsenal/sqlite"
 )
 
-const domain = "hooks"
+const (
+	domain     = "hooks"
+	modulePath = "github.com/infra-arsenal/arsenal"
+)
 
-//go:embed testdata/probe/main.go
-var probeSource []byte
+//go:embed testdata/probe/*.go
+var probeFS embed.FS
 
 var (
 	quick = flag.Bool("quick", false, "fewer paired rounds")
@@ -45,26 +51,17 @@ func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "hooks bench: "+format+"\n", args...)
 }
 
-// A change is the commit that added one domain's hooks and the calls
-// that measure it.
+// A change is the commit that added one domain's hooks and the workloads
+// (the probe's names) that measure it.
 type change struct {
-	domain string
-	commit string // the commit that added the hooks; its parent is the before
-	ops    []op
-}
-
-type op struct {
-	name     string // the probe's op
-	workload string
-	n, sub   int // calls per sub-block, sub-blocks per pair
+	domain    string
+	commit    string // the commit that added the hooks; its parent is the before
+	workloads map[string]string
 }
 
 var changes = []change{
-	{domain: "sqlite", commit: "853ed44", ops: []op{{"point", "sqlite point select, 1 caller", 100, 40}}},
-	{domain: "redis", commit: "d75782a", ops: []op{
-		{"get", "redis GET, 1 caller", 10, 100},
-		{"set", "redis SET, 1 caller", 10, 100},
-	}},
+	{domain: "sqlite", commit: "853ed44", workloads: map[string]string{"point": "sqlite point select, 1 caller"}},
+	{domain: "redis", commit: "d75782a", workloads: map[string]string{"get": "redis GET, 1 caller", "set": "redis SET, 1 caller"}},
 }
 
 func main() {
@@ -115,90 +112,75 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		var probes [2]*probe
-		for i, rev := range []string{before, after} {
-			bin, err := buildProbe(root, work, rev)
-			if err != nil {
-				return err
-			}
-			args := []string{"-key", key}
-			if ch.domain == "redis" {
-				args = append(args, "-redis", addr)
-			} else {
-				args = append(args, "-db", dbPath)
-			}
-			p, err := startProbe(bin, args...)
-			if err != nil {
-				return err
-			}
-			defer p.close()
-			probes[i] = p
+		bin, err := buildProbe(root, filepath.Join(work, ch.domain), ch.domain, before, after)
+		if err != nil {
+			return err
 		}
+		args := []string{"-pairs", strconv.Itoa(*pairs), "-key", key}
 		if ch.domain == "redis" {
-			// The key exists before the first GET.
-			if _, err := probes[0].call("set", 0, 1); err != nil {
-				return err
-			}
+			args = append(args, "-redis", addr)
+		} else {
+			args = append(args, "-db", dbPath)
 		}
-		for _, o := range ch.ops {
-			sp, a, b, err := compare(probes[0], probes[1], o)
-			if err != nil {
-				return err
+		cmd := exec.Command(bin, args...)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("the %s probe: %w", ch.domain, err)
+		}
+		times, err := parsePairs(out)
+		if err != nil {
+			return err
+		}
+		for _, name := range []string{"point", "get", "set"} {
+			wl, ok := ch.workloads[name]
+			if !ok {
+				continue
 			}
-			impl := func(rev string) string { return ch.domain + " at " + rev[:7] }
-			wl := o.workload + ": no observer, with hooks vs before them"
-			_ = lines.Write(bench.Line{Domain: domain, Workload: wl, Impl: impl(before) + " (before the hooks)", Metric: "ops/s", Value: a, Better: "higher"})
-			_ = lines.Write(bench.Line{Domain: domain, Workload: wl, Impl: impl(after) + " (hooks, no observer)", Metric: "ops/s", Value: b, Better: "higher"})
-			detail := fmt.Sprintf("%+.1f%% time per call (median of %d pairs of interleaved sub-blocks, IQR %+.1f%% to %+.1f%%; %s vs %s)",
-				(sp.Median-1)*100, *pairs, (sp.Q1-1)*100, (sp.Q3-1)*100, after[:7], before[:7])
-			logf("%s: %s", o.workload, detail)
-			_ = lines.Check(domain, "observer hooks with no observer within 1% on "+o.workload, sp.Median <= 1.01, detail)
+			tp := times[name]
+			if len(tp) == 0 {
+				return fmt.Errorf("the %s probe reported no pairs for %s", ch.domain, name)
+			}
+			var tb, ta, ratios []float64
+			for _, t := range tp {
+				tb, ta, ratios = append(tb, t[0]), append(ta, t[1]), append(ratios, t[1]/t[0])
+			}
+			sp := bench.SpreadOf(ratios)
+			calls := float64(callsPerPair[name])
+			title := wl + ": no observer, with hooks vs before them"
+			_ = lines.Write(bench.Line{Domain: domain, Workload: title, Impl: ch.domain + " at " + before[:7] + " (before the hooks)", Metric: "ops/s", Value: calls / bench.SpreadOf(tb).Median, Better: "higher"})
+			_ = lines.Write(bench.Line{Domain: domain, Workload: title, Impl: ch.domain + " at " + after[:7] + " (hooks, no observer)", Metric: "ops/s", Value: calls / bench.SpreadOf(ta).Median, Better: "higher"})
+			detail := fmt.Sprintf("%+.1f%% time per call (median of %d pairs of interleaved sub-blocks in one process, IQR %+.1f%% to %+.1f%%; %s vs %s)",
+				(sp.Median-1)*100, len(ratios), (sp.Q1-1)*100, (sp.Q3-1)*100, after[:7], before[:7])
+			logf("%s: %s", wl, detail)
+			_ = lines.Check(domain, "observer hooks with no observer within 1% on "+wl, sp.Median <= 1.01, detail)
 		}
 	}
 	return nil
 }
 
-// compare times pairs of sub interleaved sub-blocks (a b, b a, ...) of
-// o.n calls in each probe and returns the spread of b's time over a's,
-// pair by pair, and each side's calls per second in its median pair.
-func compare(a, b *probe, o op) (bench.Spread, float64, float64, error) {
-	next := 0
-	pair := func() (float64, float64, error) {
-		var ta, tb float64
-		for j := range o.sub {
-			x, y := a, b
-			if j%2 == 1 {
-				x, y = b, a
-			}
-			tx, err := x.call(o.name, next, o.n)
-			if err != nil {
-				return 0, 0, err
-			}
-			ty, err := y.call(o.name, next, o.n)
-			if err != nil {
-				return 0, 0, err
-			}
-			next += o.n
-			if j%2 == 1 {
-				tx, ty = ty, tx
-			}
-			ta, tb = ta+tx, tb+ty
+// callsPerPair is each probe workload's calls a side in one pair (its
+// sub-block size times its sub-blocks; testdata/probe).
+var callsPerPair = map[string]int{"point": 100 * 40, "get": 10 * 100, "set": 10 * 100}
+
+// parsePairs reads the probe's "<workload> <seconds before> <seconds
+// after>" lines.
+func parsePairs(out []byte) (map[string][][2]float64, error) {
+	times := map[string][][2]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 {
+			return nil, fmt.Errorf("probe printed %q", sc.Text())
 		}
-		return ta, tb, nil
-	}
-	if _, _, err := pair(); err != nil { // warm-up
-		return bench.Spread{}, 0, 0, err
-	}
-	var ta, tb, ratios []float64
-	for range *pairs {
-		x, y, err := pair()
-		if err != nil {
-			return bench.Spread{}, 0, 0, err
+		b, err1 := strconv.ParseFloat(f[1], 64)
+		a, err2 := strconv.ParseFloat(f[2], 64)
+		if err1 != nil || err2 != nil || b <= 0 || a <= 0 {
+			return nil, fmt.Errorf("probe printed %q", sc.Text())
 		}
-		ta, tb, ratios = append(ta, x), append(tb, y), append(ratios, y/x)
+		times[f[0]] = append(times[f[0]], [2]float64{b, a})
 	}
-	calls := float64(o.n * o.sub)
-	return bench.SpreadOf(ratios), calls / bench.SpreadOf(ta).Median, calls / bench.SpreadOf(tb).Median, nil
+	return times, sc.Err()
 }
 
 func gitOut(dir string, args ...string) (string, error) {
@@ -215,95 +197,101 @@ func gitOut(dir string, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// buildProbe copies the library at rev into work/rev, adds the probe as
-// cmd/hooksprobe of that copy and builds it.
-func buildProbe(root, work, rev string) (string, error) {
-	dir := filepath.Join(work, rev)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+// buildProbe copies the library at before and after into dir/before and
+// dir/after under the module paths arsenal.test/before and
+// arsenal.test/after, writes the probe for domain beside them and builds
+// it.
+func buildProbe(root, dir, domain, before, after string) (string, error) {
+	for _, side := range []struct{ name, rev string }{{"before", before}, {"after", after}} {
+		if err := copyAt(root, filepath.Join(dir, side.name), side.rev, "arsenal.test/"+side.name); err != nil {
+			return "", err
+		}
 	}
-	archive := exec.Command("git", "archive", "--format=tar", rev)
-	archive.Dir = root
-	untar := exec.Command("tar", "-x", "-C", dir)
-	pipe, err := archive.StdoutPipe()
-	if err != nil {
-		return "", err
-	}
-	untar.Stdin = pipe
-	untar.Stderr = os.Stderr
-	archive.Stderr = os.Stderr
-	if err := untar.Start(); err != nil {
-		return "", err
-	}
-	if err := archive.Run(); err != nil {
-		return "", fmt.Errorf("git archive %s: %w", rev, err)
-	}
-	if err := untar.Wait(); err != nil {
-		return "", fmt.Errorf("unpacking %s: %w", rev, err)
-	}
-	probeDir := filepath.Join(dir, "cmd", "hooksprobe")
+	probeDir := filepath.Join(dir, "probe")
 	if err := os.MkdirAll(probeDir, 0o755); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(probeDir, "main.go"), probeSource, 0o644); err != nil {
+	for _, name := range []string{"harness.go", domain + ".go"} {
+		src, err := probeFS.ReadFile("testdata/probe/" + name)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(probeDir, name), src, 0o644); err != nil {
+			return "", err
+		}
+	}
+	gomod := "module arsenal.test/probe\n\ngo 1.26.0\n\n" +
+		"require (\n\tarsenal.test/after v0.0.0\n\tarsenal.test/before v0.0.0\n)\n\n" +
+		"replace arsenal.test/after => ../after\n\nreplace arsenal.test/before => ../before\n"
+	if err := os.WriteFile(filepath.Join(probeDir, "go.mod"), []byte(gomod), 0o644); err != nil {
 		return "", err
 	}
-	bin := filepath.Join(work, "probe-"+rev[:12])
-	build := exec.Command("go", "build", "-o", bin, "./cmd/hooksprobe")
-	build.Dir = dir
-	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
-	if out, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building the probe at %s: %w\n%s", rev, err, out)
+	// The dependencies' checksums: both copies' go.sum.
+	var sums []byte
+	for _, side := range []string{"before", "after"} {
+		b, err := os.ReadFile(filepath.Join(dir, side, "go.sum"))
+		if err != nil {
+			return "", err
+		}
+		sums = append(sums, b...)
 	}
-	logf("built the probe at %s", rev[:12])
+	if err := os.WriteFile(filepath.Join(probeDir, "go.sum"), sums, 0o644); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "probe.bin")
+	for _, args := range [][]string{{"mod", "tidy"}, {"build", "-o", bin, "."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = probeDir
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go %s for the %s probe: %w\n%s", strings.Join(args, " "), domain, err, out)
+		}
+	}
+	logf("built the %s probe: %s before the hooks, %s with them", domain, before[:7], after[:7])
 	return bin, nil
 }
 
-// A probe is one running probe process.
-type probe struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-}
-
-func startProbe(bin string, args ...string) (*probe, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
+// copyAt unpacks the repository at rev into dir and renames its module
+// path to path in go.mod and in every Go file.
+func copyAt(root, dir, rev, path string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	archive := exec.Command("git", "archive", "--format=tar", rev)
+	archive.Dir = root
+	archive.Stderr = os.Stderr
+	untar := exec.Command("tar", "-x", "-C", dir)
+	untar.Stderr = os.Stderr
+	pipe, err := archive.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
+	untar.Stdin = pipe
+	if err := untar.Start(); err != nil {
+		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
+	if err := archive.Run(); err != nil {
+		return fmt.Errorf("git archive %s: %w", rev, err)
 	}
-	return &probe{cmd: cmd, in: in, out: bufio.NewReader(out)}, nil
-}
-
-// call asks the probe for n calls of op from call number first and
-// returns the seconds they took.
-func (p *probe) call(op string, first, n int) (float64, error) {
-	if _, err := fmt.Fprintf(p.in, "%s %d %d\n", op, first, n); err != nil {
-		return 0, fmt.Errorf("probe: %w", err)
+	if err := untar.Wait(); err != nil {
+		return fmt.Errorf("unpacking %s: %w", rev, err)
 	}
-	line, err := p.out.ReadString('\n')
-	if err != nil {
-		return 0, fmt.Errorf("probe: %w", err)
-	}
-	line = strings.TrimSpace(line)
-	ns, err := strconv.ParseInt(line, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("probe answered %q", line)
-	}
-	return float64(ns) / 1e9, nil
-}
-
-func (p *probe) close() {
-	_ = p.in.Close()
-	_ = p.cmd.Wait()
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if name := d.Name(); name != "go.mod" && !strings.HasSuffix(name, ".go") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if nb := bytes.ReplaceAll(b, []byte(modulePath), []byte(path)); !bytes.Equal(nb, b) {
+			return os.WriteFile(p, nb, 0o644)
+		}
+		return nil
+	})
 }
 
 func seedSQLite(ctx context.Context, path string) error {
