@@ -28,8 +28,8 @@ import (
 	"strings"
 
 	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/benchmarks/internal/pointdb"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
-	"github.com/infra-arsenal/arsenal/sqlite"
 )
 
 const (
@@ -98,7 +98,7 @@ func run() error {
 		logf("started a redis-server (real: %v) at %s", srv.Real, addr)
 	}
 	dbPath := filepath.Join(work, "bench.db")
-	if err := seedSQLite(ctx, dbPath); err != nil {
+	if err := pointdb.Seed(ctx, dbPath); err != nil {
 		return err
 	}
 	key := "bench:hooks:" + strconv.Itoa(os.Getpid())
@@ -289,25 +289,6 @@ func copyAt(root, dir, rev, path string) error {
 		}
 		if nb := bytes.ReplaceAll(b, []byte(modulePath), []byte(path)); !bytes.Equal(nb, b) {
 			return os.WriteFile(p, nb, 0o644)
-		}
-		return nil
-	})
-}
-
-func seedSQLite(ctx context.Context, path string) error {
-	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, Create: true})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.Exec(ctx, "CREATE TABLE bench (id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
-		return err
-	}
-	return db.Tx(ctx, func(tx *sqlite.Tx) error {
-		for i := 1; i <= 10000; i++ {
-			if _, err := tx.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, "name-"+strconv.Itoa(i), float64(i)/3); err != nil {
-				return err
-			}
 		}
 		return nil
 	})

@@ -28,6 +28,7 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/benchmarks/internal/pointdb"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	arsenalotel "github.com/infra-arsenal/arsenal/otel"
 	"github.com/infra-arsenal/arsenal/redis"
@@ -290,24 +291,7 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "bench.db")
-	seed, err := sqlite.Open(ctx, sqlite.Config{Path: path, Create: true})
-	if err != nil {
-		return err
-	}
-	if _, err := seed.Exec(ctx, "CREATE TABLE bench (id INTEGER PRIMARY KEY, name TEXT, score REAL)"); err != nil {
-		return err
-	}
-	if err := seed.Tx(ctx, func(tx *sqlite.Tx) error {
-		for i := 1; i <= 10000; i++ {
-			if _, err := tx.Exec(ctx, "INSERT INTO bench VALUES (?, ?, ?)", i, "name-"+strconv.Itoa(i), float64(i)/3); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := seed.Close(); err != nil {
+	if err := pointdb.Seed(ctx, path); err != nil {
 		return err
 	}
 	spol, err := sqlitePolicy()
@@ -338,7 +322,7 @@ func run() error {
 		var name string
 		var score float64
 		return func(i int) error {
-			return db.QueryRow(ctx, "SELECT id, name, score FROM bench WHERE id = ?", i%10000+1).Scan(&id, &name, &score)
+			return db.QueryRow(ctx, pointdb.Select, i%pointdb.Rows+1).Scan(&id, &name, &score)
 		}
 	}
 	// Each pair: 40 interleaved sub-blocks of 100 queries a side.
