@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,7 +63,7 @@ func runConsole(ctx context.Context, hub *arsenal.Hub, parts []*part, o options,
 	if err != nil {
 		return arsenal.Wrap("arsenal", "console", err)
 	}
-	srv := &http.Server{Handler: c, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: withHubEndpoints(hub, c, o.consoleToken), ReadHeaderTimeout: 5 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(l) }()
 	addr := "http://" + l.Addr().String() + "/"
@@ -70,6 +72,7 @@ func runConsole(ctx context.Context, hub *arsenal.Hub, parts []*part, o options,
 	} else {
 		fmt.Fprintf(out, "\nArsenal console: %s\n", addr)
 	}
+	fmt.Fprintf(out, "  health and metrics: %shub/livez, %shub/readyz, %shub/metrics (Prometheus text)\n", addr, addr, addr)
 	fmt.Fprintln(out, "  (Ctrl+C to stop)")
 
 	stopLoad := startLoad(ctx, parts, o.concurrency)
@@ -122,4 +125,52 @@ func startLoad(ctx context.Context, parts []*part, concurrency int) (stop func()
 		cancel()
 		load.Wait()
 	}
+}
+
+// withHubEndpoints serves the hub's /livez, /readyz and /metrics
+// (arsenal.Hub.Handler) under /hub/ beside the console, so a scraper reads
+// the same Stats the console's pages show. With a token, those paths ask
+// for it too, as "Authorization: Bearer <token>" (what Prometheus sends
+// with its authorization setting) or ?token=; without one (a loopback
+// listener) they answer only requests whose Host is a loopback name.
+func withHubEndpoints(hub *arsenal.Hub, consoleHandler http.Handler, token string) http.Handler {
+	mux := http.NewServeMux()
+	hubHandler := http.StripPrefix("/hub", hub.Handler())
+	mux.Handle("/hub/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token == "" && !loopbackHost(r.Host) {
+			// Without a token the listener is a loopback one: a page
+			// elsewhere reaching it through a rebound DNS name is refused,
+			// as the console refuses it.
+			http.Error(w, "host not allowed", http.StatusForbidden)
+			return
+		}
+		if token != "" {
+			got := r.URL.Query().Get("token")
+			if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+				got = bearer
+			}
+			if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="arsenal"`)
+				http.Error(w, "token required", http.StatusUnauthorized)
+				return
+			}
+		}
+		hubHandler.ServeHTTP(w, r)
+	}))
+	mux.Handle("/", consoleHandler)
+	return mux
+}
+
+// loopbackHost reports whether a Host header names this machine's
+// loopback interface: localhost or a loopback IP, with or without a port.
+func loopbackHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = strings.Trim(hostport, "[]")
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

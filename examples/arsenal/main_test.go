@@ -5,16 +5,20 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -90,6 +94,41 @@ func TestConsoleServesRealComponentsAndShutsDownWithoutErrors(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, string(body), `"kind":"redis"`)
 	assert.NotContains(t, string(body), st.SecretKey)
+	// The hub's health and metrics beside the console: the same Stats,
+	// as Prometheus text, for every component the console shows.
+	for _, path := range []string{"hub/livez", "hub/readyz"} {
+		resp, err := http.Get(m[1] + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+	}
+	resp, err = http.Get(m[1] + "hub/metrics")
+	require.NoError(t, err)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err, "the metrics parse as Prometheus text")
+	ops := families["arsenal_operations_total"]
+	require.NotNil(t, ops, "families: %v", slices.Collect(maps.Keys(families)))
+	kinds := map[string]bool{}
+	for _, mt := range ops.GetMetric() {
+		for _, l := range mt.GetLabel() {
+			if l.GetName() == "kind" && mt.GetCounter().GetValue() > 0 {
+				kinds[l.GetValue()] = true
+			}
+		}
+	}
+	for _, k := range []string{"sqlite", "redis", "s3", "websocket"} {
+		assert.True(t, kinds[k], "operations counted for %s: %v", k, kinds)
+	}
+	// A request that reaches the listener by another name is refused.
+	req, err := http.NewRequest(http.MethodGet, m[1]+"hub/metrics", nil)
+	require.NoError(t, err)
+	req.Host = "rebound.example:80"
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 	require.NoError(t, <-done)
 	report := out.String()
 	assert.Contains(t, report, "real server from -redis")
@@ -148,6 +187,23 @@ func TestConsoleWithATokenPrintsTheTokenURLAndRequiresIt(t *testing.T) {
 	req, _ := http.NewRequest("GET", base+"api/state", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	// The hub's endpoints beside it ask for the same token.
+	resp, err = http.Get(base + "hub/metrics")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	req, _ = http.NewRequest("GET", base+"hub/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(metrics), "arsenal_operations_total{")
+	resp, err = http.Get(base + "hub/readyz?token=" + url.QueryEscape(token))
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
