@@ -24,12 +24,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/benchmarks/internal/benchenv"
 	"github.com/infra-arsenal/arsenal/benchmarks/internal/pointdb"
-	"github.com/infra-arsenal/arsenal/internal/testenv"
 )
 
 const (
@@ -87,15 +88,13 @@ func run() error {
 	}
 	defer os.RemoveAll(work)
 
-	addr := os.Getenv("ARSENAL_BENCH_REDIS_ADDR")
-	if addr == "" {
-		srv, err := testenv.LaunchRedis()
-		if err != nil {
-			return err
-		}
-		defer srv.Stop()
-		addr = srv.Addr
-		logf("started a redis-server (real: %v) at %s", srv.Real, addr)
+	addr, stop, started, err := benchenv.Redis()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if started != "" {
+		logf("%s", started)
 	}
 	dbPath := filepath.Join(work, "bench.db")
 	if err := pointdb.Seed(ctx, dbPath); err != nil {
@@ -128,25 +127,27 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("the %s probe: %w", ch.domain, err)
 		}
-		times, err := parsePairs(out)
+		results, err := parsePairs(out)
 		if err != nil {
 			return err
 		}
-		for _, name := range []string{"point", "get", "set"} {
-			wl, ok := ch.workloads[name]
-			if !ok {
-				continue
-			}
-			tp := times[name]
-			if len(tp) == 0 {
+		for name := range ch.workloads {
+			if !slices.ContainsFunc(results, func(r *workloadPairs) bool { return r.name == name }) {
 				return fmt.Errorf("the %s probe reported no pairs for %s", ch.domain, name)
 			}
+		}
+		for _, res := range results {
+			wl, ok := ch.workloads[res.name]
+			if !ok {
+				return fmt.Errorf("the %s probe reported an unknown workload %q", ch.domain, res.name)
+			}
+			tp := res.pairs
 			var tb, ta, ratios []float64
 			for _, t := range tp {
 				tb, ta, ratios = append(tb, t[0]), append(ta, t[1]), append(ratios, t[1]/t[0])
 			}
 			sp := bench.SpreadOf(ratios)
-			calls := float64(callsPerPair[name])
+			calls := float64(res.calls)
 			title := wl + ": no observer, with hooks vs before them"
 			_ = lines.Write(bench.Line{Domain: domain, Workload: title, Impl: ch.domain + " at " + before[:7] + " (before the hooks)", Metric: "ops/s", Value: calls / bench.SpreadOf(tb).Median, Better: "higher"})
 			_ = lines.Write(bench.Line{Domain: domain, Workload: title, Impl: ch.domain + " at " + after[:7] + " (hooks, no observer)", Metric: "ops/s", Value: calls / bench.SpreadOf(ta).Median, Better: "higher"})
@@ -159,28 +160,37 @@ func run() error {
 	return nil
 }
 
-// callsPerPair is each probe workload's calls a side in one pair (its
-// sub-block size times its sub-blocks; testdata/probe).
-var callsPerPair = map[string]int{"point": 100 * 40, "get": 10 * 100, "set": 10 * 100}
+// workloadPairs is what the probe reported for one workload: its calls a
+// side in each pair and each pair's seconds before and after the hooks.
+type workloadPairs struct {
+	name  string
+	calls int
+	pairs [][2]float64
+}
 
-// parsePairs reads the probe's "<workload> <seconds before> <seconds
-// after>" lines.
-func parsePairs(out []byte) (map[string][][2]float64, error) {
-	times := map[string][][2]float64{}
+// parsePairs reads the probe's "<workload> <calls> <seconds before>
+// <seconds after>" lines, workloads in the order the probe ran them.
+func parsePairs(out []byte) ([]*workloadPairs, error) {
+	var results []*workloadPairs
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) != 3 {
+		if len(f) != 4 {
 			return nil, fmt.Errorf("probe printed %q", sc.Text())
 		}
-		b, err1 := strconv.ParseFloat(f[1], 64)
-		a, err2 := strconv.ParseFloat(f[2], 64)
-		if err1 != nil || err2 != nil || b <= 0 || a <= 0 {
+		calls, err0 := strconv.Atoi(f[1])
+		b, err1 := strconv.ParseFloat(f[2], 64)
+		a, err2 := strconv.ParseFloat(f[3], 64)
+		if err0 != nil || err1 != nil || err2 != nil || calls <= 0 || b <= 0 || a <= 0 {
 			return nil, fmt.Errorf("probe printed %q", sc.Text())
 		}
-		times[f[0]] = append(times[f[0]], [2]float64{b, a})
+		if len(results) == 0 || results[len(results)-1].name != f[0] {
+			results = append(results, &workloadPairs{name: f[0], calls: calls})
+		}
+		last := results[len(results)-1]
+		last.pairs = append(last.pairs, [2]float64{b, a})
 	}
-	return times, sc.Err()
+	return results, sc.Err()
 }
 
 func gitOut(dir string, args ...string) (string, error) {

@@ -28,8 +28,8 @@ import (
 
 	"github.com/infra-arsenal/arsenal"
 	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/benchmarks/internal/benchenv"
 	"github.com/infra-arsenal/arsenal/benchmarks/internal/pointdb"
-	"github.com/infra-arsenal/arsenal/internal/testenv"
 	arsenalotel "github.com/infra-arsenal/arsenal/otel"
 	"github.com/infra-arsenal/arsenal/redis"
 	"github.com/infra-arsenal/arsenal/security"
@@ -189,15 +189,13 @@ func sqlitePolicy() (*security.Policy, error) {
 
 func run() error {
 	ctx := security.WithPrincipal(context.Background(), security.Principal{Name: "app"})
-	addr := os.Getenv("ARSENAL_BENCH_REDIS_ADDR")
-	if addr == "" {
-		srv, err := testenv.LaunchRedis()
-		if err != nil {
-			return err
-		}
-		defer srv.Stop()
-		addr = srv.Addr
-		logf("started a redis-server (real: %v) at %s", srv.Real, addr)
+	addr, stop, started, err := benchenv.Redis()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if started != "" {
+		logf("%s", started)
 	}
 	obs, tp, err := otelObserver()
 	if err != nil {

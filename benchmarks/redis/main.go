@@ -40,6 +40,7 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/infra-arsenal/arsenal/bench"
+	"github.com/infra-arsenal/arsenal/benchmarks/internal/benchenv"
 	"github.com/infra-arsenal/arsenal/internal/testenv"
 	"github.com/infra-arsenal/arsenal/redis"
 )
@@ -67,15 +68,13 @@ func main() {
 		*rounds, *dur = 1, 300*time.Millisecond
 		*pairRounds, *pairSlice, *pairBlocks = 4, 150*time.Millisecond, 60
 	}
-	addr := os.Getenv("ARSENAL_BENCH_REDIS_ADDR")
-	if addr == "" {
-		srv, err := testenv.LaunchRedis()
-		if err != nil {
-			fatal(err)
-		}
-		defer srv.Stop()
-		addr = srv.Addr
-		logf("started %s at %s", map[bool]string{true: "redis-server", false: "miniredis (stand-in)"}[srv.Real], addr)
+	addr, stop, started, err := benchenv.Redis()
+	if err != nil {
+		fatal(err)
+	}
+	defer stop()
+	if started != "" {
+		logf("%s", started)
 	}
 	if err := run(addr); err != nil {
 		fatal(err)

@@ -541,6 +541,18 @@ func fineOverhead(ctx context.Context, adb *sqlite.DB, path string, pairs int) (
 	return bench.Ratios(ta, tr), nil
 }
 
+// rawExec runs one statement with no arguments on a raw zombiezen
+// connection.
+func rawExec(c *zs.Conn, q string) error {
+	s, _, err := c.PrepareTransient(q)
+	if err != nil {
+		return err
+	}
+	defer s.Finalize()
+	_, err = s.Step()
+	return err
+}
+
 // fineInsertOverhead measures the wrapper's insert overhead finely
 // interleaved, as fineOverhead does for point selects: inside one open
 // transaction each (separate files, WAL with synchronous=NORMAL), one
@@ -566,24 +578,15 @@ func fineInsertOverhead(ctx context.Context, dir string, rounds int) (exec, args
 		return nil, nil, err
 	}
 	defer c.Close()
-	rawExec := func(q string) error {
-		s, _, err := c.PrepareTransient(q)
-		if err != nil {
-			return err
-		}
-		defer s.Finalize()
-		_, err = s.Step()
-		return err
-	}
 	for _, q := range []string{"PRAGMA journal_mode=wal", "PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"} {
-		if err := rawExec(q); err != nil {
+		if err := rawExec(c, q); err != nil {
 			return nil, nil, err
 		}
 	}
 	raw := c.Prep(insert)
 	n := 0
 	for done := 0; done < rounds; {
-		if err := rawExec("BEGIN"); err != nil {
+		if err := rawExec(c, "BEGIN"); err != nil {
 			return nil, nil, err
 		}
 		err := adb.Tx(ctx, func(tx *sqlite.Tx) error {
@@ -640,7 +643,7 @@ func fineInsertOverhead(ctx context.Context, dir string, rounds int) (exec, args
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := rawExec("COMMIT"); err != nil {
+		if err := rawExec(c, "COMMIT"); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -794,24 +797,12 @@ func insertImpls(dir string) []impl {
 		}
 		defer c.Close()
 		for _, q := range []string{"PRAGMA synchronous=NORMAL", "CREATE TABLE ins(id INTEGER PRIMARY KEY, name TEXT, score REAL)"} {
-			s, _, err := c.PrepareTransient(q)
-			if err != nil {
+			if err := rawExec(c, q); err != nil {
 				return 0, err
 			}
-			s.Step()
-			s.Finalize()
-		}
-		exec := func(q string) error {
-			s, _, err := c.PrepareTransient(q)
-			if err != nil {
-				return err
-			}
-			defer s.Finalize()
-			_, err = s.Step()
-			return err
 		}
 		return timed(func() error {
-			if err := exec("BEGIN"); err != nil {
+			if err := rawExec(c, "BEGIN"); err != nil {
 				return err
 			}
 			s := c.Prep("INSERT INTO ins(name, score) VALUES (?, ?)")
@@ -823,7 +814,7 @@ func insertImpls(dir string) []impl {
 				}
 				s.Reset()
 			}
-			return exec("COMMIT")
+			return rawExec(c, "COMMIT")
 		})
 	}}
 	sqlImpl := func(name, driver, dsnSuffix string) impl {

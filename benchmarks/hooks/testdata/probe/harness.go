@@ -5,7 +5,7 @@
 // process, interleaved, and differ only by the hooks. It uses only API
 // that both commits have, and prints one line per pair:
 //
-//	<workload> <seconds before> <seconds after>
+//	<workload> <calls a side> <seconds before> <seconds after>
 package main
 
 import (
@@ -83,7 +83,7 @@ func measure(w workload) error {
 			tb, ta = tb+tx, ta+ty
 		}
 		if p >= 0 {
-			fmt.Printf("%s %.9f %.9f\n", w.name, tb, ta)
+			fmt.Printf("%s %d %.9f %.9f\n", w.name, w.n*w.sub, tb, ta)
 		}
 	}
 	return nil
